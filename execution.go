@@ -1,0 +1,132 @@
+package weft
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// ExecutionStatus is the state of one run of a workflow.
+type ExecutionStatus string
+
+// Execution states. queued → running → (waiting ↔ running) → succeeded | failed | canceled.
+const (
+	ExecutionQueued    ExecutionStatus = "queued"
+	ExecutionRunning   ExecutionStatus = "running"
+	ExecutionWaiting   ExecutionStatus = "waiting" // a timer, a retry backoff or a rate limit
+	ExecutionSucceeded ExecutionStatus = "succeeded"
+	ExecutionFailed    ExecutionStatus = "failed"
+	ExecutionCanceled  ExecutionStatus = "canceled"
+)
+
+// Finished reports whether the status is terminal.
+func (s ExecutionStatus) Finished() bool {
+	return s == ExecutionSucceeded || s == ExecutionFailed || s == ExecutionCanceled
+}
+
+// Valid reports whether s is a known status.
+func (s ExecutionStatus) Valid() bool {
+	switch s {
+	case ExecutionQueued, ExecutionRunning, ExecutionWaiting, ExecutionSucceeded, ExecutionFailed, ExecutionCanceled:
+		return true
+	}
+	return false
+}
+
+// StepStatus is the state of one step run.
+type StepStatus string
+
+// Step run states.
+const (
+	StepPending   StepStatus = "pending"
+	StepRunning   StepStatus = "running"
+	StepWaiting   StepStatus = "waiting"
+	StepSucceeded StepStatus = "succeeded"
+	StepFailed    StepStatus = "failed"
+	StepSkipped   StepStatus = "skipped"
+	StepCanceled  StepStatus = "canceled"
+)
+
+// Finished reports whether the step run will not change any more.
+func (s StepStatus) Finished() bool {
+	return s == StepSucceeded || s == StepFailed || s == StepSkipped || s == StepCanceled
+}
+
+// Trigger kinds recorded on an execution.
+const (
+	TriggerWebhook  = "webhook"
+	TriggerManual   = "manual"
+	TriggerSchedule = "schedule"
+	TriggerWorkflow = "workflow" // started by workflow.call
+	TriggerError    = "error"    // started as another workflow's on_error handler
+)
+
+// ErrorInfo is a recorded failure. Message is meant for people: it says what
+// failed and, where known, how to fix it.
+type ErrorInfo struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func (e *ErrorInfo) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }
+
+// Execution is one run of a workflow.
+type Execution struct {
+	ID              string          `json:"id"`
+	Workflow        string          `json:"workflow"`
+	WorkflowVersion int64           `json:"workflow_version"`
+	Status          ExecutionStatus `json:"status"`
+	Trigger         string          `json:"trigger"`
+	Input           json.RawMessage `json:"input"`
+	Output          json.RawMessage `json:"output,omitempty"`
+	Error           *ErrorInfo      `json:"error,omitempty"`
+	ParentID        string          `json:"parent_id,omitempty"`
+	ParentStep      string          `json:"parent_step,omitempty"`
+	CreatedAt       time.Time       `json:"created_at"`
+	StartedAt       *time.Time      `json:"started_at,omitempty"`
+	FinishedAt      *time.Time      `json:"finished_at,omitempty"`
+	WakeAt          *time.Time      `json:"wake_at,omitempty"`
+	CancelRequested bool            `json:"cancel_requested,omitempty"`
+	// LeaseOwner and LeaseUntil say which process works on the execution and
+	// until when; another process may take it over once the lease expires.
+	LeaseOwner string     `json:"lease_owner,omitempty"`
+	LeaseUntil *time.Time `json:"lease_until,omitempty"`
+	// Response is what a `respond` step produced (status, headers, body).
+	Response json.RawMessage `json:"response,omitempty"`
+}
+
+// WholeStep is the Item value of a step run that stands for the whole step;
+// for_each items are numbered from 0.
+const WholeStep = -1
+
+// StepRun is the record of one step (or one for_each item) in one execution.
+type StepRun struct {
+	ExecutionID string          `json:"execution_id"`
+	StepID      string          `json:"step_id"`
+	Item        int             `json:"item"`
+	Type        string          `json:"type"`
+	Status      StepStatus      `json:"status"`
+	Attempts    int             `json:"attempts"`
+	Input       json.RawMessage `json:"input,omitempty"`
+	Output      json.RawMessage `json:"output,omitempty"`
+	Error       *ErrorInfo      `json:"error,omitempty"`
+	// State is private data a step keeps across suspensions (a child execution
+	// id, a wait deadline). It is not shown to expressions.
+	State      json.RawMessage `json:"state,omitempty"`
+	StartedAt  *time.Time      `json:"started_at,omitempty"`
+	FinishedAt *time.Time      `json:"finished_at,omitempty"`
+	WakeAt     *time.Time      `json:"wake_at,omitempty"`
+}
+
+// ID is the step run's stable id, also the base of its idempotency key.
+func (r *StepRun) ID() string { return StepRunID(r.ExecutionID, r.StepID, r.Item) }
+
+// StepRunID builds the stable id (and idempotency key) of a step run:
+// execution id + step id + item index. A repeat of an interrupted call carries
+// the same key, so the receiving service can drop the repeat.
+func StepRunID(executionID, stepID string, item int) string {
+	if item == WholeStep {
+		return executionID + "/" + stepID
+	}
+	return fmt.Sprintf("%s/%s/%d", executionID, stepID, item)
+}

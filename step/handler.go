@@ -1,0 +1,145 @@
+package step
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/weftworks/weft"
+)
+
+// Handler runs one attempt of a step.
+type Handler interface {
+	Run(ctx context.Context, req *Request) (Result, error)
+}
+
+// HandlerFunc adapts a function to Handler.
+type HandlerFunc func(ctx context.Context, req *Request) (Result, error)
+
+// Run calls f.
+func (f HandlerFunc) Run(ctx context.Context, req *Request) (Result, error) { return f(ctx, req) }
+
+// Request is what a handler gets for one attempt.
+type Request struct {
+	Workflow    string
+	ExecutionID string
+	StepID      string
+	Item        int // weft.WholeStep, or the for_each item index
+	Type        string
+	// With holds the step's inputs with every expression evaluated and
+	// defaults applied.
+	With map[string]any
+	// Attempt counts from 1.
+	Attempt int
+	// IdempotencyKey is stable across attempts, crashes and resumes
+	// (execution id + step id + item index). Connectors pass it on, e.g. as
+	// an Idempotency-Key header, so a repeated call is harmless.
+	IdempotencyKey string
+	// State is what the step returned in Suspend.State the last time it ran,
+	// nil on the first run.
+	State json.RawMessage
+	Env   *Env
+}
+
+// Env holds the services a handler may use. Fields may be nil where a
+// service is not configured.
+type Env struct {
+	HTTP      *http.Client
+	Logger    *slog.Logger
+	Workflows Workflows
+	Now       func() time.Time
+}
+
+// Workflows lets a step start other workflows and read their executions
+// (workflow.call).
+type Workflows interface {
+	// Start starts workflow name with input as a child of the calling step.
+	// It is idempotent on key: a second call with the same key returns the
+	// first execution's id and starts nothing.
+	Start(ctx context.Context, name string, input json.RawMessage, parentExecution, parentStep, key string) (string, error)
+	// Get returns an execution.
+	Get(ctx context.Context, id string) (weft.Execution, error)
+}
+
+// Result is a finished or suspended attempt.
+type Result struct {
+	// Output becomes steps.<id>.output. It must marshal to JSON.
+	Output any
+	// Suspend, when set, means the step is not finished: the engine records
+	// State, frees the worker and runs the step again at Until (or earlier,
+	// when something wakes the execution). Attempt is not increased.
+	Suspend *Suspend
+}
+
+// Suspend asks the engine to run the step again later.
+type Suspend struct {
+	Until time.Time
+	State any
+}
+
+// RetryableError marks an error worth another attempt under the step's retry
+// policy (network errors, 408, 429, 5xx). After, when positive, is the wait
+// the remote side asked for (Retry-After) and takes precedence over backoff.
+type RetryableError struct {
+	Err   error
+	After time.Duration
+}
+
+func (e *RetryableError) Error() string { return e.Err.Error() }
+func (e *RetryableError) Unwrap() error { return e.Err }
+
+// Retryable wraps err as retryable, optionally after a server-chosen wait.
+func Retryable(err error, after time.Duration) error {
+	if err == nil {
+		return nil
+	}
+	return &RetryableError{Err: err, After: after}
+}
+
+// IsRetryable reports whether err asks for another attempt, and the wait the
+// remote side asked for (0 if none).
+func IsRetryable(err error) (bool, time.Duration) {
+	var re *RetryableError
+	if errors.As(err, &re) {
+		return true, re.After
+	}
+	return false, 0
+}
+
+// CodedError is an error with a stable machine-readable code (recorded as
+// ErrorInfo.Code), e.g. "http_status", "timeout", "validation".
+type CodedError struct {
+	Code string
+	Err  error
+}
+
+func (e *CodedError) Error() string { return e.Err.Error() }
+func (e *CodedError) Unwrap() error { return e.Err }
+
+// Errorf returns a CodedError.
+func Errorf(code, format string, args ...any) error {
+	return &CodedError{Code: code, Err: fmt.Errorf(format, args...)}
+}
+
+// ErrorInfo converts an error into the record stored on a step run.
+func ErrorInfo(err error) *weft.ErrorInfo {
+	if err == nil {
+		return nil
+	}
+	code := "step_error"
+	var ce *CodedError
+	if errors.As(err, &ce) && ce.Code != "" {
+		code = ce.Code
+	}
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		code = "timeout"
+	case errors.Is(err, context.Canceled):
+		code = "canceled"
+	}
+	return &weft.ErrorInfo{Code: code, Message: err.Error()}
+}

@@ -1,0 +1,111 @@
+package step
+
+import (
+	"fmt"
+	"sort"
+)
+
+// FieldType is the type of a step input field.
+type FieldType string
+
+// Field types. Duration is a string like "30s"; Any accepts every JSON value.
+const (
+	String   FieldType = "string"
+	Number   FieldType = "number"
+	Integer  FieldType = "integer"
+	Boolean  FieldType = "boolean"
+	Object   FieldType = "object"
+	Array    FieldType = "array"
+	Duration FieldType = "duration"
+	Any      FieldType = "any"
+)
+
+// Categories group step types in the catalog and the UI palette.
+const (
+	CategoryCore = "core"
+	CategoryHTTP = "http"
+	CategoryAI   = "ai"
+	CategoryApps = "apps"
+)
+
+// Spec describes a step type. It is the single declaration that validation,
+// the JSON Schema, the catalog endpoint and docs/steps/*.md are made from.
+type Spec struct {
+	Type        string  `json:"type"` // "http.request"
+	Title       string  `json:"title"`
+	Description string  `json:"description"`
+	Category    string  `json:"category"`
+	Fields      []Field `json:"fields"`
+	// Output documents the shape of the step's output for users.
+	Output string `json:"output,omitempty"`
+	// Example is a YAML snippet of the step as it appears in a workflow.
+	Example string `json:"example,omitempty"`
+	// Pure marks a deterministic step without side effects (transform,
+	// respond, fail). The engine may run it again after a crash, so it may
+	// record a pure step's result together with the next durable write
+	// instead of paying a commit of its own.
+	Pure bool `json:"pure,omitempty"`
+	// AllowExtra lets `with:` hold keys that are not declared fields
+	// (transform's output is whatever `with` says).
+	AllowExtra bool `json:"allow_extra,omitempty"`
+	// Auth lists the credential kinds the step accepts, if any.
+	Auth []string `json:"auth,omitempty"`
+}
+
+// Field is one input of a step type.
+type Field struct {
+	Name        string    `json:"name"`
+	Type        FieldType `json:"type"`
+	Description string    `json:"description"`
+	Required    bool      `json:"required,omitempty"`
+	Default     any       `json:"default,omitempty"`
+	Enum        []string  `json:"enum,omitempty"`
+	// Secret marks a value that must come from a credential, never be logged
+	// and never be echoed.
+	Secret bool `json:"secret,omitempty"`
+	// Fields are the keys of an Object field (nil: free-form object).
+	Fields []Field `json:"fields,omitempty"`
+	// Items describes the elements of an Array field (nil: any).
+	Items   *Field `json:"items,omitempty"`
+	Example any    `json:"example,omitempty"`
+}
+
+// Lookup returns the declared field with the given name.
+func (s *Spec) Lookup(name string) (Field, bool) {
+	for _, f := range s.Fields {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Field{}, false
+}
+
+// Validate checks the spec itself (used at registration).
+func (s *Spec) Validate() error {
+	if s.Type == "" {
+		return fmt.Errorf("step spec: type is empty")
+	}
+	seen := map[string]bool{}
+	for _, f := range s.Fields {
+		if f.Name == "" {
+			return fmt.Errorf("step spec %s: a field has no name", s.Type)
+		}
+		if seen[f.Name] {
+			return fmt.Errorf("step spec %s: field %q declared twice", s.Type, f.Name)
+		}
+		seen[f.Name] = true
+	}
+	return nil
+}
+
+// SortedSpecs returns specs ordered by category, then type.
+func SortedSpecs(specs []Spec) []Spec {
+	out := append([]Spec(nil), specs...)
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Category != out[j].Category {
+			return out[i].Category < out[j].Category
+		}
+		return out[i].Type < out[j].Type
+	})
+	return out
+}
