@@ -1,52 +1,446 @@
 // Package expr wraps github.com/expr-lang/expr for Weft's `{{ … }}`
 // templates: compile once when a workflow is saved, evaluate many times with
-// limits (memory budget, node count), never with access to the host.
+// limits (memory budget, node count, iteration budget), never with access to
+// the host.
 package expr
 
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/vm"
 )
 
+// Limits every expression runs under. They are generous for data mapping
+// and small enough that a hostile or accidental expression cannot take the
+// process down (see docs/expressions.md, "Limits").
+const (
+	// MaxNodes bounds the size of one expression's syntax tree.
+	MaxNodes = 2000
+	// MemoryBudget bounds what one evaluation may allocate, in expr's units
+	// (roughly: elements of built ranges, arrays and maps, bytes of repeat).
+	MemoryBudget = 2_000_000
+	// MaxIterations bounds the predicate calls (map, filter, all, …) of one
+	// evaluation, so nested loops over large inputs stop instead of spinning.
+	MaxIterations = 5_000_000
+	// MaxStringLen bounds strings built with `+`, so doubling a string in a
+	// loop fails instead of exhausting memory.
+	MaxStringLen = 16 << 20
+)
+
+// ScopeNames are the top-level names an expression may use.
+var ScopeNames = []string{"trigger", "steps", "execution", "workflow", "env", "item", "index"}
+
 // Scope is the data an expression sees: trigger, steps, execution, workflow,
-// env (allowlisted variables only), and item/index inside for_each.
+// env (allowlisted variables only), and item/index inside for_each. The key
+// "now", when it holds a time.Time, is what now() returns, so that an
+// execution replayed after a crash sees the same clock.
 type Scope map[string]any
 
 // Template is a compiled string that may contain `{{ … }}`. A template that is
 // exactly one `{{ }}` keeps the type of its value; otherwise the result is the
 // string with every `{{ }}` interpolated.
 type Template struct {
-	src string
+	src   string
+	parts []part
+	// single is set when the whole template is one expression (surrounding
+	// whitespace allowed): the value keeps its type.
+	single bool
+}
+
+// part is literal text or a compiled expression.
+type part struct {
+	text   string
+	prog   *vm.Program
+	offset int // byte offset of the expression text inside the template
 }
 
 // Compile compiles a template. Errors are *Error with the byte offset of the
 // problem inside src.
 func Compile(src string) (*Template, error) {
-	return nil, errors.New("expr.Compile: not implemented")
+	t := &Template{src: src}
+	rest, base := src, 0
+	for {
+		open := strings.Index(rest, "{{")
+		if open < 0 {
+			if rest != "" {
+				t.parts = append(t.parts, part{text: rest})
+			}
+			break
+		}
+		if open > 0 {
+			t.parts = append(t.parts, part{text: rest[:open]})
+		}
+		body := rest[open+2:]
+		end := closing(body)
+		if end < 0 {
+			return nil, &Error{Offset: base + open, Message: "unclosed {{: add }} after the expression"}
+		}
+		code := body[:end]
+		codeOff := base + open + 2
+		prog, err := compileExpr(code, codeOff)
+		if err != nil {
+			return nil, err
+		}
+		t.parts = append(t.parts, part{prog: prog, offset: codeOff})
+		consumed := open + 2 + end + 2
+		rest, base = rest[consumed:], base+consumed
+	}
+	exprs := 0
+	for _, p := range t.parts {
+		if p.prog != nil {
+			exprs++
+		} else if strings.TrimSpace(p.text) != "" {
+			exprs = 2 // literal text: always interpolate
+		}
+	}
+	if exprs == 1 {
+		t.single = true
+		for _, p := range t.parts {
+			if p.prog != nil {
+				t.parts = []part{p}
+				break
+			}
+		}
+	}
+	return t, nil
+}
+
+// closing returns the index of the "}}" that ends an expression, skipping
+// string literals and nested braces (map literals), or -1.
+func closing(s string) int {
+	depth := 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '"', '\'', '`':
+			j := i + 1
+			for j < len(s) && s[j] != c {
+				if s[j] == '\\' && c != '`' {
+					j++
+				}
+				j++
+			}
+			if j >= len(s) {
+				return -1
+			}
+			i = j
+		case '{':
+			depth++
+		case '}':
+			if depth == 0 {
+				if i+1 < len(s) && s[i+1] == '}' {
+					return i
+				}
+				continue
+			}
+			depth--
+		}
+	}
+	return -1
+}
+
+// HasTemplate reports whether s contains `{{`: a string without it is a
+// plain literal.
+func HasTemplate(s string) bool { return strings.Contains(s, "{{") }
+
+// IsSingle reports whether the template is exactly one expression (its value
+// keeps its type).
+func (t *Template) IsSingle() bool { return t.single }
+
+// IsLiteral reports whether the template holds no expression at all.
+func (t *Template) IsLiteral() bool {
+	for _, p := range t.parts {
+		if p.prog != nil {
+			return false
+		}
+	}
+	return true
 }
 
 // Eval evaluates the template.
 func (t *Template) Eval(ctx context.Context, s Scope) (any, error) {
-	return nil, errors.New("expr.Eval: not implemented")
+	if t.IsLiteral() {
+		return t.src, nil
+	}
+	return t.evalWith(newRunState(ctx, s))
 }
 
 // Source returns the template text.
 func (t *Template) Source() string { return t.src }
 
+// References returns the step ids the template reads as steps.<id> (or
+// steps["<id>"]), in order of appearance, without duplicates, each with the
+// byte offset of the reference inside the source. Workflow validation uses it
+// to check that a step only reads its ancestors.
+func (t *Template) References() []Reference {
+	var refs []Reference
+	seen := map[string]bool{}
+	for _, p := range t.parts {
+		if p.prog == nil {
+			continue
+		}
+		node := p.prog.Node()
+		code := p.prog.Source().String()
+		ast.Walk(&node, refVisitor(func(id string, from int) {
+			if seen[id] {
+				return
+			}
+			seen[id] = true
+			refs = append(refs, Reference{Step: id, Offset: p.offset + runeToByte(code, from)})
+		}))
+	}
+	return refs
+}
+
+// Reference is a use of steps.<Step> at byte Offset of a template.
+type Reference struct {
+	Step   string
+	Offset int
+}
+
+type refVisitor func(id string, from int)
+
+func (f refVisitor) Visit(n *ast.Node) {
+	m, ok := (*n).(*ast.MemberNode)
+	if !ok {
+		return
+	}
+	base, ok := m.Node.(*ast.IdentifierNode)
+	if !ok || base.Value != "steps" {
+		return
+	}
+	if prop, ok := m.Property.(*ast.StringNode); ok {
+		f(prop.Value, base.Location().From)
+	}
+}
+
+func (p part) run(rs *runState) (any, error) {
+	if err := rs.ctx.Err(); err != nil {
+		return nil, &Error{Offset: p.offset, Message: "evaluation stopped: " + err.Error(), Err: err}
+	}
+	machine := vmPool.Get().(*vm.VM)
+	machine.MemoryBudget = MemoryBudget
+	out, err := machine.Run(p.prog, rs.env)
+	vmPool.Put(machine)
+	if err != nil {
+		return nil, wrapErr(err, p.prog.Source().String(), p.offset)
+	}
+	return normalize(out), nil
+}
+
+var vmPool = sync.Pool{New: func() any { return &vm.VM{} }}
+
+// compileExpr compiles the code between `{{` and `}}`; offset is where code
+// starts inside the template.
+func compileExpr(code string, offset int) (*vm.Program, error) {
+	if strings.TrimSpace(code) == "" {
+		return nil, &Error{Offset: offset, Message: "empty expression {{ }}"}
+	}
+	if i := strings.Index(code, stateName); i >= 0 {
+		return nil, &Error{Offset: offset + i, Message: fmt.Sprintf("%s is reserved", stateName)}
+	}
+	prog, err := expr.Compile(code, options...)
+	if err != nil {
+		return nil, wrapErr(err, code, offset)
+	}
+	return prog, nil
+}
+
+// wrapErr turns an expr error into *Error with a template offset, and makes
+// expr's messages speak Weft.
+func wrapErr(err error, code string, offset int) *Error {
+	e := &Error{Offset: offset, Message: err.Error(), Err: err}
+	var fe *file.Error
+	if errors.As(err, &fe) {
+		e.Offset = offset + runeToByte(code, fe.From)
+		e.Message = fe.Message
+		if fe.Prev != nil {
+			e.Err = fe.Prev
+		}
+	}
+	if strings.HasPrefix(e.Message, "unknown name ") {
+		e.Message += " (an expression may use " + strings.Join(ScopeNames, ", ") + " and functions such as now())"
+	}
+	if strings.Contains(e.Message, "interface conversion: interface {} is nil") {
+		e.Message = "a function got nil where it needs a value (the data may be missing; use default(x, fallback))"
+	}
+	e.Message = strings.ReplaceAll(e.Message, stateName+", ", "")
+	return e
+}
+
+func runeToByte(s string, runes int) int {
+	if runes <= 0 {
+		return 0
+	}
+	n := 0
+	for i := range s {
+		if n == runes {
+			return i
+		}
+		n++
+	}
+	return len(s)
+}
+
 // Value is a compiled JSON-like tree (maps, lists, scalars) in which every
 // string is a Template, as found under a step's `with:`.
-type Value struct{}
+type Value struct {
+	root valueNode
+}
+
+type valueNode struct {
+	kind  byte // 'l' literal, 't' template, 'm' map, 'a' array
+	lit   any
+	tmpl  *Template
+	keys  []string
+	elems []valueNode
+}
 
 // CompileValue compiles every string inside v (map[string]any, []any,
 // scalars). Errors are *ValueError naming the path of the bad string.
 func CompileValue(v any) (*Value, error) {
-	return nil, errors.New("expr.CompileValue: not implemented")
+	root, err := compileNode(v, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &Value{root: root}, nil
+}
+
+func compileNode(v any, path []any) (valueNode, error) {
+	switch x := v.(type) {
+	case string:
+		if !HasTemplate(x) {
+			return valueNode{kind: 'l', lit: x}, nil
+		}
+		t, err := Compile(x)
+		if err != nil {
+			var e *Error
+			errors.As(err, &e)
+			return valueNode{}, &ValueError{Path: append([]any(nil), path...), Err: e}
+		}
+		return valueNode{kind: 't', tmpl: t}, nil
+	case map[string]any:
+		n := valueNode{kind: 'm', keys: make([]string, 0, len(x)), elems: make([]valueNode, 0, len(x))}
+		for _, k := range sortedKeys(x) {
+			c, err := compileNode(x[k], append(path, k))
+			if err != nil {
+				return valueNode{}, err
+			}
+			n.keys = append(n.keys, k)
+			n.elems = append(n.elems, c)
+		}
+		return n, nil
+	case []any:
+		n := valueNode{kind: 'a', elems: make([]valueNode, 0, len(x))}
+		for i, e := range x {
+			c, err := compileNode(e, append(path, i))
+			if err != nil {
+				return valueNode{}, err
+			}
+			n.elems = append(n.elems, c)
+		}
+		return n, nil
+	default:
+		return valueNode{kind: 'l', lit: normalize(v)}, nil
+	}
 }
 
 // Eval evaluates every template in the tree and returns plain Go values
 // (map[string]any, []any, string, float64, int, bool, nil).
 func (v *Value) Eval(ctx context.Context, s Scope) (any, error) {
-	return nil, errors.New("expr.Value.Eval: not implemented")
+	if v == nil {
+		return nil, nil
+	}
+	rs := newRunState(ctx, s)
+	return v.root.eval(rs, nil)
+}
+
+// Templates calls fn for every template in the tree with its path.
+func (v *Value) Templates(fn func(path []any, t *Template)) {
+	if v != nil {
+		v.root.walk(nil, fn)
+	}
+}
+
+func (n *valueNode) walk(path []any, fn func([]any, *Template)) {
+	switch n.kind {
+	case 't':
+		fn(append([]any(nil), path...), n.tmpl)
+	case 'm':
+		for i := range n.elems {
+			n.elems[i].walk(append(path, n.keys[i]), fn)
+		}
+	case 'a':
+		for i := range n.elems {
+			n.elems[i].walk(append(path, i), fn)
+		}
+	}
+}
+
+func (n *valueNode) eval(rs *runState, path []any) (any, error) {
+	switch n.kind {
+	case 't':
+		out, err := n.tmpl.evalWith(rs)
+		if err != nil {
+			var e *Error
+			if !errors.As(err, &e) {
+				e = &Error{Offset: -1, Message: err.Error(), Err: err}
+			}
+			return nil, &ValueError{Path: append([]any(nil), path...), Err: e}
+		}
+		return out, nil
+	case 'm':
+		m := make(map[string]any, len(n.keys))
+		for i := range n.elems {
+			v, err := n.elems[i].eval(rs, append(path, n.keys[i]))
+			if err != nil {
+				return nil, err
+			}
+			m[n.keys[i]] = v
+		}
+		return m, nil
+	case 'a':
+		a := make([]any, len(n.elems))
+		for i := range n.elems {
+			v, err := n.elems[i].eval(rs, append(path, i))
+			if err != nil {
+				return nil, err
+			}
+			a[i] = v
+		}
+		return a, nil
+	default:
+		return deepCopy(n.lit), nil
+	}
+}
+
+// evalWith is Eval with a run state shared by a whole Value, so the
+// iteration budget covers all of a step's inputs together.
+func (t *Template) evalWith(rs *runState) (any, error) {
+	if t.single {
+		return t.parts[0].run(rs)
+	}
+	var b strings.Builder
+	for _, p := range t.parts {
+		if p.prog == nil {
+			b.WriteString(p.text)
+			continue
+		}
+		v, err := p.run(rs)
+		if err != nil {
+			return nil, err
+		}
+		if err := interpolate(&b, v); err != nil {
+			return nil, &Error{Offset: p.offset, Message: err.Error()}
+		}
+	}
+	return b.String(), nil
 }
 
 // Error is a compile or evaluation error with the byte offset inside the
@@ -55,9 +449,15 @@ func (v *Value) Eval(ctx context.Context, s Scope) (any, error) {
 type Error struct {
 	Offset  int
 	Message string
+	// Err is the underlying cause, if any (context.Canceled, a helper's
+	// error).
+	Err error
 }
 
 func (e *Error) Error() string { return e.Message }
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
 
 // ValueError is an Error found at Path inside a Value (keys as string, list
 // indexes as int).
@@ -66,5 +466,28 @@ type ValueError struct {
 	Err  *Error
 }
 
-func (e *ValueError) Error() string { return e.Err.Error() }
+func (e *ValueError) Error() string {
+	if len(e.Path) == 0 {
+		return e.Err.Error()
+	}
+	return PathString(e.Path) + ": " + e.Err.Error()
+}
 func (e *ValueError) Unwrap() error { return e.Err }
+
+// PathString renders a Value path as with.a.b[2].
+func PathString(path []any) string {
+	var b strings.Builder
+	for _, p := range path {
+		switch x := p.(type) {
+		case int:
+			fmt.Fprintf(&b, "[%d]", x)
+		default:
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			fmt.Fprint(&b, x)
+		}
+	}
+	return b.String()
+}
+
