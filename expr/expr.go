@@ -490,4 +490,3 @@ func PathString(path []any) string {
 	}
 	return b.String()
 }
-
