@@ -1,0 +1,412 @@
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+
+	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/metrics"
+	"github.com/weftworks/weft/step"
+	"github.com/weftworks/weft/store"
+)
+
+// Config configures an Engine. Zero values take the defaults of WithDefaults.
+type Config struct {
+	Store    store.Store
+	Registry *step.Registry
+	Logger   *slog.Logger
+	Metrics  *metrics.Metrics
+	// HTTP is the client lent to steps (the SSRF-guarded client in production).
+	HTTP *http.Client
+	// Owner names this process in leases; default host-pid-random.
+	Owner string
+	// Lease is how long an execution stays owned without renewal: the time
+	// after which another process takes over the work of a dead one.
+	Lease time.Duration
+	// PollInterval is how often the scheduler looks for work it was not told
+	// about (other processes' dead executions, due timers).
+	PollInterval time.Duration
+	// MaxRunning bounds executions in progress in this process; more wait
+	// queued in the store.
+	MaxRunning int
+	// InlineWait: retry backoffs up to this long are slept in place; longer
+	// ones free the worker and become a waiting row.
+	InlineWait time.Duration
+	// StepTimeout applies to a step attempt that has no `timeout:`.
+	StepTimeout time.Duration
+	// Retention: finished executions older than this are pruned; 0 keeps all.
+	Retention time.Duration
+	// EnvAllowlist names the environment variables expressions may read as env.NAME.
+	EnvAllowlist []string
+	// Now returns the current time; tests may replace it.
+	Now func() time.Time
+}
+
+// WithDefaults returns a copy of c with defaults filled in.
+func (c Config) WithDefaults() Config {
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Owner == "" {
+		host, _ := os.Hostname()
+		var b [4]byte
+		_, _ = rand.Read(b[:])
+		c.Owner = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b[:]))
+	}
+	if c.Lease <= 0 {
+		c.Lease = 15 * time.Second
+	}
+	if c.PollInterval <= 0 {
+		c.PollInterval = 500 * time.Millisecond
+	}
+	if c.MaxRunning <= 0 {
+		c.MaxRunning = 1024
+	}
+	if c.InlineWait <= 0 {
+		c.InlineWait = 2 * time.Second
+	}
+	if c.StepTimeout <= 0 {
+		c.StepTimeout = 10 * time.Minute
+	}
+	if c.HTTP == nil {
+		c.HTTP = &http.Client{Timeout: 5 * time.Minute}
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return c
+}
+
+// Validate reports configuration errors, naming the field.
+func (c Config) Validate() error {
+	switch {
+	case c.Store == nil:
+		return errors.New("engine config: Store is required")
+	case c.Registry == nil:
+		return errors.New("engine config: Registry is required")
+	case c.Lease < time.Second:
+		return fmt.Errorf("engine config: Lease %s is too short (at least 1s)", c.Lease)
+	}
+	return nil
+}
+
+// Engine runs executions. Create it with New, call Run in a goroutine, and
+// Start executions from triggers.
+type Engine struct {
+	cfg       Config
+	store     store.Store
+	log       *slog.Logger
+	m         *metrics.Metrics
+	workflows *workflowCache
+	events    *broker
+	env       map[string]any
+
+	slots chan struct{} // one token per execution running in this process
+	kick  chan struct{} // wakes the scheduler early
+
+	mu      sync.Mutex
+	running map[string]*runHandle // executions running in this process
+
+	wg sync.WaitGroup // runners
+}
+
+type runHandle struct {
+	cancel context.CancelCauseFunc
+}
+
+// New builds an engine.
+func New(cfg Config) (*Engine, error) {
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	env := map[string]any{}
+	for _, name := range cfg.EnvAllowlist {
+		if v, ok := os.LookupEnv(name); ok {
+			env[name] = v
+		}
+	}
+	e := &Engine{
+		cfg:     cfg,
+		store:   cfg.Store,
+		log:     cfg.Logger,
+		m:       cfg.Metrics,
+		events:  newBroker(),
+		env:     env,
+		slots:   make(chan struct{}, cfg.MaxRunning),
+		kick:    make(chan struct{}, 1),
+		running: map[string]*runHandle{},
+	}
+	e.workflows = newWorkflowCache(cfg.Store, cfg.Registry)
+	return e, nil
+}
+
+// Owner is the lease owner name of this process.
+func (e *Engine) Owner() string { return e.cfg.Owner }
+
+// Registry returns the step registry.
+func (e *Engine) Registry() *step.Registry { return e.cfg.Registry }
+
+// Store returns the store.
+func (e *Engine) Store() store.Store { return e.store }
+
+// StartRequest asks for a new execution.
+type StartRequest struct {
+	Workflow string
+	// Version pins a workflow version; 0 means the active one.
+	Version int64
+	Input   json.RawMessage
+	// InputValue, when set, is Input already decoded (saves decoding it again
+	// on the fast path).
+	InputValue any
+	Trigger    string
+	Dedupe     *store.DedupeKey
+	ParentID   string
+	ParentStep string
+	// Respond, when true, makes Start return a channel that receives the
+	// output of the execution's `respond` step (or is closed when the
+	// execution finishes without one).
+	Respond bool
+}
+
+// Started is the outcome of Start.
+type Started struct {
+	Execution weft.Execution
+	// Duplicate is true when the dedupe key was already claimed; Execution
+	// then only has its ID set (the first execution's).
+	Duplicate bool
+	// Response receives the respond step's output when StartRequest.Respond
+	// was set. It is closed if the execution finishes (or this process stops
+	// running it) without responding.
+	Response <-chan json.RawMessage
+	cancel   func()
+}
+
+// Release drops interest in the response (call it when the caller stops
+// waiting).
+func (s *Started) Release() {
+	if s.cancel != nil {
+		s.cancel()
+	}
+}
+
+// Start creates an execution durably and, when this process has room and the
+// workflow has no concurrency limit, runs it at once in this process. When
+// Start returns without error the execution is on disk.
+func (e *Engine) Start(ctx context.Context, req StartRequest) (*Started, error) {
+	cw, err := e.workflows.get(ctx, req.Workflow, req.Version)
+	if err != nil {
+		return nil, err
+	}
+	if len(req.Input) == 0 {
+		req.Input = json.RawMessage("{}")
+	}
+	if !json.Valid(req.Input) {
+		return nil, fmt.Errorf("execution input is not valid JSON: %w", weft.ErrInvalid)
+	}
+	now := e.cfg.Now().UTC()
+	ex := weft.Execution{
+		ID:              NewID(now),
+		Workflow:        cw.rec.Name,
+		WorkflowVersion: cw.rec.Version,
+		Status:          weft.ExecutionQueued,
+		Trigger:         req.Trigger,
+		Input:           req.Input,
+		ParentID:        req.ParentID,
+		ParentStep:      req.ParentStep,
+		CreatedAt:       now,
+	}
+	if ex.Trigger == "" {
+		ex.Trigger = weft.TriggerManual
+	}
+	// Fast path: take a slot and the lease in the same write that creates
+	// the execution, so no other process (or our own scheduler) claims it.
+	inline := cw.c.Workflow.Concurrency == 0
+	if inline {
+		select {
+		case e.slots <- struct{}{}:
+		default:
+			inline = false
+		}
+	}
+	if inline {
+		until := now.Add(e.cfg.Lease)
+		ex.Status = weft.ExecutionRunning
+		ex.StartedAt = &now
+		ex.LeaseOwner = e.cfg.Owner
+		ex.LeaseUntil = &until
+	}
+	started := &Started{Execution: ex}
+	if req.Respond {
+		ch := e.events.expectResponse(ex.ID)
+		started.Response = ch
+		started.cancel = func() { e.events.dropResponse(ex.ID) }
+	}
+	res, err := e.store.Apply(ctx, store.Mutation{Create: &ex, ExecutionID: ex.ID, Dedupe: req.Dedupe})
+	if err != nil {
+		if inline {
+			<-e.slots
+		}
+		started.Release()
+		if errors.Is(err, weft.ErrDuplicate) {
+			return &Started{Execution: weft.Execution{ID: res.Existing, Workflow: cw.rec.Name}, Duplicate: true}, nil
+		}
+		return nil, fmt.Errorf("creating execution of %q: %w", req.Workflow, err)
+	}
+	if e.m != nil {
+		e.m.ExecutionsStarted.WithLabelValues(ex.Workflow, ex.Trigger).Inc()
+	}
+	if inline {
+		e.launch(ex, cw, req.InputValue, true)
+	} else {
+		e.Kick()
+	}
+	return started, nil
+}
+
+// Kick wakes the scheduler so it looks for work now.
+func (e *Engine) Kick() {
+	select {
+	case e.kick <- struct{}{}:
+	default:
+	}
+}
+
+// launch runs an execution in a goroutine; the caller holds a slot.
+func (e *Engine) launch(ex weft.Execution, cw *compiledWorkflow, input any, fresh bool) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	e.mu.Lock()
+	e.running[ex.ID] = &runHandle{cancel: cancel}
+	e.mu.Unlock()
+	if e.m != nil {
+		e.m.RunningExecutions.Inc()
+	}
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		defer func() {
+			e.mu.Lock()
+			delete(e.running, ex.ID)
+			e.mu.Unlock()
+			cancel(nil)
+			<-e.slots
+			if e.m != nil {
+				e.m.RunningExecutions.Dec()
+			}
+		}()
+		r := newRunner(e, ex, cw, input, fresh)
+		r.run(ctx)
+	}()
+}
+
+// Wait blocks until the execution finishes or ctx is done, and returns the
+// execution as stored.
+func (e *Engine) Wait(ctx context.Context, id string) (weft.Execution, error) {
+	done, stop := e.events.waitFinished(id)
+	defer stop()
+	tick := time.NewTicker(e.cfg.PollInterval)
+	defer tick.Stop()
+	for {
+		ex, err := e.store.GetExecution(ctx, id)
+		if err != nil {
+			return weft.Execution{}, err
+		}
+		if ex.Status.Finished() {
+			return ex, nil
+		}
+		select {
+		case <-ctx.Done():
+			return ex, ctx.Err()
+		case <-done:
+			done, stop = e.events.waitFinished(id)
+			defer stop()
+		case <-tick.C:
+		}
+	}
+}
+
+// Subscribe returns the events of an execution as they happen in this
+// process. Call the returned func to stop.
+func (e *Engine) Subscribe(id string) (<-chan Event, func()) { return e.events.subscribe(id) }
+
+// Cancel cancels an execution: at once if nobody is running it, otherwise
+// at its next step boundary (here, or in the process that holds it, within
+// one lease renewal).
+func (e *Engine) Cancel(ctx context.Context, id string) (weft.Execution, error) {
+	ex, err := e.store.RequestCancel(ctx, id, e.cfg.Now().UTC())
+	if err != nil {
+		return ex, err
+	}
+	if ex.Status == weft.ExecutionCanceled {
+		e.finished(ex)
+		return ex, nil
+	}
+	e.mu.Lock()
+	h := e.running[id]
+	e.mu.Unlock()
+	if h != nil {
+		h.cancel(errCanceled)
+	}
+	return ex, nil
+}
+
+// Retry resumes a failed execution from its failed step; completed steps keep
+// their outputs.
+func (e *Engine) Retry(ctx context.Context, id string) (weft.Execution, error) {
+	ex, err := e.store.ResetForRetry(ctx, id, e.cfg.Now().UTC())
+	if err != nil {
+		return ex, err
+	}
+	e.publishExecution(ex)
+	e.Kick()
+	return ex, nil
+}
+
+// InvalidateWorkflow drops cached compiled versions of a workflow (after a
+// PUT or DELETE).
+func (e *Engine) InvalidateWorkflow(name string) { e.workflows.invalidate(name) }
+
+// Compiled returns the compiled active version of a workflow.
+func (e *Engine) Compiled(ctx context.Context, name string) (weft.WorkflowRecord, *weft.Workflow, error) {
+	cw, err := e.workflows.get(ctx, name, 0)
+	if err != nil {
+		return weft.WorkflowRecord{}, nil, err
+	}
+	return cw.rec, cw.c.Workflow, nil
+}
+
+func (e *Engine) publishExecution(ex weft.Execution) {
+	if e.events.hasSubscribers(ex.ID) {
+		e.events.publish(ex.ID, Event{Type: "execution", Execution: &ex})
+	}
+}
+
+func (e *Engine) finished(ex weft.Execution) {
+	e.publishExecution(ex)
+	e.events.finish(ex.ID)
+	if e.m != nil {
+		e.m.ExecutionsFinished.WithLabelValues(ex.Workflow, string(ex.Status)).Inc()
+	}
+}
+
+// NewID returns a new time-ordered execution id.
+func NewID(t time.Time) string {
+	return ulid.MustNew(ulid.Timestamp(t), rand.Reader).String()
+}
+
+var (
+	errCanceled  = errors.New("execution canceled")
+	errLeaseLost = weft.ErrLeaseLost
+	errShutdown  = errors.New("process shutting down")
+)

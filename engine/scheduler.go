@@ -1,0 +1,203 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/weftworks/weft"
+)
+
+// Run drives the background work of the engine until ctx is done: claiming
+// executions that need a worker, renewing leases of running ones, and pruning
+// old executions. On return, executions still running in this process have
+// been stopped; their leases lapse and another process (or the next start)
+// resumes them from the last recorded step.
+func (e *Engine) Run(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() { defer close(done); e.renewLoop(ctx) }()
+	if e.cfg.Retention > 0 {
+		go e.pruneLoop(ctx)
+	}
+	e.claimLoop(ctx)
+	// Stop runners: they notice ctx via their own contexts.
+	e.mu.Lock()
+	for _, h := range e.running {
+		h.cancel(errShutdown)
+	}
+	e.mu.Unlock()
+	e.wg.Wait()
+	<-done
+	return nil
+}
+
+func (e *Engine) claimLoop(ctx context.Context) {
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		case <-e.kick:
+		}
+		next := e.claimOnce(ctx)
+		if !timer.Stop() {
+			select {
+			case <-timer.C:
+			default:
+			}
+		}
+		timer.Reset(next)
+	}
+}
+
+// claimOnce claims what it can and returns when to look again.
+func (e *Engine) claimOnce(ctx context.Context) time.Duration {
+	wait := e.cfg.PollInterval
+	free := cap(e.slots) - len(e.slots)
+	if free <= 0 {
+		return wait
+	}
+	batch := min(free, 64)
+	now := e.cfg.Now().UTC()
+	claimed, err := e.store.Claim(ctx, e.cfg.Owner, now, e.cfg.Lease, batch, e.limits(ctx))
+	if err != nil {
+		if ctx.Err() == nil {
+			e.log.Error("claiming executions", "err", err)
+		}
+		return wait
+	}
+	for _, ex := range claimed {
+		select {
+		case e.slots <- struct{}{}:
+		case <-ctx.Done():
+			return wait
+		}
+		cw, err := e.workflows.get(ctx, ex.Workflow, ex.WorkflowVersion)
+		if err != nil {
+			e.log.Error("loading workflow of claimed execution", "execution_id", ex.ID, "err", err)
+			<-e.slots
+			e.failUnloadable(ctx, ex, err)
+			continue
+		}
+		e.launch(ex, cw, nil, false)
+	}
+	if len(claimed) == batch {
+		return 0 // more may be waiting
+	}
+	if next, err := e.store.NextWake(ctx); err == nil && !next.IsZero() {
+		if d := next.Sub(e.cfg.Now()); d < wait {
+			wait = max(d, time.Millisecond)
+		}
+	}
+	return wait
+}
+
+// failUnloadable marks an execution whose workflow version cannot be loaded
+// as failed, so it does not loop forever.
+func (e *Engine) failUnloadable(ctx context.Context, ex weft.Execution, cause error) {
+	now := e.cfg.Now().UTC()
+	st := weft.ExecutionFailed
+	_, err := e.store.Apply(ctx, storeMutation(e.cfg.Owner, ex.ID, &st, &weft.ErrorInfo{Code: "workflow_unavailable", Message: cause.Error()}, now))
+	if err != nil && !errors.Is(err, weft.ErrLeaseLost) {
+		e.log.Error("failing execution", "execution_id", ex.ID, "err", err)
+	}
+}
+
+// limits returns the concurrency limits of workflows this process knows.
+func (e *Engine) limits(ctx context.Context) map[string]int {
+	e.workflows.mu.Lock()
+	defer e.workflows.mu.Unlock()
+	var out map[string]int
+	for _, a := range e.workflows.active {
+		if n := a.cw.c.Workflow.Concurrency; n > 0 {
+			if out == nil {
+				out = map[string]int{}
+			}
+			out[a.cw.rec.Name] = n
+		}
+	}
+	for _, cw := range e.workflows.versions {
+		if n := cw.c.Workflow.Concurrency; n > 0 {
+			if out == nil {
+				out = map[string]int{}
+			}
+			if _, ok := out[cw.rec.Name]; !ok {
+				out[cw.rec.Name] = n
+			}
+		}
+	}
+	return out
+}
+
+func (e *Engine) renewLoop(ctx context.Context) {
+	t := time.NewTicker(max(e.cfg.Lease/5, 200*time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		e.mu.Lock()
+		ids := make([]string, 0, len(e.running))
+		for id := range e.running {
+			ids = append(ids, id)
+		}
+		e.mu.Unlock()
+		if len(ids) == 0 {
+			continue
+		}
+		lost, cancel, err := e.store.Renew(ctx, e.cfg.Owner, ids, e.cfg.Now().UTC().Add(e.cfg.Lease))
+		if err != nil {
+			if ctx.Err() == nil {
+				e.log.Error("renewing leases", "err", err)
+			}
+			continue
+		}
+		e.mu.Lock()
+		for _, id := range lost {
+			if h := e.running[id]; h != nil {
+				e.log.Warn("lost execution lease; stopping here", "execution_id", id)
+				h.cancel(errLeaseLost)
+			}
+		}
+		for _, id := range cancel {
+			if h := e.running[id]; h != nil {
+				h.cancel(errCanceled)
+			}
+		}
+		e.mu.Unlock()
+	}
+}
+
+func (e *Engine) pruneLoop(ctx context.Context) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		before := e.cfg.Now().UTC().Add(-e.cfg.Retention)
+		total := 0
+		for ctx.Err() == nil {
+			n, err := e.store.Prune(ctx, before, 500)
+			if err != nil {
+				if ctx.Err() == nil {
+					e.log.Error("pruning executions", "err", err)
+				}
+				break
+			}
+			total += n
+			if n == 0 {
+				break
+			}
+		}
+		if total > 0 {
+			e.log.Info("pruned finished executions", "count", total, "before", before)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,58 @@
+// Package metrics holds Weft's Prometheus collectors. They live on a
+// registry owned by the process (never the global default registry), so
+// tests can build as many servers as they like.
+package metrics
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// Metrics is the set of collectors the engine, triggers and stores update.
+// A nil *Metrics is valid and records nothing.
+type Metrics struct {
+	Registry           *prometheus.Registry
+	ExecutionsStarted  *prometheus.CounterVec
+	ExecutionsFinished *prometheus.CounterVec
+	StepDuration       *prometheus.HistogramVec
+	StepAttempts       *prometheus.CounterVec
+	WebhookRequests    *prometheus.CounterVec
+	StoreLatency       *prometheus.HistogramVec
+	RunningExecutions  prometheus.Gauge
+}
+
+// New creates the collectors on a fresh registry, with Go runtime and
+// process collectors.
+func New() *Metrics {
+	reg := prometheus.NewRegistry()
+	m := &Metrics{
+		Registry: reg,
+		ExecutionsStarted: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "weft_executions_started_total", Help: "Executions created, by workflow and trigger.",
+		}, []string{"workflow", "trigger"}),
+		ExecutionsFinished: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "weft_executions_finished_total", Help: "Executions that reached a final status, by workflow and status.",
+		}, []string{"workflow", "status"}),
+		StepDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "weft_step_duration_seconds", Help: "Duration of step attempts, by step type and outcome.",
+			Buckets: []float64{.0005, .001, .005, .01, .05, .1, .5, 1, 5, 30, 120},
+		}, []string{"type", "outcome"}),
+		StepAttempts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "weft_step_attempts_total", Help: "Step attempts, by step type and outcome (succeeded, failed, retry, suspended).",
+		}, []string{"type", "outcome"}),
+		WebhookRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "weft_webhook_requests_total", Help: "Webhook requests answered, by HTTP status code.",
+		}, []string{"code"}),
+		StoreLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "weft_store_operation_seconds", Help: "Latency of store operations, by operation.",
+			Buckets: []float64{.0001, .0005, .001, .0025, .005, .01, .025, .05, .1, .5, 1},
+		}, []string{"op"}),
+		RunningExecutions: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "weft_executions_in_process", Help: "Executions this process is running right now.",
+		}),
+	}
+	reg.MustRegister(m.ExecutionsStarted, m.ExecutionsFinished, m.StepDuration, m.StepAttempts,
+		m.WebhookRequests, m.StoreLatency, m.RunningExecutions,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
