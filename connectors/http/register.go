@@ -1,0 +1,36 @@
+package http
+
+import (
+	"fmt"
+	"net"
+	nethttp "net/http"
+	"time"
+
+	"github.com/weftworks/weft/step"
+)
+
+// Register adds http.request to reg.
+func Register(reg *step.Registry) error {
+	spec := requestSpec()
+	if err := reg.Add(spec, &requester{spec: spec, fallback: defaultClient()}); err != nil {
+		return fmt.Errorf("registering http step types: %w", err)
+	}
+	return nil
+}
+
+// defaultClient is used when the engine lends no HTTP client. The overall
+// limit is the step's `timeout` (a context deadline); these bound the phases
+// so a dead host cannot hold a connection slot for the whole timeout.
+func defaultClient() *nethttp.Client {
+	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+	return &nethttp.Client{Transport: &nethttp.Transport{
+		Proxy:                 nethttp.ProxyFromEnvironment,
+		DialContext:           dialer.DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          100,
+		MaxIdleConnsPerHost:   10,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}}
+}

@@ -1,0 +1,68 @@
+package http
+
+import "github.com/weftworks/weft/step"
+
+// Defaults that the handler needs as numbers; the spec states them for users.
+const (
+	defaultMaxResponse = 10 << 20
+	maxMaxResponse     = 100 << 20
+)
+
+func requestSpec() step.Spec {
+	return step.Spec{
+		Type:     "http.request",
+		Title:    "HTTP request",
+		Category: step.CategoryHTTP,
+		Description: "Calls an HTTP API and returns its answer. A JSON response is decoded so later steps can " +
+			"read its fields; other text is returned as a string and binary content as base64. Network " +
+			"errors and the statuses 408, 429, 500, 502, 503 and 504 are retried under the step's retry " +
+			"policy, waiting as long as a Retry-After header asks; any other status outside " +
+			"`accept_status` fails the step at once. Requests other than GET and HEAD carry an " +
+			"Idempotency-Key header that stays the same across retries.",
+		Fields: []step.Field{
+			{Name: "method", Type: step.String, Default: "GET",
+				Enum:        []string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"},
+				Description: "HTTP method."},
+			{Name: "url", Type: step.String, Required: true, Example: "https://api.example.com/v1/orders",
+				Description: "Absolute http:// or https:// URL. Parameters in `query` are added to any it already has."},
+			{Name: "headers", Type: step.Object, Example: map[string]any{"Authorization": "Bearer {{ secrets.api_token }}"},
+				Description: "Request headers, name to value. Take secrets from credentials; they are never logged or shown in errors."},
+			{Name: "query", Type: step.Object, Example: map[string]any{"limit": 50, "status": []any{"open", "paid"}},
+				Description: "Query parameters, name to value; an array value repeats the parameter."},
+			{Name: "json", Type: step.Any, Example: map[string]any{"amount": 1200, "currency": "eur"},
+				Description: "Body sent as JSON, with Content-Type: application/json unless `headers` sets one. Use at most one of json, form and body."},
+			{Name: "form", Type: step.Object, Example: map[string]any{"grant_type": "client_credentials"},
+				Description: "Body sent URL-encoded (application/x-www-form-urlencoded); an array value repeats the key."},
+			{Name: "body", Type: step.String, Example: "<ping/>",
+				Description: "Raw body sent as it is; set Content-Type in `headers`."},
+			{Name: "timeout", Type: step.Duration, Default: "30s",
+				Description: "Limit for the whole exchange, from connecting to reading the last byte of the answer. Running out counts as a network error and is retried."},
+			{Name: "accept_status", Type: step.Array, Default: []any{"2xx"}, Example: []any{"2xx", 404},
+				Items:       &step.Field{Type: step.Any, Description: "A status code like 404, or a class like \"2xx\" or \"4xx\"."},
+				Description: "Statuses that count as success. Any other status fails the step (and is retried if it is 408, 429 or 5xx-transient)."},
+			{Name: "follow_redirects", Type: step.Boolean, Default: true,
+				Description: "Follow up to 10 redirects. When false a 3xx answer is returned as it is (add \"3xx\" to accept_status to accept it)."},
+			{Name: "idempotency_header", Type: step.String, Default: "Idempotency-Key",
+				Description: "Header that carries the step run's idempotency key on requests other than GET and HEAD. An empty string sends none; a header of that name in `headers` wins."},
+			{Name: "max_response_bytes", Type: step.Integer, Default: defaultMaxResponse,
+				Description: "Largest response body read, in bytes (at most 100 MiB). A larger body fails the step with code response_too_large."},
+		},
+		Output: "`{status, headers, body, body_encoding}`: `status` is the numeric status; `headers` maps each " +
+			"lower-case header name to its value (repeated headers joined with \", \"; credentials such as " +
+			"Set-Cookie shown as \"[redacted]\"); `body` is the decoded JSON value, a string, or base64; " +
+			"`body_encoding` says which: \"json\", \"text\", \"base64\" or \"none\" (empty body).",
+		Example: `- id: charge
+  uses: http.request
+  with:
+    method: POST
+    url: https://api.example.com/v1/charges
+    headers:
+      Authorization: "Bearer {{ secrets.payments_token }}"
+    json:
+      amount: "{{ steps.order.output.total_cents }}"
+      currency: eur
+    accept_status: ["2xx", 409]
+    timeout: 10s
+`,
+	}
+}
