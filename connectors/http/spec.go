@@ -39,7 +39,7 @@ func requestSpec() step.Spec {
 				Description: "Limit for the whole exchange, from connecting to reading the last byte of the answer. Running out counts as a network error and is retried."},
 			{Name: "accept_status", Type: step.Array, Default: []any{"2xx"}, Example: []any{"2xx", 404},
 				Items:       &step.Field{Type: step.Any, Description: "A status code like 404, or a class like \"2xx\" or \"4xx\"."},
-				Description: "Statuses that count as success. Any other status fails the step (and is retried if it is 408, 429 or 5xx-transient)."},
+				Description: "Statuses that count as success. Any other status fails the step; 408, 429, 500, 502, 503 and 504 are retried first."},
 			{Name: "follow_redirects", Type: step.Boolean, Default: true,
 				Description: "Follow up to 10 redirects. When false a 3xx answer is returned as it is (add \"3xx\" to accept_status to accept it)."},
 			{Name: "idempotency_header", Type: step.String, Default: "Idempotency-Key",
