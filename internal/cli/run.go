@@ -1,0 +1,135 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/connectors/standard"
+	"github.com/weftworks/weft/engine"
+	"github.com/weftworks/weft/step"
+	"github.com/weftworks/weft/store/storesqlite"
+	"github.com/weftworks/weft/workflow"
+)
+
+// runRun executes one workflow file in a throw-away store and prints the
+// execution with its step runs as JSON. The exit code is 1 unless the
+// execution succeeded, so users can test their workflows in CI.
+func runRun(ctx context.Context, env *Env, args []string) error {
+	var input, with, timeout string
+	fs := newFlagSet(env, "run", "run FILE [--input JSON|@file] [--workflows DIR]")
+	fs.stringVar(&input, "input", "WEFT_RUN_INPUT", "{}", "trigger input as JSON, or @file to read it from a file")
+	fs.stringVar(&with, "workflows", "WEFT_WORKFLOWS", "", "directory of other workflows this one calls (workflow.call, on_error)")
+	fs.stringVar(&timeout, "timeout", "WEFT_RUN_TIMEOUT", "10m", "give up waiting after this long")
+	pos, err := fs.parse(args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return ExitError{Code: 2}
+	}
+	file := pos[0]
+	in, err := readInput(input)
+	if err != nil {
+		return err
+	}
+	limit, err := weft.ParseDuration(timeout)
+	if err != nil {
+		return fmt.Errorf("--timeout: %w", err)
+	}
+
+	reg := step.NewRegistry()
+	if err := standard.Register(reg); err != nil {
+		return err
+	}
+	src, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	c, err := workflow.Parse(file, src, reg)
+	if err != nil {
+		var ds workflow.Diagnostics
+		if errors.As(err, &ds) {
+			fmt.Fprintln(env.Stderr, ds.Error())
+			return ExitError{Code: 1}
+		}
+		return err
+	}
+
+	dir, err := os.MkdirTemp("", "weft-run-*")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	st, err := storesqlite.Open(ctx, filepath.Join(dir, "run.db"), storesqlite.Options{Synchronous: storesqlite.SyncNormal})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	logger, err := newLogger(env, "warn", "text")
+	if err != nil {
+		return err
+	}
+	if with != "" {
+		if err := loadWorkflowDir(ctx, env, st, reg, with, logger); err != nil {
+			return err
+		}
+	}
+	if _, _, err := st.PutWorkflow(ctx, recordOf(c, src)); err != nil {
+		return err
+	}
+	eng, err := engine.New(engine.Config{Store: st, Registry: reg, Logger: logger, PollInterval: 50 * time.Millisecond})
+	if err != nil {
+		return err
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); _ = eng.Run(runCtx) }()
+	defer func() { stop(); <-done }()
+
+	started, err := eng.Start(ctx, engine.StartRequest{Workflow: c.Workflow.Name, Input: in, Trigger: weft.TriggerManual})
+	if err != nil {
+		return err
+	}
+	waitCtx, cancel := context.WithTimeout(ctx, limit.D())
+	defer cancel()
+	ex, err := eng.Wait(waitCtx, started.Execution.ID)
+	if err != nil {
+		return fmt.Errorf("waiting for the execution (%s): %w", started.Execution.ID, err)
+	}
+	steps, err := st.GetStepRuns(ctx, ex.ID)
+	if err != nil {
+		return err
+	}
+	out, _ := json.MarshalIndent(struct {
+		weft.Execution
+		Steps []weft.StepRun `json:"steps"`
+	}{ex, steps}, "", "  ")
+	fmt.Fprintln(env.Stdout, string(out))
+	if ex.Status != weft.ExecutionSucceeded {
+		return ExitError{Code: 1}
+	}
+	return nil
+}
+
+// readInput reads --input: inline JSON or @file.
+func readInput(s string) (json.RawMessage, error) {
+	b := []byte(s)
+	if strings.HasPrefix(s, "@") {
+		var err error
+		if b, err = os.ReadFile(s[1:]); err != nil {
+			return nil, fmt.Errorf("--input: %w", err)
+		}
+	}
+	if !json.Valid(b) {
+		return nil, fmt.Errorf("--input is not valid JSON: pass an object like '{\"customer_id\": 42}' or @file.json")
+	}
+	return b, nil
+}

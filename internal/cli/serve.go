@@ -1,0 +1,262 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/api"
+	"github.com/weftworks/weft/bench"
+	"github.com/weftworks/weft/connectors/standard"
+	"github.com/weftworks/weft/engine"
+	"github.com/weftworks/weft/metrics"
+	"github.com/weftworks/weft/step"
+	"github.com/weftworks/weft/store"
+	"github.com/weftworks/weft/trigger/schedule"
+	"github.com/weftworks/weft/trigger/webhook"
+	"github.com/weftworks/weft/web"
+	"github.com/weftworks/weft/workflow"
+)
+
+type serveFlags struct {
+	addr, data, db, workflows, retention, logLevel, logFormat, envAllow, seed string
+	maxRunning                                                                int
+}
+
+func runServe(ctx context.Context, env *Env, args []string) error {
+	var f serveFlags
+	fs := newFlagSet(env, "serve", "serve [flags]")
+	fs.stringVar(&f.addr, "addr", "WEFT_ADDR", "127.0.0.1:8080", "address to listen on")
+	fs.stringVar(&f.data, "data", "WEFT_DATA", "./weft-data", "data directory (SQLite database, admin token)")
+	fs.stringVar(&f.db, "db", "WEFT_DB", "", "database: a postgres:// URL to share work between processes, or a SQLite file (default <data>/weft.db)")
+	fs.stringVar(&f.workflows, "workflows", "WEFT_WORKFLOWS", "", "directory of workflow files to load or update at start")
+	fs.stringVar(&f.retention, "retention", "WEFT_RETENTION", "30d", "how long finished executions are kept (0 keeps them forever)")
+	fs.stringVar(&f.logLevel, "log-level", "WEFT_LOG_LEVEL", "info", "debug, info, warn or error")
+	fs.stringVar(&f.logFormat, "log-format", "WEFT_LOG_FORMAT", "json", "json or text")
+	fs.stringVar(&f.envAllow, "env-allow", "WEFT_ENV_ALLOW", "", "comma-separated environment variables that expressions may read as env.NAME")
+	fs.stringVar(&f.seed, "seed", "WEFT_SEED", "true", "install the bench example workflow when the database has no workflows")
+	fs.intVar(&f.maxRunning, "max-running", "WEFT_MAX_RUNNING", 1024, "executions this process runs at once; more wait in the queue")
+	if _, err := fs.parse(args); err != nil {
+		return err
+	}
+	logger, err := newLogger(env, f.logLevel, f.logFormat)
+	if err != nil {
+		return err
+	}
+	retention := time.Duration(0)
+	if f.retention != "0" {
+		d, err := weft.ParseDuration(f.retention)
+		if err != nil {
+			return fmt.Errorf("--retention: %w", err)
+		}
+		retention = d.D()
+	}
+
+	st, kind, err := openStore(ctx, f.db, f.data)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	if kind == "postgres" && env.Getenv("WEFT_ADMIN_TOKEN") == "" {
+		if _, err := os.Stat(filepath.Join(f.data, "admin.token")); err != nil {
+			return errors.New("with --db postgres://… set WEFT_ADMIN_TOKEN, so that every process sharing the database accepts the same token")
+		}
+	}
+	hash, token, fresh, err := adminToken(env, f.data)
+	if err != nil {
+		return err
+	}
+
+	reg := step.NewRegistry()
+	if err := standard.Register(reg); err != nil {
+		return fmt.Errorf("registering built-in steps: %w", err)
+	}
+	m := metrics.New()
+	eng, err := engine.New(engine.Config{
+		Store: st, Registry: reg, Logger: logger, Metrics: m, Retention: retention,
+		MaxRunning: f.maxRunning, EnvAllowlist: splitList(f.envAllow),
+	})
+	if err != nil {
+		return err
+	}
+	if f.workflows != "" {
+		if err := loadWorkflowDir(ctx, env, st, reg, f.workflows, logger); err != nil {
+			return err
+		}
+	}
+	if f.seed == "true" {
+		if err := seedExample(ctx, st, reg, logger); err != nil {
+			return err
+		}
+	}
+	hooks, err := webhook.New(webhook.Config{Engine: eng, Store: st, Logger: logger, Metrics: m})
+	if err != nil {
+		return err
+	}
+	sched, err := schedule.New(schedule.Config{Engine: eng, Store: st, Logger: logger})
+	if err != nil {
+		return err
+	}
+	handler, err := api.New(api.Config{
+		Engine: eng, Store: st, Registry: reg, Logger: logger, Metrics: m,
+		Tokens: api.StaticToken(hash), Hooks: hooks, UI: web.Handler(),
+		Ready: func(ctx context.Context) error {
+			_, _, err := st.ListWorkflows(ctx, store.Page{Limit: 1})
+			return err
+		},
+	})
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		return fmt.Errorf("listening on %s (--addr): %w", f.addr, err)
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+
+	engCtx, stopEngine := context.WithCancel(context.WithoutCancel(ctx))
+	engDone := make(chan struct{})
+	go func() { defer close(engDone); _ = eng.Run(engCtx) }()
+	schedDone := make(chan struct{})
+	go func() { defer close(schedDone); _ = sched.Run(engCtx) }()
+
+	url := "http://" + ln.Addr().String()
+	logger.Info("weft serving", "addr", ln.Addr().String(), "store", kind, "owner", eng.Owner())
+	fmt.Fprintf(env.Stderr, "Weft is listening on %s (UI at %s/, webhooks at %s/hooks/…)\n", url, url, url)
+	if fresh {
+		fmt.Fprintf(env.Stderr, "\nAdmin API token (shown once, also saved to %s):\n\n    %s\n\n",
+			filepath.Join(f.data, "admin.token"), token)
+	}
+
+	srvErr := make(chan error, 1)
+	go func() { srvErr <- srv.Serve(ln) }()
+	select {
+	case <-ctx.Done():
+	case err := <-srvErr:
+		stopEngine()
+		<-engDone
+		<-schedDone
+		return fmt.Errorf("http server: %w", err)
+	}
+	logger.Info("shutting down")
+	shCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(shCtx)
+	stopEngine()
+	<-engDone
+	<-schedDone
+	return nil
+}
+
+func newLogger(env *Env, level, format string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: use debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "json":
+		return slog.New(slog.NewJSONHandler(env.Stderr, opts)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(env.Stderr, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: use json or text", format)
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// loadWorkflowDir validates every workflow file in dir and stores those
+// that changed. One invalid file stops the start, with every problem listed.
+func loadWorkflowDir(ctx context.Context, env *Env, st store.Store, reg *step.Registry, dir string, logger *slog.Logger) error {
+	files, err := workflowFiles([]string{dir})
+	if err != nil {
+		return err
+	}
+	var bad workflow.Diagnostics
+	var docs []loadedDoc
+	for _, file := range files {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", file, err)
+		}
+		c, err := workflow.Parse(file, src, reg)
+		if err != nil {
+			var ds workflow.Diagnostics
+			if errors.As(err, &ds) {
+				bad = append(bad, ds...)
+				continue
+			}
+			return err
+		}
+		docs = append(docs, loadedDoc{file: file, src: src, c: c})
+	}
+	if len(bad) > 0 {
+		return fmt.Errorf("invalid workflow files in %s (--workflows):\n%s", dir, bad.Error())
+	}
+	for _, d := range docs {
+		rec, changed, err := st.PutWorkflow(ctx, recordOf(d.c, d.src))
+		if err != nil {
+			return fmt.Errorf("storing %s: %w", d.file, err)
+		}
+		if changed {
+			logger.Info("workflow loaded", "workflow", rec.Name, "version", rec.Version, "file", d.file)
+		}
+	}
+	return nil
+}
+
+// seedExample installs bench/bench.yaml into an empty database, so a new
+// user can call /hooks/bench right away.
+func seedExample(ctx context.Context, st store.Store, reg *step.Registry, logger *slog.Logger) error {
+	recs, _, err := st.ListWorkflows(ctx, store.Page{Limit: 1})
+	if err != nil || len(recs) > 0 {
+		return err
+	}
+	c, err := workflow.Parse("bench.yaml", bench.Workflow, reg)
+	if err != nil {
+		return fmt.Errorf("built-in example: %w", err)
+	}
+	if _, _, err := st.PutWorkflow(ctx, recordOf(c, bench.Workflow)); err != nil {
+		return fmt.Errorf("installing the example workflow: %w", err)
+	}
+	logger.Info("installed the example workflow", "workflow", c.Workflow.Name, "webhook", "/hooks/bench")
+	return nil
+}
+
+type loadedDoc struct {
+	file string
+	src  []byte
+	c    *workflow.Compiled
+}
+
+// recordOf makes the stored record of a compiled document.
+func recordOf(c *workflow.Compiled, src []byte) weft.WorkflowRecord {
+	rec := weft.WorkflowRecord{Name: c.Workflow.Name, Source: string(src), Description: c.Workflow.Description, Enabled: c.Workflow.IsEnabled()}
+	if c.Workflow.On.Webhook != nil {
+		rec.WebhookPath = strings.Trim(c.Workflow.On.Webhook.Path, "/")
+	}
+	return rec
+}

@@ -1,0 +1,118 @@
+package webhook
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"unicode/utf8"
+)
+
+// redactedHeaders never reach the stored execution: they carry the caller's
+// credentials, not event data.
+var redactedHeaders = map[string]bool{
+	"authorization":       true,
+	"proxy-authorization": true,
+	"cookie":              true,
+}
+
+// input is the trigger input of a webhook execution.
+type input struct {
+	Method        string            `json:"method"`
+	Path          string            `json:"path"`
+	Headers       map[string]string `json:"headers"`
+	Query         map[string]any    `json:"query"`
+	Body          json.RawMessage   `json:"body"`
+	RawBody       *string           `json:"raw_body,omitempty"`
+	RawBodyBase64 string            `json:"raw_body_base64,omitempty"`
+	ContentType   string            `json:"content_type,omitempty"`
+}
+
+// bodyError is a request body Weft cannot accept (400).
+type bodyError struct{ msg string }
+
+func (e *bodyError) Error() string { return e.msg }
+
+// buildInput returns the input as JSON and the same value decoded, so the
+// engine need not decode it again.
+func buildInput(r *http.Request, path string, raw []byte) (json.RawMessage, map[string]any, error) {
+	headers := make(map[string]string, len(r.Header))
+	hv := make(map[string]any, len(r.Header))
+	for k, vs := range r.Header {
+		lk := strings.ToLower(k)
+		v := strings.Join(vs, ", ")
+		if redactedHeaders[lk] {
+			v = "[redacted]"
+		}
+		headers[lk] = v
+		hv[lk] = v
+	}
+	query := valuesMap(r.URL.Query())
+	in := input{Method: r.Method, Path: path, Headers: headers, Query: query}
+	val := map[string]any{"method": r.Method, "path": path, "headers": hv, "query": query}
+
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	in.ContentType = ct
+	val["content_type"] = ct
+	var body any
+	switch {
+	case len(raw) == 0:
+		in.Body = json.RawMessage("null")
+	case ct == "application/json" || strings.HasSuffix(ct, "+json"):
+		if err := json.Unmarshal(raw, &body); err != nil {
+			return nil, nil, &bodyError{fmt.Sprintf("request body is not valid JSON (Content-Type %s): %v", ct, err)}
+		}
+		in.Body = raw
+	case ct == "application/x-www-form-urlencoded":
+		form, err := url.ParseQuery(string(raw))
+		if err != nil {
+			return nil, nil, &bodyError{fmt.Sprintf("request body is not valid form data: %v", err)}
+		}
+		body = valuesMap(form)
+	case utf8.Valid(raw):
+		body = string(raw)
+	default:
+		body = nil
+	}
+	if utf8.Valid(raw) {
+		s := string(raw)
+		in.RawBody = &s
+		val["raw_body"] = s
+	} else {
+		in.RawBodyBase64 = base64.StdEncoding.EncodeToString(raw)
+		val["raw_body_base64"] = in.RawBodyBase64
+	}
+	if in.Body == nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, nil, fmt.Errorf("encoding body: %w", err)
+		}
+		in.Body = b
+	}
+	val["body"] = body
+	out, err := json.Marshal(in)
+	if err != nil {
+		return nil, nil, fmt.Errorf("encoding trigger input: %w", err)
+	}
+	return out, val, nil
+}
+
+// valuesMap turns url.Values into single strings, or lists where a key repeats.
+func valuesMap(v url.Values) map[string]any {
+	out := make(map[string]any, len(v))
+	for k, vs := range v {
+		if len(vs) == 1 {
+			out[k] = vs[0]
+			continue
+		}
+		list := make([]any, len(vs))
+		for i, s := range vs {
+			list[i] = s
+		}
+		out[k] = list
+	}
+	return out
+}
