@@ -4,9 +4,13 @@
 package workflow
 
 import (
-	"errors"
 	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
 	"strings"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/expr"
@@ -66,7 +70,56 @@ type Node struct {
 }
 
 // Parse parses, validates and compiles a workflow document. filename is used
-// in diagnostics only. On failure the error is Diagnostics.
+// in diagnostics only. On failure the error is Diagnostics, holding every
+// problem found, sorted by position.
 func Parse(filename string, src []byte, reg *step.Registry) (*Compiled, error) {
-	return nil, errors.New("workflow.Parse: not implemented")
+	if reg == nil {
+		reg = step.NewRegistry()
+	}
+	d := &decoder{file: filename}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(src, &doc); err != nil {
+		line, msg := yamlError(err)
+		d.errorAt(line, 1, "%s", msg)
+		return nil, d.diags
+	}
+	if doc.Kind == 0 || len(doc.Content) == 0 {
+		d.errorAt(1, 1, "empty document: a workflow needs at least name and steps")
+		return nil, d.diags
+	}
+	w, nodes := d.decodeWorkflow(doc.Content[0])
+	k := &compiler{decoder: d, reg: reg, w: w, nodes: nodes, c: &Compiled{
+		Workflow: w,
+		Source:   src,
+		ByID:     map[string]*Node{},
+	}}
+	if nodes.stepNodes != nil {
+		k.compileSteps()
+	}
+	if len(d.diags) > 0 {
+		sort.SliceStable(d.diags, func(i, j int) bool {
+			a, b := d.diags[i], d.diags[j]
+			if a.Line != b.Line {
+				return a.Line < b.Line
+			}
+			return a.Column < b.Column
+		})
+		return nil, d.diags
+	}
+	return k.c, nil
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: (?:line (\d+): )?`)
+
+// yamlError extracts the line from a YAML syntax error ("yaml: line 3: …").
+func yamlError(err error) (int, string) {
+	msg := err.Error()
+	line := 1
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		if m[1] != "" {
+			line, _ = strconv.Atoi(m[1])
+		}
+		msg = msg[len(m[0]):]
+	}
+	return line, "invalid YAML: " + msg
 }

@@ -1,0 +1,464 @@
+package workflow
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/expr"
+	"github.com/weftworks/weft/step"
+)
+
+// cronParser is the standard five-field syntax plus descriptors (@hourly,
+// @every 5m).
+var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+func checkCron(s string) error {
+	if strings.HasPrefix(s, "TZ=") || strings.HasPrefix(s, "CRON_TZ=") {
+		return errors.New("set the timezone with the timezone key, not inside cron")
+	}
+	if _, err := cronParser.Parse(s); err != nil {
+		return fmt.Errorf("%v (write five fields: minute hour day-of-month month day-of-week, or @hourly, @daily, @every 10m)", err)
+	}
+	return nil
+}
+
+func checkTimezone(tz string) error {
+	if tz == "" || strings.EqualFold(tz, "local") {
+		return fmt.Errorf("%q is not an IANA timezone name (like Europe/Copenhagen or UTC)", tz)
+	}
+	if _, err := time.LoadLocation(tz); err != nil {
+		return fmt.Errorf("unknown timezone %q (use an IANA name like Europe/Copenhagen or UTC)", tz)
+	}
+	return nil
+}
+
+// compiler checks steps against the registry and each other, and compiles
+// their expressions.
+type compiler struct {
+	*decoder
+	reg   *step.Registry
+	w     *weft.Workflow
+	nodes *docNodes
+	c     *Compiled
+}
+
+func (k *compiler) compileSteps() {
+	ids := map[string]int{}
+	for i := range k.w.Steps {
+		s := &k.w.Steps[i]
+		sn := k.nodes.stepNodes[i]
+		n := &Node{Step: s, Index: i}
+		k.c.Nodes = append(k.c.Nodes, n)
+		if s.ID != "" {
+			if prev, dup := ids[s.ID]; dup {
+				k.errorf(sn.id, "duplicate step id %q (also used by the step at line %d)", s.ID, k.w.Steps[prev].Pos.Line)
+			} else {
+				ids[s.ID] = i
+				k.c.ByID[s.ID] = n
+			}
+		}
+		if sn.uses != nil && s.Uses != "" {
+			if reg, ok := k.reg.Lookup(s.Uses); ok {
+				n.Spec = reg.Spec
+				k.checkWith(sn, s, &reg.Spec)
+			} else {
+				types := k.reg.Types()
+				hint := didYouMean(s.Uses, types)
+				if hint == "" {
+					hint = "; known types: " + strings.Join(types, ", ")
+				}
+				k.errorf(sn.uses, "unknown step type %q%s", s.Uses, hint)
+			}
+		}
+	}
+	k.resolveNeeds()
+	cyclic := k.checkCycles()
+	for i, n := range k.c.Nodes {
+		k.compileExprs(n, k.nodes.stepNodes[i], cyclic)
+	}
+}
+
+// resolveNeeds fills Node.Needs: the listed steps, or the previous step when
+// needs is absent.
+func (k *compiler) resolveNeeds() {
+	for i, n := range k.c.Nodes {
+		sn := k.nodes.stepNodes[i]
+		if sn.needs == nil {
+			if i > 0 {
+				n.Needs = []*Node{k.c.Nodes[i-1]}
+			}
+			continue
+		}
+		seen := map[string]bool{}
+		for j, id := range n.Step.Needs {
+			at := sn.needItems[j]
+			switch dep, ok := k.c.ByID[id]; {
+			case !ok:
+				k.errorf(at, "step %q needs %q, which is not a step in this workflow%s", n.Step.ID, id, didYouMean(id, k.stepIDs()))
+			case dep == n:
+				k.errorf(at, "step %q needs itself", id)
+			case seen[id]:
+				k.errorf(at, "step %q lists %q twice in needs", n.Step.ID, id)
+			default:
+				seen[id] = true
+				n.Needs = append(n.Needs, dep)
+			}
+		}
+	}
+}
+
+func (k *compiler) stepIDs() []string {
+	ids := make([]string, 0, len(k.c.Nodes))
+	for _, n := range k.c.Nodes {
+		if n.Step.ID != "" {
+			ids = append(ids, n.Step.ID)
+		}
+	}
+	return ids
+}
+
+// checkCycles reports every dependency cycle once, as a path a → b → a, at
+// the needs entry that closes it. It returns whether any was found.
+func (k *compiler) checkCycles() bool {
+	const (
+		white = iota
+		grey
+		black
+	)
+	color := map[*Node]int{}
+	var stack []*Node
+	found := false
+	var visit func(n *Node)
+	visit = func(n *Node) {
+		color[n] = grey
+		stack = append(stack, n)
+		for _, dep := range n.Needs {
+			switch color[dep] {
+			case white:
+				visit(dep)
+			case grey:
+				found = true
+				start := 0
+				for i, s := range stack {
+					if s == dep {
+						start = i
+					}
+				}
+				// Print in execution order: dep runs first, then the steps
+				// that need it, back to dep.
+				path := []string{dep.Step.ID}
+				for i := len(stack) - 1; i >= start; i-- {
+					path = append(path, stack[i].Step.ID)
+				}
+				at := k.needNode(n, dep.Step.ID)
+				k.errorf(at, "dependency cycle: %s (a step cannot wait for itself; remove one of these needs)", strings.Join(path, " → "))
+			}
+		}
+		stack = stack[:len(stack)-1]
+		color[n] = black
+	}
+	for _, n := range k.c.Nodes {
+		if color[n] == white {
+			visit(n)
+		}
+	}
+	return found
+}
+
+func (k *compiler) needNode(n *Node, id string) *yaml.Node {
+	sn := k.nodes.stepNodes[n.Index]
+	for j, dep := range n.Step.Needs {
+		if dep == id {
+			return sn.needItems[j]
+		}
+	}
+	if sn.needs != nil {
+		return sn.needs
+	}
+	return sn.node
+}
+
+// ancestors returns the ids of every step n transitively depends on.
+func ancestors(n *Node) map[string]bool {
+	out := map[string]bool{}
+	var walk func(*Node)
+	walk = func(x *Node) {
+		for _, dep := range x.Needs {
+			if !out[dep.Step.ID] {
+				out[dep.Step.ID] = true
+				walk(dep)
+			}
+		}
+	}
+	walk(n)
+	return out
+}
+
+// compileExprs compiles if, for_each and with, and checks that every
+// steps.<id> they read is an ancestor of the step.
+func (k *compiler) compileExprs(n *Node, sn *stepNodes, cyclic bool) {
+	s := n.Step
+	var anc map[string]bool
+	if !cyclic {
+		anc = ancestors(n)
+	}
+	checkRefs := func(t *expr.Template, at *yaml.Node, shift int) {
+		if cyclic {
+			return
+		}
+		for _, r := range t.References() {
+			line, col := position(at, r.Offset+shift)
+			switch _, exists := k.c.ByID[r.Step]; {
+			case r.Step == s.ID:
+				k.errorAt(line, col, "step %q reads its own output (steps.%s); a step can only read steps that ran before it", s.ID, r.Step)
+			case !exists:
+				k.errorAt(line, col, "steps.%s: no step has id %q%s", r.Step, r.Step, didYouMean(r.Step, k.stepIDs()))
+			case !anc[r.Step]:
+				k.errorAt(line, col, "step %q reads steps.%s, but %q is not among the steps it waits for; add %q to its needs", s.ID, r.Step, r.Step, r.Step)
+			}
+		}
+	}
+	compileOne := func(src string, at *yaml.Node, what string) *expr.Template {
+		code, shift := src, 0
+		if !expr.HasTemplate(src) {
+			// `if: steps.a.output.ok` means `if: "{{ steps.a.output.ok }}"`.
+			code, shift = "{{ "+src+" }}", -3
+		}
+		t, err := expr.Compile(code)
+		if err != nil {
+			k.exprError(at, err, shift, what)
+			return nil
+		}
+		checkRefs(t, at, shift)
+		return t
+	}
+	if sn.ifN != nil && s.If != "" {
+		n.If = compileOne(s.If, sn.ifN, "if")
+	}
+	if sn.forEach != nil && s.ForEach != "" {
+		n.ForEach = compileOne(s.ForEach, sn.forEach, "for_each")
+	}
+	with := s.With
+	if with == nil {
+		with = map[string]any{}
+	}
+	v, err := expr.CompileValue(with)
+	if err != nil {
+		if sn.with != nil {
+			// CompileValue stops at the first bad string; report them all.
+			k.withErrors(sn.with, nil)
+		} else {
+			k.errorf(sn.node, "with: %v", err)
+		}
+		v, _ = expr.CompileValue(map[string]any{})
+	}
+	n.With = v
+	if sn.with != nil {
+		v.Templates(func(path []any, t *expr.Template) {
+			checkRefs(t, nodeAt(sn.with, path), 0)
+		})
+	}
+}
+
+// withErrors compiles every template under n and reports each failure.
+func (k *compiler) withErrors(n *yaml.Node, path []any) {
+	n = resolve(n)
+	switch n.Kind {
+	case yaml.ScalarNode:
+		if n.Tag == "!!str" && expr.HasTemplate(n.Value) {
+			if _, err := expr.Compile(n.Value); err != nil {
+				k.exprError(n, err, 0, "with."+expr.PathString(path))
+			}
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k.withErrors(n.Content[i+1], append(path, n.Content[i].Value))
+		}
+	case yaml.SequenceNode:
+		for i, e := range n.Content {
+			k.withErrors(e, append(path, i))
+		}
+	}
+}
+
+func (k *compiler) exprError(at *yaml.Node, err error, shift int, what string) {
+	var e *expr.Error
+	off := -1
+	msg := err.Error()
+	if errors.As(err, &e) {
+		off, msg = e.Offset, e.Message
+		if off >= 0 {
+			off = max(0, off+shift)
+		}
+	}
+	line, col := position(at, off)
+	k.errorAt(line, col, "%s: %s", what, msg)
+}
+
+// nodeAt finds the node at path (keys and indexes) under n.
+func nodeAt(n *yaml.Node, path []any) *yaml.Node {
+	cur := resolve(n)
+	for _, p := range path {
+		next := (*yaml.Node)(nil)
+		switch key := p.(type) {
+		case string:
+			if cur.Kind == yaml.MappingNode {
+				for i := 0; i+1 < len(cur.Content); i += 2 {
+					if cur.Content[i].Value == key {
+						next = resolve(cur.Content[i+1])
+					}
+				}
+			}
+		case int:
+			if cur.Kind == yaml.SequenceNode && key < len(cur.Content) {
+				next = resolve(cur.Content[key])
+			}
+		}
+		if next == nil {
+			return cur
+		}
+		cur = next
+	}
+	return cur
+}
+
+// checkWith checks a step's `with:` block against its spec. Values that are
+// templates are checked when they run, not here.
+func (k *compiler) checkWith(sn *stepNodes, s *weft.Step, spec *step.Spec) {
+	where := stepLabel(s, sn)
+	given := map[string]*yaml.Node{}
+	if sn.with != nil {
+		fields, _ := k.mapping(sn.with, where+" with")
+		for _, f := range fields {
+			given[f.key.Value] = f.val
+			if fd, ok := spec.Lookup(f.key.Value); ok {
+				k.checkField(f.val, fd, "with."+fd.Name, where)
+			} else if !spec.AllowExtra {
+				k.errorf(f.key, "%s: %s has no input %q%s; inputs: %s", where, spec.Type, f.key.Value,
+					didYouMean(f.key.Value, fieldNames(spec.Fields)), strings.Join(fieldNames(spec.Fields), ", "))
+			}
+		}
+	}
+	for _, fd := range spec.Fields {
+		if !fd.Required {
+			continue
+		}
+		if v, ok := given[fd.Name]; !ok || (v.Kind == yaml.ScalarNode && v.Tag == "!!null") {
+			at := sn.with
+			if at == nil {
+				at = sn.uses
+			}
+			k.errorf(at, "%s: %s needs input %q (%s)", where, spec.Type, fd.Name, fd.Description)
+		}
+	}
+}
+
+// stepLabel names a step in messages: by id, or by its position when the id
+// is missing.
+func stepLabel(s *weft.Step, sn *stepNodes) string {
+	if s.ID != "" {
+		return fmt.Sprintf("step %q", s.ID)
+	}
+	return fmt.Sprintf("the step at line %d", sn.node.Line)
+}
+
+func fieldNames(fs []step.Field) []string {
+	out := make([]string, len(fs))
+	for i, f := range fs {
+		out[i] = f.Name
+	}
+	return out
+}
+
+// checkField checks a literal value against a field's declared type and enum.
+func (k *compiler) checkField(n *yaml.Node, fd step.Field, path, where string) {
+	n = resolve(n)
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!str" && expr.HasTemplate(n.Value) {
+		return
+	}
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return
+	}
+	bad := func(want string) {
+		k.errorf(n, "%s: %s must be %s, not %s", where, path, want, describe(n))
+	}
+	switch fd.Type {
+	case step.String:
+		if n.Kind != yaml.ScalarNode || n.Tag != "!!str" {
+			bad("a string")
+			return
+		}
+		if len(fd.Enum) > 0 && !contains(fd.Enum, n.Value) {
+			k.errorf(n, "%s: %s %q is not one of %s%s", where, path, n.Value, strings.Join(fd.Enum, ", "), didYouMean(n.Value, fd.Enum))
+		}
+	case step.Number:
+		if n.Kind != yaml.ScalarNode || (n.Tag != "!!int" && n.Tag != "!!float") {
+			bad("a number")
+		}
+	case step.Integer:
+		if n.Kind != yaml.ScalarNode || n.Tag != "!!int" {
+			bad("a whole number")
+		}
+	case step.Boolean:
+		if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
+			bad("true or false")
+		}
+	case step.Duration:
+		if n.Kind != yaml.ScalarNode || n.Tag != "!!str" {
+			bad("a duration like 30s")
+			return
+		}
+		if _, err := weft.ParseDuration(n.Value); err != nil {
+			k.errorf(n, "%s: %s: %v", where, path, err)
+		}
+	case step.Object:
+		if n.Kind != yaml.MappingNode {
+			bad("a mapping")
+			return
+		}
+		if fd.Fields == nil {
+			return
+		}
+		given := map[string]bool{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			key, val := n.Content[i], n.Content[i+1]
+			given[key.Value] = true
+			sub, ok := lookupField(fd.Fields, key.Value)
+			if !ok {
+				k.errorf(key, "%s: %s has no key %q%s; keys: %s", where, path, key.Value, didYouMean(key.Value, fieldNames(fd.Fields)), strings.Join(fieldNames(fd.Fields), ", "))
+				continue
+			}
+			k.checkField(val, sub, path+"."+sub.Name, where)
+		}
+		for _, sub := range fd.Fields {
+			if sub.Required && !given[sub.Name] {
+				k.errorf(n, "%s: %s needs key %q", where, path, sub.Name)
+			}
+		}
+	case step.Array:
+		if n.Kind != yaml.SequenceNode {
+			bad("a list")
+			return
+		}
+		if fd.Items != nil {
+			for i, e := range n.Content {
+				k.checkField(e, *fd.Items, fmt.Sprintf("%s[%d]", path, i), where)
+			}
+		}
+	}
+}
+
+func lookupField(fs []step.Field, name string) (step.Field, bool) {
+	for _, f := range fs {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return step.Field{}, false
+}
