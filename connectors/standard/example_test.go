@@ -1,0 +1,27 @@
+package standard_test
+
+import (
+	"fmt"
+
+	"github.com/weftworks/weft/connectors/standard"
+	"github.com/weftworks/weft/step"
+)
+
+func ExampleRegister() {
+	reg := step.NewRegistry()
+	if err := standard.Register(reg); err != nil {
+		panic(err)
+	}
+	fmt.Println(reg.Types())
+	// Output: [fail http.request respond transform wait workflow.call]
+}
+
+func ExampleGenerateDocs() {
+	reg := step.NewRegistry()
+	if err := standard.Register(reg); err != nil {
+		panic(err)
+	}
+	files := standard.GenerateDocs(reg)
+	fmt.Println(len(files), "files; index:", standard.IndexFile)
+	// Output: 7 files; index: README.md
+}
