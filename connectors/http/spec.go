@@ -25,8 +25,8 @@ func requestSpec() step.Spec {
 				Description: "HTTP method."},
 			{Name: "url", Type: step.String, Required: true, Example: "https://api.example.com/v1/orders",
 				Description: "Absolute http:// or https:// URL. Parameters in `query` are added to any it already has."},
-			{Name: "headers", Type: step.Object, Example: map[string]any{"Authorization": "Bearer {{ secrets.api_token }}"},
-				Description: "Request headers, name to value. Take secrets from credentials; they are never logged or shown in errors."},
+			{Name: "headers", Type: step.Object, Example: map[string]any{"Authorization": "Bearer {{ env.API_TOKEN }}"},
+				Description: "Request headers, name to value. Read tokens from `env` (allowlisted environment variables) rather than writing them into the file; header values never appear in errors or outputs."},
 			{Name: "query", Type: step.Object, Example: map[string]any{"limit": 50, "status": []any{"open", "paid"}},
 				Description: "Query parameters, name to value; an array value repeats the parameter."},
 			{Name: "json", Type: step.Any, Example: map[string]any{"amount": 1200, "currency": "eur"},
@@ -57,7 +57,7 @@ func requestSpec() step.Spec {
     method: POST
     url: https://api.example.com/v1/charges
     headers:
-      Authorization: "Bearer {{ secrets.payments_token }}"
+      Authorization: "Bearer {{ env.PAYMENTS_TOKEN }}"
     json:
       amount: "{{ steps.order.output.total_cents }}"
       currency: eur
