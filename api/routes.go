@@ -1,0 +1,39 @@
+package api
+
+import "net/http"
+
+// route is one endpoint. The table is the single list of endpoints: New
+// registers it and a test checks openapi.json against it.
+type route struct {
+	Method  string
+	Path    string // a ServeMux path pattern
+	Public  bool   // served without the API token
+	Handler http.Handler
+}
+
+func (s *server) routes() []route {
+	h := func(f func(http.ResponseWriter, *http.Request)) http.Handler { return http.HandlerFunc(f) }
+	return []route{
+		{"GET", "/healthz", true, h(s.healthz)},
+		{"GET", "/readyz", true, h(s.readyz)},
+		{"GET", "/metrics", true, s.metricsHandler()},
+		{"GET", "/api/v1/openapi.json", true, h(s.openAPI)},
+
+		{"GET", "/api/v1/workflows", false, h(s.listWorkflows)},
+		{"POST", "/api/v1/workflows", false, h(s.createWorkflow)},
+		{"GET", "/api/v1/workflows/{name}", false, h(s.getWorkflow)},
+		{"PUT", "/api/v1/workflows/{name}", false, h(s.putWorkflow)},
+		{"DELETE", "/api/v1/workflows/{name}", false, h(s.deleteWorkflow)},
+		{"POST", "/api/v1/workflows/{name}/enable", false, h(s.enableWorkflow)},
+		{"POST", "/api/v1/workflows/{name}/disable", false, h(s.disableWorkflow)},
+		{"POST", "/api/v1/workflows/{name}/executions", false, h(s.startExecution)},
+
+		{"GET", "/api/v1/executions", false, h(s.listExecutions)},
+		{"GET", "/api/v1/executions/{id}", false, h(s.getExecution)},
+		{"POST", "/api/v1/executions/{id}/cancel", false, h(s.cancelExecution)},
+		{"POST", "/api/v1/executions/{id}/retry", false, h(s.retryExecution)},
+		{"GET", "/api/v1/executions/{id}/events", false, h(s.executionEvents)},
+
+		{"GET", "/api/v1/steps", false, h(s.listSteps)},
+	}
+}
