@@ -85,16 +85,6 @@ export function pinProblems(p: Parsed, problems: Problem[]): Problem[] {
   return problems.map((pr) => (pr.step || !pr.line ? pr : { ...pr, step: stepAtLine(p, pr.line) }));
 }
 
-/** A fresh document for "New workflow". */
-export function newWorkflowText(name: string): string {
-  return `name: ${name}
-description: ""
-on:
-  webhook: { path: ${name}, method: POST, respond: async }
-steps: []
-`;
-}
-
 export function toJS<T = unknown>(node: unknown): T | undefined {
   if (node && typeof node === "object" && "toJSON" in node && typeof (node as { toJSON: unknown }).toJSON === "function") {
     return (node as { toJSON(): T }).toJSON();

@@ -1,0 +1,93 @@
+import { lazy, Suspense, useEffect, useState } from "react";
+import { onUnauthorized, token } from "./api/client";
+import { Link, match, navigate, useLocation } from "./router";
+import { SignIn } from "./pages/SignIn";
+import { Workflows } from "./pages/Workflows";
+import { Executions } from "./pages/Executions";
+import { ExecutionDetail } from "./pages/ExecutionDetail";
+import { Webhooks } from "./pages/Webhooks";
+import { Dashboard } from "./pages/Dashboard";
+import { Placeholder } from "./pages/Placeholder";
+
+// The editor pulls in @xyflow/react and yaml: load it only when a workflow is opened.
+const Editor = lazy(() => import("./editor/Editor"));
+
+const NAV = [
+  { to: "/", label: "Workflows", match: (p: string) => p === "/" || p.startsWith("/workflows") },
+  { to: "/executions", label: "Executions", match: (p: string) => p.startsWith("/executions") },
+  { to: "/webhooks", label: "Webhooks", match: (p: string) => p.startsWith("/webhooks") },
+  { to: "/dashboard", label: "Dashboard", match: (p: string) => p.startsWith("/dashboard") },
+  { to: "/credentials", label: "Credentials", match: (p: string) => p.startsWith("/credentials") },
+  { to: "/usage", label: "Usage", match: (p: string) => p.startsWith("/usage") },
+];
+
+export function App() {
+  const [signedIn, setSignedIn] = useState(() => token.get() !== "");
+  const { path } = useLocation();
+  useEffect(
+    () =>
+      onUnauthorized(() => {
+        token.clear();
+        setSignedIn(false);
+      }),
+    [],
+  );
+  if (!signedIn) return <SignIn onDone={() => setSignedIn(true)} />;
+
+  let page;
+  let m;
+  if (path === "/" || path === "/workflows") page = <Workflows />;
+  else if (path === "/workflows/new") page = <Editor key="new" name="" />;
+  else if ((m = match("/workflows/:name", path))) page = <Editor key={m.name} name={m.name} />;
+  else if (path === "/executions") page = <Executions />;
+  else if ((m = match("/executions/:id", path))) page = <ExecutionDetail key={m.id} id={m.id} />;
+  else if (path === "/webhooks") page = <Webhooks />;
+  else if (path === "/dashboard") page = <Dashboard />;
+  else if (path === "/credentials")
+    page = (
+      <Placeholder title="Credentials" issue="the connections issue">
+        Credentials and connections (write-only values, OAuth “Connect”, status and rate-limit state) appear here once the server has a
+        credentials API. Until then, secret fields in step forms take an expression such as <code>{"{{ env.SLACK_TOKEN }}"}</code>.
+      </Placeholder>
+    );
+  else if (path === "/usage")
+    page = (
+      <Placeholder title="Usage" issue="the AI issue">
+        AI tokens and cost per day, per workflow and per model, appear here once AI steps record their usage.
+      </Placeholder>
+    );
+  else page = <Placeholder title="Not found">There is no page at {path}.</Placeholder>;
+
+  const editor = path.startsWith("/workflows/");
+  return (
+    <div className="shell">
+      <nav className="sidebar" aria-label="Main">
+        <Link to="/" className="brand">
+          <span className="logo" aria-hidden>
+            W
+          </span>
+          Weft
+        </Link>
+        {NAV.map((n) => (
+          <Link key={n.to} to={n.to} className={n.match(path) ? "nav active" : "nav"} aria-current={n.match(path) ? "page" : undefined}>
+            {n.label}
+          </Link>
+        ))}
+        <div className="grow" />
+        <button
+          className="nav signout"
+          onClick={() => {
+            token.clear();
+            setSignedIn(false);
+            navigate("/");
+          }}
+        >
+          Sign out
+        </button>
+      </nav>
+      <main className={editor ? "main full" : "main"}>
+        <Suspense fallback={<div className="loading">Loading editor…</div>}>{page}</Suspense>
+      </main>
+    </div>
+  );
+}

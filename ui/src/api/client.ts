@@ -1,0 +1,91 @@
+// A thin fetch wrapper: the token from sign-in on every request, and the
+// API's error envelope turned into ApiError.
+import type { Diagnostic, Execution, List, Spec, WorkflowRecord } from "./types";
+
+const TOKEN_KEY = "weft.token";
+
+export const token = {
+  get: () => localStorage.getItem(TOKEN_KEY) ?? "",
+  set: (t: string) => localStorage.setItem(TOKEN_KEY, t),
+  clear: () => localStorage.removeItem(TOKEN_KEY),
+};
+
+export class ApiError extends Error {
+  constructor(
+    public status: number,
+    public code: string,
+    message: string,
+    public details?: unknown,
+  ) {
+    super(message);
+  }
+  /** The line:col diagnostics of a 422. */
+  get diagnostics(): Diagnostic[] {
+    return Array.isArray(this.details) ? (this.details as Diagnostic[]).filter((d) => d && typeof d.message === "string") : [];
+  }
+}
+
+/** Listeners for a 401 so the app can send the user back to sign-in. */
+const unauthorized = new Set<() => void>();
+export const onUnauthorized = (f: () => void) => {
+  unauthorized.add(f);
+  return () => void unauthorized.delete(f);
+};
+
+export async function request<T>(method: string, path: string, body?: unknown, contentType = "application/json"): Promise<T> {
+  const headers: Record<string, string> = { Authorization: `Bearer ${token.get()}`, Accept: "application/json" };
+  let payload: BodyInit | undefined;
+  if (body !== undefined) {
+    headers["Content-Type"] = contentType;
+    payload = typeof body === "string" ? body : JSON.stringify(body);
+  }
+  let res: Response;
+  try {
+    res = await fetch(path, { method, headers, body: payload });
+  } catch (e) {
+    throw new ApiError(0, "network", `Cannot reach the server (${(e as Error).message}).`);
+  }
+  const text = await res.text();
+  let data: unknown = undefined;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = text;
+    }
+  }
+  if (!res.ok) {
+    const err = (data as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error;
+    if (res.status === 401) unauthorized.forEach((f) => f());
+    throw new ApiError(res.status, err?.code ?? String(res.status), err?.message ?? (typeof data === "string" && data ? data : res.statusText), err?.details);
+  }
+  return data as T;
+}
+
+const enc = encodeURIComponent;
+
+export const api = {
+  workflows: () => request<List<WorkflowRecord>>("GET", "/api/v1/workflows?limit=500"),
+  workflow: (name: string) => request<WorkflowRecord>("GET", `/api/v1/workflows/${enc(name)}`),
+  saveWorkflow: (name: string, yaml: string) => request<WorkflowRecord>("PUT", `/api/v1/workflows/${enc(name)}`, yaml, "application/yaml"),
+  deleteWorkflow: (name: string) => request<void>("DELETE", `/api/v1/workflows/${enc(name)}`),
+  setEnabled: (name: string, on: boolean) => request<WorkflowRecord>("POST", `/api/v1/workflows/${enc(name)}/${on ? "enable" : "disable"}`),
+  start: (name: string, input: unknown) => request<Execution>("POST", `/api/v1/workflows/${enc(name)}/executions`, input),
+  executions: (q: { workflow?: string; status?: string; limit?: number; cursor?: string } = {}) => {
+    const p = new URLSearchParams();
+    for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== "") p.set(k, String(v));
+    return request<List<Execution>>("GET", `/api/v1/executions?${p}`);
+  },
+  execution: (id: string) => request<Execution>("GET", `/api/v1/executions/${enc(id)}`),
+  cancel: (id: string) => request<Execution>("POST", `/api/v1/executions/${enc(id)}/cancel`),
+  retry: (id: string) => request<Execution>("POST", `/api/v1/executions/${enc(id)}/retry`),
+  steps: () => request<List<Spec>>("GET", "/api/v1/steps"),
+};
+
+export function eventsURL(id: string): string {
+  return `/api/v1/executions/${enc(id)}/events?access_token=${enc(token.get())}`;
+}
+
+export function webhookURL(path: string): string {
+  return `${location.origin}/hooks/${path.replace(/^\/+/, "")}`;
+}

@@ -1,0 +1,139 @@
+import { useCallback, useEffect, useState, type DragEvent } from "react";
+import {
+  Background,
+  Controls,
+  MarkerType,
+  ReactFlow,
+  applyNodeChanges,
+  useReactFlow,
+  type Connection,
+  type Edge as FlowEdge,
+  type Node,
+  type NodeChange,
+  type OnSelectionChangeParams,
+} from "@xyflow/react";
+import type { Spec, StepStatus } from "../api/types";
+import { TRIGGER, type Graph, type XY } from "../doc/graph";
+import { positionsFor } from "../doc/layout";
+import { nodeTypes, type StepData } from "./nodes";
+
+export const DRAG_TYPE = "application/x-weft-step";
+
+interface Props {
+  graph: Graph;
+  specs: Map<string, Spec>;
+  statuses: Record<string, StepStatus>;
+  problems: Record<string, string[]>;
+  selected: string[];
+  onSelect: (ids: string[]) => void;
+  onMove: (positions: Record<string, XY>, all: Record<string, XY>) => void;
+  onConnect: (source: string, target: string) => void;
+  onDelete: (nodes: string[], edges: { source: string; target: string }[]) => void;
+  onDrop: (type: string, at: XY) => void;
+}
+
+function buildNodes(p: Props): Node[] {
+  const pos = positionsFor(p.graph);
+  const sel = new Set(p.selected);
+  const nodes: Node[] = [
+    { id: TRIGGER, type: "trigger", position: pos[TRIGGER], data: { trigger: p.graph.trigger }, deletable: false, selected: sel.has(TRIGGER) },
+  ];
+  for (const s of p.graph.steps) {
+    const spec = p.specs.get(s.uses);
+    const data: StepData = {
+      step: s,
+      title: spec?.title,
+      category: spec?.category,
+      unknown: p.specs.size > 0 && !spec,
+      status: p.statuses[s.id],
+      problems: p.problems[s.id] ?? [],
+    };
+    nodes.push({ id: s.id, type: "step", position: pos[s.id] ?? { x: 0, y: 0 }, data, selected: sel.has(s.id) });
+  }
+  return nodes;
+}
+
+function buildEdges(g: Graph, statuses: Record<string, StepStatus>): FlowEdge[] {
+  const edges: FlowEdge[] = [];
+  const ids = new Set(g.steps.map((s) => s.id));
+  const marker = { type: MarkerType.ArrowClosed, width: 16, height: 16 };
+  for (const s of g.steps) {
+    if (s.deps.length === 0) edges.push({ id: `${TRIGGER}->${s.id}`, source: TRIGGER, target: s.id, deletable: false, className: "from-trigger", markerEnd: marker });
+    for (const d of s.deps) {
+      if (!ids.has(d)) continue;
+      edges.push({
+        id: `${d}->${s.id}`,
+        source: d,
+        target: s.id,
+        markerEnd: marker,
+        animated: statuses[s.id] === "running",
+        label: s.if && s.deps.length === 1 ? "if" : undefined,
+        className: s.if ? "conditional" : undefined,
+      });
+    }
+  }
+  return edges;
+}
+
+export function Canvas(props: Props) {
+  const [nodes, setNodes] = useState<Node[]>(() => buildNodes(props));
+  const { screenToFlowPosition, getNodes } = useReactFlow();
+  useEffect(() => setNodes(buildNodes(props)), [props.graph, props.specs, props.statuses, props.problems, props.selected]); // eslint-disable-line react-hooks/exhaustive-deps
+  const edges = buildEdges(props.graph, props.statuses);
+
+  const onNodesChange = useCallback((changes: NodeChange[]) => {
+    // Removals go through onDelete so the document decides; everything else is local until drag stop.
+    setNodes((ns) => applyNodeChanges(changes.filter((c) => c.type !== "remove"), ns));
+  }, []);
+
+  const onDragOver = (e: DragEvent) => {
+    if (e.dataTransfer.types.includes(DRAG_TYPE)) {
+      e.preventDefault();
+      e.dataTransfer.dropEffect = "copy";
+    }
+  };
+  const onDrop = (e: DragEvent) => {
+    const type = e.dataTransfer.getData(DRAG_TYPE);
+    if (!type) return;
+    e.preventDefault();
+    const at = screenToFlowPosition({ x: e.clientX, y: e.clientY });
+    props.onDrop(type, { x: at.x - 110, y: at.y - 20 });
+  };
+
+  return (
+    <div className="canvas" onDragOver={onDragOver} onDrop={onDrop} data-testid="canvas">
+      <ReactFlow
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        onNodesChange={onNodesChange}
+        onSelectionChange={({ nodes }: OnSelectionChangeParams) => {
+          const ids = nodes.map((n) => n.id);
+          if (ids.join() !== props.selected.join()) props.onSelect(ids);
+        }}
+        onNodeDragStop={(_, __, dragged) => {
+          const moved: Record<string, XY> = {};
+          for (const n of dragged) moved[n.id] = n.position;
+          const all: Record<string, XY> = {};
+          for (const n of getNodes()) all[n.id] = n.position;
+          props.onMove(moved, all);
+        }}
+        onConnect={(c: Connection) => c.source && c.target && props.onConnect(c.source, c.target)}
+        onDelete={({ nodes, edges }) =>
+          props.onDelete(
+            nodes.map((n) => n.id),
+            edges.map((e) => ({ source: e.source, target: e.target })),
+          )
+        }
+        deleteKeyCode={["Delete", "Backspace"]}
+        fitView
+        fitViewOptions={{ maxZoom: 1, padding: 0.25 }}
+        minZoom={0.2}
+        proOptions={{ hideAttribution: true }}
+      >
+        <Background gap={20} size={1} />
+        <Controls showInteractive={false} />
+      </ReactFlow>
+    </div>
+  );
+}

@@ -1,0 +1,250 @@
+// The side panel: the selected step's form, or the workflow's settings when
+// nothing (or the trigger) is selected, plus the last test run of the step.
+import { useEffect, useState } from "react";
+import type { Document } from "yaml";
+import type { Spec, StepRun } from "../api/types";
+import { webhookURL } from "../api/client";
+import { StepDetail } from "../components/Timeline";
+import { CopyButton } from "../components/ui";
+import { toJS } from "../doc/document";
+import { stepJS, type Graph } from "../doc/graph";
+import { DURATION, FieldInput, YamlValue, type SetValue } from "./fields";
+
+interface Props {
+  doc: Document;
+  graph: Graph;
+  specs: Map<string, Spec>;
+  selected?: string; // a step id, or undefined for workflow settings
+  run?: StepRun;
+  problems: string[];
+  setStep: (id: string, path: (string | number)[], value: unknown, key?: string) => void;
+  setDoc: (path: string[], value: unknown, key?: string) => void;
+  rename: (from: string, to: string) => string | undefined;
+  setNeeds: (id: string, deps: string[]) => void;
+}
+
+function Text({ label, value, onChange, placeholder, help, problem, mono }: { label: string; value: string; onChange: (v: string) => void; placeholder?: string; help?: string; problem?: string; mono?: boolean }) {
+  return (
+    <label className={`field ${problem ? "invalid" : ""}`}>
+      <span className="field-label">{label}</span>
+      <input aria-label={label} className={mono ? "mono" : ""} value={value} placeholder={placeholder} onChange={(e) => onChange(e.target.value)} />
+      {problem ? <span className="field-problem">{problem}</span> : help && <span className="field-help">{help}</span>}
+    </label>
+  );
+}
+
+function StepId({ id, rename }: { id: string; rename: Props["rename"] }) {
+  const [v, setV] = useState(id);
+  const [err, setErr] = useState("");
+  useEffect(() => {
+    setV(id);
+    setErr("");
+  }, [id]);
+  const commit = () => {
+    if (v === id) return;
+    const e = rename(id, v);
+    setErr(e ?? "");
+    if (e) setV(id);
+  };
+  return (
+    <label className={`field ${err ? "invalid" : ""}`}>
+      <span className="field-label">id</span>
+      <input aria-label="Step id" className="mono" value={v} onChange={(e) => setV(e.target.value)} onBlur={commit} onKeyDown={(e) => e.key === "Enter" && commit()} />
+      {err ? <span className="field-problem">{err}</span> : <span className="field-help">Referenced as steps.{id} in expressions; renaming updates every reference.</span>}
+    </label>
+  );
+}
+
+function StepForm(p: Props & { id: string }) {
+  const { id, graph, specs } = p;
+  const js = stepJS(p.doc, id) ?? {};
+  const step = graph.steps.find((s) => s.id === id)!;
+  const spec = specs.get(String(js.uses ?? ""));
+  const w = (js.with && typeof js.with === "object" ? js.with : {}) as Record<string, unknown>;
+  const set: SetValue = (path, value, key) => p.setStep(id, path, value, key);
+  const retry = (js.retry && typeof js.retry === "object" ? js.retry : {}) as Record<string, unknown>;
+  const declared = new Set((spec?.fields ?? []).map((f) => f.name));
+  const extra = Object.fromEntries(Object.entries(w).filter(([k]) => !declared.has(k)));
+  const others = graph.steps.filter((s) => s.id !== id);
+  const timeout = typeof js.timeout === "string" ? js.timeout : js.timeout === undefined ? "" : String(js.timeout);
+
+  return (
+    <div className="form" data-testid="step-form">
+      <div className="panel-title">
+        <span className={`chip cat-${spec?.category ?? "other"}`}>{spec?.title ?? String(js.uses ?? "")}</span>
+        <span className="mono muted small">{String(js.uses ?? "")}</span>
+      </div>
+      {spec?.description && <p className="muted small">{spec.description}</p>}
+      {p.problems.map((m, i) => (
+        <div className="error-box small" key={i}>
+          {m}
+        </div>
+      ))}
+      <StepId id={id} rename={p.rename} />
+      <Text label="name" value={String(js.name ?? "")} placeholder="Shown on the canvas" onChange={(v) => set(["name"], v, `${id}.name`)} />
+
+      <h4>with</h4>
+      {!spec && <p className="muted small">Unknown step type: edit its inputs as YAML.</p>}
+      {(spec?.fields ?? []).map((f) => (
+        <FieldInput key={f.name} f={f} value={w[f.name]} path={["with", f.name]} set={set} />
+      ))}
+      {(!spec || spec.allow_extra || Object.keys(extra).length > 0) && (
+        <label className="field">
+          <span className="field-label">{spec?.allow_extra ? "output fields (YAML)" : "other inputs (YAML)"}</span>
+          <YamlValue
+            label="with YAML"
+            value={Object.keys(extra).length ? extra : undefined}
+            onChange={(v) => {
+              const next = { ...Object.fromEntries(Object.entries(w).filter(([k]) => declared.has(k))), ...((v && typeof v === "object" ? v : {}) as object) };
+              set(["with"], Object.keys(next).length ? next : undefined);
+            }}
+          />
+          <span className="field-help">{spec?.allow_extra ? "Each key becomes a field of the step's output; values may be {{ }} expressions." : "Keys the catalog does not declare."}</span>
+        </label>
+      )}
+
+      <h4>flow</h4>
+      <Text label="if" mono value={String(js.if ?? "")} placeholder="{{ steps.x.output.ok }}" help="Run only when this is true; otherwise the step is skipped." onChange={(v) => set(["if"], v, `${id}.if`)} />
+      <fieldset className="nested needs">
+        <legend>needs</legend>
+        {others.length === 0 && <div className="muted small">No other steps.</div>}
+        {others.map((o) => (
+          <label key={o.id} className="check">
+            <input
+              type="checkbox"
+              aria-label={`needs ${o.id}`}
+              checked={step.deps.includes(o.id)}
+              onChange={(e) => p.setNeeds(id, e.target.checked ? [...step.deps, o.id] : step.deps.filter((d) => d !== o.id))}
+            />
+            <span className="mono">{o.id}</span>
+          </label>
+        ))}
+        <div className="field-help">{step.explicit ? "Listed in needs:." : "Implicit: a step without needs: runs after the step before it."}</div>
+      </fieldset>
+      <Text label="for_each" mono value={String(js.for_each ?? "")} placeholder="{{ trigger.body.items }}" help="Run once per item (as item); the output is the list of results." onChange={(v) => set(["for_each"], v, `${id}.for_each`)} />
+      <Text label="timeout" value={timeout} placeholder="30s" problem={timeout && !DURATION.test(timeout) ? "a duration like 30s, 5m or 2h" : undefined} onChange={(v) => set(["timeout"], v, `${id}.timeout`)} />
+      <fieldset className="nested">
+        <legend>retry</legend>
+        <div className="grid2">
+          <label className="field">
+            <span className="field-label">max_attempts</span>
+            <input
+              aria-label="max_attempts"
+              inputMode="numeric"
+              value={retry.max_attempts === undefined ? "" : String(retry.max_attempts)}
+              placeholder="3"
+              onChange={(e) => set(["retry", "max_attempts"], e.target.value === "" ? undefined : Number(e.target.value) || e.target.value, `${id}.retry.n`)}
+            />
+          </label>
+          <label className="field">
+            <span className="field-label">backoff</span>
+            <select aria-label="backoff" value={String(retry.backoff ?? "")} onChange={(e) => set(["retry", "backoff"], e.target.value || undefined)}>
+              <option value="">default (exponential)</option>
+              <option>exponential</option>
+              <option>fixed</option>
+            </select>
+          </label>
+          <Text label="initial" value={String(retry.initial ?? "")} placeholder="1s" onChange={(v) => set(["retry", "initial"], v, `${id}.retry.i`)} />
+          <Text label="max" value={String(retry.max ?? "")} placeholder="30s" onChange={(v) => set(["retry", "max"], v, `${id}.retry.m`)} />
+        </div>
+      </fieldset>
+      <label className="check">
+        <input type="checkbox" checked={js.continue_on_error === true} onChange={(e) => set(["continue_on_error"], e.target.checked ? true : undefined)} />
+        continue_on_error <span className="muted small">— the workflow goes on past a failure</span>
+      </label>
+      {p.run && (
+        <>
+          <h4>last test run</h4>
+          <StepDetail run={p.run} />
+        </>
+      )}
+    </div>
+  );
+}
+
+function WorkflowForm(p: Props) {
+  const wh = toJS<Record<string, unknown>>(p.doc.getIn(["on", "webhook"], true));
+  const sched = toJS<Array<Record<string, unknown>>>(p.doc.getIn(["on", "schedule"], true));
+  const name = String(p.doc.get("name") ?? "");
+  return (
+    <div className="form" data-testid="workflow-form">
+      <div className="panel-title">Workflow</div>
+      {p.problems.map((m, i) => (
+        <div className="error-box small" key={i}>
+          {m}
+        </div>
+      ))}
+      <Text
+        label="name"
+        mono
+        value={name}
+        problem={name && !/^[a-z0-9][a-z0-9-]{0,62}$/.test(name) ? "lower-case letters, digits and dashes" : undefined}
+        onChange={(v) => p.setDoc(["name"], v, "name")}
+      />
+      <label className="field">
+        <span className="field-label">description</span>
+        <textarea aria-label="description" rows={2} value={String(p.doc.get("description") ?? "")} onChange={(e) => p.setDoc(["description"], e.target.value, "description")} />
+      </label>
+      <h4>webhook trigger</h4>
+      {wh ? (
+        <>
+          <Text label="path" mono value={String(wh.path ?? "")} onChange={(v) => p.setDoc(["on", "webhook", "path"], v, "wh.path")} />
+          {wh.path ? (
+            <div className="row gap small">
+              <code className="url">{webhookURL(String(wh.path))}</code>
+              <CopyButton text={webhookURL(String(wh.path))} />
+            </div>
+          ) : null}
+          <div className="grid2">
+            <label className="field">
+              <span className="field-label">method</span>
+              <select aria-label="method" value={String(wh.method ?? "")} onChange={(e) => p.setDoc(["on", "webhook", "method"], e.target.value || undefined)}>
+                <option value="">default (POST)</option>
+                {["POST", "GET", "PUT", "PATCH", "DELETE", "ANY"].map((m) => (
+                  <option key={m}>{m}</option>
+                ))}
+              </select>
+            </label>
+            <label className="field">
+              <span className="field-label">respond</span>
+              <select aria-label="respond" value={String(wh.respond ?? "")} onChange={(e) => p.setDoc(["on", "webhook", "respond"], e.target.value || undefined)}>
+                <option value="">default (async)</option>
+                <option>async</option>
+                <option>sync</option>
+              </select>
+            </label>
+          </div>
+          <button className="btn small" onClick={() => p.setDoc(["on", "webhook"], undefined)}>
+            Remove webhook trigger
+          </button>
+        </>
+      ) : (
+        <button className="btn small" onClick={() => p.setDoc(["on", "webhook"], { path: name || "my-hook", method: "POST", respond: "async" })}>
+          Add webhook trigger
+        </button>
+      )}
+      <h4>schedule</h4>
+      <label className="field">
+        <span className="field-label">on.schedule (YAML)</span>
+        <YamlValue label="schedule YAML" value={sched} onChange={(v) => p.setDoc(["on", "schedule"], v)} rows={2} />
+        <span className="field-help">A list like - {"{ cron: \"*/15 * * * *\", timezone: Europe/Copenhagen }"}</span>
+      </label>
+      <h4>limits</h4>
+      <div className="grid2">
+        <Text label="timeout" value={String(p.doc.get("timeout") ?? "")} placeholder="none" onChange={(v) => p.setDoc(["timeout"], v, "timeout")} />
+        <Text
+          label="concurrency"
+          value={String(p.doc.get("concurrency") ?? "")}
+          placeholder="unlimited"
+          onChange={(v) => p.setDoc(["concurrency"], v === "" ? undefined : Number(v) || v, "concurrency")}
+        />
+      </div>
+      <Text label="on_error" mono value={String(p.doc.get("on_error") ?? "")} placeholder="a workflow name" help="Started with the failed execution as input." onChange={(v) => p.setDoc(["on_error"], v, "on_error")} />
+    </div>
+  );
+}
+
+export function Inspector(p: Props) {
+  const exists = p.selected && p.graph.steps.some((s) => s.id === p.selected);
+  return <aside className="inspector">{exists ? <StepForm {...p} id={p.selected!} /> : <WorkflowForm {...p} />}</aside>;
+}

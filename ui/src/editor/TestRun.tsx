@@ -1,0 +1,37 @@
+import { useState } from "react";
+
+const key = (name: string) => `weft.testinput.${name}`;
+
+export function TestRunDialog({ name, onRun, onClose }: { name: string; onRun: (input: unknown) => void; onClose: () => void }) {
+  const [text, setText] = useState(() => localStorage.getItem(key(name)) ?? '{\n  "body": {}\n}');
+  const [error, setError] = useState("");
+  const run = () => {
+    try {
+      const v = JSON.parse(text);
+      localStorage.setItem(key(name), text);
+      onRun(v);
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+  return (
+    <div className="modal-backdrop" onClick={onClose}>
+      <div className="modal" role="dialog" aria-label="Test run" onClick={(e) => e.stopPropagation()} onKeyDown={(e) => e.key === "Escape" && onClose()}>
+        <h3>Test run</h3>
+        <p className="muted small">
+          The JSON input becomes <code>trigger</code> in expressions. The workflow is saved first; the run is a real execution you can find under Executions.
+        </p>
+        <textarea aria-label="Test input" className="mono" rows={10} value={text} onChange={(e) => setText(e.target.value)} autoFocus spellCheck={false} />
+        {error && <div className="error-box small">{error}</div>}
+        <div className="row gap end">
+          <button className="btn" onClick={onClose}>
+            Cancel
+          </button>
+          <button className="btn primary" onClick={run}>
+            Run
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,127 @@
+import { useEffect, useState } from "react";
+import { api } from "../api/client";
+import { follow, type Live } from "../api/follow";
+import { finished } from "../api/types";
+import { StepDetail, Timeline } from "../components/Timeline";
+import { ago, duration, ErrorBox, Json, PageHeader, StatusBadge } from "../components/ui";
+import { Link, navigate } from "../router";
+
+export function ExecutionDetail({ id }: { id: string }) {
+  const [live, setLive] = useState<Live>();
+  const [selected, setSelected] = useState<string>();
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const [gen, setGen] = useState(0);
+  const [now, setNow] = useState(Date.now());
+
+  useEffect(() => follow(id, setLive), [id, gen]);
+  const running = live && !finished(live.execution.status);
+  useEffect(() => {
+    if (!running) return;
+    const t = setInterval(() => setNow(Date.now()), 500);
+    return () => clearInterval(t);
+  }, [running]);
+
+  const e = live?.execution;
+  const steps = Object.values(live?.steps ?? {}).sort(
+    (a, b) => (a.started_at ?? "9").localeCompare(b.started_at ?? "9") || a.step_id.localeCompare(b.step_id),
+  );
+  const failedStep = steps.find((s) => s.status === "failed");
+  const sel = selected ?? failedStep?.step_id;
+
+  const act = async (f: () => Promise<unknown>) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const r = (await f()) as { id?: string } | undefined;
+      // A retry may continue the same execution or start a new one.
+      if (r && r.id && r.id !== id) navigate(`/executions/${r.id}`);
+      else setGen((g) => g + 1);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <>
+      <PageHeader
+        title={
+          <>
+            <Link to="/executions" className="muted">
+              Executions
+            </Link>{" "}
+            / <span className="mono">{id}</span>
+          </>
+        }
+      >
+        {e && (e.status === "failed" || e.status === "canceled") && (
+          <button className="btn primary" disabled={busy} onClick={() => act(() => api.retry(id))}>
+            Retry from failed step
+          </button>
+        )}
+        {e && !finished(e.status) && (
+          <button className="btn danger" disabled={busy || e.cancel_requested} onClick={() => act(() => api.cancel(id))}>
+            {e.cancel_requested ? "Canceling…" : "Cancel"}
+          </button>
+        )}
+      </PageHeader>
+      <ErrorBox error={error} />
+      {!e ? (
+        <div className="loading">Loading…</div>
+      ) : (
+        <>
+          <div className="card summary">
+            <div>
+              <div className="label">Status</div>
+              <StatusBadge status={e.status} />
+              {running && <span className="pulse" aria-label="live" />}
+            </div>
+            <div>
+              <div className="label">Workflow</div>
+              <Link to={`/workflows/${encodeURIComponent(e.workflow)}`}>{e.workflow}</Link>
+              <span className="muted small"> v{e.workflow_version}</span>
+            </div>
+            <div>
+              <div className="label">Trigger</div>
+              {e.trigger}
+            </div>
+            <div>
+              <div className="label">Started</div>
+              <span title={e.started_at ?? e.created_at}>{ago(e.started_at ?? e.created_at)}</span>
+            </div>
+            <div>
+              <div className="label">Duration</div>
+              {duration(e.started_at ?? e.created_at, e.finished_at)}
+            </div>
+          </div>
+          {e.error && (
+            <div className="error-box">
+              <strong>{e.error.code}</strong>: {e.error.message}
+            </div>
+          )}
+          <div className="split">
+            <section className="card">
+              <h3>Steps</h3>
+              {steps.length ? <Timeline steps={steps} selected={sel} onSelect={setSelected} now={now} /> : <div className="muted">No step has run yet.</div>}
+            </section>
+            <section className="card">
+              <StepDetail run={sel ? live.steps[sel] : undefined} />
+            </section>
+          </div>
+          <div className="split">
+            <section className="card">
+              <h3>Input</h3>
+              <Json value={e.input} />
+            </section>
+            <section className="card">
+              <h3>Output</h3>
+              <Json value={e.output} empty={finished(e.status) ? "No output" : "Not finished yet"} />
+            </section>
+          </div>
+        </>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,46 @@
+// A router in forty lines: history.pushState plus a hook. The Go handler
+// serves index.html for every unknown path, so deep links work.
+import { useEffect, useState, type AnchorHTMLAttributes, type MouseEvent } from "react";
+
+const listeners = new Set<() => void>();
+window.addEventListener("popstate", () => listeners.forEach((f) => f()));
+
+export function navigate(to: string, replace = false) {
+  if (to === location.pathname + location.search) return;
+  if (replace) history.replaceState(null, "", to);
+  else history.pushState(null, "", to);
+  listeners.forEach((f) => f());
+}
+
+export function useLocation() {
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    const f = () => setTick((t) => t + 1);
+    listeners.add(f);
+    return () => void listeners.delete(f);
+  }, []);
+  return { path: location.pathname, query: new URLSearchParams(location.search) };
+}
+
+/** Match "/workflows/:name" against a path; returns the params or null. */
+export function match(pattern: string, path: string): Record<string, string> | null {
+  const p = pattern.split("/");
+  const s = path.replace(/\/+$/, "").split("/");
+  if (p.length !== s.length && !(p.length === 1 && s.length === 1)) return null;
+  const out: Record<string, string> = {};
+  for (let i = 0; i < p.length; i++) {
+    if (p[i].startsWith(":")) out[p[i].slice(1)] = decodeURIComponent(s[i] ?? "");
+    else if (p[i] !== s[i]) return null;
+  }
+  return out;
+}
+
+export function Link({ to, ...rest }: AnchorHTMLAttributes<HTMLAnchorElement> & { to: string }) {
+  const onClick = (e: MouseEvent<HTMLAnchorElement>) => {
+    if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    e.preventDefault();
+    rest.onClick?.(e);
+    navigate(to);
+  };
+  return <a href={to} {...rest} onClick={onClick} />;
+}

@@ -1,0 +1,79 @@
+package web
+
+import (
+	"embed"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+)
+
+//go:embed all:dist
+var dist embed.FS
+
+// Handler serves the built console. Paths that name a file get the file;
+// other paths without a file extension get index.html, so that deep links
+// such as /workflows/ticket-triage load the app, which then routes itself.
+// Hashed files under /assets/ are cached for a year; index.html is never
+// cached, so a new binary's UI is picked up on the next load.
+func Handler() http.Handler {
+	root, err := fs.Sub(dist, "dist")
+	if err != nil {
+		panic(err) // the embed pattern guarantees the directory
+	}
+	return handler{root: root, files: http.FileServerFS(root)}
+}
+
+type handler struct {
+	root  fs.FS
+	files http.Handler
+}
+
+var _ http.Handler = handler{}
+
+func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	p := path.Clean("/" + r.URL.Path)
+	// The API and webhooks are served elsewhere; a miss there is a 404, not the app.
+	if p == "/api" || strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/hooks/") {
+		http.NotFound(w, r)
+		return
+	}
+	name := strings.TrimPrefix(p, "/")
+	if name != "" && name != "index.html" {
+		if st, err := fs.Stat(h.root, name); err == nil && !st.IsDir() {
+			if strings.HasPrefix(name, "assets/") {
+				w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+			} else {
+				w.Header().Set("Cache-Control", "no-cache")
+			}
+			h.files.ServeHTTP(w, r)
+			return
+		}
+		// A missing asset is a real 404: answering it with HTML would hide the error.
+		if strings.HasPrefix(name, "assets/") || path.Ext(name) != "" {
+			http.NotFound(w, r)
+			return
+		}
+	}
+	h.serveIndex(w, r)
+}
+
+func (h handler) serveIndex(w http.ResponseWriter, r *http.Request) {
+	b, err := fs.ReadFile(h.root, "index.html")
+	if err != nil {
+		http.Error(w, "the UI bundle is missing: run `npm run build` in ui/", http.StatusNotFound)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if r.Method == http.MethodHead {
+		return
+	}
+	_, _ = w.Write(b)
+}
