@@ -49,6 +49,8 @@ type Config struct {
 	Retention time.Duration
 	// EnvAllowlist names the environment variables expressions may read as env.NAME.
 	EnvAllowlist []string
+	// LookupEnv reads an allowlisted variable; default os.LookupEnv.
+	LookupEnv func(string) (string, bool)
 	// Now returns the current time; tests may replace it.
 	Now func() time.Time
 }
@@ -132,8 +134,12 @@ func New(cfg Config) (*Engine, error) {
 		return nil, err
 	}
 	env := map[string]any{}
+	lookup := cfg.LookupEnv
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
 	for _, name := range cfg.EnvAllowlist {
-		if v, ok := os.LookupEnv(name); ok {
+		if v, ok := lookup(name); ok {
 			env[name] = v
 		}
 	}

@@ -469,7 +469,8 @@ func (r *runner) launch(ctx context.Context, n *workflow.Node, t *weft.StepRun) 
 		withMap = map[string]any{}
 	}
 	applyDefaults(reg.Spec.Fields, withMap)
-	in, err := json.Marshal(withMap)
+	recorded, _ := redactForRecord(withMap)
+	in, err := json.Marshal(recorded)
 	if err != nil {
 		r.taskFailed(n, t, &weft.ErrorInfo{Code: "expression", Message: fmt.Sprintf("step %q input is not JSON-encodable: %v", n.Step.ID, err)}, now)
 		return nil

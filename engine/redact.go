@@ -1,0 +1,70 @@
+package engine
+
+import "strings"
+
+// Redacted replaces a sensitive value in recorded step inputs.
+const Redacted = "[redacted]"
+
+// sensitiveKey reports whether a map key names a credential: its value is
+// handed to the step but never written to the execution record.
+func sensitiveKey(k string) bool {
+	k = strings.ToLower(k)
+	switch k {
+	case "authorization", "proxy-authorization", "cookie", "set-cookie", "password", "passwd":
+		return true
+	}
+	for _, part := range []string{"token", "secret", "api-key", "api_key", "apikey", "private_key", "private-key", "signature"} {
+		if strings.Contains(k, part) {
+			return true
+		}
+	}
+	return false
+}
+
+// redactForRecord returns v with the values of sensitive keys replaced, at
+// any depth. It copies only the maps and lists on the way to a replacement,
+// so the common case allocates nothing.
+func redactForRecord(v any) (any, bool) {
+	switch x := v.(type) {
+	case map[string]any:
+		var out map[string]any
+		for k, val := range x {
+			var nv any
+			changed := false
+			if sensitiveKey(k) {
+				if s, ok := val.(string); ok && s == "" {
+					continue
+				}
+				nv, changed = Redacted, true
+			} else {
+				nv, changed = redactForRecord(val)
+			}
+			if changed {
+				if out == nil {
+					out = make(map[string]any, len(x))
+					for k2, v2 := range x {
+						out[k2] = v2
+					}
+				}
+				out[k] = nv
+			}
+		}
+		if out != nil {
+			return out, true
+		}
+	case []any:
+		var out []any
+		for i, val := range x {
+			if nv, changed := redactForRecord(val); changed {
+				if out == nil {
+					out = append([]any(nil), x...)
+				}
+				out[i] = nv
+			}
+		}
+		if out != nil {
+			return out, true
+		}
+	}
+	return v, false
+}
