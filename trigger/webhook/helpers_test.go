@@ -1,0 +1,5 @@
+package webhook_test
+
+import "github.com/weftworks/weft/store"
+
+func storeFilter() store.ExecutionFilter { return store.ExecutionFilter{} }
