@@ -27,8 +27,8 @@ import (
 )
 
 type serveFlags struct {
-	addr, data, db, workflows, retention, logLevel, logFormat, envAllow, seed string
-	maxRunning                                                                int
+	addr, data, db, workflows, retention, logLevel, logFormat, envAllow, seed, lease string
+	maxRunning                                                                       int
 }
 
 func runServe(ctx context.Context, env *Env, args []string) error {
@@ -43,6 +43,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	fs.stringVar(&f.logFormat, "log-format", "WEFT_LOG_FORMAT", "json", "json or text")
 	fs.stringVar(&f.envAllow, "env-allow", "WEFT_ENV_ALLOW", "", "comma-separated environment variables that expressions may read as env.NAME")
 	fs.stringVar(&f.seed, "seed", "WEFT_SEED", "true", "install the bench example workflow when the database has no workflows")
+	fs.stringVar(&f.lease, "lease", "WEFT_LEASE", "15s", "how long a process owns an execution without renewing; after a crash, others take over after this")
 	fs.intVar(&f.maxRunning, "max-running", "WEFT_MAX_RUNNING", 1024, "executions this process runs at once; more wait in the queue")
 	if _, err := fs.parse(args); err != nil {
 		return err
@@ -76,6 +77,10 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 
+	lease, err := weft.ParseDuration(f.lease)
+	if err != nil {
+		return fmt.Errorf("--lease: %w", err)
+	}
 	reg := step.NewRegistry()
 	if err := standard.Register(reg); err != nil {
 		return fmt.Errorf("registering built-in steps: %w", err)
@@ -83,7 +88,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	m := metrics.New()
 	eng, err := engine.New(engine.Config{
 		Store: st, Registry: reg, Logger: logger, Metrics: m, Retention: retention,
-		MaxRunning: f.maxRunning, EnvAllowlist: splitList(f.envAllow),
+		MaxRunning: f.maxRunning, Lease: lease.D(), EnvAllowlist: splitList(f.envAllow),
 	})
 	if err != nil {
 		return err

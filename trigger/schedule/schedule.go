@@ -152,7 +152,7 @@ func (s *Scheduler) refresh(ctx context.Context, now time.Time) error {
 func (s *Scheduler) fireDue(ctx context.Context, now time.Time) {
 	for _, e := range s.entries {
 		for {
-			next := e.sched.Next(e.last)
+			next := nextTick(e.sched, e.last)
 			if next.After(now) {
 				break
 			}
@@ -160,6 +160,16 @@ func (s *Scheduler) fireDue(ctx context.Context, now time.Time) {
 			s.fire(ctx, e, next)
 		}
 	}
+}
+
+// nextTick is the schedule's next time after t. `@every` intervals are
+// anchored to the Unix epoch rather than to when a process started, so every
+// process computes the same ticks (and the dedupe key makes each fire once).
+func nextTick(sched cron.Schedule, t time.Time) time.Time {
+	if every, ok := sched.(cron.ConstantDelaySchedule); ok && every.Delay > 0 {
+		return t.Truncate(every.Delay).Add(every.Delay)
+	}
+	return sched.Next(t)
 }
 
 func (s *Scheduler) fire(ctx context.Context, e *entry, tick time.Time) {
