@@ -86,6 +86,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("registering built-in steps: %w", err)
 	}
 	m := metrics.New()
+	st = metrics.InstrumentStore(st, m)
 	eng, err := engine.New(engine.Config{
 		Store: st, Registry: reg, Logger: logger, Metrics: m, Retention: retention,
 		MaxRunning: f.maxRunning, Lease: lease.D(), EnvAllowlist: splitList(f.envAllow),

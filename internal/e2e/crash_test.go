@@ -1,0 +1,92 @@
+package e2e
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+)
+
+const crashWorkflow = `
+name: payments
+on:
+  webhook: { path: payments, method: POST }
+steps:
+  - id: reserve
+    uses: http.request
+    with: { method: POST, url: "%[1]s/reserve", json: { order: "{{ trigger.body.order }}" } }
+  - id: charge
+    uses: http.request
+    with: { method: POST, url: "%[1]s/charge?slow=1", json: { order: "{{ trigger.body.order }}" } }
+    timeout: 30s
+  - id: notify
+    uses: http.request
+    with: { method: POST, url: "%[1]s/notify", json: { order: "{{ trigger.body.order }}" } }
+`
+
+// TestKill9DuringSlowStepLosesNothing: accepted executions all finish after a
+// SIGKILL and a restart, and every completed step took effect exactly once.
+func TestKill9DuringSlowStepLosesNothing(t *testing.T) {
+	fx := newEffects(1500 * time.Millisecond)
+	defer fx.Close()
+	data := t.TempDir()
+	wfDir := t.TempDir()
+	writeWorkflow(t, wfDir, "payments", fmt.Sprintf(crashWorkflow, fx.URL))
+	args := []string{"--data", data, "--workflows", wfDir, "--lease", "2s"}
+	srv := startServer(t, nil, args...)
+
+	var (
+		mu  sync.Mutex
+		ids []string
+	)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { // 40 orders, 50 ms apart: some are mid-charge at the kill
+		defer wg.Done()
+		for i := 0; i < 40; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if id, err := srv.hook("payments", fmt.Sprintf(`{"order": %d}`, i)); err == nil {
+				mu.Lock()
+				ids = append(ids, id)
+				mu.Unlock()
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}()
+	time.Sleep(1200 * time.Millisecond)
+	killedAt := time.Now()
+	srv.kill()
+	close(stop)
+	wg.Wait()
+	mu.Lock()
+	accepted := append([]string(nil), ids...)
+	mu.Unlock()
+	if len(accepted) < 10 {
+		t.Fatalf("only %d webhooks accepted before the kill", len(accepted))
+	}
+	calls, _ := fx.snapshot()
+	midCharge := 0
+	for _, id := range accepted {
+		if len(calls[id+"/charge"]) > 0 && calls[id+"/charge"][0].end.After(killedAt.Add(-50*time.Millisecond)) {
+			midCharge++
+		}
+	}
+	t.Logf("killed with %d accepted executions, %d of them mid-charge", len(accepted), midCharge)
+	if midCharge == 0 {
+		t.Fatal("the kill hit no execution in its slow step; the test proves nothing")
+	}
+
+	srv = startServer(t, nil, args...)
+	done := waitFinished(t, srv, accepted, 60*time.Second)
+	for id, ex := range done {
+		if ex.Status != "succeeded" {
+			t.Errorf("execution %s: %s %+v", id, ex.Status, ex.Error)
+		}
+	}
+	checkOnce(t, fx, accepted, []string{"reserve", "charge", "notify"}, []time.Time{killedAt}, 300*time.Millisecond)
+}
