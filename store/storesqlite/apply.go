@@ -1,0 +1,207 @@
+package storesqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/store"
+)
+
+const insertExecutionSQL = `INSERT INTO executions (` + executionCols + `)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// patchExecutionSQL sets a column when its flag is true; a true flag with a
+// NULL value clears it. One prepared statement serves every patch shape.
+const patchExecutionSQL = `UPDATE executions SET
+	status        = CASE WHEN ?1  THEN ?2  ELSE status END,
+	output        = CASE WHEN ?3  THEN ?4  ELSE output END,
+	error_code    = CASE WHEN ?5  THEN ?6  ELSE error_code END,
+	error_message = CASE WHEN ?5  THEN ?7  ELSE error_message END,
+	response      = CASE WHEN ?8  THEN ?9  ELSE response END,
+	started_at    = CASE WHEN ?10 THEN ?11 ELSE started_at END,
+	finished_at   = CASE WHEN ?12 THEN ?13 ELSE finished_at END,
+	wake_at       = CASE WHEN ?14 THEN ?15 ELSE wake_at END,
+	lease_owner   = CASE WHEN ?16 THEN ?17 ELSE lease_owner END,
+	lease_until   = CASE WHEN ?18 THEN ?19 ELSE lease_until END
+	WHERE id = ?20`
+
+const upsertStepRunSQL = `INSERT INTO step_runs (` + stepRunCols + `)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	ON CONFLICT (execution_id, step_id, item) DO UPDATE SET
+	type = excluded.type, status = excluded.status, attempts = excluded.attempts,
+	input = excluded.input, output = excluded.output, error_code = excluded.error_code,
+	error_message = excluded.error_message, state = excluded.state, started_at = excluded.started_at,
+	finished_at = excluded.finished_at, wake_at = excluded.wake_at`
+
+const putDedupeSQL = `INSERT INTO dedupe_keys (scope, key, execution_id, expires_at) VALUES (?, ?, ?, ?)
+	ON CONFLICT (scope, key) DO UPDATE SET execution_id = excluded.execution_id, expires_at = excluded.expires_at`
+
+// validateMutation checks what can be checked without the database and
+// returns the id of the execution the mutation writes.
+func validateMutation(m *store.Mutation) (string, error) {
+	id := m.ExecutionID
+	if m.Create != nil {
+		if id == "" {
+			id = m.Create.ID
+		}
+		if m.Create.ID == "" || m.Create.ID != id {
+			return "", fmt.Errorf("mutation: Create.ID %q must be set and equal ExecutionID %q: %w", m.Create.ID, id, weft.ErrInvalid)
+		}
+		if !m.Create.Status.Valid() {
+			return "", fmt.Errorf("mutation: Create.Status %q is not a known status: %w", m.Create.Status, weft.ErrInvalid)
+		}
+		if m.Create.Workflow == "" {
+			return "", fmt.Errorf("mutation: Create.Workflow is empty: %w", weft.ErrInvalid)
+		}
+	} else if m.Dedupe != nil {
+		return "", fmt.Errorf("mutation: Dedupe needs Create: %w", weft.ErrInvalid)
+	}
+	if id == "" {
+		return "", fmt.Errorf("mutation: ExecutionID is empty: %w", weft.ErrInvalid)
+	}
+	if m.Dedupe != nil && (m.Dedupe.Scope == "" || m.Dedupe.Key == "") {
+		return "", fmt.Errorf("mutation: Dedupe needs Scope and Key: %w", weft.ErrInvalid)
+	}
+	if p := m.Patch; p != nil {
+		if p.Status != nil && !p.Status.Valid() {
+			return "", fmt.Errorf("mutation: Patch.Status %q is not a known status: %w", *p.Status, weft.ErrInvalid)
+		}
+		if p.LeaseOwner != "" && p.LeaseUntil == nil {
+			return "", fmt.Errorf("mutation: Patch.LeaseOwner needs LeaseUntil: %w", weft.ErrInvalid)
+		}
+	}
+	for i := range m.StepRuns {
+		r := &m.StepRuns[i]
+		if r.ExecutionID != "" && r.ExecutionID != id {
+			return "", fmt.Errorf("mutation: step run %q belongs to execution %q, not %q: %w", r.StepID, r.ExecutionID, id, weft.ErrInvalid)
+		}
+		if r.StepID == "" {
+			return "", fmt.Errorf("mutation: step run with empty StepID: %w", weft.ErrInvalid)
+		}
+	}
+	return id, nil
+}
+
+// Apply writes m atomically through the group-commit writer; see
+// store.Executions. It returns once the batch holding m is committed.
+func (s *Store) Apply(ctx context.Context, m store.Mutation) (store.Result, error) {
+	id, err := validateMutation(&m)
+	if err != nil {
+		return store.Result{}, err
+	}
+	var res store.Result
+	err = s.do(ctx, func(w *writer, now time.Time) error { return w.apply(&m, id, &res, now) })
+	if err != nil {
+		return res, fmt.Errorf("applying mutation to execution %q: %w", id, err)
+	}
+	return res, nil
+}
+
+func (w *writer) apply(m *store.Mutation, id string, res *store.Result, now time.Time) error {
+	if c := m.Create; c != nil {
+		if d := m.Dedupe; d != nil {
+			var existing string
+			var exp sql.NullInt64
+			err := w.getDedupe.QueryRowContext(w.ctx, d.Scope, d.Key).Scan(&existing, &exp)
+			switch {
+			case err == nil && (!exp.Valid || exp.Int64 > now.UnixMicro()):
+				res.Existing = existing
+				return fmt.Errorf("dedupe key %q/%q: %w", d.Scope, d.Key, weft.ErrDuplicate)
+			case err != nil && !errors.Is(err, sql.ErrNoRows):
+				return fmt.Errorf("reading dedupe key: %w", err)
+			}
+			var expires any
+			if !d.ExpiresAt.IsZero() {
+				expires = d.ExpiresAt.UnixMicro()
+			}
+			if _, err := w.putDedupe.ExecContext(w.ctx, d.Scope, d.Key, id, expires); err != nil {
+				return fmt.Errorf("claiming dedupe key: %w", err)
+			}
+		}
+		created := c.CreatedAt
+		if created.IsZero() {
+			created = now
+		}
+		ec, em := errorCols(c.Error)
+		if _, err := w.insertExec.ExecContext(w.ctx, id, c.Workflow, c.WorkflowVersion, string(c.Status), c.Trigger,
+			blob(c.Input), blob(c.Output), ec, em, c.ParentID, c.ParentStep, micros(created),
+			nullMicros(c.StartedAt), nullMicros(c.FinishedAt), nullMicros(c.WakeAt), c.CancelRequested,
+			nullString(c.LeaseOwner), nullMicros(c.LeaseUntil), blob(c.Response)); err != nil {
+			if isUnique(err) {
+				return fmt.Errorf("execution already exists: %w", weft.ErrConflict)
+			}
+			return fmt.Errorf("inserting execution: %w", err)
+		}
+	} else if m.Owner != "" {
+		var owner sql.NullString
+		err := w.fence.QueryRowContext(w.ctx, id).Scan(&owner)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && owner.String != m.Owner) {
+			return fmt.Errorf("lease of %q: %w", m.Owner, weft.ErrLeaseLost)
+		}
+		if err != nil {
+			return fmt.Errorf("checking lease: %w", err)
+		}
+	}
+
+	if p := m.Patch; p != nil {
+		var status any
+		if p.Status != nil {
+			status = string(*p.Status)
+		}
+		var ec, em any
+		if p.Error != nil {
+			ec, em = errorCols(p.Error)
+		}
+		var wake any
+		if p.WakeAt != nil {
+			wake = micros(*p.WakeAt)
+		}
+		setLease := p.LeaseOwner != "" || p.ReleaseLease
+		res, err := w.patchExec.ExecContext(w.ctx,
+			p.Status != nil, status,
+			p.Output != nil, blob(p.Output),
+			p.Error != nil || p.ClearError, ec, em,
+			p.Response != nil, blob(p.Response),
+			p.StartedAt != nil, nullMicros(p.StartedAt),
+			p.FinishedAt != nil, nullMicros(p.FinishedAt),
+			p.WakeAt != nil || p.ClearWake, wake,
+			setLease, nullString(p.LeaseOwner),
+			p.LeaseUntil != nil || p.ReleaseLease, leaseUntil(p),
+			id)
+		if err != nil {
+			return fmt.Errorf("patching execution: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("patching execution: %w", err)
+		} else if n == 0 {
+			return fmt.Errorf("execution %q: %w", id, weft.ErrNotFound)
+		}
+	}
+
+	for i := range m.StepRuns {
+		r := &m.StepRuns[i]
+		ec, em := errorCols(r.Error)
+		if _, err := w.upsertStep.ExecContext(w.ctx, id, r.StepID, r.Item, r.Type, string(r.Status), r.Attempts,
+			blob(r.Input), blob(r.Output), ec, em, blob(r.State),
+			nullMicros(r.StartedAt), nullMicros(r.FinishedAt), nullMicros(r.WakeAt)); err != nil {
+			if isForeignKey(err) {
+				return fmt.Errorf("step run %q of execution %q: %w", r.StepID, id, weft.ErrNotFound)
+			}
+			return fmt.Errorf("writing step run %q: %w", r.StepID, err)
+		}
+	}
+	return nil
+}
+
+// leaseUntil is the lease_until value of a patch: a new deadline, or NULL
+// when the lease is released.
+func leaseUntil(p *store.ExecutionPatch) any {
+	if p.LeaseUntil != nil {
+		return micros(*p.LeaseUntil)
+	}
+	return nil
+}

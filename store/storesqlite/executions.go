@@ -1,0 +1,383 @@
+package storesqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/store"
+)
+
+// GetExecution returns an execution (weft.ErrNotFound if absent).
+func (s *Store) GetExecution(ctx context.Context, id string) (weft.Execution, error) {
+	e, err := scanExecution(s.rdb.QueryRowContext(ctx, "SELECT "+executionCols+" FROM executions WHERE id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return weft.Execution{}, fmt.Errorf("execution %q: %w", id, weft.ErrNotFound)
+	}
+	if err != nil {
+		return weft.Execution{}, fmt.Errorf("reading execution %q: %w", id, err)
+	}
+	return e, nil
+}
+
+// GetStepRuns returns the step runs of an execution ordered by start time
+// (not yet started last), step id and item.
+func (s *Store) GetStepRuns(ctx context.Context, executionID string) ([]weft.StepRun, error) {
+	rows, err := s.rdb.QueryContext(ctx, "SELECT "+stepRunCols+` FROM step_runs WHERE execution_id = ?
+		ORDER BY started_at IS NULL, started_at, step_id, item`, executionID)
+	if err != nil {
+		return nil, fmt.Errorf("reading step runs of %q: %w", executionID, err)
+	}
+	defer rows.Close()
+	var out []weft.StepRun
+	for rows.Next() {
+		r, err := scanStepRun(rows)
+		if err != nil {
+			return nil, fmt.Errorf("reading step runs of %q: %w", executionID, err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading step runs of %q: %w", executionID, err)
+	}
+	return out, nil
+}
+
+// ListExecutions lists executions newest first, by (created_at, id).
+func (s *Store) ListExecutions(ctx context.Context, f store.ExecutionFilter) ([]weft.Execution, string, error) {
+	limit := pageLimit(f.Limit)
+	var (
+		where []string
+		args  []any
+	)
+	if f.Workflow != "" {
+		where = append(where, "workflow = ?")
+		args = append(args, f.Workflow)
+	}
+	if f.Status != "" {
+		where = append(where, "status = ?")
+		args = append(args, string(f.Status))
+	}
+	if f.Cursor != "" {
+		created, id, err := parseExecutionCursor(f.Cursor)
+		if err != nil {
+			return nil, "", fmt.Errorf("listing executions: %w", err)
+		}
+		where = append(where, "(created_at < ? OR (created_at = ? AND id < ?))")
+		args = append(args, created, created, id)
+	}
+	q := "SELECT " + executionCols + " FROM executions"
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY created_at DESC, id DESC LIMIT ?"
+	args = append(args, limit+1)
+
+	rows, err := s.rdb.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("listing executions: %w", err)
+	}
+	defer rows.Close()
+	out := make([]weft.Execution, 0, limit)
+	for rows.Next() {
+		e, err := scanExecution(rows)
+		if err != nil {
+			return nil, "", fmt.Errorf("listing executions: %w", err)
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("listing executions: %w", err)
+	}
+	if len(out) > limit {
+		out = out[:limit]
+		return out, executionCursor(out[limit-1]), nil
+	}
+	return out, "", nil
+}
+
+// CountExecutions counts executions of workflow (all workflows when empty)
+// in the given statuses (all statuses when none).
+func (s *Store) CountExecutions(ctx context.Context, workflow string, statuses ...weft.ExecutionStatus) (int, error) {
+	var (
+		where []string
+		args  []any
+	)
+	if workflow != "" {
+		where = append(where, "workflow = ?")
+		args = append(args, workflow)
+	}
+	if len(statuses) > 0 {
+		where = append(where, "status IN (?"+strings.Repeat(", ?", len(statuses)-1)+")")
+		for _, st := range statuses {
+			args = append(args, string(st))
+		}
+	}
+	q := "SELECT COUNT(*) FROM executions"
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	var n int
+	if err := s.rdb.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("counting executions of %q: %w", workflow, err)
+	}
+	return n, nil
+}
+
+// claimCandidatesSQL selects executions that need a worker, oldest first:
+// unfinished ones with no live lease, except waiting ones that nobody held
+// and whose wake time has not come.
+const claimCandidatesSQL = `SELECT id, workflow, status FROM executions
+	WHERE status IN ('queued', 'running', 'waiting')
+	  AND (lease_owner IS NULL OR lease_until IS NULL OR lease_until <= ?1)
+	  AND (status <> 'waiting' OR lease_owner IS NOT NULL OR wake_at <= ?1)
+	ORDER BY created_at, id`
+
+const claimSQL = `UPDATE executions SET status = 'running', lease_owner = ?, lease_until = ?
+	WHERE id = ? RETURNING ` + executionCols
+
+// Claim leases up to limit executions to owner; see store.Executions. The
+// single writer makes claims serial, so no execution goes to two owners.
+func (s *Store) Claim(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int, limits map[string]int) ([]weft.Execution, error) {
+	if owner == "" {
+		return nil, fmt.Errorf("claiming executions: owner is empty: %w", weft.ErrInvalid)
+	}
+	if limit <= 0 {
+		return nil, nil
+	}
+	var out []weft.Execution
+	err := s.do(ctx, func(w *writer, _ time.Time) error {
+		out = out[:0]
+		return w.claim(owner, now, now.Add(lease), limit, limits, &out)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claiming executions: %w", err)
+	}
+	return out, nil
+}
+
+func (w *writer) claim(owner string, now, until time.Time, limit int, limits map[string]int, out *[]weft.Execution) error {
+	// running counts only for workflows with a limit.
+	running := map[string]int{}
+	if len(limits) > 0 {
+		rows, err := w.conn.QueryContext(w.ctx, "SELECT workflow, COUNT(*) FROM executions WHERE status = 'running' GROUP BY workflow")
+		if err != nil {
+			return fmt.Errorf("counting running executions: %w", err)
+		}
+		for rows.Next() {
+			var wf string
+			var n int
+			if err := rows.Scan(&wf, &n); err != nil {
+				rows.Close()
+				return fmt.Errorf("counting running executions: %w", err)
+			}
+			running[wf] = n
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("counting running executions: %w", err)
+		}
+	}
+
+	rows, err := w.conn.QueryContext(w.ctx, claimCandidatesSQL, now.UnixMicro())
+	if err != nil {
+		return fmt.Errorf("selecting candidates: %w", err)
+	}
+	var ids []string
+	for rows.Next() && len(ids) < limit {
+		var id, wf, status string
+		if err := rows.Scan(&id, &wf, &status); err != nil {
+			rows.Close()
+			return fmt.Errorf("selecting candidates: %w", err)
+		}
+		// A running execution whose owner died is already counted; taking
+		// it over does not add to its workflow's running count.
+		if capacity, ok := limits[wf]; ok && capacity > 0 && status != string(weft.ExecutionRunning) {
+			if running[wf] >= capacity {
+				continue
+			}
+			running[wf]++
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("selecting candidates: %w", err)
+	}
+	for _, id := range ids {
+		e, err := scanExecution(w.conn.QueryRowContext(w.ctx, claimSQL, owner, until.UnixMicro(), id))
+		if err != nil {
+			return fmt.Errorf("leasing %q: %w", id, err)
+		}
+		*out = append(*out, e)
+	}
+	return nil
+}
+
+const renewSQL = `UPDATE executions SET lease_until = ?
+	WHERE id = ? AND lease_owner = ? AND status IN ('queued', 'running', 'waiting')
+	RETURNING cancel_requested`
+
+// Renew extends owner's leases; see store.Executions.
+func (s *Store) Renew(ctx context.Context, owner string, ids []string, until time.Time) (lost, cancel []string, err error) {
+	if len(ids) == 0 {
+		return nil, nil, nil
+	}
+	err = s.do(ctx, func(w *writer, _ time.Time) error {
+		lost, cancel = lost[:0], cancel[:0]
+		for _, id := range ids {
+			var canceled bool
+			err := w.renew.QueryRowContext(w.ctx, until.UnixMicro(), id, owner).Scan(&canceled)
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+				lost = append(lost, id)
+			case err != nil:
+				return fmt.Errorf("renewing %q: %w", id, err)
+			case canceled:
+				cancel = append(cancel, id)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("renewing leases of %q: %w", owner, err)
+	}
+	return lost, cancel, nil
+}
+
+// NextWake returns the earliest wake time of a waiting execution nobody
+// holds, or the zero time.
+func (s *Store) NextWake(ctx context.Context) (time.Time, error) {
+	var v sql.NullInt64
+	err := s.rdb.QueryRowContext(ctx, `SELECT MIN(wake_at) FROM executions
+		WHERE status = 'waiting' AND lease_owner IS NULL AND wake_at IS NOT NULL`).Scan(&v)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("reading next wake time: %w", err)
+	}
+	if !v.Valid {
+		return time.Time{}, nil
+	}
+	return fromMicros(v.Int64), nil
+}
+
+// RequestCancel marks an execution for cancellation; see store.Executions.
+func (s *Store) RequestCancel(ctx context.Context, id string, now time.Time) (weft.Execution, error) {
+	var out weft.Execution
+	err := s.do(ctx, func(w *writer, _ time.Time) error {
+		e, err := scanExecution(w.conn.QueryRowContext(w.ctx, "SELECT "+executionCols+" FROM executions WHERE id = ?", id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return weft.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if e.Status.Finished() {
+			return fmt.Errorf("execution is %s: %w", e.Status, weft.ErrConflict)
+		}
+		held := e.LeaseOwner != "" && e.LeaseUntil != nil && e.LeaseUntil.After(now)
+		// A QueryRow runs at once and holds the connection until scanned,
+		// so exactly one is issued.
+		if !held && (e.Status == weft.ExecutionQueued || e.Status == weft.ExecutionWaiting) {
+			out, err = scanExecution(w.conn.QueryRowContext(w.ctx, `UPDATE executions SET cancel_requested = 1,
+				status = 'canceled', finished_at = ?, wake_at = NULL, lease_owner = NULL, lease_until = NULL
+				WHERE id = ? RETURNING `+executionCols, now.UnixMicro(), id))
+		} else {
+			out, err = scanExecution(w.conn.QueryRowContext(w.ctx,
+				"UPDATE executions SET cancel_requested = 1 WHERE id = ? RETURNING "+executionCols, id))
+		}
+		return err
+	})
+	if err != nil {
+		return weft.Execution{}, fmt.Errorf("canceling execution %q: %w", id, err)
+	}
+	return out, nil
+}
+
+// ResetForRetry turns a failed execution back to queued; see
+// store.Executions. Every step run that did not succeed is deleted so that
+// it runs again; succeeded ones are kept.
+func (s *Store) ResetForRetry(ctx context.Context, id string, now time.Time) (weft.Execution, error) {
+	var out weft.Execution
+	err := s.do(ctx, func(w *writer, _ time.Time) error {
+		var status string
+		err := w.conn.QueryRowContext(w.ctx, "SELECT status FROM executions WHERE id = ?", id).Scan(&status)
+		if errors.Is(err, sql.ErrNoRows) {
+			return weft.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if weft.ExecutionStatus(status) != weft.ExecutionFailed {
+			return fmt.Errorf("execution is %s, only failed executions can be retried: %w", status, weft.ErrConflict)
+		}
+		if _, err := w.conn.ExecContext(w.ctx, "DELETE FROM step_runs WHERE execution_id = ? AND status <> 'succeeded'", id); err != nil {
+			return fmt.Errorf("deleting step runs: %w", err)
+		}
+		out, err = scanExecution(w.conn.QueryRowContext(w.ctx, `UPDATE executions SET status = 'queued',
+			error_code = NULL, error_message = NULL, finished_at = NULL, wake_at = NULL,
+			lease_owner = NULL, lease_until = NULL, cancel_requested = 0
+			WHERE id = ? RETURNING `+executionCols, id))
+		return err
+	})
+	if err != nil {
+		return weft.Execution{}, fmt.Errorf("resetting execution %q for retry: %w", id, err)
+	}
+	return out, nil
+}
+
+const pruneSelectSQL = `SELECT id FROM executions
+	WHERE finished_at < ?1 AND status IN ('succeeded', 'failed', 'canceled')
+	ORDER BY finished_at, id LIMIT ?2`
+
+// Prune deletes up to batch executions finished before `before`, their step
+// runs, and up to batch expired dedupe keys, then hands free pages back to
+// the file system (PRAGMA incremental_vacuum).
+func (s *Store) Prune(ctx context.Context, before time.Time, batch int) (int, error) {
+	if batch <= 0 {
+		return 0, nil
+	}
+	var n int
+	err := s.do(ctx, func(w *writer, now time.Time) error {
+		if _, err := w.conn.ExecContext(w.ctx, "DELETE FROM step_runs WHERE execution_id IN ("+pruneSelectSQL+")",
+			before.UnixMicro(), batch); err != nil {
+			return fmt.Errorf("deleting step runs: %w", err)
+		}
+		res, err := w.conn.ExecContext(w.ctx, "DELETE FROM executions WHERE id IN ("+pruneSelectSQL+")", before.UnixMicro(), batch)
+		if err != nil {
+			return fmt.Errorf("deleting executions: %w", err)
+		}
+		deleted, err := res.RowsAffected()
+		if err != nil {
+			return fmt.Errorf("deleting executions: %w", err)
+		}
+		n = int(deleted)
+		res, err = w.conn.ExecContext(w.ctx, `DELETE FROM dedupe_keys WHERE (scope, key) IN (
+			SELECT scope, key FROM dedupe_keys WHERE expires_at <= ? LIMIT ?)`, now.UnixMicro(), batch)
+		if err != nil {
+			return fmt.Errorf("deleting expired dedupe keys: %w", err)
+		}
+		keys, _ := res.RowsAffected()
+		if n > 0 || keys > 0 {
+			// Each step of the pragma frees one page; drain it.
+			rows, err := w.conn.QueryContext(w.ctx, "PRAGMA incremental_vacuum")
+			if err != nil {
+				return fmt.Errorf("reclaiming free pages: %w", err)
+			}
+			for rows.Next() {
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return fmt.Errorf("reclaiming free pages: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("pruning executions: %w", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,191 @@
+package storesqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"github.com/weftworks/weft/store"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// errClosed is returned by calls made after Close.
+var errClosed = errors.New("sqlite store is closed")
+
+// Store is the SQLite implementation of store.Store.
+type Store struct {
+	opts Options
+	rdb  *sql.DB // read-only pool
+	wdb  *sql.DB // holds the single writer connection
+
+	w          *writer
+	mu         sync.RWMutex // guards closed and sends on jobs against Close
+	closed     bool
+	jobs       chan *job
+	jobPool    sync.Pool
+	writerDone chan struct{}
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the database at path, applies pending
+// migrations and starts the group-commit writer. Close the store when done.
+func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+	opts = opts.WithDefaults()
+	if err := opts.Validate(); err != nil {
+		return nil, fmt.Errorf("opening sqlite store: %w", err)
+	}
+	if path == "" || strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("opening sqlite store: path %q must be a non-empty file path without '?' or '#'", path)
+	}
+	base := "file:" + path + "?_busy_timeout=" + strconv.FormatInt(opts.BusyTimeout.Milliseconds(), 10)
+
+	// The writer: auto_vacuum is set before the first table exists so that
+	// Prune can hand pages back with PRAGMA incremental_vacuum.
+	wq := url.Values{}
+	wq.Set("_auto_vacuum", "INCREMENTAL")
+	wq.Set("_journal_mode", "WAL")
+	wq.Set("_synchronous", opts.Synchronous)
+	wq.Set("_foreign_keys", "1")
+	wdb, err := sql.Open("sqlite", base+"&"+wq.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("opening sqlite writer: %w", err)
+	}
+	wdb.SetMaxOpenConns(1)
+	wdb.SetMaxIdleConns(1)
+	wdb.SetConnMaxLifetime(0)
+	wdb.SetConnMaxIdleTime(0)
+
+	conn, err := wdb.Conn(ctx)
+	if err != nil {
+		wdb.Close()
+		return nil, fmt.Errorf("connecting sqlite writer: %w", err)
+	}
+	if err := migrate(ctx, conn); err != nil {
+		conn.Close()
+		wdb.Close()
+		return nil, err
+	}
+	w, err := newWriter(ctx, conn)
+	if err != nil {
+		conn.Close()
+		wdb.Close()
+		return nil, err
+	}
+
+	rq := url.Values{}
+	rq.Set("_query_only", "1")
+	rq.Set("_foreign_keys", "1")
+	rdb, err := sql.Open("sqlite", base+"&"+rq.Encode())
+	if err != nil {
+		w.close()
+		wdb.Close()
+		return nil, fmt.Errorf("opening sqlite readers: %w", err)
+	}
+	rdb.SetMaxOpenConns(opts.ReadConns)
+	rdb.SetMaxIdleConns(opts.ReadConns)
+	rdb.SetConnMaxIdleTime(0)
+	rdb.SetConnMaxLifetime(0)
+
+	s := &Store{
+		opts:       opts,
+		rdb:        rdb,
+		wdb:        wdb,
+		w:          w,
+		jobs:       make(chan *job, opts.QueueSize),
+		writerDone: make(chan struct{}),
+	}
+	s.jobPool.New = newJob
+	go s.runWriter()
+	return s, nil
+}
+
+// Close flushes queued writes, stops the writer and closes the database.
+// It is safe to call more than once.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	close(s.jobs)
+	s.mu.Unlock()
+	<-s.writerDone
+
+	// Checkpoint so the WAL does not linger next to a closed database; a
+	// failure here loses nothing, the next Open replays the WAL.
+	_, _ = s.w.conn.ExecContext(context.Background(), "PRAGMA wal_checkpoint(TRUNCATE)")
+	errs := []error{s.w.close(), s.rdb.Close(), s.wdb.Close()}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("closing sqlite store: %w", err)
+	}
+	return nil
+}
+
+// migrate applies the embedded migrations that schema_migrations does not
+// list yet, all in one immediate transaction so that two processes opening
+// the same file do not race.
+func migrate(ctx context.Context, conn *sql.Conn) error {
+	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+	if err != nil {
+		return fmt.Errorf("listing migrations: %w", err)
+	}
+	sort.Strings(names)
+
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return fmt.Errorf("starting migration: %w", err)
+	}
+	rollback := func(err error) error {
+		_, _ = conn.ExecContext(context.Background(), "ROLLBACK")
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER NOT NULL PRIMARY KEY,
+		name TEXT NOT NULL,
+		applied_at INTEGER NOT NULL)`); err != nil {
+		return rollback(fmt.Errorf("creating schema_migrations: %w", err))
+	}
+	for _, name := range names {
+		base := strings.TrimPrefix(name, "migrations/")
+		version, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		if err != nil {
+			return rollback(fmt.Errorf("migration %s: name must start with a number: %w", base, err))
+		}
+		var n int
+		if err := conn.QueryRowContext(ctx, "SELECT COUNT(*) FROM schema_migrations WHERE version = ?", version).Scan(&n); err != nil {
+			return rollback(fmt.Errorf("checking migration %s: %w", base, err))
+		}
+		if n > 0 {
+			continue
+		}
+		body, err := migrationFS.ReadFile(name)
+		if err != nil {
+			return rollback(fmt.Errorf("reading migration %s: %w", base, err))
+		}
+		if _, err := conn.ExecContext(ctx, string(body)); err != nil {
+			return rollback(fmt.Errorf("applying migration %s: %w", base, err))
+		}
+		if _, err := conn.ExecContext(ctx, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+			version, base, time.Now().UnixMicro()); err != nil {
+			return rollback(fmt.Errorf("recording migration %s: %w", base, err))
+		}
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return rollback(fmt.Errorf("committing migrations: %w", err))
+	}
+	return nil
+}
