@@ -66,6 +66,12 @@ export function follow(id: string, onUpdate: (l: Live) => void): () => void {
       const s = JSON.parse((ev as MessageEvent).data) as StepRun;
       if (live) emit({ ...live, steps: mergeStep(live.steps, s) });
     });
+    // The server says `event: end` once the execution has finished.
+    es.addEventListener("end", () => {
+      es?.close();
+      es = undefined;
+      void refresh();
+    });
     es.onerror = () => {
       // The stream ends after the execution finishes; anything else falls back to polling.
       es?.close();

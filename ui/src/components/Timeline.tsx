@@ -53,14 +53,14 @@ export function StepDetail({ run }: { run?: StepRun }) {
         </span>
       </div>
       {run.error && (
-        <div className="error-box">
+        <div className="error-box" data-testid="step-error">
           <strong>{run.error.code}</strong>: {run.error.message}
         </div>
       )}
       <h4>Input</h4>
-      <Json value={run.input} />
+      <Json value={run.input} testId="step-input" />
       <h4>Output</h4>
-      <Json value={run.output} empty="No output" />
+      <Json value={run.output} empty="No output" testId="step-output" />
     </div>
   );
 }

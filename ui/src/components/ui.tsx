@@ -25,15 +25,19 @@ export function duration(from?: string, to?: string): string {
   return `${Math.floor(ms / 60000)}m ${Math.round((ms % 60000) / 1000)}s`;
 }
 
-export function Json({ value, empty = "—" }: { value: unknown; empty?: string }) {
-  if (value === undefined || value === null || value === "") return <div className="muted">{empty}</div>;
+export function Json({ value, empty = "—", testId }: { value: unknown; empty?: string; testId?: string }) {
+  if (value === undefined || value === null || value === "") return <div className="muted" data-testid={testId}>{empty}</div>;
   let text: string;
   try {
     text = typeof value === "string" ? value : JSON.stringify(value, null, 2);
   } catch {
     text = String(value);
   }
-  return <pre className="json">{text}</pre>;
+  return (
+    <pre className="json" data-testid={testId}>
+      {text}
+    </pre>
+  );
 }
 
 export function CopyButton({ text, label = "Copy" }: { text: string; label?: string }) {

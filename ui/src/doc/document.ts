@@ -8,6 +8,16 @@ import type { ToStringOptions } from "yaml";
 /** How the editor writes YAML: no folding of long lines, two-space indent. */
 export const FORMAT: ToStringOptions = { lineWidth: 0, minContentWidth: 0, indent: 2 };
 
+// People write `{ path: tickets, method: POST }` but `needs: [a, b]` (issue 2's
+// examples do), while yaml has one flowCollectionPadding option for both.
+// Flow sequences are therefore written without the padding.
+type Ctx = { flowCollectionPadding?: string };
+const seqToString = YAMLSeq.prototype.toString;
+YAMLSeq.prototype.toString = function (this: YAMLSeq, ctx?: Ctx, ...rest: unknown[]) {
+  if (ctx && this.flow) ctx = { ...ctx, flowCollectionPadding: "" };
+  return (seqToString as (...a: unknown[]) => string).call(this, ctx, ...rest);
+} as typeof seqToString;
+
 export interface Problem {
   line: number; // 1-based; 0 when unknown
   column: number;

@@ -75,6 +75,12 @@ describe("round trip of every workflow file", () => {
   }
 });
 
+describe("format", () => {
+  it("keeps hand-written files in the usual style as they are", () => {
+    for (const f of ["ticket-triage.yaml", "bench.yaml", "parallel-join.yaml"]) expect(format(fixture(f))).toBe(fixture(f));
+  });
+});
+
 describe("graph", () => {
   it("reads implicit and explicit dependencies", () => {
     const g = toGraph(parse(fixture("ticket-triage.yaml")).doc);

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState, type DragEvent } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
 import {
   Background,
   Controls,
@@ -18,6 +18,8 @@ import { positionsFor } from "../doc/layout";
 import { nodeTypes, type StepData } from "./nodes";
 
 export const DRAG_TYPE = "application/x-weft-step";
+const DELETE_KEYS = ["Delete", "Backspace"];
+const FIT = { maxZoom: 1, padding: 0.25 };
 
 interface Props {
   graph: Graph;
@@ -25,6 +27,8 @@ interface Props {
   statuses: Record<string, StepStatus>;
   problems: Record<string, string[]>;
   selected: string[];
+  /** Bumped when the editor (not the user on the canvas) changes the selection. */
+  selectRequest: number;
   onSelect: (ids: string[]) => void;
   onMove: (positions: Record<string, XY>, all: Record<string, XY>) => void;
   onConnect: (source: string, target: string) => void;
@@ -32,9 +36,8 @@ interface Props {
   onDrop: (type: string, at: XY) => void;
 }
 
-function buildNodes(p: Props): Node[] {
+function buildNodes(p: Props, sel: Set<string>): Node[] {
   const pos = positionsFor(p.graph);
-  const sel = new Set(p.selected);
   const nodes: Node[] = [
     { id: TRIGGER, type: "trigger", position: pos[TRIGGER], data: { trigger: p.graph.trigger }, deletable: false, selected: sel.has(TRIGGER) },
   ];
@@ -76,10 +79,31 @@ function buildEdges(g: Graph, statuses: Record<string, StepStatus>): FlowEdge[] 
 }
 
 export function Canvas(props: Props) {
-  const [nodes, setNodes] = useState<Node[]>(() => buildNodes(props));
+  const [nodes, setNodes] = useState<Node[]>(() => buildNodes(props, new Set(props.selected)));
   const { screenToFlowPosition, getNodes } = useReactFlow();
-  useEffect(() => setNodes(buildNodes(props)), [props.graph, props.specs, props.statuses, props.problems, props.selected]); // eslint-disable-line react-hooks/exhaustive-deps
-  const edges = buildEdges(props.graph, props.statuses);
+  // React Flow owns the selection while the user clicks; the editor only mirrors it
+  // (onSelect) and overrides it through selectRequest. Feeding it back on every
+  // change makes the two stores chase each other.
+  useEffect(
+    () => setNodes((prev) => buildNodes(props, new Set(prev.filter((n) => n.selected).map((n) => n.id)))),
+    [props.graph, props.specs, props.statuses, props.problems], // eslint-disable-line react-hooks/exhaustive-deps
+  );
+  useEffect(() => {
+    if (!props.selectRequest) return;
+    const want = new Set(props.selected);
+    setNodes((prev) => prev.map((n) => (n.selected === want.has(n.id) ? n : { ...n, selected: want.has(n.id) })));
+  }, [props.selectRequest]); // eslint-disable-line react-hooks/exhaustive-deps
+  const edges = useMemo(() => buildEdges(props.graph, props.statuses), [props.graph, props.statuses]);
+  // React Flow re-subscribes when onSelectionChange changes identity, which loops; keep one.
+  const wrap = useRef<HTMLDivElement>(null);
+  // Fit once, when a workflow with steps opens; later edits keep the user's viewport.
+  const fitAtStart = useRef(props.graph.steps.length > 0).current;
+  const latest = useRef(props);
+  latest.current = props;
+  const onSelectionChange = useCallback(({ nodes }: OnSelectionChangeParams) => {
+    const ids = nodes.map((n) => n.id);
+    if (ids.join() !== latest.current.selected.join()) latest.current.onSelect(ids);
+  }, []);
 
   const onNodesChange = useCallback((changes: NodeChange[]) => {
     // Removals go through onDelete so the document decides; everything else is local until drag stop.
@@ -101,16 +125,13 @@ export function Canvas(props: Props) {
   };
 
   return (
-    <div className="canvas" onDragOver={onDragOver} onDrop={onDrop} data-testid="canvas">
+    <div className="canvas" onDragOver={onDragOver} onDrop={onDrop} data-testid="canvas" ref={wrap}>
       <ReactFlow
         nodes={nodes}
         edges={edges}
         nodeTypes={nodeTypes}
         onNodesChange={onNodesChange}
-        onSelectionChange={({ nodes }: OnSelectionChangeParams) => {
-          const ids = nodes.map((n) => n.id);
-          if (ids.join() !== props.selected.join()) props.onSelect(ids);
-        }}
+        onSelectionChange={onSelectionChange}
         onNodeDragStop={(_, __, dragged) => {
           const moved: Record<string, XY> = {};
           for (const n of dragged) moved[n.id] = n.position;
@@ -125,11 +146,14 @@ export function Canvas(props: Props) {
             edges.map((e) => ({ source: e.source, target: e.target })),
           )
         }
-        deleteKeyCode={["Delete", "Backspace"]}
-        fitView
-        fitViewOptions={{ maxZoom: 1, padding: 0.25 }}
+        deleteKeyCode={DELETE_KEYS}
+        fitView={fitAtStart}
+        fitViewOptions={FIT}
+        onInit={(rf) => {
+          // A new workflow is just its trigger: put it at the top, leaving room below to drop steps.
+          if (!props.graph.steps.length) void rf.setViewport({ x: (wrap.current?.clientWidth ?? 500) / 2 - 110, y: 40, zoom: 1 });
+        }}
         minZoom={0.2}
-        proOptions={{ hideAttribution: true }}
       >
         <Background gap={20} size={1} />
         <Controls showInteractive={false} />

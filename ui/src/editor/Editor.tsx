@@ -52,7 +52,13 @@ export default function Editor({ name }: { name: string }) {
   const [specs, setSpecs] = useState<Spec[]>([]);
   const [specError, setSpecError] = useState("");
   const [tab, setTab] = useState<"canvas" | "yaml">("canvas");
-  const [selected, setSelected] = useState<string[]>([]);
+  const [selected, setSelectedState] = useState<string[]>([]);
+  const [selectRequest, setSelectRequest] = useState(0);
+  // Selection made by the editor (after a drop, paste, rename): tell the canvas too.
+  const setSelected = useCallback((ids: string[]) => {
+    setSelectedState(ids);
+    setSelectRequest((n) => n + 1);
+  }, []);
   const [serverProblems, setServerProblems] = useState<Problem[]>([]);
   const [error, setError] = useState<unknown>();
   const [notice, setNotice] = useState("");
@@ -124,6 +130,11 @@ export default function Editor({ name }: { name: string }) {
     },
     [],
   );
+
+  // Diagnostics from the last save point at lines of that text; back at the saved text they are gone.
+  useEffect(() => {
+    if (saved !== undefined && text === saved) setServerProblems((p) => (p.length ? [] : p));
+  }, [text, saved]);
 
   const docName = String(view.doc.get("name") ?? "");
   const dirty = hist !== undefined && text !== saved;
@@ -328,7 +339,8 @@ export default function Editor({ name }: { name: string }) {
                 statuses={statuses}
                 problems={byStep}
                 selected={selected}
-                onSelect={setSelected}
+                selectRequest={selectRequest}
+                onSelect={setSelectedState}
                 onMove={(moved, all) =>
                   edit((d) => {
                     // Store every position the first time, so the rest of the picture is kept too.

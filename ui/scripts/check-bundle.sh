@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Fails when the committed web/dist differs from a fresh build of ui/, so
+# the bundle the Go binary embeds always matches the sources. CI runs it.
+set -euo pipefail
+ui="$(cd "$(dirname "$0")/.." && pwd)"
+repo="$(cd "$ui/.." && pwd)"
+cd "$ui"
+npm ci --no-audit --no-fund >/dev/null
+npm run build >/dev/null
+cd "$repo"
+# Untracked files under web/dist count too (a new chunk name).
+changes="$(git status --porcelain -- web/dist)"
+if [ -n "$changes" ]; then
+  echo "web/dist is stale: rebuild it with (cd ui && npm run build) and commit it." >&2
+  echo "$changes" >&2
+  exit 1
+fi
+echo "web/dist matches a fresh build of ui/."

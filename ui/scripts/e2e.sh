@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# End-to-end tests of the console against a real `weft serve`.
+# Builds the UI bundle and the Go binary, starts the server on a free port
+# with a fresh data directory, runs ui/e2e/*.test.mjs with node's test runner
+# in Debian's Chromium, and stops the server by its PID.
+# Screenshots of the main screens land in docs/screenshots/.
+set -euo pipefail
+ui="$(cd "$(dirname "$0")/.." && pwd)"
+repo="$(cd "$ui/.." && pwd)"
+cd "$ui"
+
+chromium="${CHROMIUM:-/usr/bin/chromium}"
+if [ ! -x "$chromium" ]; then
+  echo "e2e: $chromium is missing; install it with: apt-get install -y chromium" >&2
+  exit 1
+fi
+[ -d node_modules ] || npm ci --no-audit --no-fund
+if [ "${E2E_SKIP_BUILD:-}" != 1 ]; then npm run build >/dev/null; fi
+
+tmp="$(mktemp -d)"
+pid=""
+cleanup() {
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill "$pid" && wait "$pid" 2>/dev/null || true
+  fi
+  if [ "${E2E_KEEP:-}" = 1 ]; then echo "e2e: kept $tmp"; else rm -rf "$tmp"; fi
+}
+trap cleanup EXIT
+
+weft="${WEFT_BIN:-}" # a prebuilt binary, if given; it must embed the current web/dist
+if [ -z "$weft" ]; then
+  weft="$tmp/weft"
+  (cd "$repo" && go build -o "$weft" ./cmd/weft)
+fi
+port="$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")"
+export WEFT_ADMIN_TOKEN="e2e-$(node -e "console.log(require('crypto').randomBytes(12).toString('hex'))")"
+"$weft" serve --addr "127.0.0.1:$port" --data "$tmp/data" >"$tmp/server.log" 2>&1 &
+pid=$!
+
+for _ in $(seq 1 100); do
+  if curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; then break; fi
+  if ! kill -0 "$pid" 2>/dev/null; then
+    echo "e2e: weft serve exited early:" >&2
+    cat "$tmp/server.log" >&2
+    exit 1
+  fi
+  sleep 0.1
+done
+
+export WEFT_URL="http://127.0.0.1:$port" WEFT_TOKEN="$WEFT_ADMIN_TOKEN" CHROMIUM="$chromium"
+export SCREENSHOTS="${SCREENSHOTS:-$repo/docs/screenshots}"
+status=0
+node --test --test-concurrency=1 --test-reporter=spec e2e/ || status=$?
+if [ "$status" != 0 ]; then
+  echo "---- weft serve log (last 60 lines) ----" >&2
+  tail -n 60 "$tmp/server.log" >&2
+fi
+exit "$status"
