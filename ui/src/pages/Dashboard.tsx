@@ -57,7 +57,7 @@ export function Dashboard() {
       <ErrorBox error={ex.error} />
       <div className="stats">
         <div className="card stat">
-          <div className="label">Executions (last {items.length})</div>
+          <div className="label">Recent executions</div>
           <div className="num">{items.length}</div>
         </div>
         <div className="card stat">

@@ -120,7 +120,7 @@ export function Workflows() {
                     </Link>
                     {w.description && <div className="muted small">{w.description}</div>}
                   </td>
-                  <td className="mono small">{triggerOf(w)}</td>
+                  <td className="mono small nowrap">{triggerOf(w)}</td>
                   <td>
                     <label className="switch" title={w.enabled ? "Disable" : "Enable"}>
                       <input
@@ -133,7 +133,7 @@ export function Workflows() {
                       <span />
                     </label>
                   </td>
-                  <td>
+                  <td className="nowrap">
                     {r[0] ? (
                       <Link to={`/executions/${r[0].id}`} className="plain">
                         <StatusBadge status={r[0].status} /> <span className="muted small">{ago(r[0].created_at)}</span>
