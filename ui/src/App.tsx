@@ -8,6 +8,7 @@ import { ExecutionDetail } from "./pages/ExecutionDetail";
 import { Webhooks } from "./pages/Webhooks";
 import { Dashboard } from "./pages/Dashboard";
 import { Placeholder } from "./pages/Placeholder";
+import { ErrorBoundary } from "./components/ErrorBoundary";
 
 // The editor pulls in @xyflow/react and yaml: load it only when a workflow is opened.
 const Editor = lazy(() => import("./editor/Editor"));
@@ -86,7 +87,9 @@ export function App() {
         </button>
       </nav>
       <main className={editor ? "main full" : "main"}>
-        <Suspense fallback={<div className="loading">Loading editor…</div>}>{page}</Suspense>
+        <ErrorBoundary key={path}>
+          <Suspense fallback={<div className="loading">Loading editor…</div>}>{page}</Suspense>
+        </ErrorBoundary>
       </main>
     </div>
   );
