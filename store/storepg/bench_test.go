@@ -1,0 +1,15 @@
+package storepg_test
+
+import (
+	"testing"
+
+	"github.com/weftworks/weft/store/storepg"
+	"github.com/weftworks/weft/store/storetest"
+)
+
+// BenchmarkApply: 64 concurrent callers per GOMAXPROCS (-cpu 1 for the
+// one-core figure), each alternating a create (execution + step run) with a
+// fenced patch (status + step run). One op is one Apply.
+func BenchmarkApply(b *testing.B) {
+	storetest.BenchmarkApply(b, openSchema(b, storepg.Options{MaxConns: 32}))
+}
