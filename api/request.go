@@ -62,7 +62,7 @@ func jsonSyntax(b []byte) error {
 	}
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		line, col := lineCol(b, se.Offset)
+		line, col := lineCol(b, se.Offset-1) // Offset is just past the bad byte
 		return badRequest("request body is not valid JSON: line %d, column %d: %v", line, col, se)
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {
