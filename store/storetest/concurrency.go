@@ -131,7 +131,7 @@ func testGroupCommitIsolation(t *testing.T, s store.Store) {
 	var (
 		wg    sync.WaitGroup
 		start = make(chan struct{})
-		errs  = make([]error, 3*n)
+		errs  = make([]error, 4*n)
 	)
 	for i := range n {
 		id := fmt.Sprintf("g-%02d", i)
@@ -156,11 +156,22 @@ func testGroupCommitIsolation(t *testing.T, s store.Store) {
 			_, errs[2*n+i] = s.Apply(ctxFor(t), store.Mutation{Create: newExecution("new-"+id, "wf", at(0)),
 				StepRuns: []weft.StepRun{{StepID: "t", Item: weft.WholeStep, Status: weft.StepSucceeded}}})
 		})
+		wg.Go(func() { // fails halfway: the dedupe key is written, then the id clashes
+			<-start
+			_, errs[3*n+i] = s.Apply(ctxFor(t), store.Mutation{Create: newExecution(id, "other", at(0)),
+				Dedupe: &store.DedupeKey{Scope: "half", Key: id, ExpiresAt: time.Now().Add(time.Hour)}})
+		})
 	}
 	close(start)
 	wg.Wait()
 	for i := range n {
 		id := fmt.Sprintf("g-%02d", i)
+		wantErr(t, errs[3*n+i], weft.ErrConflict, "clashing create of "+id)
+		// Its dedupe key must have been rolled back with it.
+		if _, err := s.Apply(ctxFor(t), store.Mutation{Create: newExecution("half-"+id, "wf", at(0)),
+			Dedupe: &store.DedupeKey{Scope: "half", Key: id, ExpiresAt: time.Now().Add(time.Hour)}}); err != nil {
+			t.Fatalf("dedupe key of a failed create survived: %v", err)
+		}
 		e := mustGet(t, s, id)
 		runs, err := s.GetStepRuns(ctxFor(t), id)
 		if err != nil {
