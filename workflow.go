@@ -125,3 +125,6 @@ type WorkflowRecord struct {
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
 }
+
+// Schedule returns the workflow's schedules (nil-safe helper).
+func (w *Workflow) Schedule() []ScheduleTrigger { return w.On.Schedule }

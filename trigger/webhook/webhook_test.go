@@ -27,7 +27,7 @@ type bundle struct {
 	st  *storesqlite.Store
 }
 
-func setup(t *testing.T, cfg webhook.Config, docs ...string) *bundle {
+func setup(t testing.TB, cfg webhook.Config, docs ...string) *bundle {
 	t.Helper()
 	ctx := context.Background()
 	st, err := storesqlite.Open(ctx, filepath.Join(t.TempDir(), "weft.db"), storesqlite.Options{Synchronous: storesqlite.SyncNormal})
