@@ -69,17 +69,7 @@ func TestKill9DuringSlowStepLosesNothing(t *testing.T) {
 	if len(accepted) < 10 {
 		t.Fatalf("only %d webhooks accepted before the kill", len(accepted))
 	}
-	calls, _ := fx.snapshot()
-	midCharge := 0
-	for _, id := range accepted {
-		if len(calls[id+"/charge"]) > 0 && calls[id+"/charge"][0].end.After(killedAt.Add(-50*time.Millisecond)) {
-			midCharge++
-		}
-	}
-	t.Logf("killed with %d accepted executions, %d of them mid-charge", len(accepted), midCharge)
-	if midCharge == 0 {
-		t.Fatal("the kill hit no execution in its slow step; the test proves nothing")
-	}
+	t.Logf("killed with %d accepted executions", len(accepted))
 
 	srv = startServer(t, nil, args...)
 	done := waitFinished(t, srv, accepted, 60*time.Second)
@@ -88,5 +78,8 @@ func TestKill9DuringSlowStepLosesNothing(t *testing.T) {
 			t.Errorf("execution %s: %s %+v", id, ex.Status, ex.Error)
 		}
 	}
-	checkOnce(t, fx, accepted, []string{"reserve", "charge", "notify"}, []time.Time{killedAt}, 300*time.Millisecond)
+	repeats := checkOnce(t, fx, accepted, []string{"reserve", "charge", "notify"}, []time.Time{killedAt}, 300*time.Millisecond)
+	if repeats["charge"] == 0 {
+		t.Fatal("the kill interrupted no slow step; the test proves nothing")
+	}
 }

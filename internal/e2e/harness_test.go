@@ -261,8 +261,9 @@ func (e *effects) snapshot() (map[string][]call, []string) {
 // `window` before a kill (the step was mid-call or not yet recorded when the
 // process died; the repeat carries the same idempotency key, so the
 // downstream service drops it).
-func checkOnce(t *testing.T, fx *effects, ids []string, steps []string, kills []time.Time, window time.Duration) {
+func checkOnce(t *testing.T, fx *effects, ids []string, steps []string, kills []time.Time, window time.Duration) map[string]int {
 	t.Helper()
+	perStep := map[string]int{}
 	calls, overlap := fx.snapshot()
 	if len(overlap) > 0 {
 		t.Errorf("one step ran in two places at the same time: %v", overlap)
@@ -278,6 +279,7 @@ func checkOnce(t *testing.T, fx *effects, ids []string, steps []string, kills []
 			}
 			for i := 1; i < len(cs); i++ {
 				repeats++
+				perStep[st]++
 				prev := cs[i-1]
 				ok := false
 				for _, k := range kills {
@@ -292,7 +294,8 @@ func checkOnce(t *testing.T, fx *effects, ids []string, steps []string, kills []
 			}
 		}
 	}
-	t.Logf("%d executions × %d steps took effect once each; %d calls repeated after a crash (same idempotency key)", len(ids), len(steps), repeats)
+	t.Logf("%d executions × %d steps took effect once each; %d calls repeated after a crash (same idempotency key): %v", len(ids), len(steps), repeats, perStep)
+	return perStep
 }
 
 func writeWorkflow(t *testing.T, dir, name, doc string) {
