@@ -211,23 +211,33 @@ steps:
 	b := setup(t, webhook.Config{MaxInFlight: 1}, slow)
 	first := make(chan int)
 	go func() {
-		resp, _ := post(t, b.srv.URL+"/hooks/slow", "application/json", `{}`)
-		first <- resp.StatusCode
+		for { // a probe may hold the slot for a moment: retry until admitted
+			resp, _ := post(t, b.srv.URL+"/hooks/slow", "application/json", `{}`)
+			if resp.StatusCode != http.StatusServiceUnavailable {
+				first <- resp.StatusCode
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
 	}()
-	// Wait until the first request holds the only slot.
+	// Probe with requests to an unknown path: they answer 404 at once while
+	// the slot is free, and 503 while the slow request holds it.
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		resp, _ := post(t, b.srv.URL+"/hooks/slow", "application/json", `{}`)
+		resp, _ := post(t, b.srv.URL+"/hooks/probe", "application/json", `{}`)
 		if resp.StatusCode == http.StatusServiceUnavailable {
 			if resp.Header.Get("Retry-After") == "" {
 				t.Fatal("503 without Retry-After")
 			}
 			break
 		}
+		if resp.StatusCode != http.StatusNotFound {
+			t.Fatalf("probe answered %d", resp.StatusCode)
+		}
 		if time.Now().After(deadline) {
 			t.Fatal("never saw a 503 while the slot was taken")
 		}
-		time.Sleep(5 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond)
 	}
 	if code := <-first; code != http.StatusAccepted && code != http.StatusOK {
 		t.Fatalf("first request got %d", code)
