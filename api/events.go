@@ -14,7 +14,8 @@ import (
 
 // executionEvents streams an execution's progress as Server-Sent Events:
 // the current execution and step runs first, then `event: step` and
-// `event: execution` as they change, and `event: end` once it finished.
+// `event: execution` as they change, `event: progress` for live output of
+// running steps (not stored), and `event: end` once it finished.
 //
 // Events come from the engine of this process; the store is also re-read
 // every Poll, since the execution may run in another process. Both feed the
@@ -73,6 +74,14 @@ func (s *server) executionEvents(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) sendEvent(ctx context.Context, st *sseStream, ev engine.Event) error {
 	switch {
+	case ev.Progress != nil:
+		// Live progress of a running step (AI token deltas): never stored,
+		// never de-duplicated.
+		b, err := json.Marshal(ev.Progress)
+		if err != nil {
+			return err
+		}
+		return st.write("progress", b)
 	case ev.Step != nil:
 		return st.step(*ev.Step)
 	case ev.Execution != nil:

@@ -29,6 +29,8 @@ type Config struct {
 	Metrics  *metrics.Metrics
 	// HTTP is the client lent to steps (the SSRF-guarded client in production).
 	HTTP *http.Client
+	// Credentials is lent to steps; nil when no vault is configured.
+	Credentials step.Credentials
 	// Owner names this process in leases; default host-pid-random.
 	Owner string
 	// Lease is how long an execution stays owned without renewal: the time

@@ -10,9 +10,19 @@ import (
 // Event is a change to an execution, published to subscribers (the SSE
 // endpoint) as it happens in this process.
 type Event struct {
-	Type      string          `json:"type"` // "execution" or "step"
+	Type      string          `json:"type"` // "execution", "step" or "step.progress"
 	Execution *weft.Execution `json:"execution,omitempty"`
 	Step      *weft.StepRun   `json:"step,omitempty"`
+	Progress  *Progress       `json:"progress,omitempty"`
+}
+
+// Progress is what a running step emitted (an AI token delta, say). It is
+// live only: not stored.
+type Progress struct {
+	StepID string `json:"step_id"`
+	Item   int    `json:"item"`
+	Kind   string `json:"kind"`
+	Data   any    `json:"data"`
 }
 
 // broker fans out events and sync-webhook responses per execution id.

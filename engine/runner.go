@@ -487,8 +487,9 @@ func (r *runner) launch(ctx context.Context, n *workflow.Node, t *weft.StepRun) 
 		Workflow: r.ex.Workflow, ExecutionID: r.ex.ID, StepID: t.StepID, Item: t.Item, Type: n.Step.Uses,
 		With: withMap, Attempt: t.Attempts, IdempotencyKey: weft.StepRunID(r.ex.ID, t.StepID, t.Item),
 		State: t.State,
-		Env: &step.Env{HTTP: r.e.cfg.HTTP, Workflows: children{r.e}, Now: r.e.cfg.Now,
-			Logger: r.e.log.With("execution_id", r.ex.ID, "step", t.StepID, "attempt", t.Attempts)},
+		Env: &step.Env{HTTP: r.e.cfg.HTTP, Workflows: children{r.e}, Now: r.e.cfg.Now, Credentials: r.e.cfg.Credentials,
+			Logger: r.e.log.With("execution_id", r.ex.ID, "step", t.StepID, "attempt", t.Attempts),
+			Emit:   r.emitter(t)},
 	}
 	if reg.Spec.Pure {
 		start := time.Now()
@@ -705,6 +706,18 @@ func (r *runner) flush(ctx context.Context, patch *store.ExecutionPatch) error {
 func (r *runner) deliverResponse() {
 	r.responseSent = true
 	r.e.events.deliverResponse(r.ex.ID, r.response)
+}
+
+// emitter publishes a running attempt's progress as a "step.progress" event.
+// It runs on the handler's goroutine, so it reads only values fixed at launch.
+func (r *runner) emitter(t *weft.StepRun) func(kind string, data any) {
+	id, stepID, item, e := r.ex.ID, t.StepID, t.Item, r.e
+	return func(kind string, data any) {
+		if !e.events.hasSubscribers(id) {
+			return
+		}
+		e.events.publish(id, Event{Type: "step.progress", Progress: &Progress{StepID: stepID, Item: item, Kind: kind, Data: data}})
+	}
 }
 
 func (r *runner) publishStep(t *weft.StepRun) {

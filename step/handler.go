@@ -52,6 +52,31 @@ type Env struct {
 	Logger    *slog.Logger
 	Workflows Workflows
 	Now       func() time.Time
+	// Credentials resolves named credentials; nil when no vault is configured.
+	Credentials Credentials
+	// Emit publishes progress of the running attempt (e.g. AI token deltas) to
+	// the execution's live event stream. It never blocks and is never nil.
+	Emit func(kind string, data any)
+}
+
+// Credentials lends steps the credentials the calling workflow may use.
+type Credentials interface {
+	// Get returns a credential's type and decrypted fields. It fails when the
+	// credential does not exist or the workflow (or target host, where the
+	// caller passes one) is not allowed to use it. Values must never be
+	// logged, returned as output or put into errors.
+	Get(ctx context.Context, workflow, name string) (Credential, error)
+	// Authorize adds the credential's authentication to an outgoing request
+	// (API key, bearer, basic, OAuth 2.0 token, signed JWT, custom headers),
+	// after checking the request's host against the credential's allowed hosts.
+	Authorize(ctx context.Context, workflow, name string, req *http.Request) error
+}
+
+// Credential is a resolved credential.
+type Credential struct {
+	Name string
+	Type string
+	Data map[string]string
 }
 
 // Workflows lets a step start other workflows and read their executions
