@@ -261,11 +261,27 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (*Started, error) 
 		started.Response = ch
 		started.cancel = func() { e.events.dropResponse(ex.ID) }
 	}
-	res, err := e.store.Apply(ctx, store.Mutation{Create: &ex, ExecutionID: ex.ID, Dedupe: req.Dedupe})
-	if err != nil {
-		if inline {
-			<-e.slots
+	var res store.Result
+	if inline {
+		// The runner's first durable write creates the execution: pure steps
+		// (transform, respond…) run before it, so a workflow of pure steps
+		// costs one group commit, and one whose first step calls out records
+		// its creation and the attempt together. Start still returns only
+		// once the execution is on disk.
+		created := make(chan createResult, 1)
+		e.launch(ex, cw, req.InputValue, &pendingCreate{dedupe: req.Dedupe, done: created})
+		select {
+		case cr := <-created:
+			res, err = cr.res, cr.err
+		case <-ctx.Done():
+			// The runner goes on and may still store it; the caller gave up
+			// and sends no 2xx, so a repeat is the caller's to make.
+			err = ctx.Err()
 		}
+	} else {
+		res, err = e.store.Apply(ctx, store.Mutation{Create: &ex, ExecutionID: ex.ID, Dedupe: req.Dedupe})
+	}
+	if err != nil {
 		started.Release()
 		if errors.Is(err, weft.ErrDuplicate) {
 			return &Started{Execution: weft.Execution{ID: res.Existing, Workflow: cw.rec.Name}, Duplicate: true}, nil
@@ -275,12 +291,22 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (*Started, error) 
 	if e.m != nil {
 		e.m.ExecutionsStarted.WithLabelValues(ex.Workflow, ex.Trigger).Inc()
 	}
-	if inline {
-		e.launch(ex, cw, req.InputValue, true)
-	} else {
+	if !inline {
 		e.Kick()
 	}
 	return started, nil
+}
+
+// pendingCreate is an execution not yet written: the runner's first Apply
+// carries its creation and reports the outcome on done.
+type pendingCreate struct {
+	dedupe *store.DedupeKey
+	done   chan createResult
+}
+
+type createResult struct {
+	res store.Result
+	err error
 }
 
 // Kick wakes the scheduler so it looks for work now.
@@ -292,7 +318,7 @@ func (e *Engine) Kick() {
 }
 
 // launch runs an execution in a goroutine; the caller holds a slot.
-func (e *Engine) launch(ex weft.Execution, cw *compiledWorkflow, input any, fresh bool) {
+func (e *Engine) launch(ex weft.Execution, cw *compiledWorkflow, input any, create *pendingCreate) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	e.mu.Lock()
 	e.running[ex.ID] = &runHandle{cancel: cancel}
@@ -313,7 +339,7 @@ func (e *Engine) launch(ex weft.Execution, cw *compiledWorkflow, input any, fres
 				e.m.RunningExecutions.Dec()
 			}
 		}()
-		r := newRunner(e, ex, cw, input, fresh)
+		r := newRunner(e, ex, cw, input, create)
 		r.run(ctx)
 	}()
 }
@@ -417,4 +443,5 @@ var (
 	errCanceled  = errors.New("execution canceled")
 	errLeaseLost = weft.ErrLeaseLost
 	errShutdown  = errors.New("process shutting down")
+	errNotStored = errors.New("execution was not stored")
 )

@@ -37,4 +37,3 @@ func TestRedactForRecord(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
-

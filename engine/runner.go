@@ -45,7 +45,8 @@ type runner struct {
 	items   map[string][]*weft.StepRun // for_each item runs by step id
 	dirty   []runKey                   // changed since the last durable write
 
-	fresh        bool // created by Start in this process: no step runs exist yet
+	fresh        bool           // created by Start in this process: no step runs exist yet
+	create       *pendingCreate // not yet written: the first flush creates it
 	inflight     map[runKey]bool
 	inflightPer  map[string]int
 	results      chan taskResult
@@ -54,9 +55,9 @@ type runner struct {
 	responseSent bool
 }
 
-func newRunner(e *Engine, ex weft.Execution, cw *compiledWorkflow, trigger any, fresh bool) *runner {
+func newRunner(e *Engine, ex weft.Execution, cw *compiledWorkflow, trigger any, create *pendingCreate) *runner {
 	return &runner{
-		e: e, ex: ex, cw: cw, trigger: trigger, fresh: fresh,
+		e: e, ex: ex, cw: cw, trigger: trigger, fresh: create != nil, create: create,
 		steps:       map[string]any{},
 		runs:        map[runKey]*weft.StepRun{},
 		items:       map[string][]*weft.StepRun{},
@@ -66,9 +67,12 @@ func newRunner(e *Engine, ex weft.Execution, cw *compiledWorkflow, trigger any, 
 	}
 }
 
-
-
 func (r *runner) run(ctx context.Context) {
+	defer func() {
+		if r.create != nil { // stopped before its first write: it was never stored
+			r.created(store.Result{}, errors.New("execution stopped before it was stored"))
+		}
+	}()
 	if err := r.load(ctx); err != nil {
 		r.e.log.Error("loading execution state", "execution_id", r.ex.ID, "err", err)
 		r.finish(weft.ExecutionFailed, &weft.ErrorInfo{Code: "internal", Message: err.Error()})
@@ -686,13 +690,34 @@ func (r *runner) dirtyRuns() []weft.StepRun {
 	return out
 }
 
-// flush writes the changed step runs (and an optional patch) durably.
+// created reports the outcome of the creating write to Start.
+func (r *runner) created(res store.Result, err error) {
+	r.create.done <- createResult{res: res, err: err}
+	r.create = nil
+}
+
+// flush writes the changed step runs (and an optional patch) durably. The
+// first flush of an execution started in this process also creates it.
 func (r *runner) flush(ctx context.Context, patch *store.ExecutionPatch) error {
 	runs := r.dirtyRuns()
-	if len(runs) == 0 && patch == nil {
+	if len(runs) == 0 && patch == nil && r.create == nil {
 		return nil
 	}
-	_, err := r.e.store.Apply(ctx, store.Mutation{Owner: r.e.cfg.Owner, ExecutionID: r.ex.ID, StepRuns: runs, Patch: patch})
+	m := store.Mutation{Owner: r.e.cfg.Owner, ExecutionID: r.ex.ID, StepRuns: runs, Patch: patch}
+	if r.create != nil {
+		ex := r.ex
+		ex.Status = weft.ExecutionRunning
+		m.Create, m.Dedupe = &ex, r.create.dedupe
+	}
+	res, err := r.e.store.Apply(ctx, m)
+	if r.create != nil {
+		r.created(res, err)
+		if err != nil {
+			// Not stored, and Start answers the caller with the error: this
+			// execution does not exist. Stop without any other write.
+			return fmt.Errorf("%w: %w", errNotStored, err)
+		}
+	}
 	if err != nil {
 		// Keep them dirty so a final write can still carry them.
 		for _, run := range runs {
@@ -760,6 +785,10 @@ func (r *runner) finish(status weft.ExecutionStatus, info *weft.ErrorInfo) {
 	ctx, cancel := writeCtx()
 	defer cancel()
 	if err := r.flush(ctx, patch); err != nil {
+		if errors.Is(err, errNotStored) {
+			r.e.events.finish(r.ex.ID)
+			return
+		}
 		if errors.Is(err, weft.ErrLeaseLost) {
 			r.e.log.Warn("execution taken over by another process before it finished here", "execution_id", r.ex.ID)
 		} else {
@@ -880,7 +909,7 @@ func (r *runner) abort(ctx context.Context, err error) {
 		res := <-r.results
 		r.finishTask(res)
 	}
-	if !errors.Is(err, weft.ErrLeaseLost) {
+	if !errors.Is(err, weft.ErrLeaseLost) && !errors.Is(err, errNotStored) {
 		r.e.log.Error("execution stopped in this process after a store error; it resumes after the lease expires", "execution_id", r.ex.ID, "err", err)
 	}
 	r.e.events.abandonResponse(r.ex.ID)
@@ -938,4 +967,3 @@ func applyDefaults(fields []step.Field, with map[string]any) {
 		}
 	}
 }
-

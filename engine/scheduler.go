@@ -81,7 +81,7 @@ func (e *Engine) claimOnce(ctx context.Context) time.Duration {
 			e.failUnloadable(ctx, ex, err)
 			continue
 		}
-		e.launch(ex, cw, nil, false)
+		e.launch(ex, cw, nil, nil)
 	}
 	if len(claimed) == batch {
 		return 0 // more may be waiting

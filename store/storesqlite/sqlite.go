@@ -60,6 +60,9 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	wq.Set("_journal_mode", "WAL")
 	wq.Set("_synchronous", opts.Synchronous)
 	wq.Set("_foreign_keys", "1")
+	// Each grouped write runs in a savepoint; keep the savepoints' sub-journal
+	// in memory instead of a temporary file (one pwrite per touched page).
+	wq.Add("_pragma", "temp_store(MEMORY)")
 	wdb, err := sql.Open("sqlite", base+"&"+wq.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("opening sqlite writer: %w", err)

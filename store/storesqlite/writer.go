@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"runtime"
 	"time"
 )
 
@@ -121,6 +122,13 @@ func (s *Store) runWriter() {
 			return
 		}
 		batch = append(batch[:0], j)
+		// Let the goroutines that are ready to run queue their writes before
+		// this batch closes. Without this, on one core the writer runs as soon
+		// as the first job arrives (the scheduler favours the woken receiver)
+		// and batches stay tiny; one yield costs microseconds.
+		if len(s.jobs) < s.opts.MaxBatch {
+			runtime.Gosched()
+		}
 	drain:
 		for len(batch) < s.opts.MaxBatch {
 			select {
