@@ -46,8 +46,16 @@ func (s *server) logRequests(next http.Handler) http.Handler {
 			sw.status = http.StatusOK
 		}
 		level := slog.LevelInfo
-		if sw.status >= 500 {
+		switch {
+		case sw.status >= 500:
 			level = slog.LevelWarn
+		case sw.status < 400 && strings.HasPrefix(r.URL.Path, "/hooks/"):
+			// Accepted webhooks are the hot path and each one is an
+			// execution already: log them at debug, refusals at info.
+			level = slog.LevelDebug
+		}
+		if !s.log.Enabled(r.Context(), level) {
+			return
 		}
 		s.log.LogAttrs(r.Context(), level, "http request",
 			slog.String("method", r.Method),
