@@ -12,6 +12,7 @@ import (
 type Store interface {
 	Workflows
 	Executions
+	Settings
 	// Close releases the database. Pending group commits are flushed first.
 	Close() error
 }

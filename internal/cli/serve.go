@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -67,12 +66,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 	defer st.Close()
 
-	if kind == "postgres" && env.Getenv("WEFT_ADMIN_TOKEN") == "" {
-		if _, err := os.Stat(filepath.Join(f.data, "admin.token")); err != nil {
-			return errors.New("with --db postgres://… set WEFT_ADMIN_TOKEN, so that every process sharing the database accepts the same token")
-		}
-	}
-	hash, token, fresh, err := adminToken(env, f.data)
+	tok, err := adminToken(ctx, env, st, f.data)
 	if err != nil {
 		return err
 	}
@@ -114,7 +108,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 	handler, err := api.New(api.Config{
 		Engine: eng, Store: st, Registry: reg, Logger: logger, Metrics: m,
-		Tokens: api.StaticToken(hash), Hooks: hooks, UI: web.Handler(),
+		Tokens: api.StaticToken(tok.hash), Hooks: hooks, UI: web.Handler(),
 		Ready: func(ctx context.Context) error {
 			_, _, err := st.ListWorkflows(ctx, store.Page{Limit: 1})
 			return err
@@ -144,9 +138,8 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	url := "http://" + ln.Addr().String()
 	logger.Info("weft serving", "addr", ln.Addr().String(), "store", kind, "owner", eng.Owner())
 	fmt.Fprintf(env.Stderr, "Weft is listening on %s (UI at %s/, webhooks at %s/hooks/…)\n", url, url, url)
-	if fresh {
-		fmt.Fprintf(env.Stderr, "\nAdmin API token (shown once, also saved to %s):\n\n    %s\n\n",
-			filepath.Join(f.data, "admin.token"), token)
+	if tok.token != "" {
+		fmt.Fprintf(env.Stderr, "\nAdmin API token (shown once, also saved to %s):\n\n    %s\n\n", tok.file, tok.token)
 	}
 
 	srvErr := make(chan error, 1)

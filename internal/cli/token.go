@@ -1,49 +1,99 @@
 package cli
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/store"
 )
 
-// adminToken returns the sha256 of the admin token: from WEFT_ADMIN_TOKEN,
-// else from <data>/admin.token, else a new random token written there with
-// mode 0600 and announced once (fresh=true).
-func adminToken(env *Env, data string) (hash [32]byte, token string, fresh bool, err error) {
+// adminTokenKey is the setting holding the hex SHA-256 of the generated
+// admin token. The database never holds the token itself.
+const adminTokenKey = "admin_token_sha256"
+
+// adminTokenResult says which token the server accepts.
+type adminTokenResult struct {
+	hash [32]byte
+	// token is set only when this start generated it: print it once.
+	token string
+	// file is where the generated token was written.
+	file string
+}
+
+// adminToken returns the admin token the server accepts: WEFT_ADMIN_TOKEN
+// when set; otherwise the one whose hash the database holds (shared by every
+// process on it); otherwise a new one, whose hash is stored and whose value
+// is written to <data>/admin.token with mode 0600 and announced once.
+func adminToken(ctx context.Context, env *Env, st store.Settings, data string) (adminTokenResult, error) {
+	var res adminTokenResult
 	if t := strings.TrimSpace(env.Getenv("WEFT_ADMIN_TOKEN")); t != "" {
 		if len(t) < 16 {
-			return hash, "", false, errors.New("WEFT_ADMIN_TOKEN is shorter than 16 characters: use a long random value (e.g. openssl rand -hex 24)")
+			return res, errors.New("WEFT_ADMIN_TOKEN is shorter than 16 characters: use a long random value (e.g. openssl rand -hex 24)")
 		}
-		return sha256.Sum256([]byte(t)), "", false, nil
+		res.hash = sha256.Sum256([]byte(t))
+		return res, nil
 	}
-	path := filepath.Join(data, "admin.token")
-	b, err := os.ReadFile(path)
+	stored, err := st.GetSetting(ctx, adminTokenKey)
 	switch {
 	case err == nil:
-		t := strings.TrimSpace(string(b))
-		if t == "" {
-			return hash, "", false, fmt.Errorf("%s is empty: delete it to generate a new admin token, or set WEFT_ADMIN_TOKEN", path)
+		return hashResult(stored)
+	case !errors.Is(err, weft.ErrNotFound):
+		return res, fmt.Errorf("reading the admin token hash: %w", err)
+	}
+
+	path := filepath.Join(data, "admin.token")
+	token := ""
+	if b, err := os.ReadFile(path); err == nil && strings.TrimSpace(string(b)) != "" {
+		token = strings.TrimSpace(string(b)) // a token file from before the hash was in the database
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return res, fmt.Errorf("reading %s: %w", path, err)
+	}
+	fresh := token == ""
+	if fresh {
+		var raw [24]byte
+		if _, err := rand.Read(raw[:]); err != nil {
+			return res, fmt.Errorf("generating admin token: %w", err)
 		}
-		return sha256.Sum256([]byte(t)), "", false, nil
-	case !errors.Is(err, fs.ErrNotExist):
-		return hash, "", false, fmt.Errorf("reading admin token: %w", err)
+		token = "weft_" + base64.RawURLEncoding.EncodeToString(raw[:])
 	}
-	var raw [24]byte
-	if _, err := rand.Read(raw[:]); err != nil {
-		return hash, "", false, fmt.Errorf("generating admin token: %w", err)
+	sum := sha256.Sum256([]byte(token))
+	won, err := st.PutSettingIfAbsent(ctx, adminTokenKey, hex.EncodeToString(sum[:]))
+	if err != nil {
+		return res, fmt.Errorf("storing the admin token hash: %w", err)
 	}
-	t := "weft_" + base64.RawURLEncoding.EncodeToString(raw[:])
-	if err := os.MkdirAll(data, 0o700); err != nil {
-		return hash, "", false, fmt.Errorf("creating data directory: %w", err)
+	if won != hex.EncodeToString(sum[:]) {
+		// Another process sharing the database generated one first.
+		return hashResult(won)
 	}
-	if err := os.WriteFile(path, []byte(t+"\n"), 0o600); err != nil {
-		return hash, "", false, fmt.Errorf("writing admin token to %s: %w", path, err)
+	res.hash = sum
+	if fresh {
+		if err := os.MkdirAll(data, 0o700); err != nil {
+			return res, fmt.Errorf("creating data directory: %w", err)
+		}
+		if err := os.WriteFile(path, []byte(token+"\n"), 0o600); err != nil {
+			return res, fmt.Errorf("writing admin token to %s: %w", path, err)
+		}
+		res.token, res.file = token, path
 	}
-	return sha256.Sum256([]byte(t)), t, true, nil
+	return res, nil
+}
+
+func hashResult(stored string) (adminTokenResult, error) {
+	var res adminTokenResult
+	b, err := hex.DecodeString(stored)
+	if err != nil || len(b) != len(res.hash) {
+		return res, fmt.Errorf("the stored admin token hash is damaged: set WEFT_ADMIN_TOKEN to choose a token")
+	}
+	copy(res.hash[:], b)
+	return res, nil
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -96,9 +97,11 @@ func TestIntegrationConcurrentOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
+	// Each migration applied exactly once, however many processes raced.
+	files, _ := filepath.Glob("migrations/*.sql")
 	var n int
-	if err := conn.QueryRow(ctx, "SELECT COUNT(*) FROM "+name+".schema_migrations").Scan(&n); err != nil || n != 1 {
-		t.Fatalf("schema_migrations rows: %d, %v; want 1", n, err)
+	if err := conn.QueryRow(ctx, "SELECT COUNT(*) FROM "+name+".schema_migrations").Scan(&n); err != nil || n != len(files) || n == 0 {
+		t.Fatalf("schema_migrations rows: %d, %v; want %d", n, err, len(files))
 	}
 }
 

@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Claim", claimTests()},
 		{"Lifecycle", lifecycleTests()},
 		{"Concurrency", concurrencyTests()},
+		{"Settings", settingsTests()},
 	} {
 		t.Run(group.name, func(t *testing.T) {
 			t.Parallel()
