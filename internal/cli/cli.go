@@ -41,6 +41,7 @@ func commands() []command {
 		{"apply", "create or update workflows on a running server", runApply},
 		{"executions", "list, show, retry or cancel executions on a server", runExecutions},
 		{"version", "print the version", runVersion},
+		{"schema", "print the JSON Schema of workflow files (for editor autocompletion)", runSchema},
 	}
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
 	return cmds
