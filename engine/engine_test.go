@@ -645,3 +645,47 @@ steps:
 		t.Fatalf("peak concurrent executions = %d, limit 2", p)
 	}
 }
+
+func TestRetentionPrunesFinishedExecutions(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.put(t, `
+name: short-lived
+steps:
+  - id: a
+    uses: transform
+    with: { x: 1 }
+`)
+	var ids []string
+	for i := 0; i < 5; i++ {
+		ex, _ := b.run(t, "short-lived", `{}`)
+		ids = append(ids, ex.ID)
+	}
+	time.Sleep(5 * time.Millisecond)
+	// A second engine on the same store with a tiny retention prunes at start.
+	eng, err := engine.New(engine.Config{Store: b.store, Registry: b.reg, Retention: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = eng.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		list, _, err := b.store.ListExecutions(context.Background(), store.ExecutionFilter{Workflow: "short-lived"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d executions left after pruning", len(list))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if runs, err := b.store.GetStepRuns(context.Background(), ids[0]); err != nil || len(runs) != 0 {
+		t.Fatalf("step runs of a pruned execution: %d, %v", len(runs), err)
+	}
+}
