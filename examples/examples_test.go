@@ -30,8 +30,9 @@ func TestEveryExampleValidates(t *testing.T) {
 		t.Fatal(err)
 	}
 	files, _ := filepath.Glob("*.yaml")
-	files = append(files, "../bench/bench.yaml")
-	if len(files) < 2 {
+	benches, _ := filepath.Glob("../bench/*.yaml")
+	files = append(files, benches...)
+	if len(files) < 3 {
 		t.Fatalf("found only %v", files)
 	}
 	for _, f := range files {
