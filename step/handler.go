@@ -54,6 +54,9 @@ type Env struct {
 	Now       func() time.Time
 	// Credentials resolves named credentials; nil when no vault is configured.
 	Credentials Credentials
+	// Limiter queues calls behind connection rate limits; nil when none is
+	// configured (then every call may go at once).
+	Limiter Limiter
 	// Emit publishes progress of the running attempt (e.g. AI token deltas) to
 	// the execution's live event stream. It never blocks and is never nil.
 	Emit func(kind string, data any)
