@@ -51,7 +51,7 @@ func TestWebhookSecrets(t *testing.T) {
 	b := setup(t, credential.Config{})
 	ctx := context.Background()
 	mustPut(t, b.vault, "stripe", credential.Input{Type: credential.TypeWebhookSecret,
-		Data: map[string]any{"secret": "whsec_new_one", "secrets": []any{"whsec_new_one", "whsec_old_one"}},
+		Data:     map[string]any{"secret": "whsec_new_one", "secrets": []any{"whsec_new_one", "whsec_old_one"}},
 		Settings: credential.Settings{Workflows: []string{"payments"}}})
 	got, err := b.vault.WebhookSecrets(ctx, "stripe", "payments")
 	if err != nil {
