@@ -38,8 +38,8 @@ var blocked = mustPrefixes(
 	"240.0.0.0/4",        // reserved, broadcast
 	"255.255.255.255/32", // broadcast
 	// IPv6
-	"::/96",         // unspecified, loopback, IPv4-compatible
-	"64:ff9b::/96",  // NAT64 (embedded IPv4 checked too)
+	"::/96",        // unspecified, loopback, IPv4-compatible
+	"64:ff9b::/96", // NAT64 (embedded IPv4 checked too)
 	"64:ff9b:1::/48",
 	"100::/64",      // discard
 	"2001::/23",     // IETF protocol assignments (Teredo etc.)
