@@ -28,6 +28,8 @@ type taskResult struct {
 	res      step.Result
 	err      error
 	duration time.Duration
+	cacheKey string // set when the step has `cache:` and the result may fill it
+	cached   bool   // the result came from the cache
 }
 
 // runner executes one execution in this process. All its fields are owned by
@@ -380,6 +382,7 @@ func (r *runner) skip(n *workflow.Node, w *weft.StepRun, now time.Time) {
 }
 
 func (r *runner) failStep(n *workflow.Node, w *weft.StepRun, info *weft.ErrorInfo, now time.Time) {
+	info.Message = r.redactString(info.Message)
 	w.Status = weft.StepFailed
 	w.Error = info
 	if w.StartedAt == nil {
@@ -479,6 +482,23 @@ func (r *runner) launch(ctx context.Context, n *workflow.Node, t *weft.StepRun) 
 		r.taskFailed(n, t, &weft.ErrorInfo{Code: "expression", Message: fmt.Sprintf("step %q input is not JSON-encodable: %v", n.Step.ID, err)}, now)
 		return nil
 	}
+	in = r.redactBytes(in)
+	var cacheKey string
+	if n.Step.Cache != nil {
+		if cacheKey, err = r.e.cache.key(ctx, n, r.ex.Workflow, r.scopeFor(t), in); err != nil {
+			r.taskFailed(n, t, &weft.ErrorInfo{Code: "expression", Message: err.Error()}, now)
+			return nil
+		}
+		if out, hit := r.e.cache.get(ctx, n.Step.Uses, cacheKey, now); hit {
+			t.Attempts++
+			t.Status, t.Input, t.WakeAt = weft.StepRunning, in, nil
+			if t.StartedAt == nil {
+				t.StartedAt = &now
+			}
+			r.markDirty(k)
+			return r.handle(ctx, taskResult{key: k, res: step.Result{Output: out}, cached: true})
+		}
+	}
 	t.Attempts++
 	t.Status = weft.StepRunning
 	t.Input = in
@@ -491,14 +511,14 @@ func (r *runner) launch(ctx context.Context, n *workflow.Node, t *weft.StepRun) 
 		Workflow: r.ex.Workflow, ExecutionID: r.ex.ID, StepID: t.StepID, Item: t.Item, Type: n.Step.Uses,
 		With: withMap, Attempt: t.Attempts, IdempotencyKey: weft.StepRunID(r.ex.ID, t.StepID, t.Item),
 		State: t.State,
-		Env: &step.Env{HTTP: r.e.cfg.HTTP, Workflows: children{r.e}, Now: r.e.cfg.Now, Credentials: r.e.cfg.Credentials,
+		Env: &step.Env{HTTP: r.e.cfg.HTTP, Workflows: children{r.e}, Now: r.e.cfg.Now, Credentials: r.e.cfg.Credentials, Limiter: r.e.cfg.Limiter,
 			Logger: r.e.log.With("execution_id", r.ex.ID, "step", t.StepID, "attempt", t.Attempts),
 			Emit:   r.emitter(t)},
 	}
 	if reg.Spec.Pure {
 		start := time.Now()
 		res, err := reg.Handler.Run(ctx, req)
-		return r.handle(ctx, taskResult{key: k, res: res, err: err, duration: time.Since(start)})
+		return r.handle(ctx, taskResult{key: k, res: res, err: err, duration: time.Since(start), cacheKey: cacheKey})
 	}
 	// A side effect is about to happen: make the attempt (and every pure
 	// result before it) durable first.
@@ -517,7 +537,7 @@ func (r *runner) launch(ctx context.Context, n *workflow.Node, t *weft.StepRun) 
 		defer cancel()
 		start := time.Now()
 		res, err := safeRun(actx, reg.Handler, req)
-		r.results <- taskResult{key: k, res: res, err: err, duration: time.Since(start)}
+		r.results <- taskResult{key: k, res: res, err: err, duration: time.Since(start), cacheKey: cacheKey}
 	}()
 	return nil
 }
@@ -564,6 +584,12 @@ func (r *runner) handle(ctx context.Context, res taskResult) error {
 			break
 		}
 		until := res.res.Suspend.Until.UTC()
+		reason := res.res.Suspend.Reason
+		if reason == "" {
+			reason = "suspended"
+		}
+		addHistory(t, weft.Attempt{Attempt: t.Attempts, At: now, Outcome: "waiting", DurationMS: res.duration.Milliseconds(),
+			Wait: weft.Duration(max(until.Sub(now), 0)), Reason: reason})
 		t.Status, t.State, t.WakeAt = weft.StepWaiting, state, &until
 		// A suspension does not count as an attempt.
 		t.Attempts--
@@ -575,7 +601,19 @@ func (r *runner) handle(ctx context.Context, res taskResult) error {
 			r.taskFailed(n, t, &weft.ErrorInfo{Code: "step_error", Message: fmt.Sprintf("step output is not JSON-encodable: %v", err)}, now)
 			break
 		}
+		out = r.redactBytes(out)
 		t.Status, t.Output, t.Error, t.FinishedAt, t.WakeAt = weft.StepSucceeded, out, nil, &now, nil
+		if res.cached {
+			outcome = "cached"
+			addHistory(t, weft.Attempt{Attempt: t.Attempts, At: now, Outcome: "cached"})
+		} else {
+			addHistory(t, weft.Attempt{Attempt: t.Attempts, At: now, Outcome: "succeeded", DurationMS: res.duration.Milliseconds()})
+			if res.cacheKey != "" {
+				if err := r.e.cache.put(ctx, res.cacheKey, out, n.Step.Cache.TTL.D(), now); err != nil {
+					r.e.log.Warn("filling step cache", "execution_id", r.ex.ID, "step", t.StepID, "err", err)
+				}
+			}
+		}
 		r.markDirty(res.key)
 		if t.Item == weft.WholeStep {
 			r.setScope(t.StepID, t, res.res.Output)
@@ -588,12 +626,19 @@ func (r *runner) handle(ctx context.Context, res taskResult) error {
 		r.publishStep(t)
 	default:
 		info := step.ErrorInfo(res.err)
+		info.Message = r.redactString(info.Message)
 		retryable, after := step.IsRetryable(res.err)
 		policy := policyFor(n.Step)
 		if retryable && t.Attempts < policy.MaxAttempts {
 			outcome = "retry"
 			wait := backoff(policy, t.Attempts, after, nil)
 			wake := now.Add(wait)
+			why := "backoff"
+			if after > 0 {
+				why = "retry_after"
+			}
+			addHistory(t, weft.Attempt{Attempt: t.Attempts, At: now, Outcome: "retry", DurationMS: res.duration.Milliseconds(),
+				Code: info.Code, Error: info.Message, Wait: weft.Duration(wait), Reason: why})
 			t.Status, t.Error, t.WakeAt = weft.StepWaiting, info, &wake
 			r.markDirty(res.key)
 			r.publishStep(t)
@@ -604,6 +649,8 @@ func (r *runner) handle(ctx context.Context, res taskResult) error {
 			if retryable {
 				info.Message = fmt.Sprintf("%s (gave up after %d attempts)", info.Message, t.Attempts)
 			}
+			addHistory(t, weft.Attempt{Attempt: t.Attempts, At: now, Outcome: "failed", DurationMS: res.duration.Milliseconds(),
+				Code: info.Code, Error: info.Message})
 			r.e.log.Info("step failed", "execution_id", r.ex.ID, "step", t.StepID, "item", t.Item, "attempt", t.Attempts, "err", info.Message)
 			r.taskFailed(n, t, info, now)
 		}
@@ -707,6 +754,11 @@ func (r *runner) flush(ctx context.Context, patch *store.ExecutionPatch) error {
 	if r.create != nil {
 		ex := r.ex
 		ex.Status = weft.ExecutionRunning
+		if patch != nil {
+			// Insert the row as the patch leaves it: one write, not two.
+			patchExecution(&ex, patch)
+			m.Patch = nil
+		}
 		m.Create, m.Dedupe = &ex, r.create.dedupe
 	}
 	res, err := r.e.store.Apply(ctx, m)
@@ -966,4 +1018,56 @@ func applyDefaults(fields []step.Field, with map[string]any) {
 			with[f.Name] = f.Default
 		}
 	}
+}
+
+// patchExecution applies a patch to an execution not yet stored, with the
+// same meaning the stores give it.
+func patchExecution(ex *weft.Execution, p *store.ExecutionPatch) {
+	if p.Status != nil {
+		ex.Status = *p.Status
+	}
+	if p.Output != nil {
+		ex.Output = p.Output
+	}
+	if p.ClearError {
+		ex.Error = nil
+	}
+	if p.Error != nil {
+		ex.Error = p.Error
+	}
+	if p.Response != nil {
+		ex.Response = p.Response
+	}
+	if p.StartedAt != nil {
+		ex.StartedAt = p.StartedAt
+	}
+	if p.FinishedAt != nil {
+		ex.FinishedAt = p.FinishedAt
+	}
+	if p.ClearWake {
+		ex.WakeAt = nil
+	}
+	if p.WakeAt != nil {
+		ex.WakeAt = p.WakeAt
+	}
+	if p.ReleaseLease {
+		ex.LeaseOwner, ex.LeaseUntil = "", nil
+	}
+	if p.LeaseOwner != "" {
+		ex.LeaseOwner, ex.LeaseUntil = p.LeaseOwner, p.LeaseUntil
+	}
+}
+
+func (r *runner) redactBytes(b []byte) []byte {
+	if r.e.cfg.Redactor == nil {
+		return b
+	}
+	return r.e.cfg.Redactor.Bytes(b)
+}
+
+func (r *runner) redactString(s string) string {
+	if r.e.cfg.Redactor == nil {
+		return s
+	}
+	return r.e.cfg.Redactor.String(s)
 }

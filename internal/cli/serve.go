@@ -26,7 +26,7 @@ import (
 )
 
 type serveFlags struct {
-	addr, data, db, workflows, retention, logLevel, logFormat, envAllow, seed, lease string
+	addr, data, db, workflows, retention, logLevel, logFormat, envAllow, seed, lease, debugAddr string
 	maxRunning                                                                       int
 }
 
@@ -43,6 +43,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	fs.stringVar(&f.envAllow, "env-allow", "WEFT_ENV_ALLOW", "", "comma-separated environment variables that expressions may read as env.NAME")
 	fs.stringVar(&f.seed, "seed", "WEFT_SEED", "true", "install the bench example workflow when the database has no workflows")
 	fs.stringVar(&f.lease, "lease", "WEFT_LEASE", "15s", "how long a process owns an execution without renewing; after a crash, others take over after this")
+	fs.stringVar(&f.debugAddr, "debug-addr", "WEFT_DEBUG_ADDR", "", "serve Go's pprof profiles on this separate address (e.g. 127.0.0.1:6060); off when empty")
 	fs.intVar(&f.maxRunning, "max-running", "WEFT_MAX_RUNNING", 1024, "executions this process runs at once; more wait in the queue")
 	if _, err := fs.parse(args); err != nil {
 		return err
@@ -140,6 +141,14 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	fmt.Fprintf(env.Stderr, "Weft is listening on %s (UI at %s/, webhooks at %s/hooks/…)\n", url, url, url)
 	if tok.token != "" {
 		fmt.Fprintf(env.Stderr, "\nAdmin API token (shown once, also saved to %s):\n\n    %s\n\n", tok.file, tok.token)
+	}
+
+	if f.debugAddr != "" {
+		stopDebug, err := serveDebug(f.debugAddr, logger)
+		if err != nil {
+			return err
+		}
+		defer stopDebug()
 	}
 
 	srvErr := make(chan error, 1)
