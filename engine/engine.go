@@ -31,6 +31,12 @@ type Config struct {
 	HTTP *http.Client
 	// Credentials is lent to steps; nil when no vault is configured.
 	Credentials step.Credentials
+	// Limiter is lent to steps for connection rate limits; nil for none.
+	Limiter step.Limiter
+	// Redactor removes known secret values (credential fields, derived
+	// tokens) from what is recorded: inputs, outputs and errors of step runs.
+	// nil records them as they are.
+	Redactor Redactor
 	// Owner names this process in leases; default host-pid-random.
 	Owner string
 	// Lease is how long an execution stays owned without renewal: the time
@@ -123,6 +129,8 @@ type Engine struct {
 	running map[string]*runHandle // executions running in this process
 
 	wg sync.WaitGroup // runners
+
+	cache *stepCache
 }
 
 type runHandle struct {
@@ -157,6 +165,7 @@ func New(cfg Config) (*Engine, error) {
 		running: map[string]*runHandle{},
 	}
 	e.workflows = newWorkflowCache(cfg.Store, cfg.Registry)
+	e.cache = newStepCache(cfg.Store, cfg.Metrics)
 	return e, nil
 }
 

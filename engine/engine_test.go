@@ -689,3 +689,27 @@ steps:
 		t.Fatalf("step runs of a pruned execution: %d, %v", len(runs), err)
 	}
 }
+
+func TestWorkflowTimeoutAppliesWhileParked(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.put(t, `
+name: too-slow
+timeout: 300ms
+steps:
+  - id: pause
+    uses: wait
+    with: { for: 1m }
+`)
+	start := time.Now()
+	ex, steps := b.run(t, "too-slow", `{}`)
+	if ex.Status != weft.ExecutionFailed || ex.Error == nil || ex.Error.Code != "timeout" {
+		t.Fatalf("execution = %s %+v", ex.Status, ex.Error)
+	}
+	if d := time.Since(start); d > 20*time.Second {
+		t.Fatalf("timed out only after %s", d)
+	}
+	if steps["pause"].Status != weft.StepCanceled {
+		t.Fatalf("pause = %s", steps["pause"].Status)
+	}
+}

@@ -122,6 +122,11 @@ func (r *runner) run(ctx context.Context) {
 		if ok {
 			d := wake.Sub(r.e.cfg.Now())
 			if len(r.inflight) == 0 && d > r.e.cfg.InlineWait {
+				// A parked execution must still time out on time: wake it
+				// at the workflow's deadline if that comes first.
+				if dl, ok := ctx.Deadline(); ok && dl.Before(wake) {
+					wake = dl
+				}
 				r.suspend(ctx, wake)
 				return
 			}

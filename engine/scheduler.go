@@ -16,9 +16,7 @@ import (
 func (e *Engine) Run(ctx context.Context) error {
 	done := make(chan struct{})
 	go func() { defer close(done); e.renewLoop(ctx) }()
-	if e.cfg.Retention > 0 {
-		go e.pruneLoop(ctx)
-	}
+	go e.pruneLoop(ctx) // executions (with Retention) and expired cache entries
 	e.claimLoop(ctx)
 	// Stop runners: they notice ctx via their own contexts.
 	e.mu.Lock()
@@ -178,7 +176,7 @@ func (e *Engine) pruneLoop(ctx context.Context) {
 	for {
 		before := e.cfg.Now().UTC().Add(-e.cfg.Retention)
 		total := 0
-		for ctx.Err() == nil {
+		for e.cfg.Retention > 0 && ctx.Err() == nil {
 			n, err := e.store.Prune(ctx, before, 500)
 			if err != nil {
 				if ctx.Err() == nil {
@@ -194,6 +192,7 @@ func (e *Engine) pruneLoop(ctx context.Context) {
 		if total > 0 {
 			e.log.Info("pruned finished executions", "count", total, "before", before)
 		}
+		e.cache.prune(ctx, e.cfg.Now(), e.log)
 		select {
 		case <-ctx.Done():
 			return
