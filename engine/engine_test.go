@@ -713,3 +713,75 @@ steps:
 		t.Fatalf("pause = %s", steps["pause"].Status)
 	}
 }
+
+// Resume from the failed step inside for_each and parallel branches: only
+// what failed runs again.
+func TestRetryInsideForEachAndBranches(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	calls := map[string]int{}
+	failOnce := map[string]bool{"/item/c": true, "/right": true}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		calls[r.URL.Path]++
+		fail := failOnce[r.URL.Path] && calls[r.URL.Path] == 1
+		mu.Unlock()
+		if fail {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		_, _ = w.Write([]byte(strings.TrimPrefix(r.URL.Path, "/")))
+	}))
+	defer srv.Close()
+	b := setup(t)
+	b.put(t, `
+name: resume-inside
+steps:
+  - id: items
+    uses: http.request
+    for_each: "{{ ['a', 'b', 'c', 'd'] }}"
+    with: { method: POST, url: "`+srv.URL+`/item/{{ item }}" }
+  - id: left
+    needs: [items]
+    uses: http.request
+    with: { method: POST, url: "`+srv.URL+`/left" }
+  - id: right
+    needs: [items]
+    uses: http.request
+    with: { method: POST, url: "`+srv.URL+`/right" }
+  - id: join
+    needs: [left, right]
+    uses: transform
+    with: { n: "{{ len(steps.items.output) }}", r: "{{ steps.right.output.body }}" }
+`)
+	ex, _ := b.run(t, "resume-inside", `{}`)
+	if ex.Status != weft.ExecutionFailed {
+		t.Fatalf("first run: %s", ex.Status)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := b.eng.Retry(ctx, ex.ID); err != nil {
+		t.Fatal(err)
+	}
+	ex, err := b.eng.Wait(ctx, ex.ID)
+	if err != nil || ex.Status != weft.ExecutionFailed {
+		t.Fatalf("second run (right fails once): %s %v", ex.Status, err)
+	}
+	if _, err := b.eng.Retry(ctx, ex.ID); err != nil {
+		t.Fatal(err)
+	}
+	ex, err = b.eng.Wait(ctx, ex.ID)
+	if err != nil || ex.Status != weft.ExecutionSucceeded {
+		t.Fatalf("third run: %s %v %+v", ex.Status, err, ex.Error)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for path, want := range map[string]int{"/item/a": 1, "/item/b": 1, "/item/c": 2, "/item/d": 1, "/left": 1, "/right": 2} {
+		if calls[path] != want {
+			t.Errorf("%s called %d times, want %d", path, calls[path], want)
+		}
+	}
+	if out := decode(t, ex.Output).(map[string]any); out["n"] != float64(4) || out["r"] != "right" {
+		t.Fatalf("join output = %v", out)
+	}
+}
