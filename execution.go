@@ -116,6 +116,28 @@ type StepRun struct {
 	StartedAt  *time.Time      `json:"started_at,omitempty"`
 	FinishedAt *time.Time      `json:"finished_at,omitempty"`
 	WakeAt     *time.Time      `json:"wake_at,omitempty"`
+	// History records each attempt and each wait (newest last, at most
+	// MaxHistory entries): outcome, duration, error, and the wait chosen
+	// before the next try and why.
+	History []Attempt `json:"history,omitempty"`
+}
+
+// MaxHistory bounds StepRun.History; older entries are dropped.
+const MaxHistory = 25
+
+// Attempt is one entry of a step run's history.
+type Attempt struct {
+	Attempt int       `json:"attempt"`
+	At      time.Time `json:"at"`
+	// Outcome: succeeded, failed, retry, waiting or cached.
+	Outcome    string `json:"outcome"`
+	DurationMS int64  `json:"duration_ms"`
+	Code       string `json:"code,omitempty"`
+	Error      string `json:"error,omitempty"`
+	// Wait is the pause chosen before the next try; Reason says why
+	// (backoff, retry_after, rate_limit:requests, …).
+	Wait   Duration `json:"wait,omitempty"`
+	Reason string   `json:"reason,omitempty"`
 }
 
 // ID is the step run's stable id, also the base of its idempotency key.

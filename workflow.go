@@ -90,7 +90,16 @@ type Step struct {
 	Retry           *RetryPolicy   `json:"retry,omitempty"`
 	Timeout         Duration       `json:"timeout,omitempty"`
 	ContinueOnError bool           `json:"continue_on_error,omitempty"`
+	Cache           *CachePolicy   `json:"cache,omitempty"`
 	Pos             Position       `json:"-"`
+}
+
+// CachePolicy is a step's `cache:` block: a successful result is reused for
+// TTL by every later run whose key is the same. Key is a `{{ … }}` template;
+// empty means a hash of the step type and its resolved inputs.
+type CachePolicy struct {
+	TTL Duration `json:"ttl"`
+	Key string   `json:"key,omitempty"`
 }
 
 // Backoff kinds.

@@ -107,6 +107,9 @@ type Result struct {
 type Suspend struct {
 	Until time.Time
 	State any
+	// Reason says why the step waits (recorded in the step run's history),
+	// e.g. "rate_limit:requests".
+	Reason string
 }
 
 // RetryableError marks an error worth another attempt under the step's retry

@@ -77,5 +77,5 @@ func (g Grant) Release() {
 // Wait returns the Result that parks the step until RetryAt, keeping state
 // (pass the request's State through so nothing is lost).
 func (g Grant) Wait(state any) Result {
-	return Result{Suspend: &Suspend{Until: g.RetryAt, State: state}}
+	return Result{Suspend: &Suspend{Until: g.RetryAt, State: state, Reason: "rate_limit:" + g.Reason}}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"time"
+
+	"github.com/weftworks/weft"
 )
 
 // CredentialRecord is a stored credential (a connection to an outside
@@ -64,4 +66,27 @@ type LimiterStates interface {
 	// UpdateLimiterState on the same key in any process. When fn fails,
 	// nothing is written and its error is returned.
 	UpdateLimiterState(ctx context.Context, key string, fn func(state []byte) ([]byte, error)) error
+}
+
+// EncodeHistory is how stores keep weft.StepRun.History: JSON, nil when
+// empty.
+func EncodeHistory(h []weft.Attempt) []byte {
+	if len(h) == 0 {
+		return nil
+	}
+	b, _ := json.Marshal(h)
+	return b
+}
+
+// DecodeHistory reads what EncodeHistory wrote (nil on empty or bad input:
+// the history is informational and never blocks reading a step run).
+func DecodeHistory(b []byte) []weft.Attempt {
+	if len(b) == 0 {
+		return nil
+	}
+	var h []weft.Attempt
+	if json.Unmarshal(b, &h) != nil {
+		return nil
+	}
+	return h
 }

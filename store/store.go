@@ -12,6 +12,11 @@ import (
 type Store interface {
 	Workflows
 	Executions
+	WebhookDeliveries
+	Subscriptions
+	Credentials
+	Cache
+	LimiterStates
 	Settings
 	// Close releases the database. Pending group commits are flushed first.
 	Close() error

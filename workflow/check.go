@@ -244,6 +244,9 @@ func (k *compiler) compileExprs(n *Node, sn *stepNodes, cyclic bool) {
 	if sn.forEach != nil && s.ForEach != "" {
 		n.ForEach = compileOne(s.ForEach, sn.forEach, "for_each")
 	}
+	if s.Cache != nil && s.Cache.Key != "" {
+		n.CacheKey = compileOne(s.Cache.Key, sn.cache, "cache.key")
+	}
 	with := s.With
 	if with == nil {
 		with = map[string]any{}

@@ -23,8 +23,9 @@ var (
 	// parser keeps them in WebhookTrigger.Extra without interpreting them.
 	webhookExtraKeys = []string{"verify", "dedupe", "allow_ips", "rate_limit"}
 	scheduleKeys     = []string{"cron", "timezone", "input"}
-	stepKeys         = []string{"id", "uses", "name", "with", "if", "needs", "for_each", "concurrency", "retry", "timeout", "continue_on_error"}
+	stepKeys         = []string{"id", "uses", "name", "with", "if", "needs", "for_each", "concurrency", "retry", "timeout", "continue_on_error", "cache"}
 	retryKeys        = []string{"max_attempts", "backoff", "initial", "max"}
+	cacheKeys        = []string{"ttl", "key"}
 	webhookMethods   = []string{"GET", "POST", "PUT", "PATCH", "DELETE", "ANY"}
 )
 
@@ -255,6 +256,7 @@ type stepNodes struct {
 	needs                        *yaml.Node
 	needItems                    []*yaml.Node
 	concurrency                  *yaml.Node
+	cache                        *yaml.Node
 }
 
 func (d *decoder) decodeTriggers(n *yaml.Node) weft.Triggers {
@@ -465,6 +467,9 @@ func (d *decoder) decodeStep(n *yaml.Node, i int) (weft.Step, *stepNodes) {
 			s.Timeout, _ = d.duration(v, name+": timeout")
 		case "continue_on_error":
 			s.ContinueOnError, _ = d.boolean(v, name+": continue_on_error")
+		case "cache":
+			sn.cache = v
+			s.Cache = d.decodeCache(v, name)
 		}
 	}
 	if sn.id == nil {
@@ -524,6 +529,30 @@ func (d *decoder) decodeRetry(n *yaml.Node, step string) *weft.RetryPolicy {
 		d.errorf(at, "%s: max (%s) is shorter than initial (%s)", where, r.Max, r.Initial)
 	}
 	return &r
+}
+
+// decodeCache reads `cache: { ttl: 24h, key: "{{ … }}" }`.
+func (d *decoder) decodeCache(n *yaml.Node, step string) *weft.CachePolicy {
+	c := &weft.CachePolicy{}
+	where := step + ": cache"
+	fields, ok := d.mapping(n, "cache of "+step, cacheKeys)
+	if !ok {
+		return nil
+	}
+	hasTTL := false
+	for _, f := range fields {
+		switch f.key.Value {
+		case "ttl":
+			hasTTL = true
+			c.TTL, _ = d.duration(f.val, where+".ttl")
+		case "key":
+			c.Key, _ = d.str(f.val, where+".key")
+		}
+	}
+	if !hasTTL || c.TTL <= 0 {
+		d.errorf(n, "%s needs a ttl longer than 0, like ttl: 24h", where)
+	}
+	return c
 }
 
 // position of byte offset off inside the scalar n: exact for one-line

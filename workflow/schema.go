@@ -50,6 +50,10 @@ func JSONSchema(reg *step.Registry) ([]byte, error) {
 		"retry":             retry,
 		"timeout":           duration,
 		"continue_on_error": map[string]any{"type": "boolean", "default": false},
+		"cache": object(cacheKeys, map[string]any{
+			"ttl": duration,
+			"key": map[string]any{"type": "string", "description": "cache key template; default: a hash of the step type and its resolved inputs"},
+		}, []any{"ttl"}),
 	}, []any{"id", "uses"})
 	if len(branches) > 0 {
 		stepSchema["allOf"] = branches

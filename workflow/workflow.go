@@ -67,6 +67,9 @@ type Node struct {
 	// If and ForEach are nil when the step has none.
 	If      *expr.Template
 	ForEach *expr.Template
+	// CacheKey is the compiled `cache.key`; nil when the step has no cache
+	// or uses the default key.
+	CacheKey *expr.Template
 }
 
 // Parse parses, validates and compiles a workflow document. filename is used

@@ -32,12 +32,12 @@ const patchExecutionSQL = `UPDATE executions SET
 	WHERE id = $20`
 
 const upsertStepRunSQL = `INSERT INTO step_runs (` + stepRunCols + `)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 	ON CONFLICT (execution_id, step_id, item) DO UPDATE SET
 	type = excluded.type, status = excluded.status, attempts = excluded.attempts,
 	input = excluded.input, output = excluded.output, error_code = excluded.error_code,
 	error_message = excluded.error_message, state = excluded.state, started_at = excluded.started_at,
-	finished_at = excluded.finished_at, wake_at = excluded.wake_at`
+	finished_at = excluded.finished_at, wake_at = excluded.wake_at, attempt_log = excluded.attempt_log`
 
 // claimDedupeSQL inserts the key, or takes over an expired one. Concurrent
 // inserts of one key wait for each other on the primary key, so exactly one
@@ -146,7 +146,7 @@ func apply(ctx context.Context, tx pgx.Tx, m *store.Mutation, id string, res *st
 		ec, em := errorCols(r.Error)
 		if _, err := tx.Exec(ctx, upsertStepRunSQL, id, r.StepID, r.Item, r.Type, string(r.Status), r.Attempts,
 			blob(r.Input), blob(r.Output), ec, em, blob(r.State),
-			nullTime(r.StartedAt), nullTime(r.FinishedAt), nullTime(r.WakeAt)); err != nil {
+			nullTime(r.StartedAt), nullTime(r.FinishedAt), nullTime(r.WakeAt), store.EncodeHistory(r.History)); err != nil {
 			if pgCode(err) == codeForeignKey {
 				return fmt.Errorf("step run %q of execution %q: %w", r.StepID, id, weft.ErrNotFound)
 			}

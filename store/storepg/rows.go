@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/store"
 )
 
 // Timestamps go in at microsecond precision (what timestamptz keeps) and
@@ -101,7 +102,7 @@ func scanExecution(row pgx.Row) (weft.Execution, error) {
 }
 
 const stepRunCols = `execution_id, step_id, item, type, status, attempts, input, output,
-	error_code, error_message, state, started_at, finished_at, wake_at`
+	error_code, error_message, state, started_at, finished_at, wake_at, attempt_log`
 
 func scanStepRun(row pgx.Row) (weft.StepRun, error) {
 	var (
@@ -110,11 +111,13 @@ func scanStepRun(row pgx.Row) (weft.StepRun, error) {
 		errCode, errMsg         *string
 		input, output, state    []byte
 		started, finished, wake *time.Time
+		history                 []byte
 	)
 	if err := row.Scan(&r.ExecutionID, &r.StepID, &r.Item, &r.Type, &status, &r.Attempts, &input, &output,
-		&errCode, &errMsg, &state, &started, &finished, &wake); err != nil {
+		&errCode, &errMsg, &state, &started, &finished, &wake, &history); err != nil {
 		return weft.StepRun{}, err
 	}
+	r.History = store.DecodeHistory(history)
 	r.Status = weft.StepStatus(status)
 	r.Input, r.Output, r.State = rawOrNil(input), rawOrNil(output), rawOrNil(state)
 	r.Error = errorInfo(errCode, errMsg)

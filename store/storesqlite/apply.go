@@ -30,12 +30,12 @@ const patchExecutionSQL = `UPDATE executions SET
 	WHERE id = ?20`
 
 const upsertStepRunSQL = `INSERT INTO step_runs (` + stepRunCols + `)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 	ON CONFLICT (execution_id, step_id, item) DO UPDATE SET
 	type = excluded.type, status = excluded.status, attempts = excluded.attempts,
 	input = excluded.input, output = excluded.output, error_code = excluded.error_code,
 	error_message = excluded.error_message, state = excluded.state, started_at = excluded.started_at,
-	finished_at = excluded.finished_at, wake_at = excluded.wake_at`
+	finished_at = excluded.finished_at, wake_at = excluded.wake_at, attempt_log = excluded.attempt_log`
 
 const putDedupeSQL = `INSERT INTO dedupe_keys (scope, key, execution_id, expires_at) VALUES (?, ?, ?, ?)
 	ON CONFLICT (scope, key) DO UPDATE SET execution_id = excluded.execution_id, expires_at = excluded.expires_at`
@@ -187,7 +187,7 @@ func (w *writer) apply(m *store.Mutation, id string, res *store.Result, now time
 		ec, em := errorCols(r.Error)
 		if _, err := w.upsertStep.ExecContext(w.ctx, id, r.StepID, r.Item, r.Type, string(r.Status), r.Attempts,
 			blob(r.Input), blob(r.Output), ec, em, blob(r.State),
-			nullMicros(r.StartedAt), nullMicros(r.FinishedAt), nullMicros(r.WakeAt)); err != nil {
+			nullMicros(r.StartedAt), nullMicros(r.FinishedAt), nullMicros(r.WakeAt), store.EncodeHistory(r.History)); err != nil {
 			if isForeignKey(err) {
 				return fmt.Errorf("step run %q of execution %q: %w", r.StepID, id, weft.ErrNotFound)
 			}

@@ -13,6 +13,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/store"
 )
 
 // Timestamps are stored as microseconds since the Unix epoch (UTC), the same
@@ -113,7 +114,7 @@ func scanExecution(sc scanner) (weft.Execution, error) {
 }
 
 const stepRunCols = `execution_id, step_id, item, type, status, attempts, input, output,
-	error_code, error_message, state, started_at, finished_at, wake_at`
+	error_code, error_message, state, started_at, finished_at, wake_at, attempt_log`
 
 func scanStepRun(sc scanner) (weft.StepRun, error) {
 	var (
@@ -121,11 +122,13 @@ func scanStepRun(sc scanner) (weft.StepRun, error) {
 		status                  string
 		errCode, errMsg         sql.NullString
 		started, finished, wake sql.NullInt64
+		history                 []byte
 	)
 	if err := sc.Scan(&r.ExecutionID, &r.StepID, &r.Item, &r.Type, &status, &r.Attempts, (*[]byte)(&r.Input), (*[]byte)(&r.Output),
-		&errCode, &errMsg, (*[]byte)(&r.State), &started, &finished, &wake); err != nil {
+		&errCode, &errMsg, (*[]byte)(&r.State), &started, &finished, &wake, &history); err != nil {
 		return weft.StepRun{}, err
 	}
+	r.History = store.DecodeHistory(history)
 	r.Status = weft.StepStatus(status)
 	r.Input, r.Output, r.State = rawOrNil(r.Input), rawOrNil(r.Output), rawOrNil(r.State)
 	r.Error = errorInfo(errCode, errMsg)
