@@ -19,6 +19,10 @@ type Metrics struct {
 	WebhookRequests    *prometheus.CounterVec
 	StoreLatency       *prometheus.HistogramVec
 	RunningExecutions  prometheus.Gauge
+	// AI calls (connectors/ai and the gateway; workflow is "" for gateway calls).
+	AIRequests *prometheus.CounterVec
+	AITokens   *prometheus.CounterVec
+	AICost     *prometheus.CounterVec
 }
 
 // New creates the collectors on a fresh registry, with Go runtime and
@@ -50,9 +54,18 @@ func New() *Metrics {
 		RunningExecutions: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "weft_executions_in_process", Help: "Executions this process is running right now.",
 		}),
+		AIRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "weft_ai_requests_total", Help: "AI model calls, by workflow, provider, model and outcome (ok, error, cache_hit, fallback_answer, budget_exceeded).",
+		}, []string{"workflow", "provider", "model", "outcome"}),
+		AITokens: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "weft_ai_tokens_total", Help: "Tokens used by AI model calls, by workflow, provider, model and kind (input, output, cached).",
+		}, []string{"workflow", "provider", "model", "kind"}),
+		AICost: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "weft_ai_cost_usd_total", Help: "Cost of AI model calls in USD (from the price table), by workflow, provider and model.",
+		}, []string{"workflow", "provider", "model"}),
 	}
 	reg.MustRegister(m.ExecutionsStarted, m.ExecutionsFinished, m.StepDuration, m.StepAttempts,
-		m.WebhookRequests, m.StoreLatency, m.RunningExecutions,
+		m.WebhookRequests, m.StoreLatency, m.RunningExecutions, m.AIRequests, m.AITokens, m.AICost,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

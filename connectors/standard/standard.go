@@ -1,16 +1,32 @@
 package standard
 
 import (
+	"github.com/weftworks/weft/connectors/ai"
 	"github.com/weftworks/weft/connectors/core"
 	"github.com/weftworks/weft/connectors/http"
 	"github.com/weftworks/weft/step"
 )
 
+// Options hand built-in steps the services of the composition root.
+type Options struct {
+	// AI backs the ai.* steps (prices, cache, usage store, budgets); nil
+	// uses ai.Register's defaults.
+	AI *ai.Service
+}
+
 // Register adds every built-in step type to reg.
-func Register(reg *step.Registry) error {
+func Register(reg *step.Registry) error { return RegisterWith(reg, Options{}) }
+
+// RegisterWith is Register with services from the composition root.
+func RegisterWith(reg *step.Registry, o Options) error {
+	registerAI := ai.Register
+	if o.AI != nil {
+		registerAI = o.AI.Register
+	}
 	for _, register := range []func(*step.Registry) error{
 		core.Register,
 		http.Register,
+		registerAI,
 	} {
 		if err := register(reg); err != nil {
 			return err
