@@ -8,7 +8,10 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 	"unicode/utf8"
+
+	"github.com/weftworks/weft/trigger/webhook/verify"
 )
 
 // redactedHeaders never reach the stored execution: they carry the caller's
@@ -29,6 +32,9 @@ type input struct {
 	RawBody       *string           `json:"raw_body,omitempty"`
 	RawBodyBase64 string            `json:"raw_body_base64,omitempty"`
 	ContentType   string            `json:"content_type,omitempty"`
+	// Verification says how the request was verified (scheme, key id),
+	// when the webhook has a verify block.
+	Verification *verify.Result `json:"verification,omitempty"`
 }
 
 // bodyError is a request body Weft cannot accept (400).
@@ -38,7 +44,7 @@ func (e *bodyError) Error() string { return e.msg }
 
 // buildInput returns the input as JSON and the same value decoded, so the
 // engine need not decode it again.
-func buildInput(r *http.Request, path string, raw []byte) (json.RawMessage, map[string]any, error) {
+func buildInput(r *http.Request, path string, raw []byte, ver *verify.Result) (json.RawMessage, map[string]any, error) {
 	headers := make(map[string]string, len(r.Header))
 	hv := make(map[string]any, len(r.Header))
 	for k, vs := range r.Header {
@@ -53,6 +59,25 @@ func buildInput(r *http.Request, path string, raw []byte) (json.RawMessage, map[
 	query := valuesMap(r.URL.Query())
 	in := input{Method: r.Method, Path: path, Headers: headers, Query: query}
 	val := map[string]any{"method": r.Method, "path": path, "headers": hv, "query": query}
+	if ver != nil {
+		if ver.Timestamp != nil {
+			c, t := *ver, ver.Timestamp.UTC()
+			c.Timestamp = &t
+			ver = &c
+		}
+		in.Verification = ver
+		v := map[string]any{"scheme": ver.Scheme}
+		if ver.KeyID != "" {
+			v["key_id"] = ver.KeyID
+		}
+		if ver.Subject != "" {
+			v["subject"] = ver.Subject
+		}
+		if ver.Timestamp != nil {
+			v["timestamp"] = ver.Timestamp.UTC().Format(time.RFC3339Nano)
+		}
+		val["verification"] = v
+	}
 
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	in.ContentType = ct

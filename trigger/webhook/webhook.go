@@ -1,13 +1,16 @@
 package webhook
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,9 +18,11 @@ import (
 	"time"
 
 	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/credential"
 	"github.com/weftworks/weft/engine"
 	"github.com/weftworks/weft/metrics"
 	"github.com/weftworks/weft/store"
+	"github.com/weftworks/weft/trigger/webhook/verify"
 )
 
 // Config configures the webhook handler.
@@ -36,6 +41,29 @@ type Config struct {
 	// SyncTimeout is how long respond: sync waits when the trigger sets no
 	// timeout (default 30s).
 	SyncTimeout time.Duration
+	// Secrets lends verification the secrets of webhook_secret credentials
+	// (the credential vault). Nil: webhooks that need secrets are refused.
+	Secrets SecretSource
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed when finding the caller's address (for allow_ips and the
+	// delivery log). Empty: the TCP peer is the caller.
+	TrustedProxies []netip.Prefix
+	// HTTP fetches JWKS documents for jwt verification (the SSRF-guarded
+	// client in production).
+	HTTP *http.Client
+	// Deliveries is the delivery log; default Store.
+	Deliveries store.WebhookDeliveries
+	// DeliveryRetention is how long the delivery log keeps a request
+	// (default 7 days, the dedupe window).
+	DeliveryRetention time.Duration
+	// Now returns the current time; tests may replace it.
+	Now func() time.Time
+}
+
+// SecretSource returns the active secrets of a webhook_secret credential
+// that workflow may use (the credential vault implements it).
+type SecretSource interface {
+	WebhookSecrets(ctx context.Context, credential, workflow string) ([]credential.Secret, error)
 }
 
 // WithDefaults fills in defaults.
@@ -55,6 +83,15 @@ func (c Config) WithDefaults() Config {
 	if c.SyncTimeout <= 0 {
 		c.SyncTimeout = 30 * time.Second
 	}
+	if c.Deliveries == nil {
+		c.Deliveries = c.Store
+	}
+	if c.DeliveryRetention <= 0 {
+		c.DeliveryRetention = DefaultDedupeWindow
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
 	return c
 }
 
@@ -63,6 +100,11 @@ type Handler struct {
 	cfg      Config
 	inflight atomic.Int64
 	routes   *routes
+	policies *policies
+	rec      *recorder
+	// recordIP: the source address is worked out for every request (for
+	// the delivery log), not only for webhooks with allow_ips.
+	recordIP bool
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -73,11 +115,61 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.Engine == nil || cfg.Store == nil {
 		return nil, errors.New("webhook config: Engine and Store are required")
 	}
-	return &Handler{cfg: cfg, routes: newRoutes(cfg.Store)}, nil
+	h := &Handler{cfg: cfg, routes: newRoutes(cfg.Store), recordIP: true,
+		policies: &policies{opts: verify.Options{HTTP: cfg.HTTP}},
+		rec:      &recorder{st: cfg.Deliveries, ch: make(chan store.WebhookDelivery, recorderQueue)}}
+	if cfg.Metrics != nil {
+		h.rec.dropped = func() { cfg.Metrics.WebhookRequests.WithLabelValues("log_dropped").Inc() }
+	}
+	return h, nil
+}
+
+// Run writes the delivery log and prunes it until ctx ends. Without Run,
+// webhooks are served but the log is not written.
+func (h *Handler) Run(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		h.rec.run(ctx, func(err error) { h.cfg.Logger.Warn("writing the webhook delivery log", "err", err) })
+	}()
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		h.prune(ctx)
+		select {
+		case <-ctx.Done():
+			<-done
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+func (h *Handler) prune(ctx context.Context) {
+	before := h.cfg.Now().Add(-h.cfg.DeliveryRetention)
+	for ctx.Err() == nil {
+		n, err := h.cfg.Deliveries.PruneDeliveries(ctx, before, 1000)
+		if err != nil {
+			if ctx.Err() == nil {
+				h.cfg.Logger.Warn("pruning the webhook delivery log", "err", err)
+			}
+			return
+		}
+		if n == 0 {
+			return
+		}
+	}
+}
+
+// Invalidate forgets cached routes and policies (after a workflow changed).
+func (h *Handler) invalidatePolicies() {
+	h.policies.mu.Lock()
+	h.policies.m = nil
+	h.policies.mu.Unlock()
 }
 
 // Invalidate forgets cached routes (after a workflow changed).
-func (h *Handler) Invalidate() { h.routes.reset() }
+func (h *Handler) Invalidate() { h.routes.reset(); h.invalidatePolicies() }
 
 type errorBody struct {
 	Error struct {
@@ -103,23 +195,61 @@ func (h *Handler) fail(w http.ResponseWriter, status int, code, msg string) {
 
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	now := h.cfg.Now()
+	d := store.WebhookDelivery{ID: engine.NewID(now), ReceivedAt: now, Method: r.Method,
+		Path: strings.Trim(strings.TrimPrefix(r.URL.Path, h.cfg.Prefix), "/")}
+	sw := &statusWriter{ResponseWriter: w}
 	if n := h.inflight.Add(1); n > int64(h.cfg.MaxInFlight) {
 		h.inflight.Add(-1)
 		w.Header().Set("Retry-After", "1")
-		h.fail(w, http.StatusServiceUnavailable, "overloaded", "too many webhook requests in progress; retry after the Retry-After delay")
+		d.Outcome = store.OutcomeOverloaded
+		h.fail(sw, http.StatusServiceUnavailable, "overloaded", "too many webhook requests in progress; retry after the Retry-After delay")
+		d.Status = sw.status
+		h.rec.record(d)
 		return
 	}
 	defer h.inflight.Add(-1)
+	h.serve(sw, r, &d)
+	d.Status = sw.status
+	h.rec.record(d)
+}
 
-	path := strings.Trim(strings.TrimPrefix(r.URL.Path, h.cfg.Prefix), "/")
+// statusWriter remembers the status for the delivery log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+// unauthorized is all a caller learns about a failed verification; the
+// reason goes to the delivery log.
+const unauthorizedMessage = "the request could not be verified"
+
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, d *store.WebhookDelivery) {
+	path := d.Path
 	ctx := r.Context()
 	route, err := h.routes.lookup(ctx, path)
 	if err != nil {
 		if errors.Is(err, weft.ErrNotFound) {
+			d.Outcome = store.OutcomeNotListening
 			h.fail(w, http.StatusNotFound, "not_found", fmt.Sprintf("no workflow listens on webhook path %q", path))
 			return
 		}
 		h.cfg.Logger.Error("finding webhook route", "path", path, "err", err)
+		d.Outcome, d.Reason = store.OutcomeError, "route lookup failed"
 		h.fail(w, http.StatusInternalServerError, "internal", "could not look up the webhook; try again")
 		return
 	}
@@ -128,13 +258,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.routes.forget(path)
 		if err != nil && !errors.Is(err, weft.ErrNotFound) {
 			h.cfg.Logger.Error("loading webhook workflow", "workflow", route, "err", err)
+			d.Outcome, d.Reason = store.OutcomeError, "loading the workflow failed"
 			h.fail(w, http.StatusInternalServerError, "internal", "could not load the workflow; try again")
 			return
 		}
+		d.Outcome = store.OutcomeNotListening
 		h.fail(w, http.StatusNotFound, "not_found", fmt.Sprintf("no workflow listens on webhook path %q", path))
 		return
 	}
+	d.Workflow = rec.Name
 	if !rec.Enabled || !wf.IsEnabled() {
+		d.Outcome = store.OutcomeNotListening
 		h.fail(w, http.StatusNotFound, "disabled", fmt.Sprintf("workflow %q is disabled; enable it to accept webhooks", rec.Name))
 		return
 	}
@@ -145,14 +279,42 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if method != "ANY" && r.Method != method {
 		w.Header().Set("Allow", method)
+		d.Outcome = store.OutcomeBadMethod
 		h.fail(w, http.StatusMethodNotAllowed, "method_not_allowed", fmt.Sprintf("webhook %q accepts %s, not %s", path, method, r.Method))
 		return
+	}
+	pol, err := h.policies.get(rec.Name, rec.Version, trig)
+	if err != nil {
+		h.cfg.Logger.Error("webhook policy", "workflow", rec.Name, "err", err)
+		d.Outcome, d.Reason = store.OutcomeError, "invalid webhook policy: "+err.Error()
+		h.fail(w, http.StatusInternalServerError, "internal", "the webhook's configuration is invalid; see the server log")
+		return
+	}
+	if len(pol.AllowIPs) > 0 || h.recordIP {
+		ip := clientIP(r, h.cfg.TrustedProxies)
+		if ip.IsValid() {
+			d.SourceIP = ip.String()
+		}
+		if len(pol.AllowIPs) > 0 && (!ip.IsValid() || !inAny(ip, pol.AllowIPs)) {
+			d.Outcome, d.Reason = store.OutcomeForbidden, "source address "+d.SourceIP+" is not in allow_ips"
+			h.fail(w, http.StatusForbidden, "forbidden", "this address may not call this webhook")
+			return
+		}
+	}
+	if pol.limiter != nil {
+		if ok, wait := pol.limiter.take(d.ReceivedAt); !ok {
+			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+			d.Outcome = store.OutcomeRateLimited
+			h.fail(w, http.StatusTooManyRequests, "rate_limited", "this webhook's rate limit is reached; retry after the Retry-After delay")
+			return
+		}
 	}
 	limit := trig.MaxBody
 	if limit <= 0 {
 		limit = h.cfg.MaxBody
 	}
 	if r.ContentLength > limit {
+		d.Outcome, d.Reason = store.OutcomeTooLarge, fmt.Sprintf("Content-Length %d is over the limit of %d bytes", r.ContentLength, limit)
 		h.fail(w, http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("request body is %d bytes; this webhook accepts at most %d", r.ContentLength, limit))
 		return
 	}
@@ -160,43 +322,93 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
+			d.Outcome, d.Reason = store.OutcomeTooLarge, fmt.Sprintf("body is over the limit of %d bytes", limit)
 			h.fail(w, http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("request body exceeds this webhook's limit of %d bytes", limit))
 			return
+		}
+		d.Outcome, d.Reason = store.OutcomeBadRequest, "reading the body: "+err.Error()
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			d.Reason = "truncated body: the connection ended before Content-Length bytes arrived"
 		}
 		h.fail(w, http.StatusBadRequest, "bad_body", "could not read the request body: "+err.Error())
 		return
 	}
-	input, value, err := buildInput(r, path, raw)
+	var verified *verify.Result
+	if len(pol.Verify) > 0 {
+		res, err := h.verifyRequest(ctx, rec.Name, pol, verify.FromHTTP(r, raw, d.ReceivedAt))
+		if err != nil {
+			d.Outcome, d.Reason = store.OutcomeRejected, err.Error()
+			d.Request = h.keepRequest(r, path, raw)
+			h.fail(w, http.StatusUnauthorized, "unauthorized", unauthorizedMessage)
+			return
+		}
+		verified = &res
+		d.Scheme, d.KeyID = res.Scheme, res.KeyID
+		if res.Scheme == verify.SchemeSlack {
+			if challenge, ok := slackChallenge(raw); ok {
+				d.Outcome = store.OutcomeChallenge
+				h.reply(w, http.StatusOK, map[string]string{"challenge": challenge})
+				return
+			}
+		}
+	}
+	input, value, err := buildInput(r, path, raw, verified)
 	if err != nil {
 		var be *bodyError
 		if errors.As(err, &be) {
+			d.Outcome, d.Reason = store.OutcomeBadRequest, be.msg
 			h.fail(w, http.StatusBadRequest, "bad_body", be.msg)
 			return
 		}
 		h.cfg.Logger.Error("building webhook input", "path", path, "err", err)
+		d.Outcome, d.Reason = store.OutcomeError, "building the trigger input failed"
 		h.fail(w, http.StatusInternalServerError, "internal", "could not record the request; try again")
 		return
+	}
+	var dedupe *store.DedupeKey
+	if pol.Dedupe != "" || pol.DedupeExpr != nil {
+		scheme := ""
+		if verified != nil {
+			scheme = verified.Scheme
+		}
+		key, err := pol.dedupeKey(ctx, r.Header, value, scheme)
+		if err != nil {
+			d.Outcome, d.Reason = store.OutcomeBadRequest, err.Error()
+			d.Request = h.keepRequest(r, path, raw)
+			h.fail(w, http.StatusBadRequest, "bad_dedupe_key", "the dedupe expression could not be evaluated on this request")
+			return
+		}
+		if key != "" {
+			d.DedupeKey = key
+			dedupe = &store.DedupeKey{Scope: rec.Name, Key: key, ExpiresAt: d.ReceivedAt.Add(pol.DedupeWindow)}
+		}
 	}
 	sync := trig.Respond == weft.RespondSync
 	started, err := h.cfg.Engine.Start(ctx, engine.StartRequest{
 		Workflow: rec.Name, Version: rec.Version, Input: input, InputValue: value,
-		Trigger: weft.TriggerWebhook, Respond: sync,
+		Trigger: weft.TriggerWebhook, Respond: sync, Dedupe: dedupe,
 	})
 	if err != nil {
+		d.Request = h.keepRequest(r, path, raw)
 		if errors.Is(err, weft.ErrOverloaded) {
 			w.Header().Set("Retry-After", "1")
+			d.Outcome = store.OutcomeOverloaded
 			h.fail(w, http.StatusServiceUnavailable, "overloaded", "Weft is busy storing other requests; retry after the Retry-After delay")
 			return
 		}
 		h.cfg.Logger.Error("starting webhook execution", "workflow", rec.Name, "err", err)
+		d.Outcome, d.Reason = store.OutcomeError, "storing the execution failed"
 		h.fail(w, http.StatusServiceUnavailable, "unavailable", "the request could not be stored; it was not accepted, retry it")
 		return
 	}
 	id := started.Execution.ID
+	d.ExecutionID = id
 	if started.Duplicate {
+		d.Outcome = store.OutcomeDuplicate
 		h.reply(w, http.StatusOK, map[string]any{"execution_id": id, "duplicate": true})
 		return
 	}
+	d.Outcome = store.OutcomeAccepted
 	if !sync {
 		h.reply(w, http.StatusAccepted, map[string]any{"execution_id": id})
 		return
@@ -207,6 +419,36 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		timeout = h.cfg.SyncTimeout
 	}
 	h.waitResponse(ctx, w, started, id, timeout)
+}
+
+// maxKeptRequest bounds the request kept in the delivery log for replay
+// when no execution holds it.
+const maxKeptRequest = 64 << 10
+
+func (h *Handler) keepRequest(r *http.Request, path string, raw []byte) json.RawMessage {
+	if len(raw) > maxKeptRequest {
+		return nil
+	}
+	in, _, err := buildInput(r, path, raw, nil)
+	if err != nil {
+		return nil
+	}
+	return in
+}
+
+// slackChallenge answers Slack's url_verification handshake.
+func slackChallenge(raw []byte) (string, bool) {
+	if !bytes.Contains(raw, []byte("url_verification")) {
+		return "", false
+	}
+	var b struct {
+		Type      string `json:"type"`
+		Challenge string `json:"challenge"`
+	}
+	if json.Unmarshal(raw, &b) != nil || b.Type != "url_verification" {
+		return "", false
+	}
+	return b.Challenge, true
 }
 
 var timerPool = sync.Pool{New: func() any { t := time.NewTimer(time.Hour); t.Stop(); return t }}

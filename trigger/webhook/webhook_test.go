@@ -25,6 +25,7 @@ type bundle struct {
 	srv *httptest.Server
 	eng *engine.Engine
 	st  *storesqlite.Store
+	h   *webhook.Handler
 }
 
 func setup(t testing.TB, cfg webhook.Config, docs ...string) *bundle {
@@ -62,9 +63,12 @@ func setup(t testing.TB, cfg webhook.Config, docs ...string) *bundle {
 	if err != nil {
 		t.Fatal(err)
 	}
+	logDone := make(chan struct{})
+	go func() { defer close(logDone); _ = h.Run(runCtx) }()
+	t.Cleanup(func() { stop(); <-logDone })
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &bundle{srv: srv, eng: eng, st: st}
+	return &bundle{srv: srv, eng: eng, st: st, h: h}
 }
 
 const benchDoc = `

@@ -1,0 +1,77 @@
+package webhook
+
+import (
+	"context"
+	"time"
+
+	"github.com/weftworks/weft/store"
+)
+
+// recorder writes the delivery log in batches from its own goroutine, so a
+// webhook request never waits for its log line: the execution is the
+// durable record of an accepted request; the log is for people reading it.
+// When the queue is full (the store is slower than the traffic) lines are
+// dropped and counted rather than slowing the webhook path.
+type recorder struct {
+	st      store.WebhookDeliveries
+	ch      chan store.WebhookDelivery
+	dropped func()
+}
+
+const (
+	recorderQueue = 16384
+	recorderBatch = 512
+	recorderTick  = 50 * time.Millisecond
+)
+
+func (r *recorder) record(d store.WebhookDelivery) {
+	select {
+	case r.ch <- d:
+	default:
+		if r.dropped != nil {
+			r.dropped()
+		}
+	}
+}
+
+// run drains the queue until ctx ends, then flushes what is left.
+func (r *recorder) run(ctx context.Context, onErr func(error)) {
+	batch := make([]store.WebhookDelivery, 0, recorderBatch)
+	flush := func(ctx context.Context) {
+		if len(batch) == 0 {
+			return
+		}
+		if err := r.st.RecordDeliveries(ctx, batch); err != nil {
+			onErr(err)
+		}
+		batch = batch[:0]
+	}
+	t := time.NewTicker(recorderTick)
+	defer t.Stop()
+	for {
+		select {
+		case d := <-r.ch:
+			batch = append(batch, d)
+			if len(batch) >= recorderBatch {
+				flush(ctx)
+			}
+		case <-t.C:
+			flush(ctx)
+		case <-ctx.Done():
+			fctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			for {
+				select {
+				case d := <-r.ch:
+					batch = append(batch, d)
+					if len(batch) >= recorderBatch {
+						flush(fctx)
+					}
+				default:
+					flush(fctx)
+					return
+				}
+			}
+		}
+	}
+}
