@@ -18,6 +18,7 @@ type Store interface {
 	Cache
 	LimiterStates
 	Settings
+	Usage
 	// Close releases the database. Pending group commits are flushed first.
 	Close() error
 }
