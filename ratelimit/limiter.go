@@ -131,9 +131,8 @@ func (l *Limiter) Acquire(ctx context.Context, r step.LimitRequest) (step.Grant,
 	if err != nil {
 		return step.Grant{}, err
 	}
-	if lim.IsZero() {
-		return step.NewGrant(nil), nil
-	}
+	// Even without limits the connection may be paused by a 429, so the
+	// state is consulted (one small update) whenever a connection is named.
 	if r.Ticket == "" {
 		return step.Grant{}, fmt.Errorf("ratelimit: a ticket is required")
 	}

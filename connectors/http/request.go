@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sony/gobreaker"
+
 	"github.com/weftworks/weft/connectors/internal/input"
 	"github.com/weftworks/weft/step"
 )
@@ -25,6 +27,7 @@ const maxRedirects = 10
 type requester struct {
 	spec     step.Spec
 	fallback *nethttp.Client
+	breakers breakers
 }
 
 // call is one request, read and checked from the step's inputs.
@@ -38,6 +41,10 @@ type call struct {
 	accept      []statusRule
 	follow      bool
 	maxResponse int64
+	credential  string
+	connection  string
+	breaker     int  // consecutive failures that open the host's circuit; 0: none
+	idempotent  bool // safe to send twice: an idempotent method or an idempotency key
 }
 
 func (h *requester) Run(ctx context.Context, req *step.Request) (step.Result, error) {
@@ -45,6 +52,39 @@ func (h *requester) Run(ctx context.Context, req *step.Request) (step.Result, er
 	if err != nil {
 		return step.Result{}, err
 	}
+	b, err := h.bind(ctx, req, c)
+	if err != nil {
+		return step.Result{}, err
+	}
+	if b.settings.Retry != nil && c.breaker == 0 {
+		c.breaker = b.settings.Retry.Breaker
+	}
+	if b.name != "" && req.Env.Limiter != nil {
+		g, err := req.Env.Limiter.Acquire(ctx, step.LimitRequest{Workflow: req.Workflow, Connection: b.name, Ticket: req.IdempotencyKey})
+		if err != nil {
+			return step.Result{}, credentialError(err)
+		}
+		if !g.OK {
+			return g.Wait(req.State), nil
+		}
+		defer g.Release()
+	}
+	res, err := h.exchange(ctx, req, c, b)
+	if b.conns != nil {
+		b.conns.Report(b.name, err)
+	}
+	if err != nil && !c.idempotent {
+		if ok, _ := step.IsRetryable(err); ok {
+			// A retry could run a POST twice: fail instead and say how to
+			// make it safe.
+			return step.Result{}, &step.CodedError{Code: step.ErrorInfo(err).Code, Err: fmt.Errorf("%w (not retried: %s without an idempotency key could take effect twice; set idempotency_header)", err, c.method)}
+		}
+	}
+	return res, err
+}
+
+// exchange makes the call itself, once.
+func (h *requester) exchange(ctx context.Context, req *step.Request, c *call, b *binding) (step.Result, error) {
 	ctx, cancel := context.WithTimeoutCause(ctx, c.timeout, errRequestTimeout)
 	defer cancel()
 
@@ -57,12 +97,44 @@ func (h *requester) Run(ctx context.Context, req *step.Request) (step.Result, er
 		return step.Result{}, step.Errorf(input.CodeValidation, "http.request: building %s %s: %v", c.method, safeURL(c.url), err)
 	}
 	hreq.Header = c.header
-
-	resp, err := h.client(req.Env, c.follow).Do(hreq)
+	client := h.client(req.Env, c.follow)
+	if b.credential != "" {
+		if err := req.Env.Credentials.Authorize(ctx, req.Workflow, b.credential, hreq); err != nil {
+			return step.Result{}, credentialError(err)
+		}
+	}
+	if b.conns != nil {
+		if client, err = b.conns.Client(ctx, req.Workflow, b.name, client); err != nil {
+			return step.Result{}, credentialError(err)
+		}
+	}
+	resp, err := h.do(client, hreq, c)
 	if err != nil {
+		if errors.Is(err, errCircuitOpen) {
+			return step.Result{}, step.Retryable(&step.CodedError{Code: "circuit_open", Err: fmt.Errorf("http.request: %s %s: %w after %d failures in a row; trying again in %s", c.method, safeURL(c.url), errCircuitOpen, c.breaker, breakerTimeout)}, breakerTimeout)
+		}
 		return step.Result{}, h.transportError(ctx, c, err)
 	}
 	defer resp.Body.Close()
+	now := clockOf(req.Env)()
+	if b.name != "" && req.Env.Limiter != nil {
+		pause := rateLimitWait(resp.Header, now)
+		if resp.StatusCode == nethttp.StatusTooManyRequests {
+			pause = max(pause, parseRetryAfter(resp.Header.Get("Retry-After"), now))
+			if pause == 0 {
+				pause = time.Second
+			}
+		}
+		if pause > 0 {
+			// The whole connection waits, not just this step.
+			_ = req.Env.Limiter.Pause(ctx, b.name, pause)
+		}
+	}
+	if resp.StatusCode == nethttp.StatusUnauthorized && b.conns != nil && b.credential != "" {
+		// An OAuth token may have been revoked early: drop it so the next
+		// attempt fetches a fresh one.
+		b.conns.Invalidate(ctx, req.Workflow, b.credential)
+	}
 
 	raw, err := readLimited(resp.Body, c.maxResponse)
 	if err != nil {
@@ -72,7 +144,7 @@ func (h *requester) Run(ctx context.Context, req *step.Request) (step.Result, er
 		return step.Result{}, h.transportError(ctx, c, fmt.Errorf("reading response body: %w", err))
 	}
 	if !accepted(c.accept, resp.StatusCode) {
-		return step.Result{}, statusError(c, resp, raw, clockOf(req.Env)())
+		return step.Result{}, statusError(c, resp, raw, now)
 	}
 	return step.Result{Output: output(resp, raw)}, nil
 }
@@ -161,6 +233,19 @@ func (h *requester) read(req *step.Request) (*call, error) {
 	if err != nil {
 		return nil, err
 	}
+	switch c.method {
+	case nethttp.MethodGet, nethttp.MethodHead, nethttp.MethodPut, nethttp.MethodDelete, nethttp.MethodOptions:
+		c.idempotent = true // RFC 9110 §9.2.2
+	}
+	if c.credential, err = in.String("credential"); err != nil {
+		return nil, err
+	}
+	if c.connection, err = in.String("connection"); err != nil {
+		return nil, err
+	}
+	if c.breaker, err = in.Int("circuit_breaker"); err != nil {
+		return nil, err
+	}
 	if idem != "" && req.IdempotencyKey != "" && c.method != nethttp.MethodGet && c.method != nethttp.MethodHead {
 		if !validHeaderName(idem) {
 			return nil, input.Invalid("idempotency_header", "%q is not a valid header name", idem)
@@ -168,6 +253,7 @@ func (h *requester) read(req *step.Request) (*call, error) {
 		if c.header.Get(idem) == "" {
 			c.header.Set(idem, req.IdempotencyKey)
 		}
+		c.idempotent = true
 	}
 	if c.header.Get("User-Agent") == "" {
 		c.header.Set("User-Agent", "weft")
@@ -380,3 +466,33 @@ func clockOf(env *step.Env) func() time.Time {
 	}
 	return time.Now
 }
+
+// do sends the request, through the host's circuit breaker when the step or
+// its connection asks for one. Answers of 5xx and 429 count as failures.
+func (h *requester) do(client *nethttp.Client, hreq *nethttp.Request, c *call) (*nethttp.Response, error) {
+	if c.breaker <= 0 {
+		return client.Do(hreq)
+	}
+	cb := h.breakers.get(hreq.URL.Host, c.breaker)
+	var resp *nethttp.Response
+	_, err := cb.Execute(func() (any, error) {
+		r, err := client.Do(hreq)
+		if err != nil {
+			return nil, err
+		}
+		resp = r
+		if r.StatusCode >= 500 || r.StatusCode == nethttp.StatusTooManyRequests {
+			return nil, errServerFailed
+		}
+		return nil, nil
+	})
+	switch {
+	case errors.Is(err, gobreaker.ErrOpenState), errors.Is(err, gobreaker.ErrTooManyRequests):
+		return nil, errCircuitOpen
+	case errors.Is(err, errServerFailed):
+		return resp, nil // the failure is counted; the answer is still read
+	}
+	return resp, err
+}
+
+var errServerFailed = errors.New("server failed")

@@ -55,7 +55,7 @@ func readLimited(r io.Reader, limit int64) ([]byte, error) {
 // retryableStatus lists the answers that say "try again later".
 func retryableStatus(status int) bool {
 	switch status {
-	case nethttp.StatusRequestTimeout, nethttp.StatusTooManyRequests, nethttp.StatusInternalServerError,
+	case nethttp.StatusRequestTimeout, nethttp.StatusTooEarly, nethttp.StatusTooManyRequests, nethttp.StatusInternalServerError,
 		nethttp.StatusBadGateway, nethttp.StatusServiceUnavailable, nethttp.StatusGatewayTimeout:
 		return true
 	}
@@ -66,7 +66,11 @@ func statusError(c *call, resp *nethttp.Response, body []byte, now time.Time) er
 	se := &StatusError{Method: c.method, URL: safeURL(c.url), Status: resp.StatusCode, Snippet: snippet(resp.Header.Get("Content-Type"), body)}
 	err := &step.CodedError{Code: "http_status", Err: se}
 	if retryableStatus(resp.StatusCode) {
-		return step.Retryable(err, parseRetryAfter(resp.Header.Get("Retry-After"), now))
+		wait := parseRetryAfter(resp.Header.Get("Retry-After"), now)
+		if wait == 0 {
+			wait = rateLimitWait(resp.Header, now)
+		}
+		return step.Retryable(err, wait)
 	}
 	return err
 }

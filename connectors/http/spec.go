@@ -1,6 +1,9 @@
 package http
 
-import "github.com/weftworks/weft/step"
+import (
+	"github.com/weftworks/weft/credential"
+	"github.com/weftworks/weft/step"
+)
 
 // Defaults that the handler needs as numbers; the spec states them for users.
 const (
@@ -15,10 +18,13 @@ func requestSpec() step.Spec {
 		Category: step.CategoryHTTP,
 		Description: "Calls an HTTP API and returns its answer. A JSON response is decoded so later steps can " +
 			"read its fields; other text is returned as a string and binary content as base64. Network " +
-			"errors and the statuses 408, 429, 500, 502, 503 and 504 are retried under the step's retry " +
-			"policy, waiting as long as a Retry-After header asks; any other status outside " +
-			"`accept_status` fails the step at once. Requests other than GET and HEAD carry an " +
-			"Idempotency-Key header that stays the same across retries.",
+			"errors and the statuses 408, 425, 429, 500, 502, 503 and 504 are retried under the step's retry " +
+			"policy (exponential backoff with full jitter), waiting as long as a Retry-After header (seconds or " +
+			"HTTP date) or an exhausted RateLimit-Remaining / X-RateLimit-Remaining with its Reset asks; any other " +
+			"status outside `accept_status` fails the step at once. Requests other than GET and HEAD carry an " +
+			"Idempotency-Key header that stays the same across retries; POST and PATCH without one are never " +
+			"retried. Outbound calls pass the SSRF guard: private, loopback, link-local and metadata addresses " +
+			"are refused unless allowlisted.",
 		Fields: []step.Field{
 			{Name: "method", Type: step.String, Default: "GET",
 				Enum:        []string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"},
@@ -44,6 +50,12 @@ func requestSpec() step.Spec {
 				Description: "Follow up to 10 redirects. When false a 3xx answer is returned as it is (add \"3xx\" to accept_status to accept it)."},
 			{Name: "idempotency_header", Type: step.String, Default: "Idempotency-Key",
 				Description: "Header that carries the step run's idempotency key on requests other than GET and HEAD. An empty string sends none; a header of that name in `headers` wins."},
+			{Name: "credential", Type: step.String, Example: "crm",
+				Description: "Name of a credential (see docs/connections.md) whose authentication is added to the request: API key, bearer, basic, OAuth 2.0, signed JWT, mutual TLS or custom headers. The credential must allow this workflow and the URL's host. Its connection's limits, retry manners and private-network allowlist apply too."},
+			{Name: "connection", Type: step.String,
+				Description: "Name of the connection whose rate limits this call waits for, when it differs from `credential` (or when the API needs no credential). Over the limit, the step waits in line (the execution shows `waiting` and no worker is held); a 429 pauses every step of the connection for its Retry-After."},
+			{Name: "circuit_breaker", Type: step.Integer, Default: 0,
+				Description: "Open the circuit to this host after this many failures in a row (network errors, 429, 5xx): calls then fail fast and wait 30s for a single probe. 0 turns it off (the connection's retry.breaker may set it)."},
 			{Name: "max_response_bytes", Type: step.Integer, Default: defaultMaxResponse,
 				Description: "Largest response body read, in bytes (at most 100 MiB). A larger body fails the step with code response_too_large."},
 		},
@@ -51,6 +63,7 @@ func requestSpec() step.Spec {
 			"lower-case header name to its value (repeated headers joined with \", \"; credentials such as " +
 			"Set-Cookie shown as \"[redacted]\"); `body` is the decoded JSON value, a string, or base64; " +
 			"`body_encoding` says which: \"json\", \"text\", \"base64\" or \"none\" (empty body).",
+		Auth: credential.AuthKinds(),
 		Example: `- id: charge
   uses: http.request
   with:

@@ -4,6 +4,7 @@ import (
 	"github.com/weftworks/weft/connectors/ai"
 	"github.com/weftworks/weft/connectors/core"
 	"github.com/weftworks/weft/connectors/http"
+	"github.com/weftworks/weft/connectors/jq"
 	"github.com/weftworks/weft/step"
 )
 
@@ -26,6 +27,7 @@ func RegisterWith(reg *step.Registry, o Options) error {
 	for _, register := range []func(*step.Registry) error{
 		core.Register,
 		http.Register,
+		jq.Register,
 		registerAI,
 	} {
 		if err := register(reg); err != nil {

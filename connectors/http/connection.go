@@ -1,0 +1,158 @@
+package http
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	nethttp "net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sony/gobreaker"
+
+	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/connectors/internal/input"
+	"github.com/weftworks/weft/credential"
+	"github.com/weftworks/weft/step"
+)
+
+// connections is what http.request needs from a vault beyond
+// step.Credentials; credential.Vault implements it. Other implementations of
+// step.Credentials just authorize.
+type connections interface {
+	Settings(ctx context.Context, workflow, name string) (credential.Settings, error)
+	Client(ctx context.Context, workflow, name string, base *nethttp.Client) (*nethttp.Client, error)
+	Invalidate(ctx context.Context, workflow, name string)
+	Report(name string, err error)
+}
+
+var _ connections = (*credential.Vault)(nil)
+
+// binding is the connection a call goes through: its credential, the name
+// its limits are kept under, and its settings.
+type binding struct {
+	credential string
+	name       string // connection (limits, pause, status); "" for none
+	settings   credential.Settings
+	conns      connections
+}
+
+func (h *requester) bind(ctx context.Context, req *step.Request, c *call) (*binding, error) {
+	b := &binding{credential: c.credential, name: c.connection}
+	if b.name == "" {
+		b.name = b.credential
+	}
+	if b.name == "" {
+		return b, nil
+	}
+	if req.Env == nil || req.Env.Credentials == nil {
+		return nil, step.Errorf(input.CodeValidation, "http.request: credential %q is set but this Weft has no credential vault", b.name)
+	}
+	if cs, ok := req.Env.Credentials.(connections); ok {
+		b.conns = cs
+		s, err := cs.Settings(ctx, req.Workflow, b.name)
+		if err != nil {
+			return nil, credentialError(err)
+		}
+		b.settings = s
+	}
+	return b, nil
+}
+
+// credentialError sorts a vault error: not allowed, unknown or misconfigured
+// is final; a token endpoint outage is worth another attempt.
+func credentialError(err error) error {
+	var temp interface{ Temporary() bool }
+	switch {
+	case errors.Is(err, weft.ErrInvalid), errors.Is(err, weft.ErrNotFound):
+		return &step.CodedError{Code: "credential", Err: fmt.Errorf("http.request: %w", err)}
+	case errors.As(err, &temp) && temp.Temporary():
+		return step.Retryable(&step.CodedError{Code: "credential", Err: fmt.Errorf("http.request: %w", err)}, 0)
+	}
+	return &step.CodedError{Code: "credential", Err: fmt.Errorf("http.request: %w", err)}
+}
+
+// breakers holds one circuit breaker per host.
+type breakers struct {
+	mu sync.Mutex
+	m  map[string]*gobreaker.CircuitBreaker
+}
+
+// errCircuitOpen is wrapped when a breaker refuses a call.
+var errCircuitOpen = errors.New("circuit open")
+
+// breakerTimeout is how long an open circuit waits before a half-open probe.
+const breakerTimeout = 30 * time.Second
+
+func (b *breakers) get(host string, threshold int) *gobreaker.CircuitBreaker {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.m == nil {
+		b.m = map[string]*gobreaker.CircuitBreaker{}
+	}
+	key := host + "#" + strconv.Itoa(threshold)
+	cb := b.m[key]
+	if cb == nil {
+		cb = gobreaker.NewCircuitBreaker(gobreaker.Settings{
+			Name: host, MaxRequests: 1, Timeout: breakerTimeout,
+			ReadyToTrip: func(c gobreaker.Counts) bool { return int(c.ConsecutiveFailures) >= threshold },
+		})
+		b.m[key] = cb
+	}
+	return cb
+}
+
+// States reports each host's breaker state ("closed", "open", "half-open").
+func (b *breakers) States() map[string]string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := map[string]string{}
+	for _, cb := range b.m {
+		out[cb.Name()] = cb.State().String()
+	}
+	return out
+}
+
+// rateLimitWait reads the common rate-limit headers: the wait until the
+// window resets when no request is left (RateLimit-Remaining /
+// X-RateLimit-Remaining = 0), or 0.
+func rateLimitWait(h nethttp.Header, now time.Time) time.Duration {
+	rem := firstHeader(h, "RateLimit-Remaining", "X-RateLimit-Remaining", "X-Rate-Limit-Remaining")
+	if rem == "" {
+		return 0
+	}
+	n, err := strconv.ParseFloat(strings.TrimSpace(rem), 64)
+	if err != nil || n > 0 {
+		return 0
+	}
+	return resetWait(firstHeader(h, "RateLimit-Reset", "X-RateLimit-Reset", "X-Rate-Limit-Reset"), now)
+}
+
+// resetWait reads a reset header: seconds to wait, or a Unix time (values
+// past 10^9, as GitHub sends).
+func resetWait(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f <= 0 {
+		return 0
+	}
+	if f > 1e9 {
+		d := time.Unix(int64(f), 0).Sub(now)
+		return max(d, 0)
+	}
+	return time.Duration(f * float64(time.Second))
+}
+
+func firstHeader(h nethttp.Header, names ...string) string {
+	for _, n := range names {
+		if v := h.Get(n); v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,173 @@
+// Package jq provides the jq step: reshape JSON with a jq program
+// (github.com/itchyny/gojq), run under a time limit so that a runaway
+// program cannot hold a worker.
+package jq
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/itchyny/gojq"
+
+	"github.com/weftworks/weft/connectors/internal/input"
+	"github.com/weftworks/weft/step"
+)
+
+// maxResults bounds how many values a program may emit.
+const maxResults = 10000
+
+// Register adds the jq step type to reg.
+func Register(reg *step.Registry) error {
+	spec := Spec()
+	if err := reg.Add(spec, &runner{spec: spec}); err != nil {
+		return fmt.Errorf("registering jq: %w", err)
+	}
+	return nil
+}
+
+// Spec is the jq step's spec.
+func Spec() step.Spec {
+	return step.Spec{
+		Type: "jq", Title: "jq", Category: step.CategoryCore, Pure: true,
+		Description: "Runs a jq program on a JSON value and returns its result: the right tool for reshaping deep API answers " +
+			"(select, map, group, flatten) when `transform` gets long. The program runs with a time limit; `$vars` " +
+			"makes extra values available as jq variables.",
+		Fields: []step.Field{
+			{Name: "program", Type: step.String, Required: true, Example: "[.items[] | select(.status == \"open\") | {id, total: .amount}]",
+				Description: "The jq program."},
+			{Name: "input", Type: step.Any, Required: true, Example: "{{ steps.fetch.output.body }}",
+				Description: "The value the program reads as `.`."},
+			{Name: "vars", Type: step.Object, Example: map[string]any{"min": 100},
+				Description: "Variables, name to value, read in the program as $name."},
+			{Name: "all", Type: step.Boolean, Default: false,
+				Description: "Return every value the program emits as a list; by default the first one (null if none)."},
+			{Name: "timeout", Type: step.Duration, Default: "5s",
+				Description: "Time limit of the program."},
+		},
+		Output: "The program's first result (or, with `all`, the list of its results).",
+		Example: `- id: open_orders
+  uses: jq
+  with:
+    input: "{{ steps.fetch.output.body }}"
+    program: '[.orders[] | select(.total >= $min) | {id, customer: .customer.email}]'
+    vars: { min: 100 }
+`,
+	}
+}
+
+type runner struct{ spec step.Spec }
+
+var _ step.Handler = (*runner)(nil)
+
+func (r *runner) Run(ctx context.Context, req *step.Request) (step.Result, error) {
+	in := input.New(&r.spec, req.With)
+	src, err := in.String("program")
+	if err != nil {
+		return step.Result{}, err
+	}
+	q, err := gojq.Parse(src)
+	if err != nil {
+		return step.Result{}, input.Invalid("program", "%v", err)
+	}
+	var names []string
+	var values []any
+	if v, ok, _ := in.Value("vars"); ok {
+		m, isMap := v.(map[string]any)
+		if !isMap {
+			return step.Result{}, input.Invalid("vars", "must be an object")
+		}
+		for _, k := range input.SortedKeys(m) {
+			names = append(names, "$"+k)
+			values = append(values, normalize(m[k]))
+		}
+	}
+	code, err := gojq.Compile(q, gojq.WithVariables(names))
+	if err != nil {
+		return step.Result{}, input.Invalid("program", "%v", err)
+	}
+	timeout, err := in.Duration("timeout")
+	if err != nil {
+		return step.Result{}, err
+	}
+	all, err := in.Bool("all")
+	if err != nil {
+		return step.Result{}, err
+	}
+	data, _, _ := in.Value("input")
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	iter := code.RunWithContext(ctx, normalize(data), values...)
+	var out []any
+	for {
+		v, ok := iter.Next()
+		if !ok {
+			break
+		}
+		if err, isErr := v.(error); isErr {
+			var halt *gojq.HaltError
+			if errors.As(err, &halt) && halt.Value() == nil {
+				break
+			}
+			if errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
+				return step.Result{}, step.Errorf("timeout", "jq: the program ran longer than %s", timeout)
+			}
+			return step.Result{}, step.Errorf("jq", "jq: %v", err)
+		}
+		out = append(out, v)
+		if !all {
+			break
+		}
+		if len(out) > maxResults {
+			return step.Result{}, step.Errorf("jq", "jq: the program emitted more than %d values", maxResults)
+		}
+	}
+	if ctx.Err() != nil {
+		return step.Result{}, step.Errorf("timeout", "jq: the program ran longer than %s", timeout)
+	}
+	if all {
+		if out == nil {
+			out = []any{}
+		}
+		return step.Result{Output: out}, nil
+	}
+	if len(out) == 0 {
+		return step.Result{Output: nil}, nil
+	}
+	return step.Result{Output: out[0]}, nil
+}
+
+// normalize turns Go values from expressions into the JSON-like types gojq
+// accepts (map[string]any, []any, float64, int, string, bool, nil).
+func normalize(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = normalize(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = normalize(e)
+		}
+		return out
+	case int64:
+		return int(x)
+	case int32:
+		return int(x)
+	case float32:
+		return float64(x)
+	case []string:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = e
+		}
+		return out
+	case time.Time:
+		return x.Format(time.RFC3339Nano)
+	}
+	return v
+}
