@@ -5,6 +5,7 @@ import (
 	"github.com/weftworks/weft/connectors/core"
 	"github.com/weftworks/weft/connectors/http"
 	"github.com/weftworks/weft/connectors/jq"
+	"github.com/weftworks/weft/connectors/webhooksend"
 	"github.com/weftworks/weft/step"
 )
 
@@ -28,6 +29,7 @@ func RegisterWith(reg *step.Registry, o Options) error {
 		core.Register,
 		http.Register,
 		jq.Register,
+		webhooksend.Register,
 		registerAI,
 	} {
 		if err := register(reg); err != nil {
