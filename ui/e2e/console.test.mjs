@@ -1,114 +1,143 @@
 // The console end to end, against a real `weft serve` (see scripts/e2e.sh).
-// Tests run in order and share one browser; each leaves the server with more
-// workflows and executions, which the later screenshots show.
+// Every test has a browser context of its own and makes the workflows it
+// needs through the API, so each passes alone and in any order; only the
+// empty-install test removes workflows, and it runs first.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
-import { api, BASE, connect, dropStep, open, shot, signIn, until, yamlText } from "./helpers.mjs";
+import { api, BASE, connect, dropStep, launch, shot, shutdown, signIn, until, withSession, yamlText } from "./helpers.mjs";
 
-let b;
-before(async () => {
-  b = await open();
-});
-after(async () => {
-  await b?.close();
-});
+before(launch);
+after(shutdown);
+
+/** Store a workflow through the API (create or replace). */
+async function put(name, yaml) {
+  const r = await api("PUT", `/api/v1/workflows/${name}`, yaml, "application/yaml");
+  assert.ok(r.status === 200 || r.status === 201, `PUT ${name}: ${r.status} ${JSON.stringify(r.data)}`);
+  return r.data;
+}
 
 describe("console", () => {
-  it("signs in and teaches on an empty install", async () => {
-    const { page } = b;
-    // The server installs an example on first start; remove it to see what a new user sees.
-    for (const w of (await api("GET", "/api/v1/workflows")).data.items) await api("DELETE", `/api/v1/workflows/${w.name}`);
-    await page.goto("/");
-    await page.getByLabel("API token").waitFor();
-    await shot(page, "sign-in");
-    // A wrong token is refused with a hint.
-    b.allow(/status of 401/);
-    await page.getByLabel("API token").fill("wrong");
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.getByText("That token was not accepted").waitFor();
-    await signIn(page);
-    await page.getByRole("heading", { name: "Create your first workflow" }).waitFor();
-    await shot(page, "workflows-empty");
-    b.assertNoConsoleErrors();
-  });
+  it(
+    "signs in and teaches on an empty install",
+    withSession(
+      async ({ page, allow }) => {
+        // The server installs an example on first start; remove it to see what a new user sees.
+        for (const w of (await api("GET", "/api/v1/workflows?limit=500")).data.items) await api("DELETE", `/api/v1/workflows/${w.name}`);
+        await page.goto("/");
+        await page.getByLabel("API token").waitFor();
+        await shot(page, "sign-in");
+        // A wrong token is refused with a hint.
+        allow(/status of 401/);
+        await page.getByLabel("API token").fill("wrong");
+        await page.getByRole("button", { name: "Sign in" }).click();
+        await page.getByText("That token was not accepted").waitFor();
+        await signIn(page);
+        await page.getByRole("heading", { name: "Create your first workflow" }).waitFor();
+        await shot(page, "workflows-empty");
+      },
+      { signedIn: false },
+    ),
+  );
 
-  it("builds a workflow by drag and drop, saves it, runs it from its webhook and shows a step's output", async () => {
-    const { page } = b;
-    await page.getByRole("link", { name: "New workflow" }).click();
-    const wf = page.getByTestId("workflow-form");
-    await wf.getByLabel("name", { exact: true }).fill("greet");
-    await wf.getByLabel("path", { exact: true }).fill("greet");
+  it(
+    "builds a workflow by drag and drop, saves it, runs it from its webhook and shows a step's output",
+    withSession(async ({ page }) => {
+      await page.goto("/workflows/new");
+      const wf = page.getByTestId("workflow-form");
+      await wf.getByLabel("name", { exact: true }).fill("greet");
+      await wf.getByLabel("path", { exact: true }).fill("greet");
 
-    // Two steps from the palette, configured through their forms.
-    await page.getByLabel("Search steps").fill("trans");
-    await dropStep(page, "transform", 260, 200);
-    await page.locator('.react-flow__node[data-id="transform"]').waitFor();
-    await page.locator('textarea[aria-label="with YAML"]').fill('greeting: "Hello {{ trigger.body.name }}"\nlength: "{{ len(trigger.body.name) }}"');
-    await page.locator('textarea[aria-label="with YAML"]').blur();
-    await page.getByLabel("Search steps").fill("");
-    await dropStep(page, "respond", 260, 360);
-    await page.locator('.react-flow__node[data-id="respond"]').waitFor();
-    await page.locator('input[aria-label="status"]').fill("200");
-    await page.locator('textarea[aria-label="body"]').fill('"{{ steps.transform.output }}"');
-    await page.locator('textarea[aria-label="body"]').blur();
+      // Two steps from the palette, configured through their forms.
+      await page.getByLabel("Search steps").fill("transform");
+      await dropStep(page, "transform", 260, 200);
+      await page.locator('.react-flow__node[data-id="transform"]').waitFor();
+      const withYAML = page.getByTestId("step-form").locator('textarea[aria-label="with YAML"]');
+      await withYAML.fill('greeting: "Hello {{ trigger.body.name }}"\nlength: "{{ len(trigger.body.name) }}"');
+      await withYAML.blur();
+      await page.getByLabel("Search steps").fill("");
+      await dropStep(page, "respond", 260, 380);
+      await page.locator('.react-flow__node[data-id="respond"]').waitFor();
+      const form = page.getByTestId("step-form");
+      await form.getByText("Respond to webhook").waitFor();
+      await form.locator('input[aria-label="status"]').fill("200");
+      await form.locator('[aria-label="body"]').fill('"{{ steps.transform.output }}"');
+      await form.locator('[aria-label="body"]').blur();
 
-    // Edges are needs: connect transform → respond by dragging between the handles.
-    await connect(page, "transform", "respond");
-    await page.locator('.react-flow__edge[data-id="transform->respond"]').waitFor({ state: "attached" });
+      // Edges are needs: connect transform → respond by dragging between the handles.
+      await connect(page, "transform", "respond");
 
-    const text = await yamlText(page);
-    assert.match(text, /^name: greet$/m);
-    assert.match(text, /webhook: \{ path: greet, method: POST, respond: async \}/);
-    assert.match(text, /  - id: transform\n    uses: transform\n/);
-    assert.match(text, /greeting: "Hello \{\{ trigger.body.name \}\}"/);
-    assert.match(text, /  - id: respond\n    uses: respond\n/);
-    assert.doesNotMatch(text, /needs: \[\]\n(?!.*\n)/); // respond needs transform: implicit, nothing written
-    assert.match(text, /ui:\n  positions:\n/);
-    await shot(page, "editor-canvas");
+      const text = await yamlText(page);
+      assert.match(text, /^name: greet$/m);
+      assert.match(text, /webhook: \{ path: greet, method: POST, respond: async \}/);
+      assert.match(text, /  - id: transform\n    uses: transform\n/);
+      assert.match(text, /greeting: "Hello \{\{ trigger.body.name \}\}"/);
+      assert.match(text, /  - id: respond\n    uses: respond\n/);
+      assert.doesNotMatch(text, /needs:/, "respond needs transform, the step before it: implicit, nothing written");
+      assert.match(text, /ui:\n  positions:\n/);
+      await shot(page, "editor-canvas");
 
-    await page.getByRole("button", { name: "Save" }).click();
-    await page.waitForURL("**/workflows/greet");
-    const saved = await api("GET", "/api/v1/workflows/greet");
-    assert.equal(saved.status, 200);
-    assert.equal(saved.data.source, text, "the server stores the YAML the editor showed");
+      await page.getByRole("button", { name: "Save" }).click();
+      await page.waitForURL("**/workflows/greet");
+      await page.getByText("Saved greet.").waitFor();
+      const saved = await api("GET", "/api/v1/workflows/greet");
+      assert.equal(saved.status, 200);
+      assert.equal(saved.data.source, text, "the server stores the YAML the editor showed");
 
-    // The YAML tab shows the same document.
-    await page.getByRole("tab", { name: /YAML/ }).click();
-    await shot(page, "editor-yaml");
-    await page.getByRole("tab", { name: "Canvas" }).click();
+      // The YAML tab shows the same document.
+      await page.getByRole("tab", { name: /YAML/ }).click();
+      await shot(page, "editor-yaml");
+      await page.getByRole("tab", { name: "Canvas" }).click();
 
-    // Call the webhook like an outside service would.
-    const res = await fetch(`${BASE}/hooks/greet`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name: "Ada" }) });
-    assert.equal(res.status, 202);
-    const { execution_id: id } = await res.json();
-    assert.ok(id, "the webhook answers with the execution id");
+      // Call the webhook like an outside service would.
+      const res = await fetch(`${BASE}/hooks/greet`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name: "Ada" }) });
+      assert.equal(res.status, 202);
+      const { execution_id: id } = await res.json();
+      assert.ok(id, "the webhook answers with the execution id");
 
-    await page.goto(`/executions/${id}`);
-    await page.locator(".summary .badge.st-succeeded").waitFor();
-    await page.locator('.tl-row[data-step="transform"]').click();
-    await page.getByTestId("step-output").getByText('"greeting": "Hello Ada"').waitFor();
-    await shot(page, "execution-detail");
-    b.assertNoConsoleErrors();
-  });
+      await page.goto(`/executions/${id}`);
+      await page.locator(".summary .badge.st-succeeded").waitFor();
+      await page.locator('.tl-row[data-step="transform"]').click();
+      await page.getByTestId("step-output").getByText('"greeting": "Hello Ada"').waitFor();
+      await shot(page, "execution-detail");
+    }),
+  );
 
-  it("test-runs from the editor and colours the nodes live", async () => {
-    const { page } = b;
-    await page.goto("/workflows/greet");
-    await page.getByRole("button", { name: "Test run" }).click();
-    await page.getByLabel("Test input").fill('{ "body": { "name": "Grace" } }');
-    await page.getByRole("button", { name: "Run", exact: true }).click();
-    await page.locator('.wf-node[data-step="respond"][data-status="succeeded"]').waitFor();
-    await page.locator('.react-flow__node[data-id="transform"]').click();
-    await page.getByTestId("step-form").getByTestId("step-output").getByText('"greeting": "Hello Grace"').waitFor();
-    await shot(page, "editor-test-run");
-    b.assertNoConsoleErrors();
-  });
+  it(
+    "test-runs a new workflow from the editor and colours the nodes live",
+    withSession(async ({ page }) => {
+      await page.goto("/workflows/new");
+      await page.getByRole("tab", { name: /YAML/ }).click();
+      await page.getByTestId("yaml").fill(`name: hello-run
+steps:
+  - id: greet
+    uses: transform
+    with:
+      greeting: "Hello {{ trigger.body.name }}"
+  - id: shout
+    uses: transform
+    with:
+      loud: "{{ upper(steps.greet.output.greeting) }}"
+`);
+      await page.getByRole("tab", { name: "Canvas" }).click();
+      // Not saved yet: Test run saves first, and the editor stays with the run.
+      await page.getByRole("button", { name: "Test run" }).click();
+      await page.getByLabel("Test input").fill('{ "body": { "name": "Grace" } }');
+      await page.getByRole("button", { name: "Run", exact: true }).click();
+      await page.waitForURL("**/workflows/hello-run");
+      await page.locator('.wf-node[data-step="shout"][data-status="succeeded"]').waitFor();
+      await page.getByTestId("runbar").locator(".badge.st-succeeded").waitFor();
+      await page.locator('.react-flow__node[data-id="greet"]').click();
+      await page.getByTestId("step-form").getByTestId("step-output").getByText('"greeting": "Hello Grace"').waitFor();
+      await shot(page, "editor-test-run");
+    }),
+  );
 
-  it("imports a YAML workflow, lays it out and edits it visually", async () => {
-    const { page } = b;
-    await page.goto("/workflows/new");
-    const source = `# Imported from git: no ui positions yet.
+  it(
+    "imports a YAML workflow, lays it out and edits it visually",
+    withSession(async ({ page }) => {
+      await page.goto("/workflows/new");
+      const source = `# Imported from git: no ui positions yet.
 name: orders
 description: Split an order into two lookups and join them.
 on:
@@ -130,85 +159,101 @@ steps:
     uses: respond
     with: { body: "{{ steps.total.output }}" }
 `;
-    await page.getByRole("tab", { name: /YAML/ }).click();
-    await page.getByTestId("yaml").fill(source);
-    await page.getByRole("tab", { name: "Canvas" }).click();
-    for (const id of ["order", "lines", "total", "reply"]) await page.locator(`.react-flow__node[data-id="${id}"]`).waitFor();
-    // The join has both parents above it.
-    const y = async (id) => (await page.locator(`.react-flow__node[data-id="${id}"]`).boundingBox()).y;
-    assert.ok((await y("reply")) > (await y("total")) && (await y("total")) > (await y("order")));
+      await page.getByRole("tab", { name: /YAML/ }).click();
+      await page.getByTestId("yaml").fill(source);
+      await page.getByRole("tab", { name: "Canvas" }).click();
+      for (const id of ["order", "lines", "total", "reply"]) await page.locator(`.react-flow__node[data-id="${id}"]`).waitFor();
+      // The join has both parents above it.
+      const y = async (id) => (await page.locator(`.react-flow__node[data-id="${id}"]`).boundingBox()).y;
+      assert.ok((await y("reply")) > (await y("total")) && (await y("total")) > (await y("order")));
 
-    // Rename a step in the form: the needs and expressions that name it follow.
-    await page.locator('.react-flow__node[data-id="total"]').click();
-    const idInput = page.getByLabel("Step id");
-    await idInput.fill("sum");
-    await idInput.press("Enter");
-    await page.locator('.react-flow__node[data-id="sum"]').waitFor();
-    await page.getByLabel("timeout").fill("45s");
-    const text = await yamlText(page);
-    assert.match(text, /^# Imported from git: no ui positions yet\.$/m, "comments survive visual edits");
-    assert.match(text, /# the order id/);
-    assert.match(text, /  - id: sum\n    needs: \[order\]\n/);
-    assert.match(text, /needs: \[lines, sum\]/);
-    assert.match(text, /body: "\{\{ steps\.sum\.output \}\}"/);
-    assert.match(text, /    timeout: 45s\n/);
+      // Rename a step in the form: the needs and expressions that name it follow.
+      await page.locator('.react-flow__node[data-id="total"]').click();
+      const idInput = page.getByLabel("Step id");
+      await idInput.fill("sum");
+      await idInput.press("Enter");
+      await page.locator('.react-flow__node[data-id="sum"]').waitFor();
+      await page.getByTestId("step-form").getByLabel("timeout").fill("45s");
+      const text = await yamlText(page);
+      assert.match(text, /^# Imported from git: no ui positions yet\.$/m, "comments survive visual edits");
+      assert.match(text, /# the order id/);
+      assert.match(text, /  - id: sum\n    needs: \[order\]\n/);
+      assert.match(text, /needs: \[lines, sum\]/);
+      assert.match(text, /body: "\{\{ steps\.sum\.output \}\}"/);
+      assert.match(text, /    timeout: 45s\n/);
 
-    // Undo takes the timeout back.
-    await page.locator(".react-flow__pane").click();
-    await page.keyboard.press("Control+z");
-    assert.doesNotMatch(await yamlText(page), /timeout: 45s/);
-    await page.keyboard.press("Control+Shift+z");
-    assert.match(await yamlText(page), /timeout: 45s/);
+      // Undo takes the timeout back.
+      await page.locator(".react-flow__pane").click();
+      await page.keyboard.press("Control+z");
+      assert.doesNotMatch(await yamlText(page), /timeout: 45s/);
+      await page.keyboard.press("Control+Shift+z");
+      assert.match(await yamlText(page), /timeout: 45s/);
 
-    await page.getByRole("button", { name: "Save" }).click();
-    await page.waitForURL("**/workflows/orders");
-    const res = await fetch(`${BASE}/hooks/orders`, { method: "POST", headers: { "Content-Type": "application/json" }, body: '{"id": 7}' });
-    assert.equal(res.status, 200);
-    assert.deepEqual(await res.json(), { sum: 42 });
-    b.assertNoConsoleErrors();
-  });
+      await page.getByRole("button", { name: "Save" }).click();
+      await page.waitForURL("**/workflows/orders");
+      await page.getByText("Saved orders.").waitFor();
+      const res = await fetch(`${BASE}/hooks/orders`, { method: "POST", headers: { "Content-Type": "application/json" }, body: '{"id": 7}' });
+      assert.equal(res.status, 200);
+      assert.deepEqual(await res.json(), { sum: 42 });
+    }),
+  );
 
-  it("shows the server's validation errors at the node and the YAML line", async () => {
-    const { page } = b;
-    b.allow(/status of 422/);
-    await page.goto("/workflows/orders");
-    await page.getByRole("tab", { name: /YAML/ }).click();
-    const ta = page.getByTestId("yaml");
-    const text = await ta.inputValue();
-    await ta.fill(text.replace("uses: respond", "uses: respond.nope"));
-    await page.getByRole("button", { name: "Save" }).click();
-    const line = text.split("\n").findIndex((l) => l.includes("uses: respond")) + 1;
-    await page.locator(".ln.bad").first().waitFor();
-    assert.equal(await page.locator(".ln.bad").first().textContent(), String(line));
-    await shot(page, "editor-validation-yaml");
-    await page.getByRole("tab", { name: "Canvas" }).click();
-    await page.locator('.wf-node.has-problem[data-step="reply"]').waitFor();
-    await shot(page, "editor-validation-canvas");
-    // Put it right again: back at the saved text, the marks go.
-    await page.getByRole("tab", { name: /YAML/ }).click();
-    await ta.fill(text);
-    await page.getByRole("tab", { name: /^YAML$/ }).waitFor();
-    assert.equal(await page.locator(".ln.bad").count(), 0);
-    assert.ok(await page.getByRole("button", { name: "Save" }).isDisabled());
-    b.assertNoConsoleErrors();
-  });
+  it(
+    "shows the server's validation errors at the node and the YAML line",
+    withSession(async ({ page, allow }) => {
+      await put(
+        "invalid-demo",
+        `name: invalid-demo
+on:
+  webhook: { path: invalid-demo }
+steps:
+  - id: prepare
+    uses: transform
+    with: { n: 1 }
+  - id: reply
+    uses: respond
+    with: { body: "{{ steps.prepare.output }}" }
+`,
+      );
+      allow(/status of 422/);
+      await page.goto("/workflows/invalid-demo");
+      await page.getByRole("tab", { name: /YAML/ }).click();
+      const ta = page.getByTestId("yaml");
+      const text = await ta.inputValue();
+      await ta.fill(text.replace("uses: respond", "uses: respond.nope"));
+      await page.getByRole("button", { name: "Save" }).click();
+      const line = text.split("\n").findIndex((l) => l.includes("uses: respond")) + 1;
+      await page.locator(".ln.bad").first().waitFor();
+      assert.equal(await page.locator(".ln.bad").first().textContent(), String(line));
+      await shot(page, "editor-validation-yaml");
+      await page.getByRole("tab", { name: "Canvas" }).click();
+      await page.locator('.wf-node.has-problem[data-step="reply"]').waitFor();
+      await shot(page, "editor-validation-canvas");
+      // Put it right again: back at the saved text, the marks go.
+      await page.getByRole("tab", { name: /YAML/ }).click();
+      await ta.fill(text);
+      await page.getByRole("tab", { name: /^YAML$/ }).waitFor();
+      assert.equal(await page.locator(".ln.bad").count(), 0);
+      assert.ok(await page.getByRole("button", { name: "Save" }).isDisabled());
+    }),
+  );
 
-  it("retries a failed step from the UI", async () => {
-    const { page } = b;
-    // A service that fails the first call and works afterwards.
-    let calls = 0;
-    const flaky = createServer((req, res) => {
-      calls++;
-      res.writeHead(calls === 1 ? 400 : 200, { "Content-Type": "application/json" });
-      res.end(JSON.stringify(calls === 1 ? { error: "not yet" } : { ok: true, calls }));
-    });
-    await new Promise((r) => flaky.listen(0, "127.0.0.1", r));
-    const port = flaky.address().port;
-    try {
-      const put = await api(
-        "PUT",
-        "/api/v1/workflows/flaky",
-        `name: flaky
+  it(
+    "retries a failed step from the UI",
+    withSession(async ({ page }) => {
+      // A service that fails the first call and works afterwards.
+      let calls = 0;
+      const flaky = createServer((req, res) => {
+        calls++;
+        res.writeHead(calls === 1 ? 400 : 200, { "Content-Type": "application/json" });
+        res.end(JSON.stringify(calls === 1 ? { error: "not yet" } : { ok: true, calls }));
+      });
+      await new Promise((r) => flaky.listen(0, "127.0.0.1", r));
+      const port = flaky.address().port;
+      try {
+        await put(
+          "flaky",
+          `name: flaky
 on:
   webhook: { path: flaky }
 steps:
@@ -223,57 +268,71 @@ steps:
     uses: transform
     with: { result: "{{ steps.call.output.body }}" }
 `,
-        "application/yaml",
+        );
+        const started = await api("POST", "/api/v1/workflows/flaky/executions?wait=30s", {});
+        const id = started.data.id;
+        assert.equal(started.data.status, "failed", JSON.stringify(started.data));
+
+        await page.goto(`/executions/${id}`);
+        await page.locator(".summary .badge.st-failed").waitFor();
+        await page.locator('.tl-row[data-step="call"] .badge.st-failed').waitFor();
+        await shot(page, "execution-failed");
+        await page.getByRole("button", { name: "Retry from failed step" }).click();
+        await page.locator(".summary .badge.st-succeeded").waitFor({ timeout: 30000 });
+        await page.locator('.tl-row[data-step="done"]').click();
+        await page.getByTestId("step-output").getByText('"calls": 2').waitFor();
+        assert.equal(calls, 2, "only the failed step ran again");
+      } finally {
+        flaky.close();
+      }
+    }),
+  );
+
+  it(
+    "lists workflows, executions, webhooks and the dashboard",
+    withSession(async ({ page }) => {
+      await put(
+        "listed",
+        `name: listed
+description: A workflow for the lists.
+on:
+  webhook: { path: listed }
+steps:
+  - id: one
+    uses: transform
+    with: { ok: true }
+`,
       );
-      assert.ok(put.status === 200 || put.status === 201, JSON.stringify(put.data));
-      const started = await api("POST", "/api/v1/workflows/flaky/executions?wait=30s", {});
-      const id = started.data.id;
-      assert.equal(started.data.status, "failed", JSON.stringify(started.data));
+      const run = await api("POST", "/api/v1/workflows/listed/executions?wait=30s", {});
+      assert.equal(run.data.status, "succeeded", JSON.stringify(run.data));
 
-      await page.goto(`/executions/${id}`);
-      await page.locator(".summary .badge.st-failed").waitFor();
-      await page.locator('.tl-row[data-step="call"] .badge.st-failed').waitFor();
-      await shot(page, "execution-failed");
-      await page.getByRole("button", { name: "Retry from failed step" }).click();
-      await page.locator(".summary .badge.st-succeeded").waitFor({ timeout: 20000 });
-      await page.locator('.tl-row[data-step="done"]').click();
-      await page.getByTestId("step-output").getByText('"calls": 2').waitFor();
-      assert.equal(calls, 2, "only the failed step ran again");
-    } finally {
-      flaky.close();
-    }
-    b.assertNoConsoleErrors();
-  });
+      await page.goto("/");
+      await page.locator('tr[data-workflow="listed"] .badge.st-succeeded').waitFor();
+      await shot(page, "workflows");
+      // Disable and enable again from the list.
+      const toggle = page.getByLabel("Enable listed");
+      await toggle.click();
+      await until(async () => (await api("GET", "/api/v1/workflows/listed")).data.enabled === false, "listed disabled");
+      await toggle.click();
+      await until(async () => (await api("GET", "/api/v1/workflows/listed")).data.enabled === true, "listed enabled");
 
-  it("lists workflows, executions, webhooks and the dashboard", async () => {
-    const { page } = b;
-    await page.getByRole("link", { name: "Workflows" }).click();
-    await page.locator('tr[data-workflow="greet"]').waitFor();
-    await shot(page, "workflows");
-    // Disable and enable again from the list.
-    const toggle = page.getByLabel("Enable greet");
-    await toggle.click();
-    await until(async () => (await api("GET", "/api/v1/workflows/greet")).data.enabled === false, "greet disabled");
-    await toggle.click();
-    await until(async () => (await api("GET", "/api/v1/workflows/greet")).data.enabled === true, "greet enabled");
+      await page.getByRole("link", { name: "Executions" }).click();
+      await page.locator(`tr[data-execution="${run.data.id}"]`).waitFor();
+      await page.getByLabel("Status").selectOption("failed");
+      await page.waitForURL("**/executions?status=failed");
+      await page.getByRole("link", { name: "Executions" }).click();
+      await page.locator(`tr[data-execution="${run.data.id}"]`).waitFor();
+      await shot(page, "executions");
 
-    await page.getByRole("link", { name: "Executions" }).click();
-    await page.locator("table.table tbody tr").first().waitFor();
-    await page.getByLabel("Status").selectOption("failed");
-    await page.waitForURL("**/executions?status=failed");
-    await page.getByRole("link", { name: "Executions" }).click();
-    await page.locator("table.table tbody tr").first().waitFor();
-    await shot(page, "executions");
+      await page.getByRole("link", { name: "Webhooks" }).click();
+      await page.getByTestId("webhook-url").first().waitFor();
+      const urls = await page.getByTestId("webhook-url").allTextContents();
+      assert.ok(urls.includes(`${BASE}/hooks/listed`), urls.join(", "));
+      await shot(page, "webhooks");
 
-    await page.getByRole("link", { name: "Webhooks" }).click();
-    await page.getByTestId("webhook-url").first().waitFor();
-    const urls = await page.getByTestId("webhook-url").allTextContents();
-    assert.ok(urls.includes(`${BASE}/hooks/greet`), urls.join(", "));
-    await shot(page, "webhooks");
-
-    await page.getByRole("link", { name: "Dashboard" }).click();
-    await page.getByText("By status").waitFor();
-    await shot(page, "dashboard");
-    b.assertNoConsoleErrors();
-  });
+      await page.getByRole("link", { name: "Dashboard" }).click();
+      await page.getByText("By status").waitFor();
+      await shot(page, "dashboard");
+    }),
+  );
 });

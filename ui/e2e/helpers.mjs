@@ -1,9 +1,9 @@
-// Shared set-up for the end-to-end tests: one Chromium per test file with a
-// fresh profile, a 1280×800 page that records console errors, and helpers
-// for the API and screenshots. scripts/e2e.sh sets the environment.
+// Shared set-up for the end-to-end tests: one Chromium per test file, a fresh
+// context per test (so no test sees another's state or console errors), and
+// helpers for the API and screenshots. scripts/e2e.sh sets the environment.
+// No fixed sleeps: wait for what the user would see (locators auto-wait).
 import { chromium } from "playwright-core";
-import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import assert from "node:assert/strict";
 
@@ -11,22 +11,37 @@ export const BASE = process.env.WEFT_URL ?? "http://127.0.0.1:8080";
 export const TOKEN = process.env.WEFT_TOKEN ?? "";
 const SHOTS = process.env.SCREENSHOTS ?? "";
 
-export async function open() {
-  const profile = mkdtempSync(join(tmpdir(), "weft-e2e-"));
-  const context = await chromium.launchPersistentContext(profile, {
+let browser;
+
+/** One Chromium per test file; each test gets a context of its own (see session). */
+export async function launch() {
+  browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-    viewport: { width: 1280, height: 800 },
-    baseURL: BASE,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
   });
-  const page = context.pages()[0] ?? (await context.newPage());
+  return browser;
+}
+
+export async function shutdown() {
+  await browser?.close();
+}
+
+/**
+ * A fresh browser context (cookies, localStorage) with a 1280×800 page that
+ * records console errors and failed API responses. signedIn puts the token
+ * in localStorage before the app loads, so a test starts where it means to.
+ */
+export async function session({ signedIn = true, viewport = { width: 1280, height: 800 } } = {}) {
+  const context = await browser.newContext({ viewport, baseURL: BASE });
+  if (signedIn) await context.addInitScript((t) => localStorage.setItem("weft.token", t), TOKEN);
+  const page = await context.newPage();
   page.setDefaultTimeout(15000);
   const errors = [];
   // Responses the test asks for on purpose (a 422 on an invalid save) are allowed.
   const allowed = [];
   page.on("console", (m) => {
     if (m.type() !== "error") return;
-    const text = m.text();
+    const text = `${m.text()} (${m.location().url || "?"})`;
     if (allowed.some((re) => re.test(text))) return;
     errors.push(text);
   });
@@ -37,12 +52,24 @@ export async function open() {
     allow: (re) => allowed.push(re),
     async close() {
       await context.close();
-      rmSync(profile, { recursive: true, force: true });
     },
     assertNoConsoleErrors() {
       const seen = errors.splice(0);
       assert.deepEqual(seen, [], `console errors:\n${seen.join("\n")}`);
     },
+  };
+}
+
+/** Run body with a fresh session; the test fails on any console error it leaves. */
+export function withSession(body, opts) {
+  return async () => {
+    const s = await session(opts);
+    try {
+      await body(s);
+      s.assertNoConsoleErrors();
+    } finally {
+      await s.close();
+    }
   };
 }
 
@@ -56,9 +83,9 @@ export async function signIn(page) {
 export async function shot(page, name) {
   if (!SHOTS) return;
   mkdirSync(SHOTS, { recursive: true });
-  // Let transitions and the canvas' fitView settle.
-  await page.waitForTimeout(400);
-  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+  // Let the canvas' fitView and CSS transitions settle: two animation frames after fonts.
+  await page.evaluate(() => document.fonts.ready.then(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))));
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), animations: "disabled" });
 }
 
 export async function api(method, path, body, contentType = "application/json") {
@@ -91,17 +118,23 @@ export async function dropStep(page, type, x, y) {
   await item.dragTo(page.getByTestId("canvas"), { targetPosition: { x, y } });
 }
 
-/** Drag from a node's bottom handle to another node's top handle. */
+/**
+ * Drag from a node's bottom handle to another node's top handle and wait for
+ * the edge. Positions are read at the moment of each move (hover waits for
+ * the handle to be stable), so a canvas that re-renders in between does not
+ * make the drop miss.
+ */
 export async function connect(page, from, to) {
   const src = page.locator(`.react-flow__node[data-id="${from}"] .react-flow__handle.source`);
   const dst = page.locator(`.react-flow__node[data-id="${to}"] .react-flow__handle.target`);
-  const a = await src.boundingBox();
-  const b = await dst.boundingBox();
-  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+  const edge = page.locator(`.react-flow__edge[data-id="${from}->${to}"]`);
+  await src.hover();
   await page.mouse.down();
-  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2, { steps: 5 });
-  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 5 });
+  const b = await dst.boundingBox();
+  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2 + 12, { steps: 8 });
+  await dst.hover();
   await page.mouse.up();
+  await edge.waitFor({ state: "attached" });
 }
 
 export async function until(f, what, timeout = 15000) {

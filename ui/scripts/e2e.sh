@@ -50,7 +50,7 @@ done
 export WEFT_URL="http://127.0.0.1:$port" WEFT_TOKEN="$WEFT_ADMIN_TOKEN" CHROMIUM="$chromium"
 export SCREENSHOTS="${SCREENSHOTS:-$repo/docs/screenshots}"
 status=0
-node --test --test-concurrency=1 --test-reporter=spec e2e/ || status=$?
+node --test --test-concurrency=1 --test-reporter=spec ${E2E_GREP:+--test-name-pattern="$E2E_GREP"} e2e/ || status=$?
 if [ "$status" != 0 ]; then
   echo "---- weft serve log (last 60 lines) ----" >&2
   tail -n 60 "$tmp/server.log" >&2

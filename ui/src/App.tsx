@@ -22,6 +22,17 @@ const NAV = [
   { to: "/usage", label: "Usage", match: (p: string) => p.startsWith("/usage") },
 ];
 
+/**
+ * The editor instance a path belongs to. Saving a new (or renamed) workflow
+ * moves the browser to /workflows/<name> with the old session in
+ * history.state, so the same editor stays mounted: its undo history and a
+ * running test run survive the save.
+ */
+function editorSession(path: string): string {
+  const s = history.state as { editor?: string } | null;
+  return s?.editor ?? path;
+}
+
 export function App() {
   const [signedIn, setSignedIn] = useState(() => token.get() !== "");
   const { path } = useLocation();
@@ -38,8 +49,8 @@ export function App() {
   let page;
   let m;
   if (path === "/" || path === "/workflows") page = <Workflows />;
-  else if (path === "/workflows/new") page = <Editor key="new" name="" />;
-  else if ((m = match("/workflows/:name", path))) page = <Editor key={m.name} name={m.name} />;
+  else if (path === "/workflows/new") page = <Editor key={editorSession(path)} session={editorSession(path)} name="" />;
+  else if ((m = match("/workflows/:name", path))) page = <Editor key={editorSession(path)} session={editorSession(path)} name={m.name} />;
   else if (path === "/executions") page = <Executions />;
   else if ((m = match("/executions/:id", path))) page = <ExecutionDetail key={m.id} id={m.id} />;
   else if (path === "/webhooks") page = <Webhooks />;
@@ -87,7 +98,7 @@ export function App() {
         </button>
       </nav>
       <main className={editor ? "main full" : "main"}>
-        <ErrorBoundary key={path}>
+        <ErrorBoundary key={editor ? editorSession(path) : path}>
           <Suspense fallback={<div className="loading">Loading editor…</div>}>{page}</Suspense>
         </ErrorBoundary>
       </main>

@@ -5,10 +5,11 @@ import { useEffect, useState, type AnchorHTMLAttributes, type MouseEvent } from 
 const listeners = new Set<() => void>();
 window.addEventListener("popstate", () => listeners.forEach((f) => f()));
 
-export function navigate(to: string, replace = false) {
+/** Go to a path; state travels with the history entry (the editor keeps its session through a save under a new name). */
+export function navigate(to: string, replace = false, state: unknown = null) {
   if (to === location.pathname + location.search) return;
-  if (replace) history.replaceState(null, "", to);
-  else history.pushState(null, "", to);
+  if (replace) history.replaceState(state, "", to);
+  else history.pushState(state, "", to);
   listeners.forEach((f) => f());
 }
 

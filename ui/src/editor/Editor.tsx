@@ -45,7 +45,7 @@ let clipboard: NewStep[] = [];
 
 const inField = (t: EventTarget | null) => t instanceof HTMLElement && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName));
 
-export default function Editor({ name }: { name: string }) {
+export default function Editor({ name, session }: { name: string; session: string }) {
   const [hist, setHist] = useState<History>();
   const [saved, setSaved] = useState<string>();
   const [loadError, setLoadError] = useState<unknown>();
@@ -68,26 +68,39 @@ export default function Editor({ name }: { name: string }) {
   const [jump, setJump] = useState<number>();
   const stopFollow = useRef<() => void>(undefined);
 
-  // Load the workflow (or a template for a new one) and the step catalog.
+  // The workflow this editor already holds: after saving under a new name the
+  // route changes to it, and there is nothing to load.
+  const held = useRef<string>(undefined);
+
+  // Load the workflow (or a template for a new one).
   useEffect(() => {
+    if (name && name === held.current) return;
     if (name) {
+      let live = true;
       api.workflow(name).then(
         (r) => {
+          if (!live) return;
+          held.current = name;
           setHist(start(r.source));
           setSaved(r.source);
         },
-        setLoadError,
+        (e) => live && setLoadError(e),
       );
-    } else {
-      const tpl = new URLSearchParams(location.search).get("template");
-      setHist(start(EXAMPLES.find((e) => e.id === tpl)?.text ?? blank("my-workflow")));
+      return () => {
+        live = false;
+      };
     }
+    const tpl = new URLSearchParams(location.search).get("template");
+    setHist(start(EXAMPLES.find((e) => e.id === tpl)?.text ?? blank("my-workflow")));
+  }, [name]);
+  // The step catalog, once; a test run is followed until the editor closes.
+  useEffect(() => {
     api.steps().then(
       (r) => setSpecs(r.items ?? []),
       (e) => setSpecError(`The step catalog did not load: ${(e as Error).message}`),
     );
     return () => stopFollow.current?.();
-  }, [name]);
+  }, []);
 
   const text = hist?.present ?? "";
   const parsed = useMemo(() => parse(text), [text]);
@@ -152,7 +165,10 @@ export default function Editor({ name }: { name: string }) {
       setSaved(text);
       setServerProblems([]);
       setNotice(`Saved ${docName}.`);
-      if (docName !== name) navigate(`/workflows/${encodeURIComponent(docName)}`, true);
+      if (docName !== name) {
+        held.current = docName;
+        navigate(`/workflows/${encodeURIComponent(docName)}`, true, { editor: session });
+      }
       return docName;
     } catch (e) {
       if (e instanceof ApiError && e.diagnostics.length) {
@@ -162,7 +178,7 @@ export default function Editor({ name }: { name: string }) {
     } finally {
       setSaving(false);
     }
-  }, [docName, name, text]);
+  }, [docName, name, session, text]);
 
   const runTest = async (input: unknown) => {
     setTesting(false);
@@ -265,7 +281,21 @@ export default function Editor({ name }: { name: string }) {
     return () => window.removeEventListener("beforeunload", f);
   }, [dirty]);
 
-  if (loadError) return <ErrorBox error={loadError} />;
+  if (loadError)
+    return loadError instanceof ApiError && loadError.status === 404 ? (
+      <div className="empty">
+        <h2>No workflow named “{name}”</h2>
+        <p className="muted">It may have been deleted or renamed.</p>
+        <Link to="/workflows/new" className="btn primary">
+          New workflow
+        </Link>{" "}
+        <Link to="/" className="btn">
+          All workflows
+        </Link>
+      </div>
+    ) : (
+      <ErrorBox error={loadError} />
+    );
   if (!hist) return <div className="loading">Loading…</div>;
 
   const sel = selected.length === 1 ? selected[0] : undefined;

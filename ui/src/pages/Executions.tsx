@@ -64,7 +64,7 @@ export function Executions() {
           </thead>
           <tbody>
             {(list.data?.items ?? []).map((e) => (
-              <tr key={e.id} className="clickable" onClick={() => navigate(`/executions/${e.id}`)}>
+              <tr key={e.id} data-execution={e.id} className="clickable" onClick={() => navigate(`/executions/${e.id}`)}>
                 <td className="mono small">
                   <Link to={`/executions/${e.id}`}>{e.id}</Link>
                 </td>
