@@ -10,8 +10,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/weftworks/weft/credential"
 	"github.com/weftworks/weft/engine"
 	"github.com/weftworks/weft/metrics"
+	"github.com/weftworks/weft/ratelimit"
 	"github.com/weftworks/weft/step"
 	"github.com/weftworks/weft/store"
 )
@@ -36,6 +38,11 @@ type Config struct {
 	UI http.Handler
 	// Ready reports readiness for /readyz; nil means always ready.
 	Ready func(ctx context.Context) error
+	// Credentials serves /api/v1/credentials and the OAuth flow; nil
+	// answers 404 there.
+	Credentials *credential.Vault
+	// Limiter reports connection limiter state in /api/v1/connections.
+	Limiter *ratelimit.Limiter
 	// MaxBody limits request bodies (everything but /hooks/); default 4 MiB.
 	MaxBody int64
 	// Now returns the current time; tests may replace it.

@@ -35,5 +35,14 @@ func (s *server) routes() []route {
 		{"GET", "/api/v1/executions/{id}/events", false, h(s.executionEvents)},
 
 		{"GET", "/api/v1/steps", false, h(s.listSteps)},
+
+		{"GET", "/api/v1/credentials", false, h(s.listCredentials)},
+		{"GET", "/api/v1/credentials/types", false, h(s.listCredentialTypes)},
+		{"GET", "/api/v1/credentials/{name}", false, h(s.getCredential)},
+		{"PUT", "/api/v1/credentials/{name}", false, h(s.putCredential)},
+		{"DELETE", "/api/v1/credentials/{name}", false, h(s.deleteCredential)},
+		{"GET", "/api/v1/credentials/{name}/oauth/start", false, h(s.startOAuth)},
+		{"GET", "/oauth/callback", true, h(s.oauthCallback)},
+		{"GET", "/api/v1/connections", false, h(s.listConnections)},
 	}
 }

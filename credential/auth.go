@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/netguard"
 )
 
 // Authorize implements step.Credentials: it checks that workflow may use the
@@ -100,15 +101,20 @@ func applyCustom(l *loaded, req *http.Request) error {
 }
 
 // Client returns the HTTP client a request with credential name must use:
-// base itself, or for an mtls credential a client whose transport presents
-// the client certificate (built once per credential version and cached).
+// base itself, or a client whose transport presents an mtls credential's
+// client certificate and/or may reach the connection's allow_private_net
+// (built once per credential version and cached).
 func (v *Vault) Client(ctx context.Context, workflow, name string, base *http.Client) (*http.Client, error) {
 	l, err := v.load(ctx, workflow, name)
 	if err != nil {
 		return nil, err
 	}
-	if l.rec.Type != TypeMTLS {
+	if l.rec.Type != TypeMTLS && len(l.settings.AllowPrivateNet) == 0 {
 		return base, nil
+	}
+	allow, err := netguard.ParseCIDRs(l.settings.AllowPrivateNet)
+	if err != nil {
+		return nil, fmt.Errorf("credential %q: allow_private_net: %w", name, err)
 	}
 	cacheKey := name + "@" + l.rec.UpdatedAt.Format(time.RFC3339Nano)
 	v.mu.Lock()
@@ -119,18 +125,20 @@ func (v *Vault) Client(ctx context.Context, workflow, name string, base *http.Cl
 		c.Transport = tc.client.Transport
 		return &c, nil
 	}
-	cert, err := tls.X509KeyPair([]byte(l.str("cert")), []byte(l.str("key")))
-	if err != nil {
-		return nil, fmt.Errorf("credential %q: client certificate and key do not load: %w", name, errors.Join(weft.ErrInvalid, errors.New(v.red.String(err.Error()))))
-	}
-	t := v.cfg.Transport()
-	t.TLSClientConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, ServerName: l.str("server_name")}
-	if ca := l.str("ca"); ca != "" {
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM([]byte(ca)) {
-			return nil, fmt.Errorf("credential %q: field ca holds no PEM certificate: %w", name, weft.ErrInvalid)
+	t := v.cfg.Transport(allow)
+	if l.rec.Type == TypeMTLS {
+		cert, err := tls.X509KeyPair([]byte(l.str("cert")), []byte(l.str("key")))
+		if err != nil {
+			return nil, fmt.Errorf("credential %q: client certificate and key do not load: %w", name, errors.Join(weft.ErrInvalid, errors.New(v.red.String(err.Error()))))
 		}
-		t.TLSClientConfig.RootCAs = pool
+		t.TLSClientConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, ServerName: l.str("server_name")}
+		if ca := l.str("ca"); ca != "" {
+			pool := x509.NewCertPool()
+			if !pool.AppendCertsFromPEM([]byte(ca)) {
+				return nil, fmt.Errorf("credential %q: field ca holds no PEM certificate: %w", name, weft.ErrInvalid)
+			}
+			t.TLSClientConfig.RootCAs = pool
+		}
 	}
 	c := *base
 	c.Transport = t

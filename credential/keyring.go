@@ -34,6 +34,15 @@ type Keyring struct {
 type key struct {
 	id   string
 	aead cipher.AEAD
+	raw  []byte
+}
+
+func (kr *Keyring) raw() [][]byte {
+	out := make([][]byte, len(kr.keys))
+	for i, k := range kr.keys {
+		out[i] = k.raw
+	}
+	return out
 }
 
 // KeyID is a short public fingerprint of a key (never the key itself).
@@ -60,7 +69,7 @@ func NewKeyring(keys ...[]byte) (*Keyring, error) {
 		if err != nil {
 			return nil, fmt.Errorf("keyring: %w", err)
 		}
-		kr.keys = append(kr.keys, key{id: KeyID(k), aead: aead})
+		kr.keys = append(kr.keys, key{id: KeyID(k), aead: aead, raw: append([]byte(nil), k...)})
 	}
 	return kr, nil
 }

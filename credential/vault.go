@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"os"
 	"slices"
 	"sort"
@@ -94,9 +95,10 @@ type Config struct {
 	// HTTP is the client used for token endpoints (the SSRF-guarded one in
 	// production). Default: http.DefaultClient.
 	HTTP *http.Client
-	// Transport builds the base transport of mTLS clients (so they keep the
-	// SSRF guard). Default: http.DefaultTransport's clone.
-	Transport func() *http.Transport
+	// Transport builds the base transport of mTLS clients and of connections
+	// with allow_private_net (so they keep the SSRF guard, with those extra
+	// prefixes allowed). Default: http.DefaultTransport's clone.
+	Transport func(allowPrivate []netip.Prefix) *http.Transport
 	// LookupEnv resolves env: references; default os.LookupEnv.
 	LookupEnv func(string) (string, bool)
 	// KV resolves vault: references; nil makes them an error.
@@ -129,7 +131,7 @@ func New(cfg Config) (*Vault, error) {
 		cfg.HTTP = http.DefaultClient
 	}
 	if cfg.Transport == nil {
-		cfg.Transport = func() *http.Transport { return http.DefaultTransport.(*http.Transport).Clone() }
+		cfg.Transport = func([]netip.Prefix) *http.Transport { return http.DefaultTransport.(*http.Transport).Clone() }
 	}
 	if cfg.LookupEnv == nil {
 		cfg.LookupEnv = os.LookupEnv

@@ -40,6 +40,7 @@ func commands() []command {
 		{"validate", "check workflow files; print problems as file:line:col: message", runValidate},
 		{"apply", "create or update workflows on a running server", runApply},
 		{"executions", "list, show, retry or cancel executions on a server", runExecutions},
+		{"credentials", "set, list, delete credentials on a server; rotate the master key", runCredentials},
 		{"version", "print the version", runVersion},
 		{"schema", "print the JSON Schema of workflow files (for editor autocompletion)", runSchema},
 	}

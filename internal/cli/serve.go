@@ -28,6 +28,7 @@ import (
 type serveFlags struct {
 	addr, data, db, workflows, retention, logLevel, logFormat, envAllow, seed, lease, debugAddr string
 	maxRunning                                                                       int
+	conn                                                                             connectionFlags
 }
 
 func runServe(ctx context.Context, env *Env, args []string) error {
@@ -45,6 +46,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	fs.stringVar(&f.lease, "lease", "WEFT_LEASE", "15s", "how long a process owns an execution without renewing; after a crash, others take over after this")
 	fs.stringVar(&f.debugAddr, "debug-addr", "WEFT_DEBUG_ADDR", "", "serve Go's pprof profiles on this separate address (e.g. 127.0.0.1:6060); off when empty")
 	fs.intVar(&f.maxRunning, "max-running", "WEFT_MAX_RUNNING", 1024, "executions this process runs at once; more wait in the queue")
+	f.conn.register(fs)
 	if _, err := fs.parse(args); err != nil {
 		return err
 	}
@@ -82,9 +84,15 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 	m := metrics.New()
 	st = metrics.InstrumentStore(st, m)
+	out, err := setupOutside(env, f.conn, f.data, kind, st, logger, m)
+	if err != nil {
+		return err
+	}
+	logger = out.logger
 	eng, err := engine.New(engine.Config{
 		Store: st, Registry: reg, Logger: logger, Metrics: m, Retention: retention,
 		MaxRunning: f.maxRunning, Lease: lease.D(), EnvAllowlist: splitList(f.envAllow),
+		HTTP: out.client, Credentials: out.vault, Limiter: out.limiter, Redactor: out.redactor,
 	})
 	if err != nil {
 		return err
@@ -110,6 +118,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	handler, err := api.New(api.Config{
 		Engine: eng, Store: st, Registry: reg, Logger: logger, Metrics: m,
 		Tokens: api.StaticToken(tok.hash), Hooks: hooks, UI: web.Handler(),
+		Credentials: out.vault, Limiter: out.limiter,
 		Ready: func(ctx context.Context) error {
 			_, _, err := st.ListWorkflows(ctx, store.Page{Limit: 1})
 			return err

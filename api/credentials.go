@@ -1,0 +1,165 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"html"
+	"net/http"
+	"sort"
+
+	"github.com/weftworks/weft/credential"
+	"github.com/weftworks/weft/ratelimit"
+)
+
+// vault answers 404 when this server has no credential vault.
+func (s *server) vault(w http.ResponseWriter, r *http.Request) *credential.Vault {
+	if s.cfg.Credentials == nil {
+		writeError(w, r, s.log, &Error{Status: http.StatusNotFound, Code: "not_found", Message: "this server has no credential vault"})
+	}
+	return s.cfg.Credentials
+}
+
+// putCredential creates or replaces a credential. Values are write-only: the
+// answer is metadata.
+func (s *server) putCredential(w http.ResponseWriter, r *http.Request) {
+	v := s.vault(w, r)
+	if v == nil {
+		return
+	}
+	body, err := readJSON(r, "")
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	var in credential.Input
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		writeError(w, r, s.log, &Error{Status: http.StatusBadRequest, Code: "bad_request",
+			Message: fmt.Sprintf("credential body: %v; send {\"type\": \"…\", \"data\": {…}, \"workflows\": […], \"hosts\": […]}", v.Redactor().String(err.Error()))})
+		return
+	}
+	md, err := v.Put(r.Context(), r.PathValue("name"), in)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, md)
+}
+
+func (s *server) getCredential(w http.ResponseWriter, r *http.Request) {
+	v := s.vault(w, r)
+	if v == nil {
+		return
+	}
+	md, err := v.Metadata(r.Context(), r.PathValue("name"))
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, md)
+}
+
+func (s *server) listCredentials(w http.ResponseWriter, r *http.Request) {
+	v := s.vault(w, r)
+	if v == nil {
+		return
+	}
+	list, err := v.List(r.Context())
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, newList(list, ""))
+}
+
+func (s *server) deleteCredential(w http.ResponseWriter, r *http.Request) {
+	v := s.vault(w, r)
+	if v == nil {
+		return
+	}
+	if err := v.Delete(r.Context(), r.PathValue("name")); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// listCredentialTypes is the catalog of credential types and their fields.
+func (s *server) listCredentialTypes(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, newList(credential.Types(), ""))
+}
+
+// startOAuth redirects the browser to the provider's consent page.
+func (s *server) startOAuth(w http.ResponseWriter, r *http.Request) {
+	v := s.vault(w, r)
+	if v == nil {
+		return
+	}
+	u, err := v.StartOAuth(r.Context(), r.PathValue("name"))
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	w.Header().Set("Location", u)
+	writeJSON(w, http.StatusFound, map[string]string{"authorize_url": u})
+}
+
+// oauthCallback is where the provider sends the browser back. It is public
+// (the provider cannot send an API token); the state, bound to one pending
+// authorization, is what authenticates it.
+func (s *server) oauthCallback(w http.ResponseWriter, r *http.Request) {
+	v := s.vault(w, r)
+	if v == nil {
+		return
+	}
+	q := r.URL.Query()
+	if e := q.Get("error"); e != "" {
+		writeError(w, r, s.log, &Error{Status: http.StatusBadRequest, Code: "oauth_denied", Message: "the provider answered: " + e})
+		return
+	}
+	name, err := v.FinishOAuth(r.Context(), q.Get("state"), q.Get("code"))
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	fmt.Fprintf(w, "<!doctype html><title>Weft</title><p>Credential <b>%s</b> is authorized. You can close this page.</p>", html.EscapeString(name))
+}
+
+// connectionView is one entry of GET /api/v1/connections.
+type connectionView struct {
+	Name     string              `json:"name"`
+	Type     string              `json:"type"`
+	Hosts    []string            `json:"hosts"`
+	Status   credential.Status   `json:"status"`
+	Limiter  *ratelimit.Snapshot `json:"limiter,omitempty"`
+	Breakers map[string]string   `json:"breakers,omitempty"`
+}
+
+// listConnections lists configured connections with their health and
+// limiter state in this process's view.
+func (s *server) listConnections(w http.ResponseWriter, r *http.Request) {
+	v := s.vault(w, r)
+	if v == nil {
+		return
+	}
+	list, err := v.List(r.Context())
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	out := make([]connectionView, 0, len(list))
+	for _, md := range list {
+		cv := connectionView{Name: md.Name, Type: md.Type, Hosts: md.Hosts, Status: v.Status(r.Context(), md.Name)}
+		if s.cfg.Limiter != nil {
+			if snap, err := s.cfg.Limiter.Snapshot(r.Context(), "", md.Name); err == nil {
+				cv.Limiter = &snap
+			}
+		}
+		out = append(out, cv)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	writeJSON(w, http.StatusOK, newList(out, ""))
+}
