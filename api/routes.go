@@ -35,6 +35,7 @@ func (s *server) routes() []route {
 		{"GET", "/api/v1/executions/{id}/events", false, h(s.executionEvents)},
 
 		{"GET", "/api/v1/steps", false, h(s.listSteps)},
+		{"GET", "/api/v1/usage", false, h(s.getUsage)},
 
 		{"GET", "/api/v1/credentials", false, h(s.listCredentials)},
 		{"GET", "/api/v1/credentials/types", false, h(s.listCredentialTypes)},
