@@ -156,6 +156,7 @@ func (v *Vault) accessToken(ctx context.Context, l *loaded) (string, error) {
 	if err != nil {
 		return "", v.tokenError(name, err)
 	}
+	v.onOurClock(tok)
 	v.learnToken(tok)
 	st.Token = tok
 	if err := v.writeTokenState(ctx, name, st); err != nil {
@@ -182,6 +183,14 @@ type retryableTokenError struct{ err error }
 func (e *retryableTokenError) Error() string   { return e.err.Error() }
 func (e *retryableTokenError) Unwrap() error   { return e.err }
 func (e *retryableTokenError) Temporary() bool { return true }
+
+// onOurClock restates a token's expiry (which x/oauth2 computes from the
+// wall clock) on the vault's clock.
+func (v *Vault) onOurClock(t *oauth2.Token) {
+	if t != nil && !t.Expiry.IsZero() {
+		t.Expiry = v.cfg.Now().Add(time.Until(t.Expiry))
+	}
+}
 
 func (v *Vault) learnToken(t *oauth2.Token) {
 	if t == nil {
@@ -272,6 +281,7 @@ func (v *Vault) FinishOAuth(ctx context.Context, state, code string) (string, er
 	if err != nil {
 		return "", v.tokenError(name, err)
 	}
+	v.onOurClock(tok)
 	v.learnToken(tok)
 	st = tokenState{Token: tok}
 	if err := v.writeTokenState(ctx, name, st); err != nil {

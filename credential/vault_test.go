@@ -14,9 +14,10 @@ import (
 )
 
 type testBundle struct {
-	vault *credential.Vault
-	store *storesqlite.Store
-	path  string
+	vault   *credential.Vault
+	store   *storesqlite.Store
+	path    string
+	keyring *credential.Keyring
 }
 
 func setup(t *testing.T, cfg credential.Config) *testBundle {
@@ -36,7 +37,7 @@ func setup(t *testing.T, cfg credential.Config) *testBundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testBundle{vault: v, store: st, path: path}
+	return &testBundle{vault: v, store: st, path: path, keyring: kr}
 }
 
 func mustPut(t *testing.T, v *credential.Vault, name string, in credential.Input) {
@@ -114,4 +115,11 @@ func TestHostAllowlist(t *testing.T) {
 			t.Errorf("host %s: token added although refused", host)
 		}
 	}
+}
+
+// keyringOf returns a keyring that opens b's values (the same key): tests
+// keep the key by re-creating the vault from the bundle's keyring.
+func keyringOf(t *testing.T, b *testBundle) *credential.Keyring {
+	t.Helper()
+	return b.keyring
 }
