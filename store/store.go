@@ -19,6 +19,7 @@ type Store interface {
 	LimiterStates
 	Settings
 	Usage
+	Stats
 	// Close releases the database. Pending group commits are flushed first.
 	Close() error
 }

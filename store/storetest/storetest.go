@@ -30,6 +30,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Lifecycle", lifecycleTests()},
 		{"Concurrency", concurrencyTests()},
 		{"Settings", settingsTests()},
+		{"Stats", statsTests()},
 	} {
 		t.Run(group.name, func(t *testing.T) {
 			t.Parallel()

@@ -1,0 +1,73 @@
+package storesqlite
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/store"
+)
+
+var _ store.Stats = (*Store)(nil)
+
+// ExecutionStats aggregates executions created in [q.Since, q.Until) with
+// three read-only queries over the executions_created index.
+func (s *Store) ExecutionStats(ctx context.Context, q store.StatsQuery) (store.ExecutionStats, error) {
+	q = q.WithDefaults()
+	since, until, bucket := micros(q.Since), micros(q.Until), q.Bucket.Microseconds()
+	var out store.ExecutionStats
+
+	rows, err := s.rdb.QueryContext(ctx, `SELECT (created_at - ?) / ?, workflow, status, COUNT(*) FROM executions
+		WHERE created_at >= ? AND created_at < ? GROUP BY 1, 2, 3 ORDER BY 1`, since, bucket, since, until)
+	if err != nil {
+		return out, fmt.Errorf("reading execution stats: %w", err)
+	}
+	agg := store.NewStatsBuilder(q)
+	for rows.Next() {
+		var (
+			b      int64
+			wf, st string
+			n      int
+		)
+		if err := rows.Scan(&b, &wf, &st, &n); err != nil {
+			rows.Close()
+			return out, fmt.Errorf("reading execution stats: %w", err)
+		}
+		agg.Add(b, wf, weft.ExecutionStatus(st), n)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return out, fmt.Errorf("reading execution stats: %w", err)
+	}
+	out.Buckets, out.Workflows = agg.Result()
+
+	rows, err = s.rdb.QueryContext(ctx, `SELECT r.type, r.status, r.finished_at - r.started_at FROM executions e
+		JOIN step_runs r ON r.execution_id = e.id
+		WHERE e.created_at >= ? AND e.created_at < ? AND r.started_at IS NOT NULL AND r.finished_at IS NOT NULL AND r.item = ?
+		ORDER BY e.created_at DESC LIMIT ?`, since, until, weft.WholeStep, q.MaxStepRuns+1)
+	if err != nil {
+		return out, fmt.Errorf("reading step latency: %w", err)
+	}
+	defer rows.Close()
+	var samples []store.StepSample
+	for rows.Next() {
+		var (
+			typ, st string
+			us      int64
+		)
+		if err := rows.Scan(&typ, &st, &us); err != nil {
+			return out, fmt.Errorf("reading step latency: %w", err)
+		}
+		samples = append(samples, store.StepSample{Type: typ, Failed: st == string(weft.StepFailed), Duration: time.Duration(us) * time.Microsecond})
+	}
+	if err := rows.Err(); err != nil {
+		return out, fmt.Errorf("reading step latency: %w", err)
+	}
+	if len(samples) > q.MaxStepRuns {
+		samples, out.StepRunsTruncated = samples[:q.MaxStepRuns], true
+	}
+	out.StepRunsSampled = len(samples)
+	out.Steps = store.SummarizeSteps(samples)
+	return out, nil
+}
