@@ -146,6 +146,7 @@ func (s *server) getExecution(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
+	s.withPendingSteps(r.Context(), &v)
 	writeJSON(w, http.StatusOK, v)
 }
 

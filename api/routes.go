@@ -36,6 +36,7 @@ func (s *server) routes() []route {
 
 		{"GET", "/api/v1/steps", false, h(s.listSteps)},
 		{"GET", "/api/v1/usage", false, h(s.getUsage)},
+		{"GET", "/api/v1/stats", false, h(s.getStats)},
 
 		{"GET", "/api/v1/credentials", false, h(s.listCredentials)},
 		{"GET", "/api/v1/credentials/types", false, h(s.listCredentialTypes)},

@@ -59,7 +59,12 @@ func (s *server) listWorkflows(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, newList(recs, next))
+	items, err := s.withLastExecutions(r.Context(), recs)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, newList(items, next))
 }
 
 func (s *server) getWorkflow(w http.ResponseWriter, r *http.Request) {
