@@ -74,7 +74,35 @@ func helperOptions() []expr.Option {
 		}),
 		expr.Function("pick", func(args ...any) (any, error) { return pickOmit("pick", args, true) }),
 		expr.Function("omit", func(args ...any) (any, error) { return pickOmit("omit", args, false) }),
+		expr.Function("rename", rename),
 	}
+}
+
+// rename(obj, {old: new, …}) returns obj with keys renamed; keys not in the
+// mapping are kept.
+func rename(args ...any) (any, error) {
+	if len(args) != 2 {
+		return nil, fmt.Errorf("rename: want rename(object, {old: 'new'}), got %d arguments", len(args))
+	}
+	obj, ok := normalize(args[0]).(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("rename: first argument must be an object, not %T", args[0])
+	}
+	names, ok := normalize(args[1]).(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("rename: second argument must map old names to new ones, not %T", args[1])
+	}
+	out := make(map[string]any, len(obj))
+	for k, v := range obj {
+		if n, ok := names[k].(string); ok && n != "" {
+			out[n] = v
+			continue
+		}
+		if _, taken := out[k]; !taken {
+			out[k] = v
+		}
+	}
+	return out, nil
 }
 
 // empty is what default and coalesce skip: nil and the empty string.
