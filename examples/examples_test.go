@@ -15,6 +15,7 @@ import (
 	"github.com/weftworks/weft/connectors/standard"
 	"github.com/weftworks/weft/engine"
 	"github.com/weftworks/weft/internal/fakes"
+	"github.com/weftworks/weft/internal/fakes/aifake"
 	"github.com/weftworks/weft/step"
 	"github.com/weftworks/weft/store"
 	"github.com/weftworks/weft/store/storesqlite"
@@ -56,17 +57,17 @@ func TestTicketTriageEndToEnd(t *testing.T) {
 		"c-2": {"id": "c-2", "name": "Alan Turing", "plan": "free"},
 	})
 	defer crm.Close()
-	ai := fakes.NewOpenAI("ai-key", func(msg string) string {
-		if strings.Contains(msg, "broken") {
-			return `{"sentiment":"negative","category":"bug","summary":"The export is broken again."}`
+	ai := aifake.New("ai-key", func(c *aifake.Call) aifake.Reply {
+		if strings.Contains(c.LastUser(), "broken") {
+			return aifake.Reply{Text: `{"sentiment":"negative","category":"bug","summary":"The export is broken again."}`}
 		}
-		return `{"sentiment":"positive","category":"question","summary":"Asks how to invite a colleague."}`
+		return aifake.Reply{Text: `{"sentiment":"positive","category":"question","summary":"Asks how to invite a colleague."}`}
 	})
 	defer ai.Close()
 	slack := fakes.NewSlack("xoxb-test")
 	defer slack.Close()
 	env := map[string]string{
-		"CRM_URL": crm.URL, "CRM_TOKEN": "crm-token", "AI_URL": ai.URL, "AI_KEY": "ai-key",
+		"CRM_URL": crm.URL, "CRM_TOKEN": "crm-token",
 		"AI_MODEL": "gpt-4o-mini", "SLACK_URL": slack.URL, "SLACK_TOKEN": "xoxb-test", "SLACK_CHANNEL": "#support",
 	}
 
@@ -91,6 +92,7 @@ func TestTicketTriageEndToEnd(t *testing.T) {
 		allow = append(allow, k)
 	}
 	eng, err := engine.New(engine.Config{Store: st, Registry: reg, EnvAllowlist: allow, PollInterval: 20 * time.Millisecond,
+		Credentials: ai.CredentialsFor("ai-key"),
 		LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }})
 	if err != nil {
 		t.Fatal(err)
@@ -145,9 +147,19 @@ func TestTicketTriageEndToEnd(t *testing.T) {
 		t.Fatalf("slack received %+v", posts)
 	}
 	// The AI saw the CRM's customer data, and the CRM PATCH carried an idempotency key.
-	calls := ai.Requests()
+	calls := ai.Calls()
 	if len(calls) != 2 {
 		t.Fatalf("AI received %d calls", len(calls))
+	}
+	// The model was asked for structured output with the example's schema,
+	// and saw the CRM's customer data.
+	for _, c := range calls {
+		if c.Schema == nil || c.Header.Get("Authorization") != "Bearer ai-key" {
+			t.Fatalf("AI call without native structured output or key: %+v", c)
+		}
+	}
+	if !strings.Contains(calls[0].LastUser()+calls[1].LastUser(), "Ada Lovelace (enterprise plan)") {
+		t.Fatalf("the prompt lacks the CRM data: %q / %q", calls[0].LastUser(), calls[1].LastUser())
 	}
 	for _, r := range crm.Requests() {
 		if r.Method == http.MethodPatch && r.IdempotencyKey == "" {

@@ -189,7 +189,7 @@ func (h agent) Run(ctx context.Context, req *step.Request) (step.Result, error) 
 	}
 	o, err := h.s.Chat(ctx, metaOf(req), ts, call, CallOptions{Cache: cacheable(mode, &call), OnDelta: deltas(req, stream)})
 	if err != nil {
-		return suspendOrFail(err)
+		return suspendOrFail(err, st) // a wait keeps the recorded turns
 	}
 	resp := o.Response
 	turn := Turn{N: len(st.Turns) + 1, Text: resp.Text, Finish: resp.FinishReason, Usage: resp.Usage, CostUSD: o.CostUSD,
@@ -229,7 +229,7 @@ func (h agent) finish(ctx context.Context, req *step.Request, ts []Target, call 
 			repair.Schema = &Schema{Name: "answer", Schema: schema}
 			o, err := h.s.Chat(ctx, metaOf(req), []Target{{Provider: last.Provider, Model: last.Model}}, repair, CallOptions{})
 			if err != nil {
-				return suspendOrFail(err)
+				return suspendOrFail(err, st)
 			}
 			st.Turns = append(st.Turns, Turn{N: len(st.Turns) + 1, Text: o.Response.Text, Finish: o.Response.FinishReason,
 				Usage: o.Response.Usage, CostUSD: o.CostUSD, Provider: o.Target.Provider, Model: o.Response.Model})

@@ -2,6 +2,7 @@ package ai
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -47,7 +48,7 @@ func (s *Service) answer(ctx context.Context, req *step.Request, in input.Reader
 	}
 	res, err := s.structured(ctx, metaOf(req), ts, creq, schema, CallOptions{Cache: cacheable(mode, &creq), OnDelta: deltas(req, stream)})
 	if err != nil {
-		return suspendOrFail(err)
+		return suspendOrFail(err, req.State)
 	}
 	return step.Result{Output: res.output()}, nil
 }
@@ -159,6 +160,7 @@ func metaOf(req *step.Request) Meta {
 	}
 	if req.Env != nil {
 		m.Credentials, m.HTTP, m.Logger, m.Emit = req.Env.Credentials, req.Env.HTTP, req.Env.Logger, req.Env.Emit
+		m.Limiter, m.Ticket = req.Env.Limiter, req.IdempotencyKey
 	}
 	return m
 }
@@ -174,11 +176,19 @@ func deltas(req *step.Request, stream bool) func(string) {
 // suspendOrFail turns a failed call into the step's answer: a wait for a
 // budget that asks to wait, a retryable error for the engine's retry policy
 // when the last model's error was retryable, a coded error otherwise.
-func suspendOrFail(err error) (step.Result, error) {
+// state is kept across the wait.
+func suspendOrFail(err error, state any) (step.Result, error) {
+	if raw, ok := state.(json.RawMessage); ok && len(raw) == 0 {
+		state = nil
+	}
+	var rl *RateLimited
+	if errors.As(err, &rl) {
+		return rl.Grant.Wait(state), nil
+	}
 	var be *BudgetError
 	if errors.As(err, &be) {
 		if be.Wait {
-			return step.Result{Suspend: &step.Suspend{Until: be.Until, State: map[string]any{"budget_wait_until": be.Until}}}, nil
+			return step.Result{Suspend: &step.Suspend{Until: be.Until, State: state, Reason: "ai_budget"}}, nil
 		}
 		return step.Result{}, step.Errorf("budget_exceeded", "%v", be)
 	}

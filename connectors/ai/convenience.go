@@ -62,7 +62,7 @@ func (h classify) Run(ctx context.Context, req *step.Request) (step.Result, erro
 		}}
 	res, err := h.s.structuredStep(ctx, req, in, ts, creq, schema)
 	if err != nil {
-		return suspendOrFail(err)
+		return suspendOrFail(err, req.State)
 	}
 	out := res.output()
 	obj, _ := res.json.(map[string]any)
@@ -112,7 +112,7 @@ func (h extract) Run(ctx context.Context, req *step.Request) (step.Result, error
 	}
 	res, err := h.s.structuredStep(ctx, req, in, ts, creq, schema)
 	if err != nil {
-		return suspendOrFail(err)
+		return suspendOrFail(err, req.State)
 	}
 	out := res.output()
 	delete(out, "text")
@@ -168,7 +168,7 @@ func (h embed) Run(ctx context.Context, req *step.Request) (step.Result, error) 
 	}
 	resp, o, err := h.s.Embed(ctx, metaOf(req), ts, ereq)
 	if err != nil {
-		return suspendOrFail(err)
+		return suspendOrFail(err, req.State)
 	}
 	if len(resp.Vectors) != len(inputs) {
 		return step.Result{}, step.Errorf("ai_error", "%s returned %d vectors for %d inputs", o.Target, len(resp.Vectors), len(inputs))

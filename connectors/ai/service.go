@@ -16,16 +16,6 @@ import (
 	"github.com/weftworks/weft/step"
 )
 
-// Limiter paces calls per connection (requests and tokens per minute). The
-// connections work provides the shared implementation; until it is wired
-// in, Config.Limiter is nil and calls are not paced by Weft (providers'
-// 429s are still retried and fall back).
-type Limiter interface {
-	// Wait blocks until a call of about tokens tokens may go to key
-	// ("provider/credential"), or ctx ends.
-	Wait(ctx context.Context, key string, tokens int) error
-}
-
 // Config configures a Service. Zero values take the defaults of WithDefaults.
 type Config struct {
 	// Prices is the price table (default DefaultPrices, plus overrides).
@@ -36,8 +26,6 @@ type Config struct {
 	Usage UsageStore
 	// Budgets are checked before every call.
 	Budgets []Budget
-	// Limiter paces calls per connection; nil: none.
-	Limiter Limiter
 	Metrics *metrics.Metrics
 	Logger  *slog.Logger
 	// HTTP is used when a step's Env lends no client (and by the gateway).
@@ -146,6 +134,22 @@ type Meta struct {
 	Logger                        *slog.Logger
 	// Emit publishes live events (budget_exceeded, fallback); may be nil.
 	Emit func(kind string, data any)
+	// Limiter queues calls behind the rate limits of the target's
+	// credential (its connection); Ticket keeps the caller's place in line
+	// across suspensions. Nil: no limits (the gateway).
+	Limiter step.Limiter
+	Ticket  string
+}
+
+// RateLimited is a call that must wait for its connection's rate limit;
+// the step suspends until RetryAt without holding a worker.
+type RateLimited struct {
+	Connection string
+	Grant      step.Grant
+}
+
+func (e *RateLimited) Error() string {
+	return fmt.Sprintf("connection %q is at its rate limit (%s); waiting until %s", e.Connection, e.Grant.Reason, e.Grant.RetryAt.Format(time.RFC3339))
 }
 
 // CallOptions tune one call.
@@ -248,6 +252,10 @@ func (s *Service) Chat(ctx context.Context, meta Meta, targets []Target, req Cha
 			}
 			return out, nil
 		}
+		var rl *RateLimited
+		if errors.As(err, &rl) {
+			return nil, err // wait for this model rather than fall back
+		}
 		last = err
 		a := Attempt{Provider: t.Provider, Model: t.Model, Error: err.Error()}
 		var pe *ProviderError
@@ -310,17 +318,32 @@ func (s *Service) try(ctx context.Context, meta Meta, t Target, req ChatRequest,
 	if err != nil {
 		return nil, step.Errorf("validation", "%v", err)
 	}
-	if s.cfg.Limiter != nil {
-		if err := s.cfg.Limiter.Wait(ctx, t.Provider+"/"+t.Credential, estimateTokens(&req)); err != nil {
-			return nil, err
+	estimate := estimateTokens(&req)
+	if meta.Limiter != nil && t.Credential != "" {
+		g, err := meta.Limiter.Acquire(ctx, step.LimitRequest{Workflow: meta.Workflow, Connection: t.Credential, Ticket: meta.Ticket, Tokens: estimate})
+		if err != nil {
+			return nil, fmt.Errorf("rate limit of connection %q: %w", t.Credential, err)
 		}
+		if !g.OK {
+			return nil, &RateLimited{Connection: t.Credential, Grant: g}
+		}
+		defer g.Release()
 	}
 	start := time.Now()
 	resp, err := p.Chat(ctx, &req, opts.OnDelta)
 	latency := time.Since(start)
 	if err != nil {
 		s.count(meta.Workflow, t, "error")
+		var pe *ProviderError
+		if meta.Limiter != nil && t.Credential != "" && errors.As(err, &pe) && pe.Status == 429 && pe.RetryAfter > 0 {
+			_ = meta.Limiter.Pause(context.WithoutCancel(ctx), t.Credential, pe.RetryAfter)
+		}
 		return nil, err
+	}
+	if meta.Limiter != nil && t.Credential != "" {
+		if extra := int(resp.Usage.InputTokens+resp.Usage.OutputTokens) - estimate; extra > 0 {
+			_ = meta.Limiter.Record(context.WithoutCancel(ctx), t.Credential, extra)
+		}
 	}
 	if resp.Model == "" {
 		resp.Model = t.Model

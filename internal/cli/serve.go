@@ -45,6 +45,8 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	fs.stringVar(&f.seed, "seed", "WEFT_SEED", "true", "install the bench example workflow when the database has no workflows")
 	fs.stringVar(&f.lease, "lease", "WEFT_LEASE", "15s", "how long a process owns an execution without renewing; after a crash, others take over after this")
 	fs.stringVar(&f.debugAddr, "debug-addr", "WEFT_DEBUG_ADDR", "", "serve Go's pprof profiles on this separate address (e.g. 127.0.0.1:6060); off when empty")
+	var aiConfig string
+	fs.stringVar(&aiConfig, "ai-config", "WEFT_AI_CONFIG", "", "YAML file with AI prices, budgets, cache and gateway routes (see docs/ai.md)")
 	fs.intVar(&f.maxRunning, "max-running", "WEFT_MAX_RUNNING", 1024, "executions this process runs at once; more wait in the queue")
 	f.conn.register(fs)
 	if _, err := fs.parse(args); err != nil {
@@ -79,9 +81,6 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("--lease: %w", err)
 	}
 	reg := step.NewRegistry()
-	if err := standard.Register(reg); err != nil {
-		return fmt.Errorf("registering built-in steps: %w", err)
-	}
 	m := metrics.New()
 	st = metrics.InstrumentStore(st, m)
 	out, err := setupOutside(env, f.conn, f.data, kind, st, logger, m)
@@ -89,6 +88,17 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	logger = out.logger
+	aiCfg, err := loadAIConfig(env, aiConfig)
+	if err != nil {
+		return err
+	}
+	aiSvc, err := newAIService(aiCfg, st, m, logger, out.client, f.workflows)
+	if err != nil {
+		return err
+	}
+	if err := standard.RegisterWith(reg, standard.Options{AI: aiSvc}); err != nil {
+		return fmt.Errorf("registering built-in steps: %w", err)
+	}
 	eng, err := engine.New(engine.Config{
 		Store: st, Registry: reg, Logger: logger, Metrics: m, Retention: retention,
 		MaxRunning: f.maxRunning, Lease: lease.D(), EnvAllowlist: splitList(f.envAllow),
@@ -125,6 +135,10 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		},
 	})
 	if err != nil {
+		return err
+	}
+
+	if handler, err = withGateway(aiCfg, aiSvc, api.StaticToken(tok.hash), out.vault, logger, handler); err != nil {
 		return err
 	}
 
