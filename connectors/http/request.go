@@ -16,6 +16,7 @@ import (
 	"github.com/sony/gobreaker"
 
 	"github.com/weftworks/weft/connectors/internal/input"
+	"github.com/weftworks/weft/netguard"
 	"github.com/weftworks/weft/step"
 )
 
@@ -162,6 +163,9 @@ func (h *requester) transportError(ctx context.Context, c *call, err error) erro
 		err = uerr.Err // its message repeats the URL, query secrets included
 	}
 	switch {
+	case errors.Is(err, netguard.ErrBlocked):
+		// Refused by policy: another attempt would be refused again.
+		return &step.CodedError{Code: "blocked", Err: fmt.Errorf("http.request: %s %s: %w; allow it with --allow-private-net or the connection's allow_private_net", c.method, safeURL(c.url), err)}
 	case errors.Is(context.Cause(ctx), errRequestTimeout):
 		return step.Retryable(fmt.Errorf("http.request: %s %s: no complete answer within %s: %w", c.method, safeURL(c.url), c.timeout, context.DeadlineExceeded), 0)
 	case ctx.Err() != nil:

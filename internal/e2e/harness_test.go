@@ -66,12 +66,19 @@ type syncBuffer struct {
 	bytes.Buffer
 }
 
+// testMasterKey is the credential master key of every test server (32
+// bytes, base64); a test value, never a real one.
+const testMasterKey = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+
 // startServer runs weft serve with the given flags and waits for /readyz.
 func startServer(t *testing.T, env []string, args ...string) *server {
 	t.Helper()
 	addr := freeAddr(t)
 	cmd := exec.Command(binary, append([]string{"serve", "--addr", addr, "--log-format", "text", "--seed", "false"}, args...)...)
-	cmd.Env = append(os.Environ(), append([]string{"WEFT_ADMIN_TOKEN=" + token}, env...)...)
+	// The fakes listen on loopback, which the SSRF guard refuses by default;
+	// every process shares one credential master key, as production must.
+	cmd.Env = append(os.Environ(), append([]string{"WEFT_ADMIN_TOKEN=" + token, "WEFT_ALLOW_PRIVATE_NET=127.0.0.0/8",
+		"WEFT_MASTER_KEY=" + testMasterKey}, env...)...)
 	logs := &bytes.Buffer{}
 	var mu sync.Mutex
 	w := writerFunc(func(p []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return logs.Write(p) })

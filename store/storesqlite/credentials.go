@@ -198,7 +198,12 @@ func (s *Store) PruneCache(ctx context.Context, now time.Time, batch int) (int, 
 		n = int(d)
 		return nil
 	})
-	return n, err
+	if err != nil {
+		// do may return on ctx before the writer ran the job: n is not ours
+		// to read then.
+		return 0, err
+	}
+	return n, nil
 }
 
 // UpdateLimiterState implements store.LimiterStates. The single writer
