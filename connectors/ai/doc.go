@@ -8,5 +8,5 @@
 // (NewService) and registers the steps with Service.Register; Register
 // alone uses a Service with defaults (built-in prices, an in-memory cache,
 // usage kept in memory). Read docs/ai.md for the user's view and
-// docs/adr/0003-ai-providers-over-plain-http.md for why there are no SDKs.
+// docs/adr/0007-ai-providers-over-plain-http.md for why there are no SDKs.
 package ai
