@@ -13,6 +13,7 @@ import (
 	"github.com/weftworks/weft/credential"
 	"github.com/weftworks/weft/engine"
 	"github.com/weftworks/weft/metrics"
+	"github.com/weftworks/weft/outbound"
 	"github.com/weftworks/weft/ratelimit"
 	"github.com/weftworks/weft/step"
 	"github.com/weftworks/weft/store"
@@ -36,6 +37,9 @@ type Config struct {
 	Hooks http.Handler
 	// UI is mounted at /; nil serves a short text page.
 	UI http.Handler
+	// Subscriptions manages outbound webhook subscriptions; nil answers
+	// POST /api/v1/subscriptions with 404 not_configured.
+	Subscriptions *outbound.Service
 	// Ready reports readiness for /readyz; nil means always ready.
 	Ready func(ctx context.Context) error
 	// Credentials serves /api/v1/credentials and the OAuth flow; nil

@@ -38,6 +38,12 @@ func (s *server) routes() []route {
 		{"GET", "/api/v1/usage", false, h(s.getUsage)},
 		{"GET", "/api/v1/stats", false, h(s.getStats)},
 
+		{"GET", "/api/v1/webhooks/deliveries", false, h(s.listDeliveries)},
+		{"POST", "/api/v1/webhooks/deliveries/{id}/replay", false, h(s.replayDelivery)},
+		{"GET", "/api/v1/subscriptions", false, h(s.listSubscriptions)},
+		{"POST", "/api/v1/subscriptions", false, h(s.createSubscription)},
+		{"DELETE", "/api/v1/subscriptions/{id}", false, h(s.deleteSubscription)},
+
 		{"GET", "/api/v1/credentials", false, h(s.listCredentials)},
 		{"GET", "/api/v1/credentials/types", false, h(s.listCredentialTypes)},
 		{"GET", "/api/v1/credentials/{name}", false, h(s.getCredential)},

@@ -61,6 +61,9 @@ type Config struct {
 	LookupEnv func(string) (string, bool)
 	// Now returns the current time; tests may replace it.
 	Now func() time.Time
+	// OnFinish, when set, is told of every execution that finishes in this
+	// process (outbound webhook subscriptions). It must not block.
+	OnFinish func(weft.Execution)
 }
 
 // WithDefaults returns a copy of c with defaults filled in.
@@ -440,6 +443,9 @@ func (e *Engine) finished(ex weft.Execution) {
 	e.events.finish(ex.ID)
 	if e.m != nil {
 		e.m.ExecutionsFinished.WithLabelValues(ex.Workflow, string(ex.Status)).Inc()
+	}
+	if e.cfg.OnFinish != nil {
+		e.cfg.OnFinish(ex)
 	}
 }
 

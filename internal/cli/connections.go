@@ -30,6 +30,7 @@ func (c *connectionFlags) register(fs *flagSet) {
 // outside is the wiring of credentials, SSRF guard, limiter and redaction.
 type outside struct {
 	vault    *credential.Vault
+	keyring  *credential.Keyring
 	limiter  *ratelimit.Limiter
 	guard    *netguard.Guard
 	redactor *credential.Redactor
@@ -93,5 +94,5 @@ func setupOutside(env *Env, cf connectionFlags, data, kind string, st store.Stor
 	if err != nil {
 		return nil, err
 	}
-	return &outside{vault: vault, limiter: limiter, guard: guard, redactor: red, client: client, logger: logger}, nil
+	return &outside{keyring: kr, vault: vault, limiter: limiter, guard: guard, redactor: red, client: client, logger: logger}, nil
 }

@@ -27,8 +27,9 @@ import (
 
 type serveFlags struct {
 	addr, data, db, workflows, retention, logLevel, logFormat, envAllow, seed, lease, debugAddr string
-	maxRunning                                                                       int
-	conn                                                                             connectionFlags
+	maxRunning                                                                                  int
+	conn                                                                                        connectionFlags
+	hooks                                                                                       hookFlags
 }
 
 func runServe(ctx context.Context, env *Env, args []string) error {
@@ -49,6 +50,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	fs.stringVar(&aiConfig, "ai-config", "WEFT_AI_CONFIG", "", "YAML file with AI prices, budgets, cache and gateway routes (see docs/ai.md)")
 	fs.intVar(&f.maxRunning, "max-running", "WEFT_MAX_RUNNING", 1024, "executions this process runs at once; more wait in the queue")
 	f.conn.register(fs)
+	f.hooks.register(fs)
 	if _, err := fs.parse(args); err != nil {
 		return err
 	}
@@ -81,6 +83,10 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("--lease: %w", err)
 	}
 	reg := step.NewRegistry()
+	hookCfg, err := f.hooks.config()
+	if err != nil {
+		return err
+	}
 	m := metrics.New()
 	st = metrics.InstrumentStore(st, m)
 	out, err := setupOutside(env, f.conn, f.data, kind, st, logger, m)
@@ -99,10 +105,12 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err := standard.RegisterWith(reg, standard.Options{AI: aiSvc}); err != nil {
 		return fmt.Errorf("registering built-in steps: %w", err)
 	}
+	subs := &subscriptionHook{}
 	eng, err := engine.New(engine.Config{
 		Store: st, Registry: reg, Logger: logger, Metrics: m, Retention: retention,
 		MaxRunning: f.maxRunning, Lease: lease.D(), EnvAllowlist: splitList(f.envAllow),
-		HTTP: out.client, Credentials: out.vault, Limiter: out.limiter, Redactor: out.redactor,
+		HTTP: out.client, Credentials: subs.credentials(out.vault), Limiter: out.limiter, Redactor: out.redactor,
+		OnFinish: subs.onFinish,
 	})
 	if err != nil {
 		return err
@@ -117,8 +125,12 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 			return err
 		}
 	}
-	hooks, err := webhook.New(webhook.Config{Engine: eng, Store: st, Logger: logger, Metrics: m})
+	hooks, err := webhook.New(webhook.Config{Engine: eng, Store: st, Logger: logger, Metrics: m,
+		Secrets: out.vault, TrustedProxies: hookCfg.trusted, HTTP: out.client})
 	if err != nil {
+		return err
+	}
+	if err := subs.setup(ctx, eng, st, out.keyring, logger); err != nil {
 		return err
 	}
 	sched, err := schedule.New(schedule.Config{Engine: eng, Store: st, Logger: logger})
@@ -128,7 +140,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	handler, err := api.New(api.Config{
 		Engine: eng, Store: st, Registry: reg, Logger: logger, Metrics: m,
 		Tokens: api.StaticToken(tok.hash), Hooks: hooks, UI: web.Handler(),
-		Credentials: out.vault, Limiter: out.limiter,
+		Credentials: out.vault, Limiter: out.limiter, Subscriptions: subs.svc,
 		Ready: func(ctx context.Context) error {
 			_, _, err := st.ListWorkflows(ctx, store.Page{Limit: 1})
 			return err
@@ -151,15 +163,25 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		TLSConfig:         hookCfg.tls,
 	}
 
 	engCtx, stopEngine := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopEngine()
 	engDone := make(chan struct{})
 	go func() { defer close(engDone); _ = eng.Run(engCtx) }()
 	schedDone := make(chan struct{})
 	go func() { defer close(schedDone); _ = sched.Run(engCtx) }()
+	hooksDone := make(chan struct{})
+	go func() {
+		defer close(hooksDone)
+		subsDone := make(chan struct{})
+		go func() { defer close(subsDone); _ = subs.svc.Run(engCtx) }()
+		_ = hooks.Run(engCtx)
+		<-subsDone
+	}()
 
-	url := "http://" + ln.Addr().String()
+	url := hookCfg.scheme() + "://" + ln.Addr().String()
 	logger.Info("weft serving", "addr", ln.Addr().String(), "store", kind, "owner", eng.Owner())
 	fmt.Fprintf(env.Stderr, "Weft is listening on %s (UI at %s/, webhooks at %s/hooks/…)\n", url, url, url)
 	if tok.token != "" {
@@ -175,13 +197,14 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 
 	srvErr := make(chan error, 1)
-	go func() { srvErr <- srv.Serve(ln) }()
+	go func() { srvErr <- hookCfg.serve(srv, ln) }()
 	select {
 	case <-ctx.Done():
 	case err := <-srvErr:
 		stopEngine()
 		<-engDone
 		<-schedDone
+		<-hooksDone
 		return fmt.Errorf("http server: %w", err)
 	}
 	logger.Info("shutting down")
@@ -191,6 +214,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	stopEngine()
 	<-engDone
 	<-schedDone
+	<-hooksDone
 	return nil
 }
 

@@ -1,0 +1,62 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/weftworks/weft/outbound"
+	"github.com/weftworks/weft/store"
+)
+
+func (s *server) subscriptionsOff(w http.ResponseWriter, r *http.Request) bool {
+	if s.cfg.Subscriptions != nil {
+		return false
+	}
+	writeError(w, r, s.log, &Error{Status: http.StatusNotFound, Code: "not_configured", Message: "outbound webhook subscriptions are not configured in this process"})
+	return true
+}
+
+// createSubscription stores an endpoint; the signing secret is in this
+// response only.
+func (s *server) createSubscription(w http.ResponseWriter, r *http.Request) {
+	if s.subscriptionsOff(w, r) {
+		return
+	}
+	body, err := readJSON(r, "")
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	var in outbound.Input
+	if err := json.Unmarshal(body, &in); err != nil {
+		writeError(w, r, s.log, badRequest("the body must be {url, events, workflows, description, secret}: %v", err))
+		return
+	}
+	sub, secret, err := s.cfg.Subscriptions.Create(r.Context(), in)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/subscriptions/"+sub.ID)
+	writeJSON(w, http.StatusCreated, struct {
+		store.Subscription
+		Secret string `json:"secret"`
+	}{sub, secret})
+}
+
+func (s *server) listSubscriptions(w http.ResponseWriter, r *http.Request) {
+	subs, err := s.store.ListSubscriptions(r.Context())
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, newList(subs, ""))
+}
+
+func (s *server) deleteSubscription(w http.ResponseWriter, r *http.Request) {
+	if err := s.store.DeleteSubscription(r.Context(), r.PathValue("id")); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
