@@ -36,7 +36,7 @@ func (m *Memory) Update(_ context.Context, key string, fn func(*State) error) er
 		s = &State{}
 	}
 	cp := *s
-	cp.Sends = append([]int64(nil), s.Sends...)
+	cp.Sends = append([]Send(nil), s.Sends...)
 	cp.Tokens = append([]TokenUse(nil), s.Tokens...)
 	cp.Queue = append([]Waiter(nil), s.Queue...)
 	cp.Holders = make(map[string]int64, len(s.Holders))
@@ -154,7 +154,7 @@ func (l *Limiter) Acquire(ctx context.Context, r step.LimitRequest) (step.Grant,
 	}
 	l.grants.WithLabelValues(r.Connection).Inc()
 	l.wait.WithLabelValues(r.Connection).Observe(d.waited.Seconds())
-	if lim.Concurrency <= 0 {
+	if lim.Concurrency <= 0 && lim.Requests.IsZero() {
 		return step.NewGrant(nil), nil
 	}
 	var once sync.Once
@@ -164,8 +164,9 @@ func (l *Limiter) Acquire(ctx context.Context, r step.LimitRequest) (step.Grant,
 			// Release must work even after the step's context ended.
 			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 			defer cancel()
+			now := l.cfg.Now()
 			_ = l.cfg.Backend.Update(rctx, key(conn), func(s *State) error {
-				delete(s.Holders, ticket)
+				s.release(now, ticket)
 				return nil
 			})
 		})

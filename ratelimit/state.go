@@ -19,11 +19,23 @@ const holdTTL = 10 * time.Minute
 // State is one connection's limiter state. It is JSON so that a database row
 // can hold it.
 type State struct {
-	Sends       []int64          `json:"s,omitempty"` // grant times, unix nanos
+	Sends       []Send           `json:"s,omitempty"` // recent calls
 	Tokens      []TokenUse       `json:"t,omitempty"`
 	Holders     map[string]int64 `json:"h,omitempty"` // ticket → expiry
 	Queue       []Waiter         `json:"q,omitempty"` // arrival order
 	PausedUntil int64            `json:"p,omitempty"`
+}
+
+// Send is one call in the requests window. It counts from its grant until
+// it is released (its answer arrived); from then on it counts until At +
+// window, with At moved to the release time. So the window is kept at the
+// provider whatever the network latency: the call that follows the N-th
+// one is granted a full window after that call ended, hence after it
+// arrived.
+type Send struct {
+	Ticket string `json:"k,omitempty"`
+	At     int64  `json:"a"`
+	Open   bool   `json:"o,omitempty"`
 }
 
 // TokenUse is tokens taken at a time.
@@ -55,11 +67,12 @@ func (s *State) prune(now time.Time, l Limits) {
 	n := now.UnixNano()
 	if !l.Requests.IsZero() {
 		cut := n - int64(window(l.Requests.Per))
-		i := 0
-		for i < len(s.Sends) && s.Sends[i] <= cut {
-			i++
-		}
-		s.Sends = s.Sends[i:]
+		s.Sends = slices.DeleteFunc(s.Sends, func(x Send) bool {
+			if x.Open {
+				return x.At+int64(holdTTL) <= n // its holder died
+			}
+			return x.At <= cut
+		})
 	} else {
 		s.Sends = nil
 	}
@@ -105,8 +118,20 @@ func (s *State) nextFree(now time.Time, l Limits, tokens int) (time.Time, string
 		later(time.Unix(0, s.PausedUntil), "paused")
 	}
 	if !l.Requests.IsZero() && len(s.Sends) >= l.Requests.N {
-		oldest := s.Sends[len(s.Sends)-l.Requests.N]
-		later(time.Unix(0, oldest).Add(window(l.Requests.Per)), "requests")
+		// len-N+1 calls must leave the window; open ones leave only after
+		// their release, at an unknown time.
+		var closed []int64
+		for _, x := range s.Sends {
+			if !x.Open {
+				closed = append(closed, x.At)
+			}
+		}
+		slices.Sort(closed)
+		if need := len(s.Sends) - l.Requests.N; need < len(closed) {
+			later(time.Unix(0, closed[need]).Add(window(l.Requests.Per)), "requests")
+		} else {
+			later(now.Add(spacing(l)), "requests")
+		}
 	}
 	if !l.Tokens.IsZero() && tokens > 0 {
 		used := s.tokensUsed()
@@ -152,7 +177,7 @@ func (s *State) take(now time.Time, l Limits, ticket string, tokens int) decisio
 		}
 		n := now.UnixNano()
 		if !l.Requests.IsZero() {
-			s.Sends = append(s.Sends, n)
+			s.Sends = append(s.Sends, Send{Ticket: ticket, At: n, Open: true})
 		}
 		if !l.Tokens.IsZero() && tokens > 0 {
 			s.Tokens = append(s.Tokens, TokenUse{At: n, N: tokens})
@@ -176,4 +201,16 @@ func (s *State) take(now time.Time, l Limits, ticket string, tokens int) decisio
 		s.Queue[pos].Due = w.Due
 	}
 	return decision{retryAt: retry, reason: why, depth: len(s.Queue)}
+}
+
+// release ends ticket's call at now: its concurrency slot is freed and its
+// requests-window entry starts counting from now.
+func (s *State) release(now time.Time, ticket string) {
+	delete(s.Holders, ticket)
+	for i := range s.Sends {
+		if s.Sends[i].Ticket == ticket && s.Sends[i].Open {
+			s.Sends[i].Open = false
+			s.Sends[i].At = max(s.Sends[i].At, now.UnixNano())
+		}
+	}
 }
