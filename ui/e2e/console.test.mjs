@@ -130,6 +130,20 @@ steps:
       await page.locator('.react-flow__node[data-id="greet"]').click();
       await page.getByTestId("step-form").getByTestId("step-output").getByText('"greeting": "Hello Grace"').waitFor();
       await shot(page, "editor-test-run");
+
+      // Expressions: suggestions come from this run's real data, problems show inline.
+      await page.locator('.react-flow__node[data-id="shout"]').click();
+      const withYAML = page.getByTestId("step-form").locator('textarea[aria-label="with YAML"]');
+      await withYAML.fill("");
+      await withYAML.pressSequentially('loud: "{{ steps.greet.output.gr', { delay: 10 });
+      const option = page.getByRole("listbox", { name: "Expression suggestions" }).getByRole("option", { name: /greeting/ });
+      await option.waitFor();
+      assert.match(await option.textContent(), /Hello Grace/, "the suggestion shows the value from the test run");
+      await shot(page, "editor-expression");
+      await withYAML.press("Enter");
+      assert.match(await withYAML.inputValue(), /\{\{ steps\.greet\.output\.greeting$/);
+      await withYAML.pressSequentially(' }}"\nbad: "{{ steps.nope.output }}"');
+      await page.getByTestId("step-form").getByText("there is no step “nope” (steps.nope)").waitFor();
     }),
   );
 
@@ -276,6 +290,8 @@ steps:
         await page.goto(`/executions/${id}`);
         await page.locator(".summary .badge.st-failed").waitFor();
         await page.locator('.tl-row[data-step="call"] .badge.st-failed').waitFor();
+        // The step after the failure is listed too, though it never started.
+        await page.locator('.tl-row[data-step="done"]').waitFor();
         await shot(page, "execution-failed");
         await page.getByRole("button", { name: "Retry from failed step" }).click();
         await page.locator(".summary .badge.st-succeeded").waitFor({ timeout: 30000 });
@@ -305,6 +321,17 @@ steps:
       );
       const run = await api("POST", "/api/v1/workflows/listed/executions?wait=30s", {});
       assert.equal(run.data.status, "succeeded", JSON.stringify(run.data));
+      await put(
+        "always-fails",
+        `name: always-fails
+steps:
+  - id: boom
+    uses: fail
+    with: { message: "no luck" }
+`,
+      );
+      const failed = await api("POST", "/api/v1/workflows/always-fails/executions?wait=30s", {});
+      assert.equal(failed.data.status, "failed", JSON.stringify(failed.data));
 
       await page.goto("/");
       await page.locator('tr[data-workflow="listed"] .badge.st-succeeded').waitFor();
@@ -328,11 +355,62 @@ steps:
       await page.getByTestId("webhook-url").first().waitFor();
       const urls = await page.getByTestId("webhook-url").allTextContents();
       assert.ok(urls.includes(`${BASE}/hooks/listed`), urls.join(", "));
-      await shot(page, "webhooks");
 
       await page.getByRole("link", { name: "Dashboard" }).click();
-      await page.getByText("By status").waitFor();
+      await page.locator('.bar-row[data-workflow="always-fails"]').waitFor();
+      await page.locator('.lat-row[data-type="transform"]').waitFor();
+      await page.getByRole("img", { name: "Executions per bucket by status" }).waitFor();
+      assert.match(await page.getByTestId("error-rate").textContent(), /^\d+(\.\d)?%$/);
       await shot(page, "dashboard");
+    }),
+  );
+
+  it(
+    "keeps credential values write-only",
+    withSession(async ({ page }) => {
+      await page.goto("/credentials");
+      await page.getByRole("button", { name: "New credential" }).click();
+      const form = page.getByRole("form", { name: "Credential" });
+      await form.getByLabel("Credential name").fill("crm-token");
+      await form.getByLabel("Credential type").selectOption("bearer");
+      await form.getByLabel("token", { exact: true }).fill("s3cr3t-value");
+      await form.getByLabel("Description").fill("CRM bot token");
+      await form.getByRole("button", { name: "Save credential" }).click();
+      const row = page.locator('tr[data-credential="crm-token"]');
+      await row.getByText("token ●●●").waitFor();
+      await shot(page, "credentials");
+      assert.doesNotMatch(await page.content(), /s3cr3t-value/, "the value is not on the page");
+      const got = await api("GET", "/api/v1/credentials/crm-token");
+      assert.equal(got.status, 200);
+      assert.doesNotMatch(JSON.stringify(got.data), /s3cr3t-value/, "nor in the API");
+    }),
+  );
+
+  it(
+    "logs webhook deliveries and replays one",
+    withSession(async ({ page }) => {
+      await put(
+        "echo-hook",
+        `name: echo-hook
+on:
+  webhook: { path: echo-hook }
+steps:
+  - id: echo
+    uses: transform
+    with: { got: "{{ trigger.body.n }}" }
+`,
+      );
+      const res = await fetch(`${BASE}/hooks/echo-hook`, { method: "POST", headers: { "Content-Type": "application/json" }, body: '{"n": 5}' });
+      assert.equal(res.status, 202);
+      await page.goto("/webhooks");
+      const row = page.locator("tr[data-delivery]").filter({ hasText: "/hooks/echo-hook" }).first();
+      await row.getByText("accepted").waitFor();
+      await shot(page, "webhooks");
+      await row.getByRole("button", { name: "Replay" }).click();
+      await page.waitForURL("**/executions/*");
+      await page.locator(".summary .badge.st-succeeded").waitFor();
+      await page.locator('.tl-row[data-step="echo"]').click();
+      await page.getByTestId("step-output").getByText('"got": 5').waitFor();
     }),
   );
 });

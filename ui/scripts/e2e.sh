@@ -34,7 +34,9 @@ if [ -z "$weft" ]; then
 fi
 port="$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")"
 export WEFT_ADMIN_TOKEN="e2e-$(node -e "console.log(require('crypto').randomBytes(12).toString('hex'))")"
-"$weft" serve --addr "127.0.0.1:$port" --data "$tmp/data" >"$tmp/server.log" 2>&1 &
+# The retry test's flaky service listens on loopback, which the SSRF guard
+# refuses by default: allow exactly that address.
+WEFT_ALLOW_PRIVATE_NET=127.0.0.1/32 "$weft" serve --addr "127.0.0.1:$port" --data "$tmp/data" >"$tmp/server.log" 2>&1 &
 pid=$!
 
 for _ in $(seq 1 100); do

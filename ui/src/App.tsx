@@ -8,6 +8,8 @@ import { ExecutionDetail } from "./pages/ExecutionDetail";
 import { Webhooks } from "./pages/Webhooks";
 import { Dashboard } from "./pages/Dashboard";
 import { Placeholder } from "./pages/Placeholder";
+import { Credentials } from "./pages/Credentials";
+import { UsagePage } from "./pages/Usage";
 import { ErrorBoundary } from "./components/ErrorBoundary";
 
 // The editor pulls in @xyflow/react and yaml: load it only when a workflow is opened.
@@ -55,19 +57,8 @@ export function App() {
   else if ((m = match("/executions/:id", path))) page = <ExecutionDetail key={m.id} id={m.id} />;
   else if (path === "/webhooks") page = <Webhooks />;
   else if (path === "/dashboard") page = <Dashboard />;
-  else if (path === "/credentials")
-    page = (
-      <Placeholder title="Credentials" issue="the connections issue">
-        Credentials and connections (write-only values, OAuth “Connect”, status and rate-limit state) appear here once the server has a
-        credentials API. Until then, secret fields in step forms take an expression such as <code>{"{{ env.SLACK_TOKEN }}"}</code>.
-      </Placeholder>
-    );
-  else if (path === "/usage")
-    page = (
-      <Placeholder title="Usage" issue="the AI issue">
-        AI tokens and cost per day, per workflow and per model, appear here once AI steps record their usage.
-      </Placeholder>
-    );
+  else if (path === "/credentials") page = <Credentials />;
+  else if (path === "/usage") page = <UsagePage />;
   else page = <Placeholder title="Not found">There is no page at {path}.</Placeholder>;
 
   const editor = path.startsWith("/workflows/");

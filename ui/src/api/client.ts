@@ -1,6 +1,6 @@
 // A thin fetch wrapper: the token from sign-in on every request, and the
 // API's error envelope turned into ApiError.
-import type { Diagnostic, Execution, List, Spec, WorkflowRecord } from "./types";
+import type { Connection, Credential, Delivery, Diagnostic, Execution, List, Spec, Stats, Usage, WorkflowRecord } from "./types";
 
 const TOKEN_KEY = "weft.token";
 
@@ -80,6 +80,21 @@ export const api = {
   cancel: (id: string) => request<Execution>("POST", `/api/v1/executions/${enc(id)}/cancel`),
   retry: (id: string) => request<Execution>("POST", `/api/v1/executions/${enc(id)}/retry`),
   steps: () => request<List<Spec>>("GET", "/api/v1/steps"),
+  credentials: () => request<List<Credential>>("GET", "/api/v1/credentials"),
+  credentialTypes: () => request<List<Spec>>("GET", "/api/v1/credentials/types"),
+  putCredential: (name: string, body: { type: string; data: Record<string, unknown>; description?: string; workflows?: string[]; hosts?: string[] }) =>
+    request<Credential>("PUT", `/api/v1/credentials/${enc(name)}`, body),
+  deleteCredential: (name: string) => request<void>("DELETE", `/api/v1/credentials/${enc(name)}`),
+  connections: () => request<List<Connection>>("GET", "/api/v1/connections"),
+  deliveries: (q: { workflow?: string; limit?: number } = {}) =>
+    request<List<Delivery>>("GET", `/api/v1/webhooks/deliveries?limit=${q.limit ?? 50}${q.workflow ? `&workflow=${enc(q.workflow)}` : ""}`),
+  replay: (id: string) => request<{ execution_id: string }>("POST", `/api/v1/webhooks/deliveries/${enc(id)}/replay`),
+  stats: (since: string) => request<Stats>("GET", `/api/v1/stats?since=${enc(since)}`),
+  usage: (q: { from?: string; to?: string; group_by?: string; workflow?: string } = {}) => {
+    const p = new URLSearchParams();
+    for (const [k, v] of Object.entries(q)) if (v) p.set(k, v);
+    return request<Usage>("GET", `/api/v1/usage?${p}`);
+  },
 };
 
 export function eventsURL(id: string): string {

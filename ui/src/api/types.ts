@@ -11,6 +11,8 @@ export interface WorkflowRecord {
   created_at: string;
   updated_at: string;
   workflow?: unknown;
+  /** In list items: the newest execution, absent when it never ran. */
+  last_execution?: { id: string; status: ExecutionStatus; created_at: string };
 }
 
 export type ExecutionStatus = "queued" | "running" | "waiting" | "succeeded" | "failed" | "canceled";
@@ -96,4 +98,74 @@ export interface Diagnostic {
 export interface List<T> {
   items: T[];
   next_cursor?: string;
+}
+
+/** GET /api/v1/stats: aggregated from the store (the same in every process). */
+export interface Stats {
+  since: string;
+  until: string;
+  bucket_seconds: number;
+  total: number;
+  by_status: Record<string, number>;
+  error_rate: number;
+  per_bucket: { start: string; counts: Record<string, number> }[];
+  top_failing: { workflow: string; failed: number; total: number; error_rate: number }[];
+  step_latency: { type: string; count: number; failed: number; p50_ms: number; p95_ms: number; max_ms: number }[];
+  step_sample: { step_runs: number; truncated: boolean };
+}
+
+export interface UsageTotals {
+  key?: string;
+  calls: number;
+  input_tokens: number;
+  output_tokens: number;
+  cached_tokens: number;
+  cost_usd: number;
+}
+
+/** GET /api/v1/usage: AI token use and cost. */
+export interface Usage {
+  from?: string;
+  to?: string;
+  group_by: string;
+  total: UsageTotals;
+  groups: UsageTotals[];
+}
+
+/** A credential's metadata; values are write-only and never come back. */
+export interface Credential {
+  name: string;
+  type: string;
+  fields?: string[]; // names of the fields that are set
+  key_id?: string;
+  description?: string;
+  workflows?: string[];
+  hosts?: string[];
+  limits?: { requests?: string; concurrency?: number; tokens?: string };
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Connection {
+  name: string;
+  type: string;
+  hosts?: string[];
+  status: { last_success?: string; last_failure?: string; last_error?: string; token_expiry?: string };
+  limiter: { limits?: string; queued: number; in_flight: number; recent_calls: number; tokens_used?: number; paused_until?: string };
+}
+
+/** One request to /hooks/…: what Weft answered and why. */
+export interface Delivery {
+  id: string;
+  workflow?: string;
+  path: string;
+  received_at: string;
+  source_ip?: string;
+  method: string;
+  status: number;
+  outcome: string;
+  reason?: string;
+  scheme?: string;
+  dedupe_key?: string;
+  execution_id?: string;
 }

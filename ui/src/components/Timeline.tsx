@@ -18,7 +18,7 @@ export function Timeline({ steps, selected, onSelect, now }: { steps: StepRun[];
           <button
             key={`${s.step_id}/${s.item}`}
             role="listitem"
-            className={`tl-row ${selected === s.step_id ? "selected" : ""}`}
+            className={`tl-row ${selected === s.step_id ? "selected" : ""} ${s.status === "pending" ? "pending" : ""}`}
             data-step={s.step_id}
             onClick={() => onSelect(s.step_id)}
           >

@@ -7,7 +7,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { ReactFlowProvider } from "@xyflow/react";
 import type { Document } from "yaml";
 import { api, ApiError } from "../api/client";
-import { follow, type Live } from "../api/follow";
+import { follow, toLive, type Live } from "../api/follow";
 import { finished, type Spec, type StepStatus } from "../api/types";
 import { ErrorBox, StatusBadge } from "../components/ui";
 import { parse, pinProblems, stringify, type Problem } from "../doc/document";
@@ -36,12 +36,22 @@ import { EXAMPLES, blank } from "../examples";
 import { Link, navigate } from "../router";
 import { Canvas } from "./Canvas";
 import { push, redo, start, undo, type History } from "./history";
-import { Inspector } from "./Inspector";
+import { Inspector, type Sample } from "./Inspector";
 import { Palette } from "./Palette";
 import { TestRunDialog } from "./TestRun";
 import { YamlView } from "./YamlView";
 
 let clipboard: NewStep[] = [];
+
+/** The JSON input of the last test run dialog for this workflow (TestRun keeps it). */
+function testInput(name: string): unknown {
+  try {
+    const t = localStorage.getItem(`weft.testinput.${name}`);
+    return t ? JSON.parse(t) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 const inField = (t: EventTarget | null) => t instanceof HTMLElement && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName));
 
@@ -67,6 +77,8 @@ export default function Editor({ name, session }: { name: string; session: strin
   const [live, setLive] = useState<Live>();
   const [jump, setJump] = useState<number>();
   const stopFollow = useRef<() => void>(undefined);
+  // The newest stored execution of this workflow: real data for expression suggestions.
+  const [lastRun, setLastRun] = useState<Live>();
 
   // The workflow this editor already holds: after saving under a new name the
   // route changes to it, and there is nothing to load.
@@ -92,6 +104,18 @@ export default function Editor({ name, session }: { name: string; session: strin
     }
     const tpl = new URLSearchParams(location.search).get("template");
     setHist(start(EXAMPLES.find((e) => e.id === tpl)?.text ?? blank("my-workflow")));
+  }, [name]);
+  useEffect(() => {
+    if (!name) return;
+    let live = true;
+    api
+      .executions({ workflow: name, limit: 1 })
+      .then((l) => (l.items[0] ? api.execution(l.items[0].id) : undefined))
+      .then((e) => live && e && setLastRun(toLive(e)))
+      .catch(() => undefined); // suggestions then use the trigger's shape only
+    return () => {
+      live = false;
+    };
   }, [name]);
   // The step catalog, once; a test run is followed until the editor closes.
   useEffect(() => {
@@ -281,6 +305,13 @@ export default function Editor({ name, session }: { name: string; session: strin
     return () => window.removeEventListener("beforeunload", f);
   }, [dirty]);
 
+  const runData = live ?? lastRun;
+  const sample: Sample = {
+    trigger: runData?.execution.input ?? testInput(docName),
+    outputs: Object.fromEntries(Object.entries(runData?.steps ?? {}).map(([k, v]) => [k, v.output])),
+    source: live ? "this test run" : lastRun ? `the last run (${lastRun.execution.id.slice(-6)})` : testInput(docName) ? "the test input" : undefined,
+  };
+
   if (loadError)
     return loadError instanceof ApiError && loadError.status === 404 ? (
       <div className="empty">
@@ -406,6 +437,7 @@ export default function Editor({ name, session }: { name: string; session: strin
           specs={specMap}
           selected={sel === TRIGGER ? undefined : sel}
           run={sel ? live?.steps[sel] : undefined}
+          sample={sample}
           problems={byStep[sel ?? TRIGGER] ?? []}
           setStep={(id, path, value, key) => edit((d) => setStepValue(d, id, path, value), key ? `${id}:${key}` : undefined)}
           setDoc={(path, value, key) => edit((d) => setDocValue(d, path, value), key)}

@@ -9,6 +9,15 @@ import { CopyButton } from "../components/ui";
 import { toJS } from "../doc/document";
 import { stepJS, type Graph } from "../doc/graph";
 import { DURATION, FieldInput, YamlValue, type SetValue } from "./fields";
+import { scopeFor, type ExprScope } from "./expr";
+import { ExprField, ScopeContext, useExprProblems } from "./ExprField";
+
+/** Real data for expression suggestions: the last run's trigger input and step outputs. */
+export interface Sample {
+  trigger?: unknown;
+  outputs: Record<string, unknown>;
+  source?: string;
+}
 
 interface Props {
   doc: Document;
@@ -16,6 +25,7 @@ interface Props {
   specs: Map<string, Spec>;
   selected?: string; // a step id, or undefined for workflow settings
   run?: StepRun;
+  sample: Sample;
   problems: string[];
   setStep: (id: string, path: (string | number)[], value: unknown, key?: string) => void;
   setDoc: (path: string[], value: unknown, key?: string) => void;
@@ -28,6 +38,18 @@ function Text({ label, value, onChange, placeholder, help, problem, mono }: { la
     <label className={`field ${problem ? "invalid" : ""}`}>
       <span className="field-label">{label}</span>
       <input aria-label={label} className={mono ? "mono" : ""} value={value} placeholder={placeholder} onChange={(e) => onChange(e.target.value)} />
+      {problem ? <span className="field-problem">{problem}</span> : help && <span className="field-help">{help}</span>}
+    </label>
+  );
+}
+
+/** A one-line field that takes a {{ }} expression, with suggestions and inline problems. */
+function Expr({ label, value, onChange, placeholder, help }: { label: string; value: string; onChange: (v: string) => void; placeholder?: string; help?: string }) {
+  const problem = useExprProblems(value);
+  return (
+    <label className={`field ${problem ? "invalid" : ""}`}>
+      <span className="field-label">{label}</span>
+      <ExprField aria-label={label} className="mono" value={value} placeholder={placeholder} onChange={onChange} spellCheck={false} />
       {problem ? <span className="field-problem">{problem}</span> : help && <span className="field-help">{help}</span>}
     </label>
   );
@@ -67,8 +89,10 @@ function StepForm(p: Props & { id: string }) {
   const extra = Object.fromEntries(Object.entries(w).filter(([k]) => !declared.has(k)));
   const others = graph.steps.filter((s) => s.id !== id);
   const timeout = typeof js.timeout === "string" ? js.timeout : js.timeout === undefined ? "" : String(js.timeout);
+  const scope: ExprScope = scopeFor(graph, id, p.sample);
 
   return (
+    <ScopeContext.Provider value={scope}>
     <div className="form" data-testid="step-form">
       <div className="panel-title">
         <span className={`chip cat-${spec?.category ?? "other"}`}>{spec?.title ?? String(js.uses ?? "")}</span>
@@ -104,7 +128,7 @@ function StepForm(p: Props & { id: string }) {
       )}
 
       <h4>flow</h4>
-      <Text label="if" mono value={String(js.if ?? "")} placeholder="{{ steps.x.output.ok }}" help="Run only when this is true; otherwise the step is skipped." onChange={(v) => set(["if"], v, `${id}.if`)} />
+      <Expr label="if" value={String(js.if ?? "")} placeholder="{{ steps.x.output.ok }}" help="Run only when this is true; otherwise the step is skipped." onChange={(v) => set(["if"], v, `${id}.if`)} />
       <fieldset className="nested needs">
         <legend>needs</legend>
         {others.length === 0 && <div className="muted small">No other steps.</div>}
@@ -121,7 +145,7 @@ function StepForm(p: Props & { id: string }) {
         ))}
         <div className="field-help">{step.explicit ? "Listed in needs:." : "Implicit: a step without needs: runs after the step before it."}</div>
       </fieldset>
-      <Text label="for_each" mono value={String(js.for_each ?? "")} placeholder="{{ trigger.body.items }}" help="Run once per item (as item); the output is the list of results." onChange={(v) => set(["for_each"], v, `${id}.for_each`)} />
+      <Expr label="for_each" value={String(js.for_each ?? "")} placeholder="{{ trigger.body.items }}" help="Run once per item (as item); the output is the list of results." onChange={(v) => set(["for_each"], v, `${id}.for_each`)} />
       <Text label="timeout" value={timeout} placeholder="30s" problem={timeout && !DURATION.test(timeout) ? "a duration like 30s, 5m or 2h" : undefined} onChange={(v) => set(["timeout"], v, `${id}.timeout`)} />
       <fieldset className="nested">
         <legend>retry</legend>
@@ -159,6 +183,7 @@ function StepForm(p: Props & { id: string }) {
         </>
       )}
     </div>
+    </ScopeContext.Provider>
   );
 }
 

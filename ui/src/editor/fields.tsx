@@ -4,6 +4,7 @@
 import { useEffect, useState } from "react";
 import { parse as parseYAML, stringify as stringifyYAML } from "yaml";
 import type { Field } from "../api/types";
+import { ExprField, useExprProblems } from "./ExprField";
 
 const isExpr = (v: unknown) => typeof v === "string" && v.includes("{{");
 export const DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$|^\d+d$/;
@@ -31,15 +32,17 @@ export function YamlValue({ value, onChange, label, rows = 4 }: { value: unknown
   const [text, setText] = useState(render(value));
   const [error, setError] = useState("");
   useEffect(() => setText(render(value)), [JSON.stringify(value)]); // eslint-disable-line react-hooks/exhaustive-deps
+  const exprProblem = useExprProblems(text);
   return (
     <>
-      <textarea
+      <ExprField
+        multiline
         className="mono"
         aria-label={label}
         rows={Math.max(rows, Math.min(14, text.split("\n").length + 1))}
         value={text}
         spellCheck={false}
-        onChange={(e) => setText(e.target.value)}
+        onChange={setText}
         onBlur={() => {
           try {
             const v = text.trim() === "" ? undefined : parseYAML(text);
@@ -50,19 +53,27 @@ export function YamlValue({ value, onChange, label, rows = 4 }: { value: unknown
           }
         }}
       />
-      {error && <span className="field-problem">{error}</span>}
+      {(error || exprProblem) && <span className="field-problem">{error || exprProblem}</span>}
     </>
   );
 }
 
 export function FieldInput({ f, value, path, set }: { f: Field; value: unknown; path: (string | number)[]; set: SetValue }) {
   const key = path.join(".");
-  const missing = f.required && (value === undefined || value === "") ? "required" : undefined;
+  const exprProblem = useExprProblems(value);
+  // Chosen once, so the field does not turn into another element (and lose the focus) while typing.
+  const [long] = useState(() => typeof value === "string" && (value.includes("\n") || value.length > 60));
+  const missing = f.required && (value === undefined || value === "") ? "required" : exprProblem;
   const text = (v: string) => set(path, v, key);
 
   if (f.type === "object" && f.fields?.length) {
     const obj = (value && typeof value === "object" ? value : {}) as Record<string, unknown>;
-    if (isExpr(value)) return <Label f={f}>{<input value={String(value)} onChange={(e) => text(e.target.value)} />}</Label>;
+    if (isExpr(value))
+      return (
+        <Label f={f} problem={exprProblem}>
+          <ExprField aria-label={f.name} value={String(value)} onChange={text} />
+        </Label>
+      );
     return (
       <fieldset className="nested" data-field={f.name}>
         <legend>
@@ -80,7 +91,7 @@ export function FieldInput({ f, value, path, set }: { f: Field; value: unknown; 
     if (typeof value === "string")
       return (
         <Label f={f} problem={missing}>
-          <input value={value} aria-label={f.name} onChange={(e) => text(e.target.value)} placeholder="{{ expression }} or YAML below" />
+          <ExprField value={value} aria-label={f.name} onChange={text} placeholder="{{ expression }} or YAML below" />
         </Label>
       );
     return (
@@ -118,13 +129,12 @@ export function FieldInput({ f, value, path, set }: { f: Field; value: unknown; 
     const bad = value !== undefined && !isExpr(value) && typeof value !== "number" ? "a number or a {{ }} expression" : undefined;
     return (
       <Label f={f} problem={missing ?? bad}>
-        <input
+        <ExprField
           aria-label={f.name}
           inputMode="decimal"
           value={value === undefined ? "" : String(value)}
           placeholder={f.default !== undefined ? String(f.default) : ""}
-          onChange={(e) => {
-            const v = e.target.value;
+          onChange={(v) => {
             const n = Number(v);
             set(path, v.trim() !== "" && Number.isFinite(n) && (f.type === "number" || Number.isInteger(n)) ? n : v, key);
           }}
@@ -134,19 +144,20 @@ export function FieldInput({ f, value, path, set }: { f: Field; value: unknown; 
   }
   const s = value === undefined ? "" : typeof value === "string" ? value : JSON.stringify(value);
   const bad = f.type === "duration" && s && !isExpr(s) && !DURATION.test(s) ? "a duration like 30s, 5m, 2h or 7d" : undefined;
-  const long = s.includes("\n") || s.length > 60;
   return (
     <Label f={f} problem={missing ?? bad}>
-      {long && !f.secret ? (
-        <textarea aria-label={f.name} rows={3} value={s} onChange={(e) => text(e.target.value)} spellCheck={false} />
+      {f.secret ? (
+        <input aria-label={f.name} type="password" autoComplete="off" value={s} onChange={(e) => text(e.target.value)} />
       ) : (
-        <input
+        <ExprField
+          multiline={long}
+          rows={3}
           aria-label={f.name}
-          type={f.secret ? "password" : "text"}
           autoComplete="off"
+          spellCheck={false}
           value={s}
           placeholder={f.default !== undefined ? String(f.default) : f.example !== undefined ? `e.g. ${String(f.example)}` : ""}
-          onChange={(e) => text(e.target.value)}
+          onChange={text}
         />
       )}
       {f.secret && <span className="field-help">Use an expression such as {"{{ env.TOKEN }}"} rather than pasting a secret into the file.</span>}

@@ -1,10 +1,112 @@
+// Every webhook trigger's URL and verification scheme, and the delivery log
+// (GET /api/v1/webhooks/deliveries): verified or why not, duplicates, the
+// execution each started, and replay.
+import { useState } from "react";
 import { api, webhookURL } from "../api/client";
-import { CopyButton, Empty, ErrorBox, PageHeader, useLoad } from "../components/ui";
-import { Link } from "../router";
+import type { Delivery, WorkflowRecord } from "../api/types";
+import { ago, CopyButton, Empty, ErrorBox, PageHeader, useLoad } from "../components/ui";
+import { Link, navigate } from "../router";
+
+/** The verify scheme of a workflow's webhook (on.webhook.verify), read from its source. */
+async function schemes(items: WorkflowRecord[]): Promise<Record<string, string>> {
+  const { parse } = await import("yaml");
+  const out: Record<string, string> = {};
+  for (const w of items) {
+    try {
+      const v = (parse(w.source) as { on?: { webhook?: { verify?: unknown } } })?.on?.webhook?.verify;
+      out[w.name] = !v ? "" : typeof v === "string" ? v : typeof v === "object" ? String((v as Record<string, unknown>).scheme ?? (v as Record<string, unknown>).type ?? Object.keys(v as object)[0] ?? "custom") : String(v);
+    } catch {
+      out[w.name] = "";
+    }
+  }
+  return out;
+}
+
+const OUTCOME_CLASS: Record<string, string> = { accepted: "st-succeeded", replayed: "st-succeeded", duplicate: "st-waiting", challenge: "st-skipped" };
+
+function Deliveries() {
+  const list = useLoad(() => api.deliveries({ limit: 50 }));
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState("");
+  if (list.error && (list.error as { status?: number }).status === 404) return null; // a server without the delivery log
+  const items: Delivery[] = list.data?.items ?? [];
+  return (
+    <section className="card deliveries">
+      <div className="row gap">
+        <h3 className="grow">Recent deliveries</h3>
+        <button className="btn small" onClick={list.reload}>
+          Refresh
+        </button>
+      </div>
+      <ErrorBox error={error ?? list.error} />
+      {list.data && items.length === 0 ? (
+        <div className="muted">No requests yet. Each call to a webhook URL is logged here, accepted or not.</div>
+      ) : (
+        <table className="table inner">
+          <thead>
+            <tr>
+              <th>Received</th>
+              <th>Workflow</th>
+              <th>Request</th>
+              <th>Answer</th>
+              <th>Outcome</th>
+              <th>Execution</th>
+              <th aria-label="Actions" />
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((d) => (
+              <tr key={d.id} data-delivery={d.id}>
+                <td className="nowrap small" title={d.received_at}>
+                  {ago(d.received_at)}
+                </td>
+                <td>{d.workflow ? <Link to={`/workflows/${encodeURIComponent(d.workflow)}`}>{d.workflow}</Link> : <span className="muted">—</span>}</td>
+                <td className="mono small nowrap">
+                  {d.method} /hooks/{d.path}
+                  {d.source_ip && <div className="muted">{d.source_ip}</div>}
+                </td>
+                <td className="mono small">{d.status}</td>
+                <td>
+                  <span className={`badge ${OUTCOME_CLASS[d.outcome] ?? "st-failed"}`}>{d.outcome.replace("_", " ")}</span>
+                  {d.scheme && <span className="muted small"> {d.scheme}</span>}
+                  {d.reason && <div className="small muted clip" title={d.reason}>{d.reason}</div>}
+                </td>
+                <td className="mono small">{d.execution_id ? <Link to={`/executions/${d.execution_id}`}>{d.execution_id.slice(-8)}</Link> : <span className="muted">—</span>}</td>
+                <td>
+                  {(d.outcome === "accepted" || d.outcome === "duplicate" || d.outcome === "replayed") && (
+                    <button
+                      className="btn small"
+                      disabled={busy !== ""}
+                      title="Start a new execution with this request's input (no verification, no dedupe)"
+                      onClick={async () => {
+                        setBusy(d.id);
+                        setError(undefined);
+                        try {
+                          const r = await api.replay(d.id);
+                          navigate(`/executions/${r.execution_id}`);
+                        } catch (e) {
+                          setError(e);
+                          setBusy("");
+                        }
+                      }}
+                    >
+                      {busy === d.id ? "Replaying…" : "Replay"}
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
 
 export function Webhooks() {
   const wf = useLoad(() => api.workflows());
   const hooks = (wf.data?.items ?? []).filter((w) => w.webhook_path);
+  const sch = useLoad(() => schemes(hooks), [hooks.map((w) => `${w.name}@${w.version}`).join()]);
   return (
     <>
       <PageHeader title="Webhooks" />
@@ -21,6 +123,7 @@ export function Webhooks() {
             <tr>
               <th>Workflow</th>
               <th>URL</th>
+              <th>Verification</th>
               <th>Enabled</th>
               <th aria-label="Copy" />
             </tr>
@@ -34,6 +137,7 @@ export function Webhooks() {
                 <td className="mono small" data-testid="webhook-url">
                   {webhookURL(w.webhook_path!)}
                 </td>
+                <td className="small">{sch.data?.[w.name] ? <span className="tag">{sch.data[w.name]}</span> : <span className="muted">none</span>}</td>
                 <td>{w.enabled ? "yes" : <span className="muted">disabled</span>}</td>
                 <td>
                   <CopyButton text={webhookURL(w.webhook_path!)} />
@@ -43,9 +147,7 @@ export function Webhooks() {
           </tbody>
         </table>
       )}
-      <p className="muted small note">
-        Verification schemes, delivery logs and replay arrive with the webhooks issue; until then each URL accepts the method its trigger names.
-      </p>
+      <Deliveries />
     </>
   );
 }

@@ -109,6 +109,7 @@ export function Workflows() {
           </thead>
           <tbody>
             {items.map((w) => {
+              // Success rate over the recent executions (the newest 200 of all workflows).
               const r = runs.get(w.name) ?? [];
               const done = r.filter((e) => e.status === "succeeded" || e.status === "failed");
               const rate = done.length ? Math.round((100 * done.filter((e) => e.status === "succeeded").length) / done.length) : undefined;
@@ -134,9 +135,9 @@ export function Workflows() {
                     </label>
                   </td>
                   <td className="nowrap">
-                    {r[0] ? (
-                      <Link to={`/executions/${r[0].id}`} className="plain">
-                        <StatusBadge status={r[0].status} /> <span className="muted small">{ago(r[0].created_at)}</span>
+                    {w.last_execution ? (
+                      <Link to={`/executions/${w.last_execution.id}`} className="plain">
+                        <StatusBadge status={w.last_execution.status} /> <span className="muted small">{ago(w.last_execution.created_at)}</span>
                       </Link>
                     ) : (
                       <span className="muted">never</span>

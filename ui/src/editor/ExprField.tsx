@@ -1,0 +1,127 @@
+// An input or textarea that helps with {{ }} expressions: inside an open
+// {{ it lists what may follow the caret (arrows to move, Enter or Tab to
+// take, Escape to close, Ctrl+Space to ask), and exprProblems() says what is
+// wrong with the expressions of a value. The scope comes from the step form
+// through ScopeContext (see Inspector).
+import { createContext, useContext, useId, useRef, useState, type InputHTMLAttributes, type KeyboardEvent } from "react";
+import { checkExpressions, complete, type Completion, type ExprScope, type Suggestion } from "./expr";
+
+export const ScopeContext = createContext<ExprScope | undefined>(undefined);
+
+/** Problems with the expressions of value in the current scope (none outside a step form). */
+export function useExprProblems(value: unknown): string | undefined {
+  const scope = useContext(ScopeContext);
+  if (!scope || typeof value !== "string" || !value.includes("{{")) return undefined;
+  return checkExpressions(value, scope)[0];
+}
+
+type Props = Omit<InputHTMLAttributes<HTMLInputElement>, "value" | "onChange"> & {
+  value: string;
+  onChange: (v: string) => void;
+  multiline?: boolean;
+  rows?: number;
+  wrap?: string;
+};
+
+export function ExprField({ value, onChange, multiline, rows, onBlur, onKeyDown, ...rest }: Props) {
+  const scope = useContext(ScopeContext);
+  const el = useRef<HTMLInputElement & HTMLTextAreaElement>(null);
+  const [comp, setComp] = useState<Completion>();
+  const [active, setActive] = useState(0);
+  const id = useId();
+
+  const refresh = (text: string, caret: number | null) => {
+    const c = scope ? complete(text, caret ?? text.length, scope) : undefined;
+    setComp(c);
+    setActive(0);
+  };
+  const accept = (s: Suggestion) => {
+    if (!comp) return;
+    const next = value.slice(0, comp.from) + s.insert + value.slice(comp.to);
+    const pos = comp.from + s.insert.length;
+    onChange(next);
+    setComp(undefined);
+    // After React has written the new value: put the caret after the insert and look again.
+    requestAnimationFrame(() => {
+      const e = el.current;
+      if (!e) return;
+      e.focus();
+      e.setSelectionRange(pos, pos);
+      refresh(e.value, pos);
+    });
+  };
+  const keys = (e: KeyboardEvent<HTMLInputElement & HTMLTextAreaElement>) => {
+    if (e.ctrlKey && e.key === " ") {
+      e.preventDefault();
+      refresh(e.currentTarget.value, e.currentTarget.selectionStart);
+      return;
+    }
+    if (comp) {
+      const n = comp.items.length;
+      if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        e.preventDefault();
+        setActive((a) => (a + (e.key === "ArrowDown" ? 1 : n - 1)) % n);
+        return;
+      }
+      if (e.key === "Enter" || e.key === "Tab") {
+        e.preventDefault();
+        accept(comp.items[active]);
+        return;
+      }
+      if (e.key === "Escape") {
+        e.preventDefault();
+        e.stopPropagation();
+        setComp(undefined);
+        return;
+      }
+    }
+    onKeyDown?.(e);
+  };
+
+  const common = {
+    ...rest,
+    ref: el,
+    value,
+    role: "combobox",
+    "aria-autocomplete": "list" as const,
+    "aria-expanded": !!comp,
+    "aria-controls": comp ? id : undefined,
+    "aria-activedescendant": comp ? `${id}-${active}` : undefined,
+    onChange: (e: { target: HTMLInputElement | HTMLTextAreaElement }) => {
+      onChange(e.target.value);
+      refresh(e.target.value, e.target.selectionStart);
+    },
+    onKeyDown: keys,
+    onBlur: (e: React.FocusEvent<HTMLInputElement & HTMLTextAreaElement>) => {
+      setComp(undefined);
+      onBlur?.(e as React.FocusEvent<HTMLInputElement>);
+    },
+  };
+  return (
+    <div className="expr-wrap">
+      {multiline ? <textarea {...(common as object)} rows={rows} /> : <input {...(common as object)} />}
+      {comp && (
+        <ul className="expr-suggest" role="listbox" id={id} aria-label="Expression suggestions">
+          {comp.items.map((s, i) => (
+            <li
+              key={s.label}
+              id={`${id}-${i}`}
+              role="option"
+              aria-selected={i === active}
+              className={i === active ? "active" : ""}
+              onMouseDown={(e) => {
+                e.preventDefault(); // keep the focus in the field
+                accept(s);
+              }}
+              onMouseEnter={() => setActive(i)}
+            >
+              <span className="mono">{s.label}</span>
+              <span className="muted small">{s.detail}</span>
+            </li>
+          ))}
+          {scope?.source && <li className="expr-source muted small" aria-hidden>values from {scope.source}</li>}
+        </ul>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,220 @@
+// Credentials and connections: GET /api/v1/credentials (metadata only) with
+// each one's connection state from GET /api/v1/connections, and a form that
+// PUTs a credential. Values are write-only: the server never sends them
+// back, so editing means entering them again.
+import { useState } from "react";
+import { api } from "../api/client";
+import type { Connection, Credential, Field, Spec } from "../api/types";
+import { ago, Empty, ErrorBox, PageHeader, useLoad } from "../components/ui";
+
+function Status({ c }: { c?: Connection }) {
+  if (!c) return <span className="muted">—</span>;
+  const { status: s, limiter: l } = c;
+  const failing = s.last_failure && (!s.last_success || s.last_failure > s.last_success);
+  return (
+    <div className="small">
+      {failing ? (
+        <span className="badge st-failed" title={s.last_error}>
+          failing
+        </span>
+      ) : s.last_success ? (
+        <span className="badge st-succeeded">ok</span>
+      ) : (
+        <span className="badge st-skipped">unused</span>
+      )}
+      {s.last_success && <span className="muted"> last ok {ago(s.last_success)}</span>}
+      {failing && s.last_error && <div className="bad clip" title={s.last_error}>{s.last_error}</div>}
+      {s.token_expiry && <div className="muted">token expires {new Date(s.token_expiry).toLocaleString()}</div>}
+      <div className="muted">
+        {l.limits ? `${l.limits} · ` : ""}
+        {l.in_flight} in flight · {l.queued} queued · {l.recent_calls} recent calls
+        {l.paused_until && new Date(l.paused_until) > new Date() ? <span className="bad"> · paused until {new Date(l.paused_until).toLocaleTimeString()}</span> : null}
+      </div>
+    </div>
+  );
+}
+
+function CredentialForm({ types, editing, onDone }: { types: Spec[]; editing?: Credential; onDone: () => void }) {
+  const [name, setName] = useState(editing?.name ?? "");
+  const [type, setType] = useState(editing?.type ?? types[0]?.type ?? "");
+  const [description, setDescription] = useState(editing?.description ?? "");
+  const [hosts, setHosts] = useState((editing?.hosts ?? []).filter((h) => h !== "*").join(", "));
+  const [data, setData] = useState<Record<string, string>>({});
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const spec = types.find((t) => t.type === type);
+  const fields: Field[] = spec?.fields ?? [];
+  const save = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const d: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(data)) if (v !== "") d[k] = v;
+      const h = hosts.split(",").map((x) => x.trim()).filter(Boolean);
+      await api.putCredential(name, { type, data: d, description: description || undefined, ...(h.length ? { hosts: h } : {}) });
+      onDone();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form
+      className="card form cred-form"
+      aria-label="Credential"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void save();
+      }}
+    >
+      <h3>{editing ? `Replace “${editing.name}”` : "New credential"}</h3>
+      <ErrorBox error={error} />
+      <div className="grid2">
+        <label className="field">
+          <span className="field-label">name</span>
+          <input aria-label="Credential name" className="mono" value={name} disabled={!!editing} onChange={(e) => setName(e.target.value)} placeholder="slack" required />
+          <span className="field-help">Steps name it in credential: or auth.credential.</span>
+        </label>
+        <label className="field">
+          <span className="field-label">type</span>
+          <select aria-label="Credential type" value={type} onChange={(e) => setType(e.target.value)}>
+            {types.map((t) => (
+              <option key={t.type} value={t.type}>
+                {t.title} ({t.type})
+              </option>
+            ))}
+          </select>
+          {spec?.description && <span className="field-help">{spec.description}</span>}
+        </label>
+      </div>
+      {fields.map((f) => (
+        <label className="field" key={f.name}>
+          <span className="field-label">
+            {f.name}
+            {f.required && <span className="req"> *</span>}
+            {f.secret && <span className="tag secret">secret</span>}
+          </span>
+          {f.enum?.length ? (
+            <select aria-label={f.name} value={data[f.name] ?? ""} onChange={(e) => setData({ ...data, [f.name]: e.target.value })}>
+              <option value="">{f.default !== undefined ? `default (${String(f.default)})` : "—"}</option>
+              {f.enum.map((o) => (
+                <option key={o}>{o}</option>
+              ))}
+            </select>
+          ) : (
+            <input
+              aria-label={f.name}
+              type={f.secret ? "password" : "text"}
+              autoComplete="off"
+              value={data[f.name] ?? ""}
+              placeholder={editing?.fields?.includes(f.name) ? "set — enter it again to keep it" : f.default !== undefined ? String(f.default) : ""}
+              onChange={(e) => setData({ ...data, [f.name]: e.target.value })}
+            />
+          )}
+          <span className="field-help">{f.description}</span>
+        </label>
+      ))}
+      <label className="field">
+        <span className="field-label">description</span>
+        <input aria-label="Description" value={description} onChange={(e) => setDescription(e.target.value)} />
+      </label>
+      <label className="field">
+        <span className="field-label">hosts</span>
+        <input aria-label="Hosts" className="mono" value={hosts} onChange={(e) => setHosts(e.target.value)} placeholder="any host" />
+        <span className="field-help">Comma-separated hosts it may be sent to; empty means any.</span>
+      </label>
+      <p className="muted small">Values are write-only: they are sealed on the server and never shown again. A value may also be env:NAME or vault:path#key.</p>
+      <div className="row gap end">
+        <button type="button" className="btn" onClick={onDone}>
+          Cancel
+        </button>
+        <button type="submit" className="btn primary" disabled={busy || !name}>
+          {busy ? "Saving…" : "Save credential"}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+export function Credentials() {
+  const creds = useLoad(() => api.credentials());
+  const conns = useLoad(() => api.connections().catch(() => ({ items: [] as Connection[] })));
+  const types = useLoad(() => api.credentialTypes());
+  const [editing, setEditing] = useState<Credential | "new">();
+  const [error, setError] = useState<unknown>();
+  const byName = new Map((conns.data?.items ?? []).map((c) => [c.name, c]));
+  const items = creds.data?.items ?? [];
+  const done = () => {
+    setEditing(undefined);
+    creds.reload();
+    conns.reload();
+  };
+  return (
+    <>
+      <PageHeader title="Credentials">
+        <button className="btn primary" onClick={() => setEditing("new")} disabled={!types.data}>
+          New credential
+        </button>
+      </PageHeader>
+      <ErrorBox error={error ?? creds.error ?? types.error} />
+      {editing && types.data && <CredentialForm types={types.data.items} editing={editing === "new" ? undefined : editing} onDone={done} />}
+      {creds.data && items.length === 0 && !editing ? (
+        <Empty title="No credentials yet">
+          <p className="muted">A credential holds an API key, a token or an OAuth client for the steps that call other services. Steps refer to it by name; its values never leave the server.</p>
+        </Empty>
+      ) : (
+        items.length > 0 && (
+          <table className="table">
+            <thead>
+              <tr>
+                <th>Name</th>
+                <th>Type</th>
+                <th>Values set</th>
+                <th>Connection</th>
+                <th>Updated</th>
+                <th aria-label="Actions" />
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((c) => (
+                <tr key={c.name} data-credential={c.name}>
+                  <td>
+                    <span className="strong mono">{c.name}</span>
+                    {c.description && <div className="muted small">{c.description}</div>}
+                    {c.hosts && c.hosts.join() !== "*" && <div className="muted small mono">{c.hosts.join(", ")}</div>}
+                  </td>
+                  <td className="mono small">{c.type}</td>
+                  <td className="small">{(c.fields ?? []).length ? (c.fields ?? []).map((f) => <span className="tag" key={f}>{f} ●●●</span>) : <span className="muted">none</span>}</td>
+                  <td>
+                    <Status c={byName.get(c.name)} />
+                  </td>
+                  <td className="muted small">{ago(c.updated_at)}</td>
+                  <td className="row-actions">
+                    <button className="btn small" onClick={() => setEditing(c)}>
+                      Replace
+                    </button>
+                    <button
+                      className="btn small danger"
+                      onClick={async () => {
+                        if (!confirm(`Delete credential “${c.name}”? Steps that use it will fail.`)) return;
+                        try {
+                          await api.deleteCredential(c.name);
+                          done();
+                        } catch (e) {
+                          setError(e);
+                        }
+                      }}
+                    >
+                      Delete
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )
+      )}
+    </>
+  );
+}
