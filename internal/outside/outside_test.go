@@ -189,6 +189,14 @@ func TestRetryAfterPausesTheConnection(t *testing.T) {
 	b.put(t, "name: paused\nsteps:\n  - id: call\n    uses: http.request\n    with:\n      credential: svc\n      url: "+srv.URL+"\n")
 	a := b.start(t, "paused")
 	<-first429
+	// Once the 429 is handled (the connection shows paused_until), another
+	// execution on the same connection must wait too.
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(b.apiGet(t, "/api/v1/connections"), "paused_until"); {
+		if time.Now().After(deadline) {
+			t.Fatal("the connection never showed a pause")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 	other := b.start(t, "paused") // a different execution on the same connection
 	exA, exB := b.wait(t, a), b.wait(t, other)
 	if exA.Status != weft.ExecutionSucceeded || exB.Status != weft.ExecutionSucceeded {
