@@ -93,7 +93,7 @@ func TestTicketTriageEndToEnd(t *testing.T) {
 	}
 	eng, err := engine.New(engine.Config{Store: st, Registry: reg, EnvAllowlist: allow, PollInterval: 20 * time.Millisecond,
 		Credentials: ai.CredentialsFor("ai-key"),
-		LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }})
+		LookupEnv:   func(k string) (string, bool) { v, ok := env[k]; return v, ok }})
 	if err != nil {
 		t.Fatal(err)
 	}

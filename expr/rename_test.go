@@ -16,9 +16,9 @@ func TestRenameAndMappingHelpers(t *testing.T) {
 		"{{ rename(trigger, {'email_address': 'email'}) }}":        map[string]any{"email": "a@x", "id": 1.0, "pw": "s"},
 		"{{ pick(rename(trigger, {'email_address': 'e'}), 'e') }}": map[string]any{"e": "a@x"},
 		"{{ keys(omit(trigger, 'pw', 'email_address')) }}":         []any{"id"},
-		"{{ sum(map(steps, .n)) }}":                          6.0,
-		"{{ len(groupBy(steps, .k)['a']) }}":                 2,
-		"{{ flatten([[1], [2, [3]]]) }}":                     []any{1, 2, 3},
+		"{{ sum(map(steps, .n)) }}":                                6.0,
+		"{{ len(groupBy(steps, .k)['a']) }}":                       2,
+		"{{ flatten([[1], [2, [3]]]) }}":                           []any{1, 2, 3},
 	} {
 		tpl, err := expr.Compile(src)
 		if err != nil {
