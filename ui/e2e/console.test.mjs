@@ -413,4 +413,42 @@ steps:
       await page.getByTestId("step-output").getByText('"got": 5').waitFor();
     }),
   );
+
+  it(
+    "fits a 1920×1080 screen",
+    withSession(
+      async ({ page }) => {
+        await put(
+          "wide",
+          `name: wide
+on:
+  webhook: { path: wide }
+steps:
+  - id: a
+    uses: transform
+    with: { n: 1 }
+  - id: b
+    needs: []
+    uses: transform
+    with: { n: 2 }
+  - id: join
+    needs: [a, b]
+    uses: transform
+    with: { sum: "{{ steps.a.output.n + steps.b.output.n }}" }
+`,
+        );
+        await api("POST", "/api/v1/workflows/wide/executions?wait=30s", {});
+        const noOverflow = async () => assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth), "no horizontal scrolling");
+        await page.goto("/dashboard");
+        await page.locator('.lat-row[data-type="transform"]').waitFor();
+        await noOverflow();
+        await shot(page, "dashboard-1920");
+        await page.goto("/workflows/wide");
+        await page.locator('.react-flow__node[data-id="join"]').waitFor();
+        await noOverflow();
+        await shot(page, "editor-1920");
+      },
+      { viewport: { width: 1920, height: 1080 } },
+    ),
+  );
 });

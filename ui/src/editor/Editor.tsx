@@ -454,6 +454,7 @@ export default function Editor({ name, session }: { name: string; session: strin
       {problems.length > 0 && tab === "canvas" && (
         <button
           className="problem-bar"
+          title={problems.map((p) => (p.line ? `line ${p.line}: ${p.message}` : p.message)).join("\n")}
           onClick={() => {
             setTab("yaml");
             setJump(problems.find((p) => p.line)?.line);

@@ -24,7 +24,7 @@ const COLOR: Record<string, string> = {
 };
 
 const pct = (r: number) => `${(r * 100).toFixed(r > 0 && r < 0.1 ? 1 : 0)}%`;
-const ms = (v: number) => (v >= 1000 ? `${(v / 1000).toFixed(v >= 10000 ? 0 : 1)} s` : `${v < 10 ? v.toFixed(1) : Math.round(v)} ms`);
+const ms = (v: number) => (v >= 1000 ? `${(v / 1000).toFixed(v >= 10000 ? 0 : 1)} s` : v > 0 && v < 0.1 ? "<0.1 ms" : `${v < 10 ? v.toFixed(1) : Math.round(v)} ms`);
 const usd = (v: number) => (v >= 1 ? `$${v.toFixed(2)}` : v > 0 ? `$${v.toFixed(4)}` : "$0");
 
 function timeLabel(t: Date, spanH: number) {
