@@ -50,7 +50,7 @@ const claimDedupeSQL = `INSERT INTO dedupe_keys (scope, key, execution_id, expir
 // Apply writes m in its own transaction; see store.Executions. PostgreSQL
 // groups the commits of concurrent transactions into shared WAL flushes.
 func (s *Store) Apply(ctx context.Context, m store.Mutation) (store.Result, error) {
-	id, err := validateMutation(&m)
+	id, err := m.Validate()
 	if err != nil {
 		return store.Result{}, err
 	}

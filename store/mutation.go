@@ -1,15 +1,14 @@
-package storepg
+package store
 
 import (
 	"fmt"
 
 	"github.com/weftworks/weft"
-	"github.com/weftworks/weft/store"
 )
 
-// validateMutation checks what can be checked without the database and
-// returns the id of the execution the mutation writes.
-func validateMutation(m *store.Mutation) (string, error) {
+// Validate checks what can be checked without the database and returns the
+// id of the execution the mutation writes. Every store calls it first.
+func (m *Mutation) Validate() (string, error) {
 	id := m.ExecutionID
 	if m.Create != nil {
 		if id == "" {
