@@ -100,6 +100,13 @@ describe("console", () => {
       await page.locator('.tl-row[data-step="transform"]').click();
       await page.getByTestId("step-output").getByText('"greeting": "Hello Ada"').waitFor();
       await shot(page, "execution-detail");
+
+      // The test run dialog offers the payload the webhook just received.
+      await page.goto("/workflows/greet");
+      await page.getByRole("button", { name: "Test run" }).click();
+      await page.getByRole("button", { name: "Use the last webhook payload" }).click();
+      assert.match(await page.getByLabel("Test input").inputValue(), /"name": "Ada"/);
+      await page.getByRole("button", { name: "Cancel" }).click();
     }),
   );
 

@@ -57,6 +57,8 @@ export interface StepRun {
   started_at?: string;
   finished_at?: string;
   wake_at?: string;
+  /** One entry per attempt: how it ended and why. */
+  history?: { attempt: number; at: string; outcome: string; duration_ms?: number; wait?: string; reason?: string; error?: ErrorInfo }[];
 }
 
 export type FieldType = "string" | "number" | "integer" | "boolean" | "object" | "array" | "duration" | "any";

@@ -57,6 +57,21 @@ export function StepDetail({ run }: { run?: StepRun }) {
           <strong>{run.error.code}</strong>: {run.error.message}
         </div>
       )}
+      {run.history && run.history.length > 1 && (
+        <>
+          <h4>Attempts</h4>
+          <ol className="attempts small" data-testid="step-attempts">
+            {run.history.map((h) => (
+              <li key={h.attempt + h.at}>
+                <StatusBadge status={h.outcome} /> <span className="muted">#{h.attempt}</span>
+                {h.duration_ms !== undefined && <span className="muted"> · {h.duration_ms} ms</span>}
+                {h.wait && <span className="muted"> · then waited {h.wait}</span>}
+                {(h.error?.message ?? h.reason) && <span> · {h.error?.message ?? h.reason}</span>}
+              </li>
+            ))}
+          </ol>
+        </>
+      )}
       <h4>Input</h4>
       <Json value={run.input} testId="step-input" />
       <h4>Output</h4>

@@ -464,7 +464,12 @@ export default function Editor({ name, session }: { name: string; session: strin
           {problems[0].message} — show in YAML
         </button>
       )}
-      {testing && <TestRunDialog name={docName} onRun={runTest} onClose={() => setTesting(false)} />}
+      {testing && <TestRunDialog
+          name={docName}
+          last={lastRun ? { input: lastRun.execution.input, trigger: lastRun.execution.trigger } : undefined}
+          onRun={runTest}
+          onClose={() => setTesting(false)}
+        />}
     </div>
   );
 }

@@ -2,7 +2,7 @@ import { useState } from "react";
 
 const key = (name: string) => `weft.testinput.${name}`;
 
-export function TestRunDialog({ name, onRun, onClose }: { name: string; onRun: (input: unknown) => void; onClose: () => void }) {
+export function TestRunDialog({ name, last, onRun, onClose }: { name: string; last?: { input: unknown; trigger: string }; onRun: (input: unknown) => void; onClose: () => void }) {
   const [text, setText] = useState(() => localStorage.getItem(key(name)) ?? '{\n  "body": {}\n}');
   const [error, setError] = useState("");
   const run = () => {
@@ -24,6 +24,12 @@ export function TestRunDialog({ name, onRun, onClose }: { name: string; onRun: (
         <textarea aria-label="Test input" className="mono" rows={10} value={text} onChange={(e) => setText(e.target.value)} autoFocus spellCheck={false} />
         {error && <div className="error-box small">{error}</div>}
         <div className="row gap end">
+          {last && (
+            <button className="btn" title="The input of this workflow's newest execution" onClick={() => setText(JSON.stringify(last.input ?? {}, null, 2))}>
+              Use the last {last.trigger === "webhook" ? "webhook payload" : "run's input"}
+            </button>
+          )}
+          <div className="grow" />
           <button className="btn" onClick={onClose}>
             Cancel
           </button>
