@@ -62,6 +62,40 @@ type Retry struct {
 	Breaker int `json:"breaker,omitempty"`
 }
 
+// Policy is the retry policy the defaults describe, completed from
+// weft.DefaultRetry, or nil when they set no policy (only a header or a
+// breaker).
+func (r *Retry) Policy() *weft.RetryPolicy {
+	if r == nil || (r.MaxAttempts == 0 && r.Initial == 0 && r.Max == 0) {
+		return nil
+	}
+	p := weft.DefaultRetry()
+	if r.MaxAttempts > 0 {
+		p.MaxAttempts = r.MaxAttempts
+	}
+	if r.Initial > 0 {
+		p.Initial = r.Initial
+	}
+	if r.Max > 0 {
+		p.Max = r.Max
+	}
+	return &p
+}
+
+func (r *Retry) validate() error {
+	switch {
+	case r.MaxAttempts < 0:
+		return fmt.Errorf("retry.max_attempts must be 1 or more (0 keeps the default of %d)", weft.DefaultRetry().MaxAttempts)
+	case r.Initial < 0, r.Max < 0:
+		return fmt.Errorf("retry.initial and retry.max must not be negative")
+	case r.Breaker < 0:
+		return fmt.Errorf("retry.breaker must not be negative (0: no circuit breaker)")
+	case r.IdempotencyHeader != "" && strings.ContainsAny(r.IdempotencyHeader, " \t\r\n:()<>@,;\"/[]?={}"):
+		return fmt.Errorf("retry.idempotency_header: %q is not a valid header name", r.IdempotencyHeader)
+	}
+	return nil
+}
+
 // Input is what PUT /api/v1/credentials/{name} and `weft credentials set`
 // give.
 type Input struct {
@@ -120,7 +154,10 @@ type Vault struct {
 	status map[string]*Status
 }
 
-var _ step.Credentials = (*Vault)(nil)
+var (
+	_ step.Credentials     = (*Vault)(nil)
+	_ step.ConnectionRetry = (*Vault)(nil)
+)
 
 // New builds a Vault.
 func New(cfg Config) (*Vault, error) {
@@ -263,6 +300,11 @@ func (s *Settings) validate() error {
 			return err
 		}
 	}
+	if s.Retry != nil {
+		if err := s.Retry.validate(); err != nil {
+			return err
+		}
+	}
 	if err := validCIDRs(s.AllowPrivateNet); err != nil {
 		return fmt.Errorf("allow_private_net: %w", err)
 	}
@@ -332,6 +374,17 @@ func (v *Vault) Settings(ctx context.Context, workflow, name string) (Settings, 
 		return Settings{}, fmt.Errorf("workflow %q may not use connection %q: %w", workflow, name, ErrDenied)
 	}
 	return s, nil
+}
+
+// RetryDefaults implements step.ConnectionRetry: the connection's stored
+// retry policy (nil when it sets none), after checking that workflow may use
+// it.
+func (v *Vault) RetryDefaults(ctx context.Context, workflow, name string) (*weft.RetryPolicy, error) {
+	s, err := v.Settings(ctx, workflow, name)
+	if err != nil {
+		return nil, err
+	}
+	return s.Retry.Policy(), nil
 }
 
 // Get implements step.Credentials: a credential's decrypted fields, with

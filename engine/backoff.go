@@ -42,14 +42,19 @@ func backoff(p weft.RetryPolicy, attempt int, retryAfter time.Duration, rnd func
 	return time.Duration(rnd(int64(d))) + time.Millisecond
 }
 
-// policyFor returns the retry policy of a step: its own, or the default.
-func policyFor(s *weft.Step) weft.RetryPolicy {
-	if s.Retry != nil && s.Retry.MaxAttempts > 0 {
-		p := *s.Retry
-		if p.Backoff == "" {
-			p.Backoff = weft.BackoffExponential
-		}
-		return p
+// policyFor returns the retry policy of a step: its own `retry:`, else the
+// defaults of the connection the failed attempt used (carried by its
+// step.RetryableError), else the default.
+func policyFor(s *weft.Step, connection *weft.RetryPolicy) weft.RetryPolicy {
+	p := weft.DefaultRetry()
+	switch {
+	case s.Retry != nil && s.Retry.MaxAttempts > 0:
+		p = *s.Retry
+	case connection != nil && connection.MaxAttempts > 0:
+		p = *connection
 	}
-	return weft.DefaultRetry()
+	if p.Backoff == "" {
+		p.Backoff = weft.BackoffExponential
+	}
+	return p
 }

@@ -633,7 +633,7 @@ func (r *runner) handle(ctx context.Context, res taskResult) error {
 		info := step.ErrorInfo(res.err)
 		info.Message = r.redactString(info.Message)
 		retryable, after := step.IsRetryable(res.err)
-		policy := policyFor(n.Step)
+		policy := policyFor(n.Step, step.RetryDefaultsOf(res.err))
 		if retryable && t.Attempts < policy.MaxAttempts {
 			outcome = "retry"
 			wait := backoff(policy, t.Attempts, after, nil)

@@ -118,6 +118,10 @@ type Suspend struct {
 type RetryableError struct {
 	Err   error
 	After time.Duration
+	// Defaults is the retry policy of the connection the attempt used (its
+	// stored `retry` defaults), or nil. The engine applies it when the step
+	// has no `retry:` of its own: the step's policy always wins.
+	Defaults *weft.RetryPolicy
 }
 
 func (e *RetryableError) Error() string { return e.Err.Error() }
@@ -139,6 +143,58 @@ func IsRetryable(err error) (bool, time.Duration) {
 		return true, re.After
 	}
 	return false, 0
+}
+
+// WithRetryDefaults attaches a connection's retry defaults to a retryable
+// err (see RetryableError.Defaults) and returns it. Other errors, a nil
+// policy and an err that already carries defaults are returned unchanged.
+func WithRetryDefaults(err error, p *weft.RetryPolicy) error {
+	var re *RetryableError
+	if p != nil && errors.As(err, &re) && re.Defaults == nil {
+		re.Defaults = p
+	}
+	return err
+}
+
+// RetryDefaultsOf returns the connection retry defaults a retryable err
+// carries, or nil.
+func RetryDefaultsOf(err error) *weft.RetryPolicy {
+	var re *RetryableError
+	if errors.As(err, &re) {
+		return re.Defaults
+	}
+	return nil
+}
+
+// ConnectionRetry is implemented by Credentials that keep retry defaults
+// per connection (credential.Vault).
+type ConnectionRetry interface {
+	// RetryDefaults returns the connection's retry policy, or nil when it
+	// sets none.
+	RetryDefaults(ctx context.Context, workflow, connection string) (*weft.RetryPolicy, error)
+}
+
+// WithConnectionRetry attaches the retry defaults of connection to a
+// retryable err, so a step without `retry:` inherits its connection's
+// manners. It is a no-op without a connection, for other errors and when the
+// Env's Credentials keep no defaults; a failed lookup leaves err as it is
+// (the step's own policy, or the default, then applies).
+func WithConnectionRetry(ctx context.Context, req *Request, connection string, err error) error {
+	if connection == "" || req == nil || req.Env == nil {
+		return err
+	}
+	if ok, _ := IsRetryable(err); !ok {
+		return err
+	}
+	cr, ok := req.Env.Credentials.(ConnectionRetry)
+	if !ok {
+		return err
+	}
+	p, lerr := cr.RetryDefaults(ctx, req.Workflow, connection)
+	if lerr != nil {
+		return err
+	}
+	return WithRetryDefaults(err, p)
 }
 
 // CodedError is an error with a stable machine-readable code (recorded as

@@ -1,6 +1,7 @@
 package ai
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/weftworks/weft/step"
@@ -30,9 +31,23 @@ func (s *Service) Register(reg *step.Registry) error {
 		{extractS, extract{s: s, spec: extractS}},
 		{embedS, embed{s: s, spec: embedS}},
 	} {
-		if err := reg.Add(r.spec, r.h); err != nil {
+		if err := reg.Add(r.spec, connectionRetry{r.h}); err != nil {
 			return fmt.Errorf("registering AI step types: %w", err)
 		}
 	}
 	return nil
+}
+
+// connectionRetry gives a retryable failure the retry defaults of the
+// step's connection (its `credential`), which the engine applies when the
+// step has no `retry:` of its own.
+type connectionRetry struct{ step.Handler }
+
+func (h connectionRetry) Run(ctx context.Context, req *step.Request) (step.Result, error) {
+	res, err := h.Handler.Run(ctx, req)
+	if err != nil {
+		name, _ := req.With["credential"].(string)
+		err = step.WithConnectionRetry(ctx, req, name, err)
+	}
+	return res, err
 }

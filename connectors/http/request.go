@@ -13,9 +13,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sony/gobreaker"
-
+	"github.com/weftworks/weft/circuit"
 	"github.com/weftworks/weft/connectors/internal/input"
+	"github.com/weftworks/weft/credential"
 	"github.com/weftworks/weft/netguard"
 	"github.com/weftworks/weft/step"
 )
@@ -28,7 +28,7 @@ const maxRedirects = 10
 type requester struct {
 	spec     step.Spec
 	fallback *nethttp.Client
-	breakers breakers
+	breakers *circuit.Breakers
 }
 
 // call is one request, read and checked from the step's inputs.
@@ -46,6 +46,8 @@ type call struct {
 	connection  string
 	breaker     int  // consecutive failures that open the host's circuit; 0: none
 	idempotent  bool // safe to send twice: an idempotent method or an idempotency key
+	idemHeader  string
+	idemSet     bool // the step gave idempotency_header (maybe "": send none)
 }
 
 func (h *requester) Run(ctx context.Context, req *step.Request) (step.Result, error) {
@@ -59,6 +61,9 @@ func (h *requester) Run(ctx context.Context, req *step.Request) (step.Result, er
 	}
 	if b.settings.Retry != nil && c.breaker == 0 {
 		c.breaker = b.settings.Retry.Breaker
+	}
+	if err := c.idempotency(req, b.settings.Retry); err != nil {
+		return step.Result{}, err
 	}
 	if b.name != "" && req.Env.Limiter != nil {
 		g, err := req.Env.Limiter.Acquire(ctx, step.LimitRequest{Workflow: req.Workflow, Connection: b.name, Ticket: req.IdempotencyKey})
@@ -81,7 +86,38 @@ func (h *requester) Run(ctx context.Context, req *step.Request) (step.Result, er
 			return step.Result{}, &step.CodedError{Code: step.ErrorInfo(err).Code, Err: fmt.Errorf("%w (not retried: %s without an idempotency key could take effect twice; set idempotency_header)", err, c.method)}
 		}
 	}
-	return res, err
+	// Without a `retry:` of its own the step retries under its connection's
+	// defaults; the engine chooses, the connection is only known here.
+	return res, step.WithRetryDefaults(err, b.settings.Retry.Policy())
+}
+
+// defaultIdempotencyHeader carries the idempotency key when neither the step
+// nor its connection names a header.
+const defaultIdempotencyHeader = "Idempotency-Key"
+
+// idempotency puts the step run's stable key in the idempotency header
+// (the step's idempotency_header, else its connection's, else
+// Idempotency-Key) on methods other than GET and HEAD, which makes them safe
+// to retry.
+func (c *call) idempotency(req *step.Request, conn *credential.Retry) error {
+	name, field := c.idemHeader, "idempotency_header"
+	if !c.idemSet {
+		name = defaultIdempotencyHeader
+		if conn != nil && conn.IdempotencyHeader != "" {
+			name, field = conn.IdempotencyHeader, "the connection's retry.idempotency_header"
+		}
+	}
+	if name == "" || req.IdempotencyKey == "" || c.method == nethttp.MethodGet || c.method == nethttp.MethodHead {
+		return nil
+	}
+	if !validHeaderName(name) {
+		return input.Invalid("idempotency_header", "%q (%s) is not a valid header name", name, field)
+	}
+	if c.header.Get(name) == "" {
+		c.header.Set(name, req.IdempotencyKey)
+	}
+	c.idempotent = true
+	return nil
 }
 
 // exchange makes the call itself, once.
@@ -109,10 +145,11 @@ func (h *requester) exchange(ctx context.Context, req *step.Request, c *call, b 
 			return step.Result{}, credentialError(err)
 		}
 	}
-	resp, err := h.do(client, hreq, c)
+	resp, err := h.do(client, hreq, c, b.name)
 	if err != nil {
-		if errors.Is(err, errCircuitOpen) {
-			return step.Result{}, step.Retryable(&step.CodedError{Code: "circuit_open", Err: fmt.Errorf("http.request: %s %s: %w after %d failures in a row; trying again in %s", c.method, safeURL(c.url), errCircuitOpen, c.breaker, breakerTimeout)}, breakerTimeout)
+		if errors.Is(err, circuit.ErrOpen) {
+			wait := h.breakers.Timeout()
+			return step.Result{}, step.Retryable(&step.CodedError{Code: "circuit_open", Err: fmt.Errorf("http.request: %s %s: %w after %d failures in a row; trying again in %s", c.method, safeURL(c.url), circuit.ErrOpen, c.breaker, wait)}, wait)
 		}
 		return step.Result{}, h.transportError(ctx, c, err)
 	}
@@ -233,10 +270,10 @@ func (h *requester) read(req *step.Request) (*call, error) {
 		return nil, input.Invalid("max_response_bytes", "must be from 1 to %d", maxMaxResponse)
 	}
 	c.maxResponse = int64(limit)
-	idem, err := in.String("idempotency_header")
-	if err != nil {
+	if c.idemHeader, err = in.String("idempotency_header"); err != nil {
 		return nil, err
 	}
+	c.idemSet = in.Has("idempotency_header")
 	switch c.method {
 	case nethttp.MethodGet, nethttp.MethodHead, nethttp.MethodPut, nethttp.MethodDelete, nethttp.MethodOptions:
 		c.idempotent = true // RFC 9110 §9.2.2
@@ -249,15 +286,6 @@ func (h *requester) read(req *step.Request) (*call, error) {
 	}
 	if c.breaker, err = in.Int("circuit_breaker"); err != nil {
 		return nil, err
-	}
-	if idem != "" && req.IdempotencyKey != "" && c.method != nethttp.MethodGet && c.method != nethttp.MethodHead {
-		if !validHeaderName(idem) {
-			return nil, input.Invalid("idempotency_header", "%q is not a valid header name", idem)
-		}
-		if c.header.Get(idem) == "" {
-			c.header.Set(idem, req.IdempotencyKey)
-		}
-		c.idempotent = true
 	}
 	if c.header.Get("User-Agent") == "" {
 		c.header.Set("User-Agent", "weft")
@@ -473,30 +501,18 @@ func clockOf(env *step.Env) func() time.Time {
 
 // do sends the request, through the host's circuit breaker when the step or
 // its connection asks for one. Answers of 5xx and 429 count as failures.
-func (h *requester) do(client *nethttp.Client, hreq *nethttp.Request, c *call) (*nethttp.Response, error) {
+func (h *requester) do(client *nethttp.Client, hreq *nethttp.Request, c *call, connection string) (*nethttp.Response, error) {
 	if c.breaker <= 0 {
 		return client.Do(hreq)
 	}
-	cb := h.breakers.get(hreq.URL.Host, c.breaker)
 	var resp *nethttp.Response
-	_, err := cb.Execute(func() (any, error) {
+	err := h.breakers.Do(hreq.URL.Host, connection, c.breaker, func() (bool, error) {
 		r, err := client.Do(hreq)
 		if err != nil {
-			return nil, err
+			return false, err
 		}
 		resp = r
-		if r.StatusCode >= 500 || r.StatusCode == nethttp.StatusTooManyRequests {
-			return nil, errServerFailed
-		}
-		return nil, nil
+		return r.StatusCode >= 500 || r.StatusCode == nethttp.StatusTooManyRequests, nil
 	})
-	switch {
-	case errors.Is(err, gobreaker.ErrOpenState), errors.Is(err, gobreaker.ErrTooManyRequests):
-		return nil, errCircuitOpen
-	case errors.Is(err, errServerFailed):
-		return resp, nil // the failure is counted; the answer is still read
-	}
 	return resp, err
 }
-
-var errServerFailed = errors.New("server failed")
