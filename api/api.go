@@ -10,6 +10,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/weftworks/weft/circuit"
 	"github.com/weftworks/weft/credential"
 	"github.com/weftworks/weft/engine"
 	"github.com/weftworks/weft/metrics"
@@ -47,6 +48,9 @@ type Config struct {
 	Credentials *credential.Vault
 	// Limiter reports connection limiter state in /api/v1/connections.
 	Limiter *ratelimit.Limiter
+	// Breakers reports circuit breaker state per host in
+	// /api/v1/connections; nil shows none.
+	Breakers *circuit.Breakers
 	// MaxBody limits request bodies (everything but /hooks/); default 4 MiB.
 	MaxBody int64
 	// Now returns the current time; tests may replace it.

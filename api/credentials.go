@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"sort"
 
+	"github.com/weftworks/weft/circuit"
 	"github.com/weftworks/weft/credential"
 	"github.com/weftworks/weft/ratelimit"
 )
@@ -130,12 +131,14 @@ func (s *server) oauthCallback(w http.ResponseWriter, r *http.Request) {
 
 // connectionView is one entry of GET /api/v1/connections.
 type connectionView struct {
-	Name     string              `json:"name"`
-	Type     string              `json:"type"`
-	Hosts    []string            `json:"hosts"`
-	Status   credential.Status   `json:"status"`
-	Limiter  *ratelimit.Snapshot `json:"limiter,omitempty"`
-	Breakers map[string]string   `json:"breakers,omitempty"`
+	Name    string              `json:"name"`
+	Type    string              `json:"type"`
+	Hosts   []string            `json:"hosts"`
+	Status  credential.Status   `json:"status"`
+	Limiter *ratelimit.Snapshot `json:"limiter,omitempty"`
+	// Breakers are the circuit breakers of the hosts this connection
+	// called, by host: "closed", "half-open" or "open".
+	Breakers map[string]circuit.State `json:"breakers,omitempty"`
 }
 
 // listConnections lists configured connections with their health and
@@ -157,6 +160,9 @@ func (s *server) listConnections(w http.ResponseWriter, r *http.Request) {
 			if snap, err := s.cfg.Limiter.Snapshot(r.Context(), "", md.Name); err == nil {
 				cv.Limiter = &snap
 			}
+		}
+		if s.cfg.Breakers != nil {
+			cv.Breakers = s.cfg.Breakers.Connection(md.Name)
 		}
 		out = append(out, cv)
 	}

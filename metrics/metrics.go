@@ -6,6 +6,8 @@ package metrics
 import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/weftworks/weft/circuit"
 )
 
 // Metrics is the set of collectors the engine, triggers and stores update.
@@ -23,6 +25,8 @@ type Metrics struct {
 	AIRequests *prometheus.CounterVec
 	AITokens   *prometheus.CounterVec
 	AICost     *prometheus.CounterVec
+	// CircuitOpens counts how often a host's circuit breaker opened.
+	CircuitOpens *prometheus.CounterVec
 }
 
 // New creates the collectors on a fresh registry, with Go runtime and
@@ -63,9 +67,44 @@ func New() *Metrics {
 		AICost: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "weft_ai_cost_usd_total", Help: "Cost of AI model calls in USD (from the price table), by workflow, provider and model.",
 		}, []string{"workflow", "provider", "model"}),
+		CircuitOpens: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "weft_circuit_breaker_opens_total", Help: "Times a host's circuit breaker opened in this process.",
+		}, []string{"host"}),
 	}
 	reg.MustRegister(m.ExecutionsStarted, m.ExecutionsFinished, m.StepDuration, m.StepAttempts,
-		m.WebhookRequests, m.StoreLatency, m.RunningExecutions, m.AIRequests, m.AITokens, m.AICost,
+		m.WebhookRequests, m.StoreLatency, m.RunningExecutions, m.AIRequests, m.AITokens, m.AICost, m.CircuitOpens,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// circuitStateDesc describes weft_circuit_breaker_state.
+var circuitStateDesc = prometheus.NewDesc("weft_circuit_breaker_state",
+	"State of each host's circuit breaker in this process: 0 closed, 1 half-open, 2 open.", []string{"host"}, nil)
+
+// CircuitOpened counts an opening of host's circuit breaker (use it as
+// circuit.Config.OnOpen). Safe on a nil *Metrics.
+func (m *Metrics) CircuitOpened(host string) {
+	if m != nil {
+		m.CircuitOpens.WithLabelValues(host).Inc()
+	}
+}
+
+// WatchCircuits exports weft_circuit_breaker_state{host} of b, read at
+// scrape time (so an open circuit whose timeout passed shows half-open
+// without waiting for the next call). Call it once per Breakers.
+func (m *Metrics) WatchCircuits(b *circuit.Breakers) {
+	if m == nil || b == nil {
+		return
+	}
+	m.Registry.MustRegister(circuitCollector{b})
+}
+
+type circuitCollector struct{ b *circuit.Breakers }
+
+func (c circuitCollector) Describe(ch chan<- *prometheus.Desc) { ch <- circuitStateDesc }
+
+func (c circuitCollector) Collect(ch chan<- prometheus.Metric) {
+	for host, s := range c.b.States() {
+		ch <- prometheus.MustNewConstMetric(circuitStateDesc, prometheus.GaugeValue, float64(s), host)
+	}
 }

@@ -7,10 +7,7 @@ import (
 	nethttp "net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
-
-	"github.com/sony/gobreaker"
 
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/connectors/internal/input"
@@ -72,47 +69,6 @@ func credentialError(err error) error {
 		return step.Retryable(&step.CodedError{Code: "credential", Err: fmt.Errorf("http.request: %w", err)}, 0)
 	}
 	return &step.CodedError{Code: "credential", Err: fmt.Errorf("http.request: %w", err)}
-}
-
-// breakers holds one circuit breaker per host.
-type breakers struct {
-	mu sync.Mutex
-	m  map[string]*gobreaker.CircuitBreaker
-}
-
-// errCircuitOpen is wrapped when a breaker refuses a call.
-var errCircuitOpen = errors.New("circuit open")
-
-// breakerTimeout is how long an open circuit waits before a half-open probe.
-const breakerTimeout = 30 * time.Second
-
-func (b *breakers) get(host string, threshold int) *gobreaker.CircuitBreaker {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.m == nil {
-		b.m = map[string]*gobreaker.CircuitBreaker{}
-	}
-	key := host + "#" + strconv.Itoa(threshold)
-	cb := b.m[key]
-	if cb == nil {
-		cb = gobreaker.NewCircuitBreaker(gobreaker.Settings{
-			Name: host, MaxRequests: 1, Timeout: breakerTimeout,
-			ReadyToTrip: func(c gobreaker.Counts) bool { return int(c.ConsecutiveFailures) >= threshold },
-		})
-		b.m[key] = cb
-	}
-	return cb
-}
-
-// States reports each host's breaker state ("closed", "open", "half-open").
-func (b *breakers) States() map[string]string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	out := map[string]string{}
-	for _, cb := range b.m {
-		out[cb.Name()] = cb.State().String()
-	}
-	return out
 }
 
 // rateLimitWait reads the common rate-limit headers: the wait until the

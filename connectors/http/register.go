@@ -6,13 +6,27 @@ import (
 	nethttp "net/http"
 	"time"
 
+	"github.com/weftworks/weft/circuit"
 	"github.com/weftworks/weft/step"
 )
 
+// Options hand http.request the services of the composition root.
+type Options struct {
+	// Breakers holds the per-host circuit breakers (shared with metrics and
+	// the connections API); nil gives the step its own.
+	Breakers *circuit.Breakers
+}
+
 // Register adds http.request to reg.
-func Register(reg *step.Registry) error {
+func Register(reg *step.Registry) error { return RegisterWith(reg, Options{}) }
+
+// RegisterWith is Register with services from the composition root.
+func RegisterWith(reg *step.Registry, o Options) error {
+	if o.Breakers == nil {
+		o.Breakers = circuit.New(circuit.Config{})
+	}
 	spec := requestSpec()
-	if err := reg.Add(spec, &requester{spec: spec, fallback: defaultClient()}); err != nil {
+	if err := reg.Add(spec, &requester{spec: spec, fallback: defaultClient(), breakers: o.Breakers}); err != nil {
 		return fmt.Errorf("registering http step types: %w", err)
 	}
 	return nil

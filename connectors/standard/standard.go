@@ -1,6 +1,7 @@
 package standard
 
 import (
+	"github.com/weftworks/weft/circuit"
 	"github.com/weftworks/weft/connectors/ai"
 	"github.com/weftworks/weft/connectors/core"
 	"github.com/weftworks/weft/connectors/http"
@@ -14,6 +15,9 @@ type Options struct {
 	// AI backs the ai.* steps (prices, cache, usage store, budgets); nil
 	// uses ai.Register's defaults.
 	AI *ai.Service
+	// Breakers are http.request's per-host circuit breakers; nil gives it
+	// its own.
+	Breakers *circuit.Breakers
 }
 
 // Register adds every built-in step type to reg.
@@ -27,7 +31,7 @@ func RegisterWith(reg *step.Registry, o Options) error {
 	}
 	for _, register := range []func(*step.Registry) error{
 		core.Register,
-		http.Register,
+		func(reg *step.Registry) error { return http.RegisterWith(reg, http.Options{Breakers: o.Breakers}) },
 		jq.Register,
 		webhooksend.Register,
 		registerAI,

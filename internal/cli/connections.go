@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"path/filepath"
 
+	"github.com/weftworks/weft/circuit"
 	"github.com/weftworks/weft/credential"
 	"github.com/weftworks/weft/metrics"
 	"github.com/weftworks/weft/netguard"
@@ -36,6 +37,7 @@ type outside struct {
 	redactor *credential.Redactor
 	client   *http.Client
 	logger   *slog.Logger
+	breakers *circuit.Breakers
 }
 
 // masterKeySource says where serve and the credentials command read the key.
@@ -94,5 +96,13 @@ func setupOutside(env *Env, cf connectionFlags, data, kind string, st store.Stor
 	if err != nil {
 		return nil, err
 	}
-	return &outside{keyring: kr, vault: vault, limiter: limiter, guard: guard, redactor: red, client: client, logger: logger}, nil
+	return &outside{keyring: kr, vault: vault, limiter: limiter, guard: guard, redactor: red, client: client, logger: logger,
+		breakers: newBreakers(m)}, nil
+}
+
+// newBreakers builds the per-host circuit breakers, visible in metrics.
+func newBreakers(m *metrics.Metrics) *circuit.Breakers {
+	b := circuit.New(circuit.Config{OnOpen: m.CircuitOpened})
+	m.WatchCircuits(b)
+	return b
 }

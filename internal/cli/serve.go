@@ -102,7 +102,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := standard.RegisterWith(reg, standard.Options{AI: aiSvc}); err != nil {
+	if err := standard.RegisterWith(reg, standard.Options{AI: aiSvc, Breakers: out.breakers}); err != nil {
 		return fmt.Errorf("registering built-in steps: %w", err)
 	}
 	subs := &subscriptionHook{}
@@ -140,7 +140,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	handler, err := api.New(api.Config{
 		Engine: eng, Store: st, Registry: reg, Logger: logger, Metrics: m,
 		Tokens: api.StaticToken(tok.hash), Hooks: hooks, UI: web.Handler(),
-		Credentials: out.vault, Limiter: out.limiter, Subscriptions: subs.svc,
+		Credentials: out.vault, Limiter: out.limiter, Breakers: out.breakers, Subscriptions: subs.svc,
 		Ready: func(ctx context.Context) error {
 			_, _, err := st.ListWorkflows(ctx, store.Page{Limit: 1})
 			return err

@@ -20,9 +20,11 @@ import (
 
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/api"
+	"github.com/weftworks/weft/circuit"
 	"github.com/weftworks/weft/connectors/standard"
 	"github.com/weftworks/weft/credential"
 	"github.com/weftworks/weft/engine"
+	"github.com/weftworks/weft/metrics"
 	"github.com/weftworks/weft/netguard"
 	"github.com/weftworks/weft/ratelimit"
 	"github.com/weftworks/weft/step"
@@ -35,6 +37,7 @@ type bundle struct {
 	st     *storesqlite.Store
 	reg    *step.Registry
 	vault  *credential.Vault
+	m      *metrics.Metrics
 	api    http.Handler
 	token  string
 	dbPath string
@@ -85,8 +88,11 @@ func setup(t *testing.T) *bundle {
 	if err != nil {
 		t.Fatal(err)
 	}
+	m := metrics.New()
+	breakers := circuit.New(circuit.Config{OnOpen: m.CircuitOpened})
+	m.WatchCircuits(breakers)
 	reg := step.NewRegistry()
-	if err := standard.Register(reg); err != nil {
+	if err := standard.RegisterWith(reg, standard.Options{Breakers: breakers}); err != nil {
 		t.Fatal(err)
 	}
 	eng, err := engine.New(engine.Config{Store: st, Registry: reg, Logger: logger, HTTP: guard.Client(), Credentials: vault,
@@ -96,7 +102,7 @@ func setup(t *testing.T) *bundle {
 	}
 	const token = "admin-token-for-tests"
 	h, err := api.New(api.Config{Engine: eng, Store: st, Registry: reg, Logger: logger, Tokens: api.StaticToken(sha256.Sum256([]byte(token))),
-		Credentials: vault, Limiter: limiter})
+		Credentials: vault, Limiter: limiter, Breakers: breakers, Metrics: m})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +110,7 @@ func setup(t *testing.T) *bundle {
 	done := make(chan struct{})
 	go func() { defer close(done); _ = eng.Run(runCtx) }()
 	var once sync.Once
-	b := &bundle{eng: eng, st: st, reg: reg, vault: vault, api: h, token: token, dbPath: dbPath, logs: logs, logger: logger}
+	b := &bundle{eng: eng, st: st, reg: reg, vault: vault, m: m, api: h, token: token, dbPath: dbPath, logs: logs, logger: logger}
 	b.close = func() { once.Do(func() { cancel(); <-done; st.Close() }) }
 	t.Cleanup(b.close)
 	return b
