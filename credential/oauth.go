@@ -102,7 +102,11 @@ func (v *Vault) usable(t *oauth2.Token, bad string) bool {
 }
 
 // accessToken returns a valid access token for an OAuth 2.0 credential,
-// refreshing it at most once at a time.
+// refreshing it at most once at a time: in this process the cache's mutex
+// lines callers up, and across processes sharing the store the stored token
+// state is held by UpdateCredentialToken (a row lock on PostgreSQL) for the
+// length of the refresh, so whoever waited reads the token the first one
+// stored instead of refreshing again.
 func (v *Vault) accessToken(ctx context.Context, l *loaded) (string, error) {
 	name := l.rec.Name
 	tc := v.cache(name)
@@ -115,18 +119,40 @@ func (v *Vault) accessToken(ctx context.Context, l *loaded) (string, error) {
 	if v.usable(tc.tok, tc.bad) {
 		return tc.tok.AccessToken, nil
 	}
-	// Another process may have refreshed it: read the stored state first.
-	st, err := v.readTokenState(ctx, name)
+	var tok *oauth2.Token
+	err := v.cfg.Store.UpdateCredentialToken(ctx, name, func(sealed []byte) ([]byte, error) {
+		st, err := v.openTokenState(name, sealed)
+		if err != nil {
+			return nil, err
+		}
+		if v.usable(st.Token, tc.bad) {
+			// Another process (or an earlier run of this one) refreshed it.
+			tok = st.Token
+			v.learnToken(tok)
+			return nil, nil
+		}
+		if tok, err = v.refresh(ctx, l, st.Token); err != nil {
+			return nil, err
+		}
+		tc.refreshes++
+		st.Token = tok
+		return v.sealTokenState(name, st)
+	})
 	if err != nil {
 		return "", err
 	}
-	if v.usable(st.Token, tc.bad) {
-		tc.tok = st.Token
-		v.learnToken(st.Token)
-		return tc.tok.AccessToken, nil
-	}
+	tc.tok, tc.bad = tok, ""
+	return tok.AccessToken, nil
+}
+
+// refresh fetches a new access token from the token endpoint: a client
+// credentials grant, or the stored refresh token of an authorization-code
+// credential.
+func (v *Vault) refresh(ctx context.Context, l *loaded, stored *oauth2.Token) (*oauth2.Token, error) {
+	name := l.rec.Name
 	hctx := context.WithValue(ctx, oauth2.HTTPClient, v.cfg.HTTP)
 	var tok *oauth2.Token
+	var err error
 	switch l.rec.Type {
 	case TypeOAuth2Client:
 		cc := clientcredentials.Config{ClientID: l.str("client_id"), ClientSecret: l.str("client_secret"),
@@ -141,29 +167,25 @@ func (v *Vault) accessToken(ctx context.Context, l *loaded) (string, error) {
 		}
 		tok, err = cc.Token(hctx)
 	case TypeOAuth2Code:
-		if st.Token == nil || st.Token.RefreshToken == "" {
-			return "", fmt.Errorf("credential %q has no token yet: open GET /api/v1/credentials/%s/oauth/start in a browser to authorize Weft: %w", name, name, weft.ErrInvalid)
+		if stored == nil || stored.RefreshToken == "" {
+			return nil, fmt.Errorf("credential %q has no token yet: open GET /api/v1/credentials/%s/oauth/start in a browser to authorize Weft: %w", name, name, weft.ErrInvalid)
 		}
-		old := *st.Token
+		old := *stored
 		old.Expiry = v.cfg.Now().Add(-time.Hour) // force the refresh
 		old.AccessToken = ""
 		tok, err = v.oauthConfig(l).TokenSource(hctx, &old).Token()
 		if err == nil && tok.RefreshToken == "" {
-			tok.RefreshToken = st.Token.RefreshToken
+			tok.RefreshToken = stored.RefreshToken
 		}
+	default:
+		return nil, fmt.Errorf("credential %q is of type %s, not OAuth 2.0: %w", name, l.rec.Type, weft.ErrInvalid)
 	}
-	tc.refreshes++
 	if err != nil {
-		return "", v.tokenError(name, err)
+		return nil, v.tokenError(name, err)
 	}
 	v.onOurClock(tok)
 	v.learnToken(tok)
-	st.Token = tok
-	if err := v.writeTokenState(ctx, name, st); err != nil {
-		return "", err
-	}
-	tc.tok, tc.bad = tok, ""
-	return tok.AccessToken, nil
+	return tok, nil
 }
 
 // tokenError turns a token endpoint failure into a step error: a
@@ -201,15 +223,19 @@ func (v *Vault) learnToken(t *oauth2.Token) {
 }
 
 func (v *Vault) readTokenState(ctx context.Context, name string) (tokenState, error) {
-	var st tokenState
 	rec, err := v.cfg.Store.GetCredential(ctx, name)
 	if err != nil {
-		return st, fmt.Errorf("credential %q: %w", name, err)
+		return tokenState{}, fmt.Errorf("credential %q: %w", name, err)
 	}
-	if len(rec.Token) == 0 {
+	return v.openTokenState(name, rec.Token)
+}
+
+func (v *Vault) openTokenState(name string, sealed []byte) (tokenState, error) {
+	var st tokenState
+	if len(sealed) == 0 {
 		return st, nil
 	}
-	plain, err := v.cfg.Keyring.Open(rec.Token, []byte(name+"#token"))
+	plain, err := v.cfg.Keyring.Open(sealed, []byte(name+"#token"))
 	if err != nil {
 		return st, fmt.Errorf("credential %q token: %w", name, err)
 	}
@@ -219,9 +245,13 @@ func (v *Vault) readTokenState(ctx context.Context, name string) (tokenState, er
 	return st, nil
 }
 
-func (v *Vault) writeTokenState(ctx context.Context, name string, st tokenState) error {
+func (v *Vault) sealTokenState(name string, st tokenState) ([]byte, error) {
 	plain, _ := json.Marshal(st)
-	sealed, err := v.cfg.Keyring.Seal(plain, []byte(name+"#token"))
+	return v.cfg.Keyring.Seal(plain, []byte(name+"#token"))
+}
+
+func (v *Vault) writeTokenState(ctx context.Context, name string, st tokenState) error {
+	sealed, err := v.sealTokenState(name, st)
 	if err != nil {
 		return err
 	}
@@ -246,13 +276,17 @@ func (v *Vault) StartOAuth(ctx context.Context, name string) (string, error) {
 	_, _ = rand.Read(b[:])
 	state := name + "." + hex.EncodeToString(b[:])
 	verifier := oauth2.GenerateVerifier()
-	st, err := v.readTokenState(ctx, name)
+	// Under the token lock, so a refresh in another process is not undone.
+	err = v.cfg.Store.UpdateCredentialToken(ctx, name, func(sealed []byte) ([]byte, error) {
+		st, err := v.openTokenState(name, sealed)
+		if err != nil {
+			st = tokenState{}
+		}
+		st.PendingState, st.PendingVerifier, st.PendingExpiry = state, verifier, v.cfg.Now().Add(pendingTTL)
+		return v.sealTokenState(name, st)
+	})
 	if err != nil {
-		st = tokenState{}
-	}
-	st.PendingState, st.PendingVerifier, st.PendingExpiry = state, verifier, v.cfg.Now().Add(pendingTTL)
-	if err := v.writeTokenState(ctx, name, st); err != nil {
-		return "", err
+		return "", fmt.Errorf("storing the pending authorization of credential %q: %w", name, err)
 	}
 	return v.oauthConfig(l).AuthCodeURL(state, oauth2.AccessTypeOffline, oauth2.S256ChallengeOption(verifier)), nil
 }

@@ -40,6 +40,14 @@ type Credentials interface {
 	// SetCredentialToken replaces the sealed token state of a credential
 	// (weft.ErrNotFound if absent).
 	SetCredentialToken(ctx context.Context, name string, token []byte) error
+	// UpdateCredentialToken calls fn with the credential's sealed token state
+	// (nil when none) while holding it exclusively against every other
+	// UpdateCredentialToken of the same name in any process sharing the
+	// store, and stores what fn returns unless that is nil. fn may take a
+	// while (an OAuth token request): it is how processes refresh a token
+	// one at a time. When fn fails nothing is written and its error is
+	// returned; weft.ErrNotFound if the credential is absent.
+	UpdateCredentialToken(ctx context.Context, name string, fn func(token []byte) ([]byte, error)) error
 	// ResealCredentials rewrites Sealed and Token of every credential with
 	// fn in one transaction (master key rotation): all or nothing.
 	ResealCredentials(ctx context.Context, fn func(rec *CredentialRecord) error) (int, error)

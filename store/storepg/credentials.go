@@ -103,6 +103,30 @@ func (s *Store) SetCredentialToken(ctx context.Context, name string, token []byt
 	return nil
 }
 
+// UpdateCredentialToken implements store.Credentials: the credential's row
+// is locked with SELECT … FOR UPDATE for the length of fn, so a second
+// process waits and then reads what the first stored.
+func (s *Store) UpdateCredentialToken(ctx context.Context, name string, fn func([]byte) ([]byte, error)) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var old []byte
+		err := tx.QueryRow(ctx, "SELECT token FROM credentials WHERE name = $1 FOR UPDATE", name).Scan(&old)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("credential %q: %w", name, weft.ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("locking token of credential %q: %w", name, err)
+		}
+		next, err := fn(old)
+		if err != nil || next == nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "UPDATE credentials SET token = $1 WHERE name = $2", next, name); err != nil {
+			return fmt.Errorf("storing token of credential %q: %w", name, err)
+		}
+		return nil
+	})
+}
+
 // ResealCredentials implements store.Credentials.
 func (s *Store) ResealCredentials(ctx context.Context, fn func(rec *store.CredentialRecord) error) (int, error) {
 	n := 0

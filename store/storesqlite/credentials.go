@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/weftworks/weft"
@@ -118,6 +119,24 @@ func (s *Store) SetCredentialToken(ctx context.Context, name string, token []byt
 		}
 		return nil
 	})
+}
+
+// UpdateCredentialToken implements store.Credentials. One process owns a
+// SQLite database, so a lock per name in this process is enough; fn runs
+// outside the writer, which a slow token endpoint must not hold up.
+func (s *Store) UpdateCredentialToken(ctx context.Context, name string, fn func([]byte) ([]byte, error)) error {
+	mu, _ := s.tokenLocks.LoadOrStore(name, &sync.Mutex{})
+	mu.(*sync.Mutex).Lock()
+	defer mu.(*sync.Mutex).Unlock()
+	rec, err := s.GetCredential(ctx, name)
+	if err != nil {
+		return err
+	}
+	next, err := fn(rec.Token)
+	if err != nil || next == nil {
+		return err
+	}
+	return s.SetCredentialToken(ctx, name, next)
 }
 
 // ResealCredentials implements store.Credentials.

@@ -37,6 +37,7 @@ type Store struct {
 	jobs       chan *job
 	jobPool    sync.Pool
 	writerDone chan struct{}
+	tokenLocks sync.Map // credential name → *sync.Mutex (UpdateCredentialToken)
 }
 
 var _ store.Store = (*Store)(nil)

@@ -20,6 +20,7 @@ func RunConnections(t *testing.T, open func(t *testing.T) store.Store) {
 	for name, test := range map[string]func(t *testing.T, s store.Store){
 		"CredentialCRUD":          testCredentialCRUD,
 		"CredentialReseal":        testCredentialReseal,
+		"CredentialTokenUpdate":   testCredentialTokenUpdate,
 		"CacheExpiry":             testCacheExpiry,
 		"LimiterStateIsAtomic":    testLimiterAtomic,
 		"LimiterStateFnError":     testLimiterFnError,
@@ -162,6 +163,51 @@ func testLimiterAtomic(t *testing.T, s store.Store) {
 	_ = s.UpdateLimiterState(ctx, "conn:x", func(old []byte) ([]byte, error) { got = old; return old, nil })
 	if string(got) != "20" {
 		t.Fatalf("counter = %q, want 20 (lost updates)", got)
+	}
+}
+
+// testCredentialTokenUpdate: updates of one credential's token are
+// exclusive (no lost update even though fn is slow), a nil result keeps
+// the token, a failing fn writes nothing, a missing credential is
+// ErrNotFound.
+func testCredentialTokenUpdate(t *testing.T, s store.Store) {
+	ctx := ctxFor(t)
+	if _, err := s.PutCredential(ctx, store.CredentialRecord{Name: "oauth", Type: "oauth2_code", Sealed: []byte("sealed")}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := s.UpdateCredentialToken(ctx, "oauth", func(old []byte) ([]byte, error) {
+				n, _ := strconv.Atoi(string(old))
+				time.Sleep(2 * time.Millisecond) // a token request in flight
+				return []byte(strconv.Itoa(n + 1)), nil
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := s.UpdateCredentialToken(ctx, "oauth", func(old []byte) ([]byte, error) {
+		if string(old) != "10" {
+			t.Errorf("token = %q, want 10 (lost updates)", old)
+		}
+		return nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("boom")
+	if err := s.UpdateCredentialToken(ctx, "oauth", func([]byte) ([]byte, error) { return []byte("x"), boom }); !errors.Is(err, boom) {
+		t.Fatalf("err = %v, want boom", err)
+	}
+	if rec, err := s.GetCredential(ctx, "oauth"); err != nil || string(rec.Token) != "10" {
+		t.Fatalf("token after nil and failed updates = %q, %v; want 10", rec.Token, err)
+	}
+	if err := s.UpdateCredentialToken(ctx, "absent", func([]byte) ([]byte, error) { return nil, nil }); !errors.Is(err, weft.ErrNotFound) {
+		t.Fatalf("absent credential: %v, want ErrNotFound", err)
 	}
 }
 
