@@ -13,7 +13,7 @@ import (
 	"github.com/weftworks/weft/credential"
 )
 
-const credentialsUsage = "credentials set NAME --type T [--from-file F | --from-env VAR] [--workflows a,b] [--hosts h1,h2] [--limits JSON]\n" +
+const credentialsUsage = "credentials set NAME --type T [--from-file F | --from-env VAR] [--workflows a,b] [--hosts h1,h2] [--limits JSON] [--retry JSON]\n" +
 	"       weft credentials list [--json]\n" +
 	"       weft credentials delete NAME\n" +
 	"       weft credentials rotate-key [--data DIR] [--db URL] [--master-key-file F]\n\n" +
@@ -35,7 +35,8 @@ func runCredentials(ctx context.Context, env *Env, args []string) error {
 	var (
 		cf                                       clientFlags
 		typ, fromFile, fromEnv, workflows, hosts string
-		limits, description, data, db, keyFile   string
+		limits, retry, description, data, db     string
+		keyFile                                  string
 		asJSON                                   bool
 	)
 	switch sub {
@@ -47,6 +48,7 @@ func runCredentials(ctx context.Context, env *Env, args []string) error {
 		fs.stringVar(&workflows, "workflows", "", "", "comma-separated workflows allowed to use it (default *)")
 		fs.stringVar(&hosts, "hosts", "", "", "comma-separated hosts it may be sent to, *.example.com allowed (default *)")
 		fs.stringVar(&limits, "limits", "", "", `rate limits as JSON, e.g. {"requests":"10/s","concurrency":4}`)
+		fs.stringVar(&retry, "retry", "", "", `retry defaults of steps using it, as JSON, e.g. {"max_attempts":5,"initial":"2s","max":"1m","idempotency_header":"X-Request-Id","breaker":5}`)
 		fs.stringVar(&description, "description", "", "", "what it is for")
 	case "list":
 		cf.register(fs)
@@ -113,6 +115,14 @@ func runCredentials(ctx context.Context, env *Env, args []string) error {
 		in.Limits = &credential.Limits{}
 		if err := json.Unmarshal([]byte(limits), in.Limits); err != nil {
 			return fmt.Errorf("--limits: %v", err)
+		}
+	}
+	if retry != "" {
+		in.Retry = &credential.Retry{}
+		dec := json.NewDecoder(strings.NewReader(retry))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(in.Retry); err != nil {
+			return fmt.Errorf("--retry: %v", err)
 		}
 	}
 	raw, err := credentialSource(env, fromFile, fromEnv)

@@ -77,7 +77,8 @@ func TestCredentialsCommand(t *testing.T) {
 
 	// --from-env with the bare value of the type's one secret field.
 	r := runCLI(t, vars, "credentials", "set", "crm", "--type", "bearer", "--from-env", "CRM_TOKEN",
-		"--workflows", "triage,sync", "--hosts", "api.crm.example", "--limits", `{"requests":"10/s","concurrency":4}`)
+		"--workflows", "triage,sync", "--hosts", "api.crm.example", "--limits", `{"requests":"10/s","concurrency":4}`,
+		"--retry", `{"max_attempts":2,"idempotency_header":"X-Request-Id"}`)
 	if r.code != 0 || !strings.Contains(r.stderr, "stored credential crm (bearer; fields token)") {
 		t.Fatalf("set crm: %d %s", r.code, r.stderr)
 	}
@@ -111,6 +112,9 @@ func TestCredentialsCommand(t *testing.T) {
 	}
 	if items[0].Limits == nil || items[0].Limits.Requests != "10/s" || items[0].Limits.Concurrency != 4 {
 		t.Fatalf("crm limits = %+v", items[0].Limits)
+	}
+	if items[0].Retry == nil || items[0].Retry.MaxAttempts != 2 || items[0].Retry.IdempotencyHeader != "X-Request-Id" {
+		t.Fatalf("crm retry = %+v", items[0].Retry)
 	}
 	oldKey := items[0].KeyID
 
