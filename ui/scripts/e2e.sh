@@ -32,10 +32,19 @@ if [ -z "$weft" ]; then
   weft="$tmp/weft"
   (cd "$repo" && go build -o "$weft" ./cmd/weft)
 fi
-port="$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")"
+free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
+port="$(free_port)"
+# The ticket-triage test's fake CRM, model and Slack listen on this port
+# (e2e/fakes.mjs); the workflow reads their addresses and tokens from the
+# environment, as examples/ticket-triage.yaml does.
+fake_port="$(free_port)"
+export E2E_FAKE_PORT="$fake_port"
+export CRM_URL="http://127.0.0.1:$fake_port/crm" CRM_TOKEN="crm-e2e-token"
+export SLACK_URL="http://127.0.0.1:$fake_port/slack" SLACK_TOKEN="xoxb-e2e-token"
+export WEFT_ENV_ALLOW="CRM_URL,CRM_TOKEN,AI_MODEL,SLACK_URL,SLACK_TOKEN,SLACK_CHANNEL"
 export WEFT_ADMIN_TOKEN="e2e-$(node -e "console.log(require('crypto').randomBytes(12).toString('hex'))")"
-# The retry test's flaky service listens on loopback, which the SSRF guard
-# refuses by default: allow exactly that address.
+# The retry test's flaky service and the triage fakes listen on loopback,
+# which the SSRF guard refuses by default: allow exactly that address.
 WEFT_ALLOW_PRIVATE_NET=127.0.0.1/32 "$weft" serve --addr "127.0.0.1:$port" --data "$tmp/data" >"$tmp/server.log" 2>&1 &
 pid=$!
 
@@ -49,7 +58,7 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 
-export WEFT_URL="http://127.0.0.1:$port" WEFT_TOKEN="$WEFT_ADMIN_TOKEN" CHROMIUM="$chromium"
+export WEFT_URL="http://127.0.0.1:$port" WEFT_TOKEN="$WEFT_ADMIN_TOKEN" CHROMIUM="$chromium" WEFT_BIN="$weft"
 export SCREENSHOTS="${SCREENSHOTS:-$repo/docs/screenshots}"
 status=0
 node --test --test-concurrency=1 --test-reporter=spec ${E2E_GREP:+--test-name-pattern="$E2E_GREP"} e2e/ || status=$?

@@ -57,8 +57,20 @@ export interface StepRun {
   started_at?: string;
   finished_at?: string;
   wake_at?: string;
-  /** One entry per attempt: how it ended and why. */
-  history?: { attempt: number; at: string; outcome: string; duration_ms?: number; wait?: string; reason?: string; error?: ErrorInfo }[];
+  /** One entry per attempt and per wait (weft.Attempt): how it ended and why. */
+  history?: Attempt[];
+}
+
+/** weft.Attempt: outcome is succeeded, failed, retry, waiting or cached; error and code are the attempt's own. */
+export interface Attempt {
+  attempt: number;
+  at: string;
+  outcome: string;
+  duration_ms?: number;
+  code?: string;
+  error?: string;
+  wait?: string;
+  reason?: string;
 }
 
 export type FieldType = "string" | "number" | "integer" | "boolean" | "object" | "array" | "duration" | "any";

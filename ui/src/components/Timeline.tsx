@@ -1,7 +1,7 @@
 // Step runs as a timeline: one row per step, a bar from its start to its end
-// on a shared time axis, and its input/output/error below when selected.
+// on a shared time axis (StepDetail shows the selected one).
 import type { StepRun } from "../api/types";
-import { duration, Json, StatusBadge } from "./ui";
+import { duration, StatusBadge } from "./ui";
 
 export function Timeline({ steps, selected, onSelect, now }: { steps: StepRun[]; selected?: string; onSelect: (id: string) => void; now: number }) {
   const times = steps.flatMap((s) => [s.started_at, s.finished_at].filter(Boolean).map((t) => new Date(t!).getTime()));
@@ -37,45 +37,6 @@ export function Timeline({ steps, selected, onSelect, now }: { steps: StepRun[];
           </button>
         );
       })}
-    </div>
-  );
-}
-
-export function StepDetail({ run }: { run?: StepRun }) {
-  if (!run) return <div className="muted pad">Select a step to see its input, output and error.</div>;
-  return (
-    <div className="step-detail" data-testid="step-detail">
-      <div className="row gap">
-        <strong>{run.step_id}</strong>
-        <StatusBadge status={run.status} />
-        <span className="muted small">
-          {run.type} · {run.attempts} attempt{run.attempts === 1 ? "" : "s"} · {duration(run.started_at, run.finished_at)}
-        </span>
-      </div>
-      {run.error && (
-        <div className="error-box" data-testid="step-error">
-          <strong>{run.error.code}</strong>: {run.error.message}
-        </div>
-      )}
-      {run.history && run.history.length > 1 && (
-        <>
-          <h4>Attempts</h4>
-          <ol className="attempts small" data-testid="step-attempts">
-            {run.history.map((h) => (
-              <li key={h.attempt + h.at}>
-                <StatusBadge status={h.outcome} /> <span className="muted">#{h.attempt}</span>
-                {h.duration_ms !== undefined && <span className="muted"> · {h.duration_ms} ms</span>}
-                {h.wait && <span className="muted"> · then waited {h.wait}</span>}
-                {(h.error?.message ?? h.reason) && <span> · {h.error?.message ?? h.reason}</span>}
-              </li>
-            ))}
-          </ol>
-        </>
-      )}
-      <h4>Input</h4>
-      <Json value={run.input} testId="step-input" />
-      <h4>Output</h4>
-      <Json value={run.output} empty="No output" testId="step-output" />
     </div>
   );
 }

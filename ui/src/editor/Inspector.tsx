@@ -4,7 +4,7 @@ import { useEffect, useState } from "react";
 import type { Document } from "yaml";
 import type { Spec, StepRun } from "../api/types";
 import { webhookURL } from "../api/client";
-import { StepDetail } from "../components/Timeline";
+import { StepDetail } from "../components/StepDetail";
 import { CopyButton } from "../components/ui";
 import { toJS } from "../doc/document";
 import { stepJS, type Graph } from "../doc/graph";

@@ -2,7 +2,8 @@ import { useEffect, useState } from "react";
 import { api } from "../api/client";
 import { follow, type Live } from "../api/follow";
 import { finished } from "../api/types";
-import { StepDetail, Timeline } from "../components/Timeline";
+import { fmtUSD, StepDetail } from "../components/StepDetail";
+import { Timeline } from "../components/Timeline";
 import { ago, duration, ErrorBox, Json, PageHeader, StatusBadge } from "../components/ui";
 import { Link, navigate } from "../router";
 
@@ -27,6 +28,7 @@ export function ExecutionDetail({ id }: { id: string }) {
     (a, b) => (a.started_at ?? "9").localeCompare(b.started_at ?? "9") || a.step_id.localeCompare(b.step_id),
   );
   const failedStep = steps.find((s) => s.status === "failed");
+  const ai = aiTotals(steps.map((s) => s.output));
   const sel = selected ?? failedStep?.step_id;
 
   const act = async (f: () => Promise<unknown>) => {
@@ -95,6 +97,12 @@ export function ExecutionDetail({ id }: { id: string }) {
               <div className="label">Duration</div>
               {duration(e.started_at ?? e.created_at, e.finished_at)}
             </div>
+            {ai && (
+              <div data-testid="execution-ai">
+                <div className="label">AI</div>
+                {ai.tokens.toLocaleString("en-US")} tokens <span className="muted small">· {fmtUSD(ai.cost)}</span>
+              </div>
+            )}
           </div>
           {e.error && (
             <div className="error-box">
@@ -124,4 +132,19 @@ export function ExecutionDetail({ id }: { id: string }) {
       )}
     </>
   );
+}
+
+/** Tokens and cost over the AI steps of an execution (outputs with usage and model). */
+function aiTotals(outputs: unknown[]): { tokens: number; cost: number } | undefined {
+  let found = false;
+  let tokens = 0;
+  let cost = 0;
+  for (const o of outputs) {
+    const out = o as { usage?: { input_tokens?: number; output_tokens?: number }; model?: unknown; cost_usd?: number } | undefined;
+    if (!out || typeof out !== "object" || !out.usage || typeof out.model !== "string") continue;
+    found = true;
+    tokens += (out.usage.input_tokens ?? 0) + (out.usage.output_tokens ?? 0);
+    cost += typeof out.cost_usd === "number" ? out.cost_usd : 0;
+  }
+  return found ? { tokens, cost } : undefined;
 }

@@ -1,0 +1,212 @@
+// One step run in detail: its attempts (how each ended, the error, the wait
+// before the next), the request it made and the response it got (HTTP
+// steps), the model, tokens and cost of AI steps with an agent's turns, and
+// the raw input and output.
+import type { Attempt, StepRun } from "../api/types";
+import { duration, Json, StatusBadge } from "./ui";
+
+type Obj = Record<string, unknown>;
+const obj = (v: unknown): Obj | undefined => (v && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : undefined);
+const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
+const fmtInt = (n?: number) => (n === undefined ? "—" : n.toLocaleString("en-US"));
+export const fmtUSD = (n?: number) => (n === undefined ? "—" : n === 0 ? "$0" : n < 0.01 ? `$${n.toFixed(6).replace(/0+$/, "")}` : `$${n.toFixed(4)}`);
+
+export function StepDetail({ run }: { run?: StepRun }) {
+  if (!run) return <div className="muted pad">Select a step to see its input, output and error.</div>;
+  const out = obj(run.output);
+  const isAI = !!out && !!obj(out.usage) && typeof out.model === "string";
+  const isHTTP = run.type.startsWith("http.");
+  return (
+    <div className="step-detail" data-testid="step-detail">
+      <div className="row gap">
+        <strong>{run.step_id}</strong>
+        <StatusBadge status={run.status} />
+        <span className="muted small">
+          {run.type} · {run.attempts} attempt{run.attempts === 1 ? "" : "s"} · {duration(run.started_at, run.finished_at)}
+        </span>
+      </div>
+      {run.error && (
+        <div className="error-box" data-testid="step-error">
+          <strong>{run.error.code}</strong>: {run.error.message}
+        </div>
+      )}
+      {run.history && run.history.length > 0 && <Attempts history={run.history} />}
+      {isHTTP && <Exchange input={obj(run.input)} output={out} running={run.status === "running" || run.status === "waiting"} />}
+      {isAI && <AIUsage out={out!} />}
+      <h4>Input</h4>
+      <Json value={run.input} testId="step-input" />
+      <h4>Output</h4>
+      <Json value={run.output} empty="No output" testId="step-output" />
+    </div>
+  );
+}
+
+function Attempts({ history }: { history: Attempt[] }) {
+  return (
+    <>
+      <h4>Attempts</h4>
+      <ol className="attempts small" data-testid="step-attempts">
+        {history.map((h, i) => (
+          <li key={`${h.attempt}/${h.at}/${i}`} data-outcome={h.outcome}>
+            <StatusBadge status={h.outcome} /> <span className="muted">#{h.attempt}</span>
+            {h.duration_ms !== undefined && h.duration_ms > 0 && <span className="muted"> · {h.duration_ms} ms</span>}
+            {h.wait && (
+              <span className="muted">
+                {" "}
+                · then waited {h.wait}
+                {h.reason && ` (${h.reason})`}
+              </span>
+            )}
+            {!h.wait && h.reason && <span className="muted"> · {h.reason}</span>}
+            {h.error && (
+              <div className="attempt-error mono">
+                {h.code && <strong>{h.code}: </strong>}
+                {h.error}
+              </div>
+            )}
+          </li>
+        ))}
+      </ol>
+    </>
+  );
+}
+
+/** The request an HTTP step made (from its resolved input) and the response it got (its output). */
+function Exchange({ input, output, running }: { input?: Obj; output?: Obj; running: boolean }) {
+  if (!input) return null;
+  const method = String(input.method ?? "GET").toUpperCase();
+  const reqBody = input.json ?? input.form ?? input.body;
+  const status = num(output?.status);
+  return (
+    <div className="exchange" data-testid="step-exchange">
+      <h4>Request</h4>
+      <div className="mono small exch-line">
+        <span className="method">{method}</span> {String(input.url ?? "")}
+      </div>
+      {obj(input.headers) && <Headers h={obj(input.headers)!} />}
+      {reqBody !== undefined && <Json value={reqBody} />}
+      <h4>Response</h4>
+      {status === undefined ? (
+        <div className="muted small">{running ? "Waiting for the response…" : output ? "No HTTP status in the output." : "No response recorded: the attempts above say what went wrong."}</div>
+      ) : (
+        <>
+          <div className="mono small exch-line">
+            <span className={`http-status s${String(status)[0]}`}>{status}</span>
+            {typeof output?.duration_ms === "number" && <span className="muted"> · {output.duration_ms} ms</span>}
+          </div>
+          {obj(output?.headers) && <Headers h={obj(output!.headers)!} />}
+          <Json value={output?.body} empty="Empty body" />
+        </>
+      )}
+    </div>
+  );
+}
+
+function Headers({ h }: { h: Obj }) {
+  const entries = Object.entries(h);
+  if (!entries.length) return null;
+  return (
+    <details className="headers small">
+      <summary className="muted">
+        {entries.length} header{entries.length === 1 ? "" : "s"}
+      </summary>
+      <dl className="mono">
+        {entries.map(([k, v]) => (
+          <div key={k}>
+            <dt>{k}</dt>
+            <dd>{Array.isArray(v) ? v.join(", ") : String(v)}</dd>
+          </div>
+        ))}
+      </dl>
+    </details>
+  );
+}
+
+interface Turn {
+  n?: number;
+  text?: string;
+  finish_reason?: string;
+  model?: string;
+  provider?: string;
+  usage?: { input_tokens?: number; output_tokens?: number; cached_tokens?: number };
+  cost_usd?: number;
+  latency_ms?: number;
+  cache_hit?: boolean;
+  tool_calls?: { id?: string; name: string; arguments?: unknown; done?: boolean; output?: unknown; error?: string }[];
+}
+
+/** Model, tokens, cost and latency of an AI step; an agent's turns one by one. */
+function AIUsage({ out }: { out: Obj }) {
+  const u = obj(out.usage)!;
+  const turns = Array.isArray(out.turns) ? (out.turns as Turn[]) : [];
+  const fallbacks = Array.isArray(out.fallbacks) ? (out.fallbacks as Obj[]) : [];
+  return (
+    <div className="ai-usage" data-testid="ai-usage">
+      <h4>AI</h4>
+      <div className="ai-stats">
+        <Stat label="model" wide value={String(out.model)} sub={typeof out.provider === "string" ? out.provider : undefined} />
+        <Stat label="input" value={fmtInt(num(u.input_tokens))} sub={num(u.cached_tokens) ? `${fmtInt(num(u.cached_tokens))} cached` : "tokens"} />
+        <Stat label="output" value={fmtInt(num(u.output_tokens))} sub="tokens" />
+        <Stat label="cost" value={fmtUSD(num(out.cost_usd))} sub={out.cache_hit === true ? "cache hit" : typeof out.cost_note === "string" ? "unpriced" : undefined} />
+        {num(out.latency_ms) !== undefined && <Stat label="latency" value={`${fmtInt(num(out.latency_ms))} ms`} sub={num(out.calls) && num(out.calls)! > 1 ? `${out.calls} calls` : undefined} />}
+        {typeof out.finish_reason === "string" && <Stat label="finish" value={out.finish_reason} />}
+      </div>
+      {typeof out.cost_note === "string" && <div className="muted small">{out.cost_note}</div>}
+      {fallbacks.length > 0 && (
+        <div className="small">
+          <span className="muted">Fallbacks tried: </span>
+          {fallbacks.map((f, i) => (
+            <span key={i} className="mono">
+              {i > 0 && ", "}
+              {String(f.model ?? f.provider ?? "?")} {f.error ? `(${String(f.error)})` : ""}
+            </span>
+          ))}
+        </div>
+      )}
+      {turns.length > 0 && (
+        <>
+          <h4>
+            Turns <span className="muted small">({turns.length})</span>
+          </h4>
+          <ol className="turns" data-testid="ai-turns">
+            {turns.map((t, i) => (
+              <li key={t.n ?? i} className="turn">
+                <div className="row gap small">
+                  <strong>#{t.n ?? i + 1}</strong>
+                  <span className="mono">{t.model}</span>
+                  <span className="muted">
+                    {fmtInt(t.usage?.input_tokens)} in · {fmtInt(t.usage?.output_tokens)} out · {fmtUSD(t.cost_usd)}
+                    {t.latency_ms !== undefined && ` · ${t.latency_ms} ms`}
+                    {t.cache_hit && " · cache hit"}
+                    {t.finish_reason && ` · ${t.finish_reason}`}
+                  </span>
+                </div>
+                {t.text && <div className="turn-text">{t.text}</div>}
+                {(t.tool_calls ?? []).map((c, j) => (
+                  <div key={c.id ?? j} className="tool-call small">
+                    <span className="mono">
+                      → {c.name}({typeof c.arguments === "string" ? c.arguments : JSON.stringify(c.arguments ?? {})})
+                    </span>
+                    {c.error ? <div className="attempt-error mono">{c.error}</div> : c.done ? <Json value={c.output} empty="no output" /> : <span className="muted"> · waiting</span>}
+                  </div>
+                ))}
+              </li>
+            ))}
+          </ol>
+        </>
+      )}
+    </div>
+  );
+}
+
+function Stat({ label, value, sub, wide }: { label: string; value: string; sub?: string; wide?: boolean }) {
+  return (
+    <div className={`ai-stat ${wide ? "wide" : ""}`} data-stat={label}>
+      <div className="label">{label}</div>
+      <div className="value mono" title={value}>
+        {value}
+      </div>
+      {sub && <div className="muted small">{sub}</div>}
+    </div>
+  );
+}
