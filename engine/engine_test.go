@@ -72,7 +72,7 @@ func (b *testBundle) put(t *testing.T, src string) {
 
 func (b *testBundle) run(t *testing.T, name, input string) (weft.Execution, map[string]weft.StepRun) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	st, err := b.eng.Start(ctx, engine.StartRequest{Workflow: name, Input: json.RawMessage(input)})
 	if err != nil {
@@ -345,7 +345,7 @@ steps:
 		t.Fatal("a step after the failed one ran")
 	}
 	// The on_error workflow ran with the failed execution's details.
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for {
 		list, _, err := b.store.ListExecutions(ctx, store.ExecutionFilter{Workflow: "oncall"})
@@ -404,7 +404,7 @@ steps:
     uses: transform
     with: { ok: true }
 `)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	st, err := b.eng.Start(ctx, engine.StartRequest{Workflow: "sleepy"})
 	if err != nil {
@@ -489,7 +489,7 @@ steps:
     uses: transform
     with: { x: 1 }
 `)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	st, err := b.eng.Start(ctx, engine.StartRequest{Workflow: "slow"})
 	if err != nil {
@@ -546,7 +546,7 @@ steps:
 	if ex.Status != weft.ExecutionFailed {
 		t.Fatalf("first run: %s", ex.Status)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if _, err := b.eng.Retry(ctx, ex.ID); err != nil {
 		t.Fatal(err)
@@ -579,7 +579,7 @@ steps:
     uses: respond
     with: { status: 201, body: "{{ steps.compute.output }}" }
 `)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	st, err := b.eng.Start(ctx, engine.StartRequest{Workflow: "syncy", Input: json.RawMessage(`{"x": 1}`), Respond: true})
 	if err != nil {
@@ -625,7 +625,7 @@ steps:
     uses: http.request
     with: { url: "`+srv.URL+`" }
 `)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var ids []string
 	for i := 0; i < 8; i++ {
@@ -758,7 +758,7 @@ steps:
 	if ex.Status != weft.ExecutionFailed {
 		t.Fatalf("first run: %s", ex.Status)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if _, err := b.eng.Retry(ctx, ex.ID); err != nil {
 		t.Fatal(err)
