@@ -19,6 +19,7 @@ import (
 	"github.com/weftworks/weft/metrics"
 	"github.com/weftworks/weft/step"
 	"github.com/weftworks/weft/store"
+	"github.com/weftworks/weft/workflow"
 )
 
 // Config configures an Engine. Zero values take the defaults of WithDefaults.
@@ -423,13 +424,14 @@ func (e *Engine) Retry(ctx context.Context, id string) (weft.Execution, error) {
 // PUT or DELETE).
 func (e *Engine) InvalidateWorkflow(name string) { e.workflows.invalidate(name) }
 
-// Compiled returns the compiled active version of a workflow.
-func (e *Engine) Compiled(ctx context.Context, name string) (weft.WorkflowRecord, *weft.Workflow, error) {
+// Compiled returns the compiled active version of a workflow. It is cached
+// per version: callers must not modify it.
+func (e *Engine) Compiled(ctx context.Context, name string) (weft.WorkflowRecord, *workflow.Compiled, error) {
 	cw, err := e.workflows.get(ctx, name, 0)
 	if err != nil {
 		return weft.WorkflowRecord{}, nil, err
 	}
-	return cw.rec, cw.c.Workflow, nil
+	return cw.rec, cw.c, nil
 }
 
 func (e *Engine) publishExecution(ex weft.Execution) {

@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -11,6 +12,8 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/expr"
+	"github.com/weftworks/weft/trigger/webhook/policy"
 )
 
 // The keys each level of a workflow file allows. They are the single list
@@ -19,9 +22,9 @@ var (
 	workflowKeys = []string{"name", "description", "on", "steps", "on_error", "timeout", "concurrency", "enabled", "ui"}
 	triggersKeys = []string{"webhook", "schedule"}
 	webhookKeys  = []string{"path", "method", "respond", "timeout", "max_body"}
-	// webhookExtraKeys are read by trigger plug-ins (webhook security); the
-	// parser keeps them in WebhookTrigger.Extra without interpreting them.
-	webhookExtraKeys = []string{"verify", "dedupe", "allow_ips", "rate_limit"}
+	// webhookExtraKeys (verify, dedupe, allow_ips, rate_limit) are kept in
+	// WebhookTrigger.Extra and checked by the webhook policy package.
+	webhookExtraKeys = policy.Keys
 	scheduleKeys     = []string{"cron", "timezone", "input"}
 	stepKeys         = []string{"id", "uses", "name", "with", "if", "needs", "for_each", "concurrency", "retry", "timeout", "continue_on_error", "cache"}
 	retryKeys        = []string{"max_attempts", "backoff", "initial", "max"}
@@ -37,6 +40,8 @@ var WebhookPathPattern = regexp.MustCompile(`^[a-zA-Z0-9_-]+(/[a-zA-Z0-9_-]+)*$`
 type decoder struct {
 	file  string
 	diags Diagnostics
+	// webhook is the parsed on.webhook policy (nil without on.webhook).
+	webhook *policy.Policy
 }
 
 func (d *decoder) errorf(n *yaml.Node, format string, args ...any) {
@@ -328,7 +333,58 @@ func (d *decoder) decodeWebhook(n *yaml.Node) *weft.WebhookTrigger {
 	if !hasPath {
 		d.errorf(n, "on.webhook needs a path (the URL is /hooks/<path>)")
 	}
+	d.decodePolicy(n, wh.Extra)
 	return wh
+}
+
+// decodePolicy parses the webhook policy keys and reports each problem at
+// the YAML node of the key it names.
+func (d *decoder) decodePolicy(n *yaml.Node, extra map[string]any) {
+	p, err := policy.Parse(extra)
+	if err == nil {
+		d.webhook = p
+		return
+	}
+	var errs policy.Errors
+	if !errors.As(err, &errs) {
+		d.errorf(n, "on.webhook: %v", err)
+		return
+	}
+	for _, e := range errs {
+		at := policyNode(n, e.Path, e.Key)
+		msg := "on.webhook." + e.PathString() + ": " + e.Message
+		if len(e.Choices) > 0 && at.Kind == yaml.ScalarNode {
+			msg += didYouMean(at.Value, e.Choices)
+		}
+		if e.Fix != "" {
+			msg += "; " + e.Fix
+		}
+		off := -1
+		var ee *expr.Error
+		if errors.As(e.Err, &ee) {
+			off = ee.Offset
+		}
+		line, col := position(at, off)
+		d.errorAt(line, col, "%s", msg)
+	}
+}
+
+// policyNode finds the node a policy problem names under the on.webhook
+// mapping n: the value at path, or its key when key is set. A path that
+// does not exist (a missing key) ends at the deepest node on the way.
+func policyNode(n *yaml.Node, path []any, key bool) *yaml.Node {
+	if !key || len(path) == 0 {
+		return nodeAt(n, path)
+	}
+	parent := nodeAt(n, path[:len(path)-1])
+	if name, ok := path[len(path)-1].(string); ok && parent.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(parent.Content); i += 2 {
+			if parent.Content[i].Value == name {
+				return parent.Content[i]
+			}
+		}
+	}
+	return parent
 }
 
 func (d *decoder) decodeSchedules(n *yaml.Node) []weft.ScheduleTrigger {

@@ -15,6 +15,7 @@ import (
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/expr"
 	"github.com/weftworks/weft/step"
+	"github.com/weftworks/weft/trigger/webhook/policy"
 )
 
 // Diagnostic is one problem in a workflow file.
@@ -52,6 +53,9 @@ type Compiled struct {
 	// Nodes are the steps in file order.
 	Nodes []*Node
 	ByID  map[string]*Node
+	// Webhook is the parsed security and admission policy of on.webhook
+	// (verify, dedupe, allow_ips, rate_limit); nil without on.webhook.
+	Webhook *policy.Policy
 }
 
 // Node is one compiled step.
@@ -99,6 +103,7 @@ func Parse(filename string, src []byte, reg *step.Registry) (*Compiled, error) {
 	if nodes.stepNodes != nil {
 		k.compileSteps()
 	}
+	k.c.Webhook = d.webhook
 	if len(d.diags) > 0 {
 		sort.SliceStable(d.diags, func(i, j int) bool {
 			a, b := d.diags[i], d.diags[j]

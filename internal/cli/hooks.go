@@ -15,7 +15,7 @@ import (
 	"github.com/weftworks/weft/outbound"
 	"github.com/weftworks/weft/step"
 	"github.com/weftworks/weft/store"
-	"github.com/weftworks/weft/trigger/webhook"
+	"github.com/weftworks/weft/trigger/webhook/policy"
 )
 
 // hookFlags are serve's webhook and TLS flags.
@@ -39,7 +39,7 @@ type hookConfig struct {
 func (h *hookFlags) config() (hookConfig, error) {
 	var c hookConfig
 	for _, s := range splitList(h.trustedProxies) {
-		p, err := webhook.ParsePrefix(s)
+		p, err := policy.ParsePrefix(s)
 		if err != nil {
 			return c, fmt.Errorf("--trusted-proxies: %w", err)
 		}

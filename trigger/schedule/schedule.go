@@ -110,11 +110,12 @@ func (s *Scheduler) refresh(ctx context.Context, now time.Time) error {
 			if !rec.Enabled {
 				continue
 			}
-			_, wf, err := s.cfg.Engine.Compiled(ctx, rec.Name)
+			_, c, err := s.cfg.Engine.Compiled(ctx, rec.Name)
 			if err != nil {
 				s.cfg.Logger.Warn("skipping schedules of a workflow that does not compile", "workflow", rec.Name, "err", err)
 				continue
 			}
+			wf := c.Workflow
 			if !wf.IsEnabled() {
 				continue
 			}

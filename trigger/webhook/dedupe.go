@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/weftworks/weft/expr"
+	"github.com/weftworks/weft/trigger/webhook/policy"
 	"github.com/weftworks/weft/trigger/webhook/verify"
 )
 
@@ -43,10 +44,10 @@ func autoDeliveryID(h http.Header, body any, scheme string) string {
 }
 
 // dedupeKey returns the key of this delivery, or "" for none.
-func (p *Policy) dedupeKey(ctx context.Context, h http.Header, value map[string]any, scheme string) (string, error) {
-	switch {
-	case p.DedupeExpr != nil:
-		v, err := p.DedupeExpr.Eval(ctx, expr.Scope{"trigger": value})
+func dedupeKey(ctx context.Context, p policy.Dedupe, h http.Header, value map[string]any, scheme string) (string, error) {
+	switch p.Mode {
+	case policy.DedupeExpr:
+		v, err := p.Expr.Eval(ctx, expr.Scope{"trigger": value})
 		if err != nil {
 			return "", fmt.Errorf("evaluating dedupe: %w", err)
 		}
@@ -61,7 +62,7 @@ func (p *Policy) dedupeKey(ctx context.Context, h http.Header, value map[string]
 		}
 		b, _ := json.Marshal(v)
 		return "expr:" + string(b), nil
-	case p.Dedupe == "auto":
+	case policy.DedupeAuto:
 		return autoDeliveryID(h, value["body"], scheme), nil
 	}
 	return "", nil

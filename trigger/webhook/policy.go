@@ -2,209 +2,48 @@ package webhook
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/netip"
-	"strings"
 	"sync"
-	"time"
 
-	"github.com/weftworks/weft"
-	"github.com/weftworks/weft/expr"
+	"github.com/weftworks/weft/trigger/webhook/policy"
 	"github.com/weftworks/weft/trigger/webhook/verify"
 )
 
-// DefaultDedupeWindow is how long a delivery id is remembered.
-const DefaultDedupeWindow = 7 * 24 * time.Hour
-
-// Policy is the security and admission part of on.webhook (verify, dedupe,
-// allow_ips, rate_limit), compiled once per workflow version.
-type Policy struct {
-	Verify    []verify.Config
+// armed is a workflow version's policy, parsed and checked when the workflow
+// was compiled (package policy), with what requests need of this process:
+// the verifiers (JWKS caches) and the rate limiter.
+type armed struct {
+	*policy.Policy
 	verifiers []verify.Verifier
-	// Dedupe is "auto", "off" or empty, or DedupeExpr is set.
-	Dedupe       string
-	DedupeExpr   *expr.Template
-	DedupeWindow time.Duration
-	AllowIPs     []netip.Prefix
-	// RatePerSecond and RateBurst configure the per-webhook token bucket
-	// (per process); zero means no limit.
-	RatePerSecond float64
-	RateBurst     int
-	limiter       *bucket
+	limiter   *bucket
 }
 
-// ParsePolicy reads the extra keys of on.webhook. Errors name the key and
-// the fix; the workflow parser reports them at the key's line and column.
-func ParsePolicy(extra map[string]any) (*Policy, error) {
-	p := &Policy{DedupeWindow: DefaultDedupeWindow}
-	if len(extra) == 0 {
-		return p, nil
-	}
-	var err error
-	if v, ok := extra["verify"]; ok {
-		if p.Verify, err = verify.ParseConfigs(v); err != nil {
-			return nil, err
-		}
-	}
-	if v, ok := extra["dedupe"]; ok {
-		if err := p.parseDedupe(v); err != nil {
-			return nil, err
-		}
-	}
-	if v, ok := extra["allow_ips"]; ok {
-		if p.AllowIPs, err = parsePrefixes("allow_ips", v); err != nil {
-			return nil, err
-		}
-	}
-	if v, ok := extra["rate_limit"]; ok {
-		if err := p.parseRate(v); err != nil {
-			return nil, err
-		}
-	}
-	return p, nil
-}
-
-func (p *Policy) parseDedupe(v any) error {
-	key := v
-	if m, ok := v.(map[string]any); ok {
-		for k := range m {
-			if k != "key" && k != "window" {
-				return fmt.Errorf("dedupe: unknown key %q (use key and window)", k)
-			}
-		}
-		key = m["key"]
-		if w, ok := m["window"]; ok {
-			s, _ := w.(string)
-			d, err := weft.ParseDuration(s)
-			if err != nil || d.D() <= 0 {
-				return fmt.Errorf("dedupe.window must be a positive duration like 24h or 7d")
-			}
-			p.DedupeWindow = d.D()
-		}
-	}
-	switch s, _ := key.(string); {
-	case key == false || s == "off":
-		p.Dedupe = "off"
-	case s == "auto":
-		p.Dedupe = "auto"
-	case expr.HasTemplate(s):
-		t, err := expr.Compile(s)
-		if err != nil {
-			return fmt.Errorf("dedupe: %w", err)
-		}
-		p.DedupeExpr = t
-	default:
-		return fmt.Errorf(`dedupe must be auto (the provider's delivery id), off, or an expression like "{{ trigger.body.id }}"`)
-	}
-	return nil
-}
-
-func parsePrefixes(key string, v any) ([]netip.Prefix, error) {
-	var items []any
-	switch t := v.(type) {
-	case []any:
-		items = t
-	case string:
-		items = []any{t}
-	default:
-		return nil, fmt.Errorf("%s must be a list of CIDRs or addresses like [203.0.113.0/24, 2001:db8::/32]", key)
-	}
-	out := make([]netip.Prefix, 0, len(items))
-	for _, it := range items {
-		s, _ := it.(string)
-		pfx, err := ParsePrefix(s)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", key, err)
-		}
-		out = append(out, pfx)
-	}
-	return out, nil
-}
-
-// ParsePrefix reads a CIDR or a single address (IPv4 or IPv6).
-func ParsePrefix(s string) (netip.Prefix, error) {
-	s = strings.TrimSpace(s)
-	if strings.Contains(s, "/") {
-		p, err := netip.ParsePrefix(s)
-		if err != nil {
-			return p, fmt.Errorf("%q is not a CIDR like 203.0.113.0/24", s)
-		}
-		return p.Masked(), nil
-	}
-	a, err := netip.ParseAddr(s)
-	if err != nil {
-		return netip.Prefix{}, fmt.Errorf("%q is not an IP address or CIDR", s)
-	}
-	a = a.Unmap()
-	return netip.PrefixFrom(a, a.BitLen()), nil
-}
-
-func (p *Policy) parseRate(v any) error {
-	m, ok := v.(map[string]any)
-	if !ok {
-		return errors.New("rate_limit must be a mapping like {per_second: 50, burst: 100}")
-	}
-	for k := range m {
-		if k != "per_second" && k != "per_minute" && k != "burst" {
-			return fmt.Errorf("rate_limit: unknown key %q (use per_second or per_minute, and burst)", k)
-		}
-	}
-	num := func(k string) (float64, bool) {
-		switch n := m[k].(type) {
-		case int:
-			return float64(n), true
-		case int64:
-			return float64(n), true
-		case float64:
-			return n, true
-		}
-		return 0, false
-	}
-	if n, ok := num("per_second"); ok {
-		p.RatePerSecond = n
-	} else if n, ok := num("per_minute"); ok {
-		p.RatePerSecond = n / 60
-	}
-	if p.RatePerSecond <= 0 {
-		return errors.New("rate_limit needs a positive per_second or per_minute")
-	}
-	if n, ok := num("burst"); ok {
-		if n < 1 {
-			return errors.New("rate_limit.burst must be at least 1")
-		}
-		p.RateBurst = int(n)
-	} else {
-		p.RateBurst = max(1, int(p.RatePerSecond))
-	}
-	return nil
-}
-
-// compile builds the verifiers and the limiter.
-func (p *Policy) compile(opts verify.Options) error {
+// arm builds the verifiers and the limiter. It can still fail on what only
+// the server has: an mtls CA file that is missing or holds no certificate.
+func arm(p *policy.Policy, opts verify.Options) (*armed, error) {
+	a := &armed{Policy: p}
 	for i, c := range p.Verify {
 		v, err := verify.New(c, opts)
 		if err != nil {
-			return fmt.Errorf("verify[%d]: %w", i, err)
+			return nil, fmt.Errorf("verify[%d]: %w", i, err)
 		}
-		p.verifiers = append(p.verifiers, v)
+		a.verifiers = append(a.verifiers, v)
 	}
-	if p.RatePerSecond > 0 {
-		p.limiter = newBucket(p.RatePerSecond, p.RateBurst)
+	if p.Rate.PerSecond > 0 {
+		a.limiter = newBucket(p.Rate.PerSecond, p.Rate.Burst)
 	}
-	return nil
+	return a, nil
 }
 
-// empty reports a policy that checks nothing (the fast path).
-func (p *Policy) empty() bool {
-	return len(p.Verify) == 0 && p.Dedupe == "" && p.DedupeExpr == nil && len(p.AllowIPs) == 0 && p.limiter == nil
-}
+// unarmed is every policy that checks nothing (the fast path).
+var unarmed = &armed{Policy: &policy.Policy{}}
 
-// policies caches compiled policies by workflow name and version.
+// policies caches armed policies by workflow name and version, so a
+// version's limiter and JWKS caches are shared by all its requests.
 type policies struct {
 	opts verify.Options
-	mu   sync.Mutex
-	m    map[policyKey]*Policy
+	mu   sync.RWMutex
+	m    map[policyKey]*armed
 }
 
 type policyKey struct {
@@ -212,34 +51,36 @@ type policyKey struct {
 	version int64
 }
 
-var emptyPolicy = &Policy{}
-
-func (ps *policies) get(name string, version int64, trig *weft.WebhookTrigger) (*Policy, error) {
-	if len(trig.Extra) == 0 {
-		return emptyPolicy, nil
+func (ps *policies) get(name string, version int64, p *policy.Policy) (*armed, error) {
+	if p == nil || p.Empty() {
+		return unarmed, nil
 	}
 	k := policyKey{name, version}
+	ps.mu.RLock()
+	a, ok := ps.m[k]
+	ps.mu.RUnlock()
+	if ok {
+		return a, nil
+	}
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
-	if p, ok := ps.m[k]; ok {
-		return p, nil
+	if a, ok := ps.m[k]; ok {
+		return a, nil
 	}
-	p, err := ParsePolicy(trig.Extra)
-	if err == nil {
-		err = p.compile(ps.opts)
-	}
+	a, err := arm(p, ps.opts)
 	if err != nil {
 		return nil, err
 	}
 	if ps.m == nil || len(ps.m) > 4096 {
-		ps.m = map[policyKey]*Policy{}
+		ps.m = map[policyKey]*armed{}
 	}
-	ps.m[k] = p
-	return p, nil
+	ps.m[k] = a
+	return a, nil
 }
 
-// secretsFor loads the secrets of each verify entry.
-func (h *Handler) verifyRequest(ctx context.Context, workflow string, p *Policy, req *verify.Request) (verify.Result, error) {
+// verifyRequest checks req against each verify entry in turn, loading the
+// secrets of those that need them; the first that passes wins.
+func (h *Handler) verifyRequest(ctx context.Context, workflow string, p *armed, req *verify.Request) (verify.Result, error) {
 	var first error
 	for i, c := range p.Verify {
 		var secrets []verify.Secret

@@ -22,6 +22,7 @@ import (
 	"github.com/weftworks/weft/engine"
 	"github.com/weftworks/weft/metrics"
 	"github.com/weftworks/weft/store"
+	"github.com/weftworks/weft/trigger/webhook/policy"
 	"github.com/weftworks/weft/trigger/webhook/verify"
 )
 
@@ -87,7 +88,7 @@ func (c Config) WithDefaults() Config {
 		c.Deliveries = c.Store
 	}
 	if c.DeliveryRetention <= 0 {
-		c.DeliveryRetention = DefaultDedupeWindow
+		c.DeliveryRetention = policy.DefaultDedupeWindow
 	}
 	if c.Now == nil {
 		c.Now = time.Now
@@ -253,8 +254,8 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, d *store.Webhook
 		h.fail(w, http.StatusInternalServerError, "internal", "could not look up the webhook; try again")
 		return
 	}
-	rec, wf, err := h.cfg.Engine.Compiled(ctx, route)
-	if err != nil || wf.On.Webhook == nil || strings.Trim(wf.On.Webhook.Path, "/") != path {
+	rec, compiled, err := h.cfg.Engine.Compiled(ctx, route)
+	if err != nil || compiled.Workflow.On.Webhook == nil || strings.Trim(compiled.Workflow.On.Webhook.Path, "/") != path {
 		h.routes.forget(path)
 		if err != nil && !errors.Is(err, weft.ErrNotFound) {
 			h.cfg.Logger.Error("loading webhook workflow", "workflow", route, "err", err)
@@ -267,6 +268,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, d *store.Webhook
 		return
 	}
 	d.Workflow = rec.Name
+	wf := compiled.Workflow
 	if !rec.Enabled || !wf.IsEnabled() {
 		d.Outcome = store.OutcomeNotListening
 		h.fail(w, http.StatusNotFound, "disabled", fmt.Sprintf("workflow %q is disabled; enable it to accept webhooks", rec.Name))
@@ -283,7 +285,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, d *store.Webhook
 		h.fail(w, http.StatusMethodNotAllowed, "method_not_allowed", fmt.Sprintf("webhook %q accepts %s, not %s", path, method, r.Method))
 		return
 	}
-	pol, err := h.policies.get(rec.Name, rec.Version, trig)
+	pol, err := h.policies.get(rec.Name, rec.Version, compiled.Webhook)
 	if err != nil {
 		h.cfg.Logger.Error("webhook policy", "workflow", rec.Name, "err", err)
 		d.Outcome, d.Reason = store.OutcomeError, "invalid webhook policy: "+err.Error()
@@ -366,12 +368,12 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, d *store.Webhook
 		return
 	}
 	var dedupe *store.DedupeKey
-	if pol.Dedupe != "" || pol.DedupeExpr != nil {
+	if pol.Dedupe.Enabled() {
 		scheme := ""
 		if verified != nil {
 			scheme = verified.Scheme
 		}
-		key, err := pol.dedupeKey(ctx, r.Header, value, scheme)
+		key, err := dedupeKey(ctx, pol.Dedupe, r.Header, value, scheme)
 		if err != nil {
 			d.Outcome, d.Reason = store.OutcomeBadRequest, err.Error()
 			d.Request = h.keepRequest(r, path, raw)
@@ -380,7 +382,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, d *store.Webhook
 		}
 		if key != "" {
 			d.DedupeKey = key
-			dedupe = &store.DedupeKey{Scope: rec.Name, Key: key, ExpiresAt: d.ReceivedAt.Add(pol.DedupeWindow)}
+			dedupe = &store.DedupeKey{Scope: rec.Name, Key: key, ExpiresAt: d.ReceivedAt.Add(pol.Dedupe.Window)}
 		}
 	}
 	sync := trig.Respond == weft.RespondSync

@@ -78,150 +78,121 @@ func ConfigKeys() []string {
 	return keys
 }
 
-// ParseConfigs reads on.webhook.verify: one mapping, or a list of them (any
-// one verifying is enough, e.g. while moving from one scheme to another).
-func ParseConfigs(v any) ([]Config, error) {
-	switch t := v.(type) {
-	case nil:
-		return nil, nil
-	case map[string]any:
-		c, err := parseConfig(t)
-		if err != nil {
-			return nil, err
-		}
-		return []Config{c}, nil
-	case []any:
-		if len(t) == 0 {
-			return nil, errors.New("verify: the list is empty; give at least one {scheme: …}")
-		}
-		out := make([]Config, 0, len(t))
-		for i, e := range t {
-			m, ok := e.(map[string]any)
-			if !ok {
-				return nil, fmt.Errorf("verify[%d]: must be a mapping like {scheme: stripe, credential: stripe-webhook}", i)
-			}
-			c, err := parseConfig(m)
-			if err != nil {
-				return nil, fmt.Errorf("verify[%d]: %w", i, err)
-			}
-			out = append(out, c)
-		}
-		return out, nil
+// Requires lists the keys scheme needs besides scheme itself. jwt needs one
+// of credential, public_key or jwks_url, which no single key expresses.
+func Requires(scheme string) []string {
+	switch scheme {
+	case SchemeHMAC:
+		return []string{"credential", "header"}
+	case SchemeMTLS:
+		return []string{"ca"}
+	case SchemeJWT:
+		return nil
 	}
-	return nil, errors.New("verify: must be a mapping like {scheme: stripe, credential: stripe-webhook} or a list of them")
+	return []string{"credential"}
 }
 
-func parseConfig(m map[string]any) (Config, error) {
-	var c Config
-	for k := range m {
-		if !configKeys[k] {
-			return c, fmt.Errorf("verify: unknown key %q (known: %s)", k, strings.Join(ConfigKeys(), ", "))
-		}
-	}
-	str := func(key string) (string, error) {
-		v, ok := m[key]
-		if !ok || v == nil {
-			return "", nil
-		}
-		s, ok := v.(string)
-		if !ok {
-			return "", fmt.Errorf("verify.%s must be a string", key)
-		}
-		return s, nil
-	}
-	list := func(key string) ([]string, error) {
-		switch v := m[key].(type) {
-		case nil:
-			return nil, nil
-		case string:
-			return []string{v}, nil
-		case []any:
-			out := make([]string, 0, len(v))
-			for _, e := range v {
-				s, ok := e.(string)
-				if !ok {
-					return nil, fmt.Errorf("verify.%s must be a list of strings", key)
-				}
-				out = append(out, s)
-			}
-			return out, nil
-		}
-		return nil, fmt.Errorf("verify.%s must be a list of strings", key)
-	}
-	var err error
-	for _, f := range []struct {
-		key string
-		dst *string
-	}{
-		{"scheme", &c.Scheme}, {"credential", &c.Credential}, {"algorithm", &c.Algorithm},
-		{"header", &c.Header}, {"encoding", &c.Encoding}, {"prefix", &c.Prefix},
-		{"timestamp_header", &c.TimestampHeader}, {"template", &c.Template},
-		{"public_key", &c.PublicKey}, {"jwks_url", &c.JWKSURL}, {"audience", &c.Audience},
-		{"issuer", &c.Issuer}, {"ca", &c.CA},
-	} {
-		if *f.dst, err = str(f.key); err != nil {
-			return c, err
-		}
-	}
-	if c.Algorithms, err = list("algorithms"); err != nil {
-		return c, err
-	}
-	if c.Subjects, err = list("subjects"); err != nil {
-		return c, err
-	}
-	if t, ok := m["tolerance"]; ok {
-		s, ok := t.(string)
-		d, err := time.ParseDuration(s)
-		if !ok || err != nil || d <= 0 {
-			return c, errors.New("verify.tolerance must be a positive duration like 5m")
-		}
-		c.Tolerance = d
-	}
-	return c, c.Validate()
+// Algorithm and encoding names, for validation messages and the JSON Schema.
+var (
+	HMACAlgorithms = []string{"sha1", "sha256", "sha512"}
+	HMACEncodings  = []string{"hex", "base64"}
+	JWTAlgorithms  = []string{"HS256", "RS256", "ES256"}
+)
+
+// ConfigError is a problem with one key of a verify entry: what is wrong and
+// how to fix it. Field is empty when the problem is the entry as a whole.
+type ConfigError struct {
+	Field   string
+	Message string
+	Fix     string
+	// Choices are the values Field allows, for a "did you mean".
+	Choices []string
 }
 
-// Validate checks the configuration, naming the field and the fix.
+func (e *ConfigError) Error() string {
+	s := "verify"
+	if e.Field != "" {
+		s += "." + e.Field
+	}
+	s += ": " + e.Message
+	if e.Fix != "" {
+		s += "; " + e.Fix
+	}
+	return s
+}
+
+// Validate returns the first of c's problems, or nil.
 func (c Config) Validate() error {
-	if !slices.Contains(Schemes, c.Scheme) {
-		if c.Scheme == "" {
-			return fmt.Errorf("verify.scheme is required (one of %s)", strings.Join(Schemes, ", "))
-		}
-		return fmt.Errorf("verify.scheme %q is not one of %s", c.Scheme, strings.Join(Schemes, ", "))
+	if ps := c.Problems(); len(ps) > 0 {
+		return ps[0]
 	}
-	if c.NeedsSecrets() && c.Credential == "" {
-		return fmt.Errorf("verify.credential is required for scheme %s: name the credential that holds the secret (secrets never go in the workflow file)", c.Scheme)
+	return nil
+}
+
+// Problems checks the configuration without touching the network or the
+// disk, and returns every problem, each naming its key and the fix.
+func (c Config) Problems() []*ConfigError {
+	var out []*ConfigError
+	add := func(field, msg, fix string, choices ...string) {
+		out = append(out, &ConfigError{Field: field, Message: msg, Fix: fix, Choices: choices})
+	}
+	if !slices.Contains(Schemes, c.Scheme) {
+		schemes := "use one of " + strings.Join(Schemes, ", ")
+		switch alg, isHMAC := strings.CutPrefix(strings.ToLower(c.Scheme), "hmac-"); {
+		case c.Scheme == "":
+			add("scheme", "is required", schemes)
+		case isHMAC && slices.Contains(HMACAlgorithms, alg):
+			add("scheme", fmt.Sprintf("%q is not a verify scheme", c.Scheme), "write scheme: hmac with algorithm: "+alg)
+		default:
+			add("scheme", fmt.Sprintf("%q is not a verify scheme", c.Scheme), schemes, Schemes...)
+		}
+		return out // every other check depends on the scheme
+	}
+	set := map[string]bool{"credential": c.Credential != "", "header": c.Header != "", "ca": c.CA != ""}
+	fixes := map[string]string{
+		"credential": "name the webhook_secret credential that holds the secret (secrets never go in the workflow file)",
+		"header":     "name the header that carries the signature, like X-Signature",
+		"ca":         "give a PEM bundle of the CAs that sign client certificates, inline or as a file path",
+	}
+	for _, k := range Requires(c.Scheme) {
+		if !set[k] {
+			add(k, "is required for scheme "+c.Scheme, fixes[k])
+		}
 	}
 	switch c.Scheme {
 	case SchemeHMAC:
-		if c.Header == "" {
-			return errors.New("verify.header is required for scheme hmac (the header that carries the signature)")
-		}
 		if c.Algorithm != "" && hashFor(c.Algorithm) == nil {
-			return fmt.Errorf("verify.algorithm %q is not one of sha1, sha256, sha512", c.Algorithm)
+			add("algorithm", fmt.Sprintf("%q is not supported", c.Algorithm), "use one of "+strings.Join(HMACAlgorithms, ", "), HMACAlgorithms...)
 		}
-		if c.Encoding != "" && c.Encoding != "hex" && c.Encoding != "base64" {
-			return fmt.Errorf("verify.encoding %q is not hex or base64", c.Encoding)
+		if c.Encoding != "" && !slices.Contains(HMACEncodings, c.Encoding) {
+			add("encoding", fmt.Sprintf("%q is not supported", c.Encoding), "use hex or base64", HMACEncodings...)
+		}
+		if strings.Contains(c.Template, "{timestamp}") && c.TimestampHeader == "" {
+			add("template", "uses {timestamp} but no timestamp_header is set", "set timestamp_header to the header that carries the signed timestamp")
 		}
 	case SchemeJWT:
+		if c.Credential == "" && c.PublicKey == "" && c.JWKSURL == "" {
+			add("", "scheme jwt needs a key source", "set credential (HS256 secrets), public_key (a PEM public key) or jwks_url")
+		}
 		for _, a := range c.Algorithms {
-			if a != "HS256" && a != "RS256" && a != "ES256" {
-				return fmt.Errorf("verify.algorithms: %q is not one of HS256, RS256, ES256", a)
+			if !slices.Contains(JWTAlgorithms, a) {
+				add("algorithms", fmt.Sprintf("%q is not supported", a), "use "+strings.Join(JWTAlgorithms, ", "), JWTAlgorithms...)
 			}
 		}
 		if c.PublicKey != "" {
 			if _, err := parsePublicKey([]byte(c.PublicKey)); err != nil {
-				return fmt.Errorf("verify.public_key: %w", err)
+				add("public_key", err.Error(), "give a PEM public key (-----BEGIN PUBLIC KEY-----)")
 			}
 		}
 		if c.JWKSURL != "" && !strings.HasPrefix(c.JWKSURL, "https://") && !strings.HasPrefix(c.JWKSURL, "http://") {
-			return errors.New("verify.jwks_url must be an http(s) URL")
+			add("jwks_url", fmt.Sprintf("%q is not an http(s) URL", c.JWKSURL), "give the URL of the issuer's key set, like https://idp.example.com/.well-known/jwks.json")
 		}
 	case SchemeMTLS:
-		if c.CA == "" {
-			return errors.New("verify.ca is required for scheme mtls: a PEM bundle or the path of one")
+		if strings.Contains(c.CA, "-----BEGIN") && !x509.NewCertPool().AppendCertsFromPEM([]byte(c.CA)) {
+			add("ca", "holds no PEM certificate", "paste the CA certificates (-----BEGIN CERTIFICATE-----) or give a file path")
 		}
 	}
-	return nil
+	return out
 }
 
 // Options are what verifiers borrow from the process.

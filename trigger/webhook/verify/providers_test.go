@@ -313,24 +313,41 @@ func TestBasicBearer(t *testing.T) {
 func TestConfigErrors(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		in   any
-		want string
+		in   verify.Config
+		want []string
 	}{
-		{map[string]any{"scheme": "stripe"}, "verify.credential is required"},
-		{map[string]any{"scheme": "nope", "credential": "c"}, "is not one of"},
-		{map[string]any{"scheme": "hmac", "credential": "c"}, "verify.header is required"},
-		{map[string]any{"scheme": "stripe", "credential": "c", "secret": "x"}, `unknown key "secret"`},
-		{map[string]any{"scheme": "mtls"}, "verify.ca is required"},
-		{map[string]any{"scheme": "stripe", "credential": "c", "tolerance": "soon"}, "verify.tolerance"},
-		{[]any{}, "list is empty"},
+		{verify.Config{Scheme: "stripe"}, []string{"verify.credential: is required for scheme stripe"}},
+		{verify.Config{Scheme: "nope", Credential: "c"}, []string{`verify.scheme: "nope" is not a verify scheme; use one of hmac`}},
+		{verify.Config{Scheme: "hmac-sha256", Credential: "c"}, []string{"write scheme: hmac with algorithm: sha256"}},
+		{verify.Config{Scheme: "hmac"}, []string{"verify.credential: is required", "verify.header: is required"}},
+		{verify.Config{Scheme: "hmac", Credential: "c", Header: "X-Sig", Algorithm: "md5", Encoding: "b32", Template: "{timestamp}.{body}"},
+			[]string{"verify.algorithm", "verify.encoding", "verify.template"}},
+		{verify.Config{Scheme: "mtls"}, []string{"verify.ca: is required"}},
+		{verify.Config{Scheme: "mtls", CA: "-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----"}, []string{"verify.ca: holds no PEM certificate"}},
+		{verify.Config{Scheme: "jwt"}, []string{"verify: scheme jwt needs a key source"}},
+		{verify.Config{Scheme: "jwt", JWKSURL: "idp.example.com", Algorithms: []string{"none"}}, []string{"verify.algorithms", "verify.jwks_url"}},
 	} {
-		_, err := verify.ParseConfigs(tc.in)
-		if err == nil || !contains(err.Error(), tc.want) {
-			t.Errorf("%v: err = %v, want %q", tc.in, err, tc.want)
+		ps := tc.in.Problems()
+		if len(ps) != len(tc.want) {
+			t.Errorf("%+v: problems = %v, want %d", tc.in, ps, len(tc.want))
+			continue
+		}
+		for i, p := range ps {
+			if !contains(p.Error(), tc.want[i]) {
+				t.Errorf("%+v: problem %d = %q, want %q", tc.in, i, p, tc.want[i])
+			}
+		}
+		if err := tc.in.Validate(); err == nil || err.Error() != ps[0].Error() {
+			t.Errorf("%+v: Validate = %v, want the first problem", tc.in, err)
 		}
 	}
-	cs, err := verify.ParseConfigs([]any{map[string]any{"scheme": "stripe", "credential": "a"}, map[string]any{"scheme": "github", "credential": "b"}})
-	if err != nil || len(cs) != 2 {
-		t.Fatal(cs, err)
+	for _, ok := range []verify.Config{
+		{Scheme: "stripe", Credential: "a"},
+		{Scheme: "jwt", JWKSURL: "https://idp.example.com/jwks"},
+		{Scheme: "mtls", CA: "/etc/weft/ca.pem"},
+	} {
+		if ps := ok.Problems(); len(ps) != 0 {
+			t.Errorf("%+v: %v", ok, ps)
+		}
 	}
 }
