@@ -5,6 +5,7 @@ import (
 
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/step"
+	"github.com/weftworks/weft/trigger/webhook/policy"
 )
 
 // JSONSchema returns the JSON Schema (draft 2020-12) of workflow files for
@@ -66,8 +67,8 @@ func JSONSchema(reg *step.Registry) ([]byte, error) {
 		"timeout":  duration,
 		"max_body": map[string]any{"type": "integer", "minimum": 1},
 	}
-	for _, k := range webhookExtraKeys {
-		webhookProps[k] = map[string]any{}
+	for k, schema := range policy.JSONSchema() {
+		webhookProps[k] = schema
 	}
 	webhook := object(append(append([]string(nil), webhookKeys...), webhookExtraKeys...), webhookProps, []any{"path"})
 	schedule := object(scheduleKeys, map[string]any{
