@@ -92,7 +92,9 @@ func (s *server) listCredentialTypes(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, newList(credential.Types(), ""))
 }
 
-// startOAuth redirects the browser to the provider's consent page.
+// startOAuth redirects the browser to the provider's consent page. With
+// ?format=json it answers 200 and the URL instead: a page calling it with
+// fetch (which sends the API token a plain link cannot) opens the URL itself.
 func (s *server) startOAuth(w http.ResponseWriter, r *http.Request) {
 	v := s.vault(w, r)
 	if v == nil {
@@ -101,6 +103,10 @@ func (s *server) startOAuth(w http.ResponseWriter, r *http.Request) {
 	u, err := v.StartOAuth(r.Context(), r.PathValue("name"))
 	if err != nil {
 		writeError(w, r, s.log, err)
+		return
+	}
+	if r.URL.Query().Get("format") == "json" {
+		writeJSON(w, http.StatusOK, map[string]string{"authorize_url": u})
 		return
 	}
 	w.Header().Set("Location", u)
