@@ -394,6 +394,57 @@ steps:
   );
 
   it(
+    "connects an OAuth credential through the provider's consent page",
+    withSession(async ({ page }) => {
+      // A provider that approves at once: /authorize redirects back with a code, /token trades it.
+      let exchanges = 0;
+      const provider = createServer(async (req, res) => {
+        const url = new URL(req.url, "http://x");
+        if (url.pathname === "/authorize") {
+          const back = new URL(url.searchParams.get("redirect_uri"));
+          back.searchParams.set("code", "code-123");
+          back.searchParams.set("state", url.searchParams.get("state"));
+          res.writeHead(302, { Location: back.toString() });
+          return res.end();
+        }
+        if (url.pathname === "/token" && req.method === "POST") {
+          let body = "";
+          for await (const c of req) body += c;
+          const form = new URLSearchParams(body);
+          const ok = form.get("grant_type") === "authorization_code" && form.get("code") === "code-123" && form.get("code_verifier");
+          exchanges++;
+          res.writeHead(ok ? 200 : 400, { "Content-Type": "application/json" });
+          return res.end(JSON.stringify(ok ? { access_token: "at-1", token_type: "Bearer", expires_in: 3600, refresh_token: "rt-1" } : { error: "invalid_grant" }));
+        }
+        res.writeHead(404).end();
+      });
+      await new Promise((r) => provider.listen(0, "127.0.0.1", r));
+      const p = `http://127.0.0.1:${provider.address().port}`;
+      try {
+        const put = await api("PUT", "/api/v1/credentials/crm-oauth", {
+          type: "oauth2_code",
+          description: "CRM via OAuth",
+          data: { auth_url: `${p}/authorize`, token_url: `${p}/token`, client_id: "weft", client_secret: "weft-secret", scopes: "contacts", redirect_url: `${BASE}/oauth/callback` },
+        });
+        assert.equal(put.status, 200, JSON.stringify(put.data));
+        await page.goto("/credentials");
+        const row = page.locator('tr[data-credential="crm-oauth"]');
+        await row.getByTestId("oauth-state").getByText("not connected").waitFor();
+        const [popup] = await Promise.all([page.context().waitForEvent("page"), row.getByRole("button", { name: "Connect" }).click()]);
+        await popup.getByText("is authorized").waitFor();
+        await popup.close();
+        await row.getByTestId("oauth-state").getByText("connected", { exact: true }).waitFor();
+        await row.getByText(/token expires/).waitFor();
+        await row.getByRole("button", { name: "Reconnect" }).waitFor();
+        assert.equal(exchanges, 1);
+        await shot(page, "credentials-oauth");
+      } finally {
+        provider.close();
+      }
+    }),
+  );
+
+  it(
     "logs webhook deliveries and replays one",
     withSession(async ({ page }) => {
       await put(

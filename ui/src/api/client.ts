@@ -86,6 +86,8 @@ export const api = {
     request<Credential>("PUT", `/api/v1/credentials/${enc(name)}`, body),
   deleteCredential: (name: string) => request<void>("DELETE", `/api/v1/credentials/${enc(name)}`),
   connections: () => request<List<Connection>>("GET", "/api/v1/connections"),
+  /** The provider's consent page for an oauth2_code credential (format=json: a fetch cannot follow the 302 usefully). */
+  startOAuth: (name: string) => request<{ authorize_url: string }>("GET", `/api/v1/credentials/${enc(name)}/oauth/start?format=json`),
   deliveries: (q: { workflow?: string; limit?: number } = {}) =>
     request<List<Delivery>>("GET", `/api/v1/webhooks/deliveries?limit=${q.limit ?? 50}${q.workflow ? `&workflow=${enc(q.workflow)}` : ""}`),
   replay: (id: string) => request<{ execution_id: string }>("POST", `/api/v1/webhooks/deliveries/${enc(id)}/replay`),

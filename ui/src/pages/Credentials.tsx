@@ -2,12 +2,12 @@
 // each one's connection state from GET /api/v1/connections, and a form that
 // PUTs a credential. Values are write-only: the server never sends them
 // back, so editing means entering them again.
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { api } from "../api/client";
 import type { Connection, Credential, Field, Spec } from "../api/types";
 import { ago, Empty, ErrorBox, PageHeader, useLoad } from "../components/ui";
 
-function Status({ c }: { c?: Connection }) {
+function Status({ c, oauth }: { c?: Connection; oauth?: boolean }) {
   if (!c) return <span className="muted">—</span>;
   const { status: s, limiter: l } = c;
   const failing = s.last_failure && (!s.last_success || s.last_failure > s.last_success);
@@ -19,7 +19,7 @@ function Status({ c }: { c?: Connection }) {
         </span>
       ) : s.last_success ? (
         <span className="badge st-succeeded">ok</span>
-      ) : (
+      ) : oauth ? null : (
         <span className="badge st-skipped">unused</span>
       )}
       {s.last_success && <span className="muted"> last ok {ago(s.last_success)}</span>}
@@ -30,6 +30,60 @@ function Status({ c }: { c?: Connection }) {
         {l.in_flight} in flight · {l.queued} queued · {l.recent_calls} recent calls
         {l.paused_until && new Date(l.paused_until) > new Date() ? <span className="bad"> · paused until {new Date(l.paused_until).toLocaleTimeString()}</span> : null}
       </div>
+    </div>
+  );
+}
+
+/**
+ * OAuth "Connect" for an oauth2_code credential: asks the server for the
+ * provider's consent page (?format=json), opens it in a new window (opened
+ * on the click itself so popup blockers let it through), then polls the
+ * connection until the callback has stored a token.
+ */
+function Connect({ name, connected, onConnected }: { name: string; connected: boolean; onConnected: () => void }) {
+  const [state, setState] = useState<"idle" | "waiting">("idle");
+  const [link, setLink] = useState("");
+  const [error, setError] = useState<unknown>();
+  useEffect(() => {
+    if (state !== "waiting") return;
+    if (connected) {
+      setState("idle");
+      setLink("");
+      return;
+    }
+    const t = setInterval(onConnected, 1500);
+    const stop = setTimeout(() => setState("idle"), 10 * 60 * 1000);
+    return () => {
+      clearInterval(t);
+      clearTimeout(stop);
+    };
+  }, [state, connected]); // eslint-disable-line react-hooks/exhaustive-deps
+  const start = async () => {
+    setError(undefined);
+    const win = window.open("", `weft-oauth-${name}`);
+    try {
+      const { authorize_url } = await api.startOAuth(name);
+      if (win) win.location.href = authorize_url;
+      else setLink(authorize_url); // blocked: let the user open it
+      setState("waiting");
+    } catch (e) {
+      win?.close();
+      setError(e);
+    }
+  };
+  return (
+    <div className="connect small">
+      <button className={`btn small ${connected ? "" : "primary"}`} onClick={start} disabled={state === "waiting"}>
+        {state === "waiting" ? "Waiting for the provider…" : connected ? "Reconnect" : "Connect"}
+      </button>
+      {link && (
+        <div>
+          <a href={link} target="_blank" rel="noreferrer">
+            Open the provider's consent page
+          </a>
+        </div>
+      )}
+      <ErrorBox error={error} />
     </div>
   );
 }
@@ -187,7 +241,13 @@ export function Credentials() {
                   <td className="mono small">{c.type}</td>
                   <td className="small">{(c.fields ?? []).length ? (c.fields ?? []).map((f) => <span className="tag" key={f}>{f} ●●●</span>) : <span className="muted">none</span>}</td>
                   <td>
-                    <Status c={byName.get(c.name)} />
+                    {c.type === "oauth2_code" && (
+                      <div className="small oauth-state" data-testid="oauth-state">
+                        {byName.get(c.name)?.status.token_expiry ? <span className="badge st-succeeded">connected</span> : <span className="badge st-skipped">not connected</span>}
+                      </div>
+                    )}
+                    <Status c={byName.get(c.name)} oauth={c.type === "oauth2_code"} />
+                    {c.type === "oauth2_code" && <Connect name={c.name} connected={!!byName.get(c.name)?.status.token_expiry} onConnected={conns.reload} />}
                   </td>
                   <td className="muted small">{ago(c.updated_at)}</td>
                   <td className="row-actions">
