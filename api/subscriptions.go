@@ -58,5 +58,8 @@ func (s *server) deleteSubscription(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
+	if s.cfg.Subscriptions != nil {
+		s.cfg.Subscriptions.Invalidate()
+	}
 	w.WriteHeader(http.StatusNoContent)
 }

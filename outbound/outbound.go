@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/weftworks/weft"
@@ -64,6 +65,48 @@ type Config struct {
 type Service struct {
 	cfg    Config
 	events chan weft.Execution
+
+	// subs caches the subscription list for subsTTL: every finished
+	// execution consults it, and reading the table each time cost the hot
+	// path a query per execution. Create (in this process) invalidates it.
+	subsMu      sync.Mutex
+	subs        []store.Subscription
+	subsFetched time.Time
+	// lastSweep bounds the next sweep to what finished since, instead of
+	// rescanning the whole SweepWindow every time.
+	lastSweep time.Time
+}
+
+// subsTTL is how long a subscription change may take to reach fan-out.
+const subsTTL = 2 * time.Second
+
+// subscriptions returns the (cached) subscription list.
+func (s *Service) subscriptions(ctx context.Context) ([]store.Subscription, error) {
+	now := time.Now()
+	s.subsMu.Lock()
+	subs, fetched := s.subs, s.subsFetched
+	s.subsMu.Unlock()
+	if subs != nil && now.Sub(fetched) < subsTTL {
+		return subs, nil
+	}
+	subs, err := s.cfg.Store.ListSubscriptions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if subs == nil {
+		subs = []store.Subscription{}
+	}
+	s.subsMu.Lock()
+	s.subs, s.subsFetched = subs, now
+	s.subsMu.Unlock()
+	return subs, nil
+}
+
+// Invalidate drops the cached subscription list (after a change).
+func (s *Service) Invalidate() {
+	s.subsMu.Lock()
+	s.subs = nil
+	s.subsMu.Unlock()
 }
 
 // New builds the service.
@@ -158,6 +201,7 @@ func (s *Service) Create(ctx context.Context, in Input) (store.Subscription, str
 	if err != nil {
 		return store.Subscription{}, "", err
 	}
+	s.Invalidate()
 	return sub, secret, nil
 }
 
@@ -265,7 +309,7 @@ func (s *Service) handle(ctx context.Context, ex weft.Execution) {
 	if typ == "" {
 		return
 	}
-	subs, err := s.cfg.Store.ListSubscriptions(ctx)
+	subs, err := s.subscriptions(ctx)
 	if err != nil {
 		s.cfg.Logger.Warn("listing subscriptions", "err", err)
 		return
@@ -336,11 +380,17 @@ func (s *Service) deliveryFinished(ctx context.Context, ex weft.Execution) {
 // sweep fans out executions that finished recently (in any process) in
 // case the hook missed them; dedupe makes repeats harmless.
 func (s *Service) sweep(ctx context.Context) {
-	subs, err := s.cfg.Store.ListSubscriptions(ctx)
+	now := s.cfg.Now()
+	subs, err := s.subscriptions(ctx)
 	if err != nil || len(subs) == 0 {
+		s.lastSweep = now
 		return
 	}
-	since := s.cfg.Now().Add(-s.cfg.SweepWindow)
+	since := now.Add(-s.cfg.SweepWindow)
+	if overlap := s.lastSweep.Add(-2 * s.cfg.Sweep); !s.lastSweep.IsZero() && overlap.After(since) {
+		since = overlap // what the previous sweeps covered need not be read again
+	}
+	defer func() { s.lastSweep = now }()
 	for _, st := range []weft.ExecutionStatus{weft.ExecutionSucceeded, weft.ExecutionFailed, weft.ExecutionCanceled} {
 		cursor := ""
 		for ctx.Err() == nil {
