@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/oklog/ulid/v2"
@@ -139,6 +140,10 @@ type Engine struct {
 
 type runHandle struct {
 	cancel context.CancelCauseFunc
+	// stored turns true once the execution is on disk. Until then its lease
+	// is not renewed: the store does not know it yet and would report it
+	// lost.
+	stored atomic.Bool
 }
 
 // New builds an engine.
@@ -334,7 +339,9 @@ func (e *Engine) Kick() {
 func (e *Engine) launch(ex weft.Execution, cw *compiledWorkflow, input any, create *pendingCreate) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	e.mu.Lock()
-	e.running[ex.ID] = &runHandle{cancel: cancel}
+	h := &runHandle{cancel: cancel}
+	h.stored.Store(create == nil)
+	e.running[ex.ID] = h
 	e.mu.Unlock()
 	if e.m != nil {
 		e.m.RunningExecutions.Inc()
@@ -353,6 +360,7 @@ func (e *Engine) launch(ex weft.Execution, cw *compiledWorkflow, input any, crea
 			}
 		}()
 		r := newRunner(e, ex, cw, input, create)
+		r.rh = h
 		r.run(ctx)
 	}()
 }

@@ -49,6 +49,7 @@ type runner struct {
 
 	fresh        bool           // created by Start in this process: no step runs exist yet
 	create       *pendingCreate // not yet written: the first flush creates it
+	rh           *runHandle     // this execution's entry in Engine.running
 	inflight     map[runKey]bool
 	inflightPer  map[string]int
 	results      chan taskResult
@@ -744,6 +745,9 @@ func (r *runner) dirtyRuns() []weft.StepRun {
 
 // created reports the outcome of the creating write to Start.
 func (r *runner) created(res store.Result, err error) {
+	if err == nil && r.rh != nil {
+		r.rh.stored.Store(true)
+	}
 	r.create.done <- createResult{res: res, err: err}
 	r.create = nil
 }

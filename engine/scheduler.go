@@ -140,8 +140,10 @@ func (e *Engine) renewLoop(ctx context.Context) {
 		}
 		e.mu.Lock()
 		ids := make([]string, 0, len(e.running))
-		for id := range e.running {
-			ids = append(ids, id)
+		for id, h := range e.running {
+			if h.stored.Load() {
+				ids = append(ids, id)
+			}
 		}
 		e.mu.Unlock()
 		if len(ids) == 0 {

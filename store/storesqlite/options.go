@@ -33,6 +33,9 @@ type Options struct {
 	// QueueSize is the capacity of the writer's queue; callers block (or give
 	// up with their context) when it is full. Default 4096.
 	QueueSize int
+	// CheckpointInterval is how often the WAL is checkpointed in the
+	// background. Default 200ms.
+	CheckpointInterval time.Duration
 }
 
 // WithDefaults returns o with zero fields set to their defaults.
@@ -51,6 +54,9 @@ func (o Options) WithDefaults() Options {
 	}
 	if o.QueueSize == 0 {
 		o.QueueSize = 4096
+	}
+	if o.CheckpointInterval == 0 {
+		o.CheckpointInterval = 200 * time.Millisecond
 	}
 	return o
 }
