@@ -785,3 +785,39 @@ steps:
 		t.Fatalf("join output = %v", out)
 	}
 }
+
+// slowCreates delays the writes that create executions.
+type slowCreates struct {
+	store.Store
+	delay time.Duration
+}
+
+func (s slowCreates) Apply(ctx context.Context, m store.Mutation) (store.Result, error) {
+	if m.Create != nil {
+		time.Sleep(s.delay)
+	}
+	return s.Store.Apply(ctx, m)
+}
+
+// A lease renewal that runs while a fast-path execution's creating write is
+// still in flight must not treat it as lost.
+func TestRenewalDuringCreateKeepsTheExecution(t *testing.T) {
+	t.Parallel()
+	var slow slowCreates
+	b := setup(t, func(c *engine.Config) {
+		slow = slowCreates{Store: c.Store, delay: 700 * time.Millisecond}
+		c.Store = slow
+		c.Lease = time.Second // renewals every 200ms
+	})
+	b.put(t, `
+name: slow-create
+steps:
+  - id: a
+    uses: transform
+    with: { x: 1 }
+`)
+	ex, _ := b.run(t, "slow-create", `{}`)
+	if ex.Status != weft.ExecutionSucceeded {
+		t.Fatalf("status %s %+v", ex.Status, ex.Error)
+	}
+}
