@@ -809,12 +809,14 @@ func TestRenewalDuringCreateKeepsTheExecution(t *testing.T) {
 		c.Store = slow
 		c.Lease = time.Second // renewals every 200ms
 	})
+	// The first step calls out (not pure), so the creating write happens
+	// on the runner's own context, which a lost lease would cancel.
 	b.put(t, `
 name: slow-create
 steps:
   - id: a
-    uses: transform
-    with: { x: 1 }
+    uses: wait
+    with: { for: 10ms }
 `)
 	ex, _ := b.run(t, "slow-create", `{}`)
 	if ex.Status != weft.ExecutionSucceeded {
