@@ -34,7 +34,7 @@ type Options struct {
 	// up with their context) when it is full. Default 4096.
 	QueueSize int
 	// CheckpointInterval is how often the WAL is checkpointed in the
-	// background. Default 200ms.
+	// background. Default 50ms.
 	CheckpointInterval time.Duration
 }
 
@@ -56,7 +56,7 @@ func (o Options) WithDefaults() Options {
 		o.QueueSize = 4096
 	}
 	if o.CheckpointInterval == 0 {
-		o.CheckpointInterval = 200 * time.Millisecond
+		o.CheckpointInterval = 50 * time.Millisecond
 	}
 	return o
 }
