@@ -75,7 +75,6 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	// its whole length (seen as 100+ ms p99 spikes under load). A
 	// background goroutine checkpoints on its own connection instead.
 	wq.Add("_pragma", "wal_autocheckpoint(0)")
-	wq.Add("_pragma", "journal_size_limit(67108864)")
 	wdb, err := sql.Open("sqlite", base+"&"+wq.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("opening sqlite writer: %w", err)
@@ -244,7 +243,8 @@ func (s *Store) runCheckpoints(every time.Duration) {
 // writes the background checkpoint never reaches the end of the WAL (new
 // frames keep arriving), so the WAL is never restarted and grows; the
 // writer, pausing between batches, lets a passive checkpoint complete the
-// (mostly copied) tail, and the next write restarts the WAL, truncated to
-// journal_size_limit. It never waits for readers, unlike RESTART/TRUNCATE,
+// (mostly copied) tail, and the next write restarts the WAL from its
+// beginning (the file is reused, not truncated: truncating a large WAL
+// showed up as stalls). It never waits for readers, unlike RESTART/TRUNCATE,
 // whose busy-waiting showed up as 100+ ms stalls.
 const maxWALFrames = 8192
