@@ -208,7 +208,7 @@ func rotateKey(ctx context.Context, env *Env, data, db, keyFile string) error {
 	if err != nil {
 		return err
 	}
-	st, _, err := openStore(ctx, db, data)
+	st, _, err := openStore(ctx, db, data, "")
 	if err != nil {
 		return err
 	}

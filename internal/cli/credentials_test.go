@@ -23,7 +23,7 @@ import (
 func vaultServer(t *testing.T, data string) (srv *httptest.Server, stop func()) {
 	t.Helper()
 	ctx := context.Background()
-	st, kind, err := openStore(ctx, "", data)
+	st, kind, err := openStore(ctx, "", data, "")
 	if err != nil || kind != "sqlite" {
 		t.Fatalf("store: %v (%s)", err, kind)
 	}

@@ -27,10 +27,10 @@ import (
 )
 
 type serveFlags struct {
-	addr, data, db, workflows, retention, logLevel, logFormat, envAllow, seed, lease, debugAddr string
-	maxRunning                                                                                  int
-	conn                                                                                        connectionFlags
-	hooks                                                                                       hookFlags
+	addr, data, db, workflows, retention, logLevel, logFormat, envAllow, seed, lease, debugAddr, sqliteSync string
+	maxRunning                                                                                              int
+	conn                                                                                                    connectionFlags
+	hooks                                                                                                   hookFlags
 }
 
 func runServe(ctx context.Context, env *Env, args []string) error {
@@ -46,6 +46,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	fs.stringVar(&f.envAllow, "env-allow", "WEFT_ENV_ALLOW", "", "comma-separated environment variables that expressions may read as env.NAME")
 	fs.stringVar(&f.seed, "seed", "WEFT_SEED", "true", "install the bench example workflow when the database has no workflows")
 	fs.stringVar(&f.lease, "lease", "WEFT_LEASE", "15s", "how long a process owns an execution without renewing; after a crash, others take over after this")
+	fs.stringVar(&f.sqliteSync, "sqlite-synchronous", "WEFT_SQLITE_SYNCHRONOUS", "FULL", "SQLite durability: FULL survives power loss; NORMAL survives a crashed process but may lose the last commits on power loss")
 	fs.stringVar(&f.debugAddr, "debug-addr", "WEFT_DEBUG_ADDR", "", "serve Go's pprof profiles on this separate address (e.g. 127.0.0.1:6060); off when empty")
 	var aiConfig string
 	fs.stringVar(&aiConfig, "ai-config", "WEFT_AI_CONFIG", "", "YAML file with AI prices, budgets, cache and gateway routes (see docs/ai.md)")
@@ -74,7 +75,12 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		retention = d.D()
 	}
 
-	st, kind, err := openStore(ctx, f.db, f.data)
+	switch strings.ToUpper(f.sqliteSync) {
+	case "FULL", "NORMAL":
+	default:
+		return fmt.Errorf("--sqlite-synchronous %q: use FULL (the default: survives power loss) or NORMAL (survives a crashed process)", f.sqliteSync)
+	}
+	st, kind, err := openStore(ctx, f.db, f.data, f.sqliteSync)
 	if err != nil {
 		return err
 	}

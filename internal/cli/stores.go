@@ -13,8 +13,9 @@ import (
 )
 
 // openStore opens PostgreSQL when db is a postgres:// URL, otherwise SQLite
-// at db (a file path) or, when db is empty, at <data>/weft.db.
-func openStore(ctx context.Context, db, data string) (store.Store, string, error) {
+// at db (a file path) or, when db is empty, at <data>/weft.db. sqliteSync is
+// SQLite's synchronous mode ("" for the store's default, FULL).
+func openStore(ctx context.Context, db, data, sqliteSync string) (store.Store, string, error) {
 	if strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://") {
 		s, err := storepg.Open(ctx, db, storepg.Options{})
 		if err != nil {
@@ -29,7 +30,7 @@ func openStore(ctx context.Context, db, data string) (store.Store, string, error
 		}
 		path = filepath.Join(data, "weft.db")
 	}
-	s, err := storesqlite.Open(ctx, path, storesqlite.Options{})
+	s, err := storesqlite.Open(ctx, path, storesqlite.Options{Synchronous: strings.ToUpper(sqliteSync)})
 	if err != nil {
 		return nil, "", fmt.Errorf("opening SQLite database %s: %w", path, err)
 	}
