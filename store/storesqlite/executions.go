@@ -329,8 +329,10 @@ func (s *Store) ResetForRetry(ctx context.Context, id string, now time.Time) (we
 	return out, nil
 }
 
+// pruneSelectSQL: the unary + keeps SQLite from choosing the status index,
+// which would visit every finished execution to find the few old ones.
 const pruneSelectSQL = `SELECT id FROM executions
-	WHERE finished_at < ?1 AND status IN ('succeeded', 'failed', 'canceled')
+	WHERE finished_at < ?1 AND +status IN ('succeeded', 'failed', 'canceled')
 	ORDER BY finished_at, id LIMIT ?2`
 
 // Prune deletes up to batch executions finished before `before`, their step
