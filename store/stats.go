@@ -82,6 +82,16 @@ type StepSample struct {
 	Duration time.Duration
 }
 
+// SetSteps fills the step latency part of the stats from samples read newest
+// first, at most max of them (a store reads max+1 to know it truncated).
+func (out *ExecutionStats) SetSteps(samples []StepSample, max int) {
+	if len(samples) > max {
+		samples, out.StepRunsTruncated = samples[:max], true
+	}
+	out.StepRunsSampled = len(samples)
+	out.Steps = SummarizeSteps(samples)
+}
+
 // SummarizeSteps turns samples into per-type latency (nearest-rank
 // percentiles), so every store computes them the same way.
 func SummarizeSteps(samples []StepSample) []StepLatency {

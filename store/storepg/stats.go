@@ -64,10 +64,6 @@ func (s *Store) ExecutionStats(ctx context.Context, q store.StatsQuery) (store.E
 	if err := rows.Err(); err != nil {
 		return out, fmt.Errorf("reading step latency: %w", err)
 	}
-	if len(samples) > q.MaxStepRuns {
-		samples, out.StepRunsTruncated = samples[:q.MaxStepRuns], true
-	}
-	out.StepRunsSampled = len(samples)
-	out.Steps = store.SummarizeSteps(samples)
+	out.SetSteps(samples, q.MaxStepRuns)
 	return out, nil
 }
