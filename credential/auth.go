@@ -18,6 +18,9 @@ import (
 // credential and that req goes to an allowed host, then adds the credential's
 // authentication to req.
 func (v *Vault) Authorize(ctx context.Context, workflow, name string, req *http.Request) error {
+	if _, ok := v.source(name); ok {
+		return errLent(name)
+	}
 	l, err := v.load(ctx, workflow, name)
 	if err != nil {
 		return err
@@ -105,6 +108,9 @@ func applyCustom(l *loaded, req *http.Request) error {
 // client certificate and/or may reach the connection's allow_private_net
 // (built once per credential version and cached).
 func (v *Vault) Client(ctx context.Context, workflow, name string, base *http.Client) (*http.Client, error) {
+	if _, ok := v.source(name); ok {
+		return base, nil
+	}
 	l, err := v.load(ctx, workflow, name)
 	if err != nil {
 		return nil, err

@@ -122,7 +122,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	eng, err := engine.New(engine.Config{
 		Store: st, Registry: reg, Logger: logger, Metrics: m, Retention: retention,
 		MaxRunning: f.maxRunning, Lease: lease.D(), EnvAllowlist: splitList(f.envAllow),
-		HTTP: out.client, Credentials: subs.credentials(out.vault), Limiter: out.limiter, Redactor: out.redactor,
+		HTTP: out.client, Connections: out.vault, Limiter: out.limiter, Redactor: out.redactor,
 		OnFinish: subs.onFinish,
 	})
 	if err != nil {
@@ -143,7 +143,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := subs.setup(ctx, eng, st, out.keyring, logger); err != nil {
+	if err := subs.setup(ctx, eng, st, out.keyring, out.vault, logger); err != nil {
 		return err
 	}
 	sched, err := schedule.New(schedule.Config{Engine: eng, Store: st, Logger: logger})

@@ -79,7 +79,7 @@ func setup(t *testing.T) *bundle {
 		t.Fatal(err)
 	}
 	limiter, err := ratelimit.New(ratelimit.Config{Backend: ratelimit.NewMemory(), Limits: func(ctx context.Context, wf, conn string) (ratelimit.Limits, error) {
-		s, err := vault.Settings(ctx, wf, conn)
+		s, err := vault.StoredSettings(ctx, wf, conn)
 		if err != nil {
 			return ratelimit.Limits{}, err
 		}
@@ -95,7 +95,7 @@ func setup(t *testing.T) *bundle {
 	if err := standard.RegisterWith(reg, standard.Options{Breakers: breakers}); err != nil {
 		t.Fatal(err)
 	}
-	eng, err := engine.New(engine.Config{Store: st, Registry: reg, Logger: logger, HTTP: guard.Client(), Credentials: vault,
+	eng, err := engine.New(engine.Config{Store: st, Registry: reg, Logger: logger, HTTP: guard.Client(), Connections: vault,
 		Limiter: limiter, Redactor: red, PollInterval: 50 * time.Millisecond, Lease: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
