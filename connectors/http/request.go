@@ -135,8 +135,8 @@ func (h *requester) exchange(ctx context.Context, req *step.Request, c *call, b 
 	hreq.Header = c.header
 	client := h.client(req.Env, c.follow)
 	if b.credential != "" {
-		if err := b.conns.Authorize(ctx, req.Workflow, b.credential, hreq); err != nil {
-			return step.Result{}, credentialError(err)
+		if err := authorize(ctx, req, c, b, hreq, client); err != nil {
+			return step.Result{}, err
 		}
 	}
 	if b.conns != nil {
@@ -198,7 +198,10 @@ func (h *requester) transportError(ctx context.Context, c *call, err error) erro
 	if errors.As(err, &uerr) {
 		err = uerr.Err // its message repeats the URL, query secrets included
 	}
+	var re *redirectError
 	switch {
+	case errors.As(err, &re):
+		return redirectRefusal(c, re)
 	case errors.Is(err, netguard.ErrBlocked):
 		// Refused by policy: another attempt would be refused again.
 		return &step.CodedError{Code: "blocked", Err: fmt.Errorf("http.request: %s %s: %w; allow it with --allow-private-net or the connection's allow_private_net", c.method, safeURL(c.url), err)}
