@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
@@ -44,7 +45,11 @@ func (v *Vault) Authorize(ctx context.Context, workflow, name string, req *http.
 	case TypeBearer:
 		req.Header.Set("Authorization", "Bearer "+l.str("token"))
 	case TypeBasic:
-		req.SetBasicAuth(l.str("username"), l.str("password"))
+		user, pass := l.str("username"), l.str("password")
+		req.SetBasicAuth(user, pass)
+		// The header carries base64(user:password), not the password: an
+		// upstream that echoes headers would otherwise put it on record.
+		v.red.Add(base64.StdEncoding.EncodeToString([]byte(user + ":" + pass)))
 	case TypeOAuth2Client, TypeOAuth2Code:
 		tok, err := v.accessToken(ctx, l)
 		if err != nil {

@@ -109,3 +109,34 @@ func TestSourceLendsSecretsInsideTheVault(t *testing.T) {
 		t.Fatalf("a name under no source = %v", err)
 	}
 }
+
+// TestDerivedFormsAreRedacted: what a credential puts on the wire in
+// another spelling (basic's base64 pair, a percent-encoded query key) is
+// redacted like the raw value.
+func TestDerivedFormsAreRedacted(t *testing.T) {
+	t.Parallel()
+	v := newVault(t)
+	ctx := context.Background()
+	if _, err := v.Put(ctx, "legacy", credential.Input{Type: "basic", Data: map[string]any{"username": "someone", "password": "pa ss/word+1"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Put(ctx, "q", credential.Input{Type: "api_key", Data: map[string]any{"api_key": "key with/slash&amp", "in": "query"}}); err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("GET", "http://127.0.0.1/", nil)
+	for _, name := range []string{"legacy", "q"} {
+		if err := v.Authorize(ctx, "", name, req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	text := "auth=" + req.Header.Get("Authorization") + " url=" + req.URL.String()
+	got := v.Redactor().String(text)
+	for _, leak := range []string{"c29tZW9uZTpwYSBzcy93b3JkKzE=", "pa ss/word+1", "key+with%2Fslash%26amp", "slash"} {
+		if strings.Contains(got, leak) {
+			t.Errorf("%q survives redaction: %s", leak, got)
+		}
+	}
+	if !strings.Contains(got, "Basic [redacted]") {
+		t.Errorf("redacted text %q", got)
+	}
+}
