@@ -264,6 +264,9 @@ func (s *Service) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case ex := <-s.events:
+			if ctx.Err() != nil {
+				return nil // stopping: the sweep of the next start delivers it
+			}
 			s.handle(ctx, ex)
 		case <-t.C:
 			s.sweep(ctx)
