@@ -101,10 +101,6 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		TLSConfig:         hookCfg.tls,
 	}
 
-	// The loops outlive ctx: on SIGTERM the HTTP server drains first, then
-	// they stop.
-	stopLoops := a.Start(context.WithoutCancel(ctx))
-
 	url := hookCfg.scheme() + "://" + ln.Addr().String()
 	logger.Info("weft serving", "addr", ln.Addr().String(), "store", kind, "owner", eng.Owner())
 	fmt.Fprintf(env.Stderr, "Weft is listening on %s (UI at %s/, webhooks at %s/hooks/…)\n", url, url, url)
@@ -119,6 +115,10 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		}
 		defer stopDebug()
 	}
+
+	// The loops outlive ctx: on SIGTERM the HTTP server drains first, then
+	// they stop.
+	stopLoops := a.Start(context.WithoutCancel(ctx))
 
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- hookCfg.serve(srv, ln) }()
