@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
@@ -18,6 +19,9 @@ import (
 // credential and that req goes to an allowed host, then adds the credential's
 // authentication to req.
 func (v *Vault) Authorize(ctx context.Context, workflow, name string, req *http.Request) error {
+	if _, ok := v.source(name); ok {
+		return errLent(name)
+	}
 	l, err := v.load(ctx, workflow, name)
 	if err != nil {
 		return err
@@ -41,7 +45,11 @@ func (v *Vault) Authorize(ctx context.Context, workflow, name string, req *http.
 	case TypeBearer:
 		req.Header.Set("Authorization", "Bearer "+l.str("token"))
 	case TypeBasic:
-		req.SetBasicAuth(l.str("username"), l.str("password"))
+		user, pass := l.str("username"), l.str("password")
+		req.SetBasicAuth(user, pass)
+		// The header carries base64(user:password), not the password: an
+		// upstream that echoes headers would otherwise put it on record.
+		v.red.Add(base64.StdEncoding.EncodeToString([]byte(user + ":" + pass)))
 	case TypeOAuth2Client, TypeOAuth2Code:
 		tok, err := v.accessToken(ctx, l)
 		if err != nil {
@@ -105,6 +113,9 @@ func applyCustom(l *loaded, req *http.Request) error {
 // client certificate and/or may reach the connection's allow_private_net
 // (built once per credential version and cached).
 func (v *Vault) Client(ctx context.Context, workflow, name string, base *http.Client) (*http.Client, error) {
+	if _, ok := v.source(name); ok {
+		return base, nil
+	}
 	l, err := v.load(ctx, workflow, name)
 	if err != nil {
 		return nil, err

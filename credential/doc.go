@@ -1,6 +1,7 @@
 // Package credential is Weft's vault: named credentials (connections to
 // outside services) stored encrypted at rest, lent to steps through
-// step.Credentials.
+// step.Connections (Vault implements it; other sources of credentials, like
+// outbound subscription secrets, plug in with AddSource).
 //
 // A credential has a type (api_key, bearer, basic, oauth2_client_credentials,
 // oauth2_code, jwt, mtls, webhook_secret, custom, none) whose fields come from

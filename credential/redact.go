@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"net/url"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -26,7 +28,9 @@ type Redactor struct {
 // NewRedactor returns an empty redactor.
 func NewRedactor() *Redactor { return &Redactor{secrets: map[string]struct{}{}} }
 
-// Add registers a secret value (and its JSON-escaped spelling).
+// Add registers a secret value and the spellings it takes on the way out:
+// JSON-escaped (in recorded documents) and percent-encoded (in a URL's
+// query, e.g. an api_key sent as a parameter).
 func (r *Redactor) Add(s string) {
 	if r == nil || len(s) < minSecretLen {
 		return
@@ -34,6 +38,11 @@ func (r *Redactor) Add(s string) {
 	forms := []string{s}
 	if b, err := json.Marshal(s); err == nil {
 		if esc := string(b[1 : len(b)-1]); esc != s {
+			forms = append(forms, esc)
+		}
+	}
+	for _, esc := range []string{url.QueryEscape(s), url.PathEscape(s)} {
+		if esc != s && !slices.Contains(forms, esc) {
 			forms = append(forms, esc)
 		}
 	}

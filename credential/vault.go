@@ -144,20 +144,18 @@ type Config struct {
 }
 
 // Vault is the credential service: admin operations for the API and CLI,
-// and step.Credentials for steps.
+// and step.Connections for steps.
 type Vault struct {
 	cfg Config
 	red *Redactor
 
-	mu     sync.Mutex
-	tokens map[string]*tokenCache // oauth state per credential
-	status map[string]*Status
+	mu      sync.Mutex
+	tokens  map[string]*tokenCache // oauth state per credential
+	status  map[string]*Status
+	sources map[string]Source // by name prefix, see AddSource
 }
 
-var (
-	_ step.Credentials     = (*Vault)(nil)
-	_ step.ConnectionRetry = (*Vault)(nil)
-)
+var _ step.Connections = (*Vault)(nil)
 
 // New builds a Vault.
 func New(cfg Config) (*Vault, error) {
@@ -360,9 +358,9 @@ func (v *Vault) load(ctx context.Context, workflow, name string) (*loaded, error
 	return l, nil
 }
 
-// Settings returns a connection's settings after checking that workflow may
-// use it.
-func (v *Vault) Settings(ctx context.Context, workflow, name string) (Settings, error) {
+// StoredSettings returns a connection's settings as stored, after checking
+// that workflow may use it.
+func (v *Vault) StoredSettings(ctx context.Context, workflow, name string) (Settings, error) {
 	rec, err := v.cfg.Store.GetCredential(ctx, name)
 	if err != nil {
 		return Settings{}, fmt.Errorf("connection %q: %w", name, err)
@@ -376,20 +374,12 @@ func (v *Vault) Settings(ctx context.Context, workflow, name string) (Settings, 
 	return s, nil
 }
 
-// RetryDefaults implements step.ConnectionRetry: the connection's stored
-// retry policy (nil when it sets none), after checking that workflow may use
-// it.
-func (v *Vault) RetryDefaults(ctx context.Context, workflow, name string) (*weft.RetryPolicy, error) {
-	s, err := v.Settings(ctx, workflow, name)
-	if err != nil {
-		return nil, err
-	}
-	return s.Retry.Policy(), nil
-}
-
 // Get implements step.Credentials: a credential's decrypted fields, with
 // arrays and objects as JSON text.
 func (v *Vault) Get(ctx context.Context, workflow, name string) (step.Credential, error) {
+	if src, ok := v.source(name); ok {
+		return v.fromSource(ctx, src, workflow, name)
+	}
 	l, err := v.load(ctx, workflow, name)
 	if err != nil {
 		return step.Credential{}, err

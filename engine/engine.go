@@ -31,8 +31,9 @@ type Config struct {
 	Metrics  *metrics.Metrics
 	// HTTP is the client lent to steps (the SSRF-guarded client in production).
 	HTTP *http.Client
-	// Credentials is lent to steps; nil when no vault is configured.
-	Credentials step.Credentials
+	// Connections is lent to steps (credentials and connection settings);
+	// nil when no vault is configured.
+	Connections step.Connections
 	// Limiter is lent to steps for connection rate limits; nil for none.
 	Limiter step.Limiter
 	// Redactor removes known secret values (credential fields, derived

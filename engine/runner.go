@@ -517,7 +517,7 @@ func (r *runner) launch(ctx context.Context, n *workflow.Node, t *weft.StepRun) 
 		Workflow: r.ex.Workflow, ExecutionID: r.ex.ID, StepID: t.StepID, Item: t.Item, Type: n.Step.Uses,
 		With: withMap, Attempt: t.Attempts, IdempotencyKey: weft.StepRunID(r.ex.ID, t.StepID, t.Item),
 		State: t.State,
-		Env: &step.Env{HTTP: r.e.cfg.HTTP, Workflows: children{r.e}, Now: r.e.cfg.Now, Credentials: r.e.cfg.Credentials, Limiter: r.e.cfg.Limiter,
+		Env: &step.Env{HTTP: r.e.cfg.HTTP, Workflows: children{r.e}, Now: r.e.cfg.Now, Connections: r.e.cfg.Connections, Limiter: r.e.cfg.Limiter,
 			Logger: r.e.log.With("execution_id", r.ex.ID, "step", t.StepID, "attempt", t.Attempts),
 			Emit:   r.emitter(t)},
 	}

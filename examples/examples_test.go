@@ -92,7 +92,7 @@ func TestTicketTriageEndToEnd(t *testing.T) {
 		allow = append(allow, k)
 	}
 	eng, err := engine.New(engine.Config{Store: st, Registry: reg, EnvAllowlist: allow, PollInterval: 20 * time.Millisecond,
-		Credentials: ai.CredentialsFor("ai-key"),
+		Connections: step.CredentialsOnly(ai.CredentialsFor("ai-key")),
 		LookupEnv:   func(k string) (string, bool) { v, ok := env[k]; return v, ok }})
 	if err != nil {
 		t.Fatal(err)

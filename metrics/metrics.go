@@ -108,3 +108,16 @@ func (c circuitCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(circuitStateDesc, prometheus.GaugeValue, float64(s), host)
 	}
 }
+
+// AICall counts one AI call by outcome (connectors/ai's Meter).
+func (m *Metrics) AICall(workflow, provider, model, outcome string) {
+	m.AIRequests.WithLabelValues(workflow, provider, model, outcome).Inc()
+}
+
+// AIUsage adds an AI call's tokens and cost (connectors/ai's Meter).
+func (m *Metrics) AIUsage(workflow, provider, model string, input, output, cached int64, costUSD float64) {
+	m.AITokens.WithLabelValues(workflow, provider, model, "input").Add(float64(input))
+	m.AITokens.WithLabelValues(workflow, provider, model, "output").Add(float64(output))
+	m.AITokens.WithLabelValues(workflow, provider, model, "cached").Add(float64(cached))
+	m.AICost.WithLabelValues(workflow, provider, model).Add(costUSD)
+}

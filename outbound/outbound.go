@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/credential"
 	"github.com/weftworks/weft/engine"
 	"github.com/weftworks/weft/step"
 	"github.com/weftworks/weft/store"
@@ -24,8 +24,9 @@ import (
 // DeliveryWorkflow is the managed workflow that delivers one event.
 const DeliveryWorkflow = "weft-webhook-delivery"
 
-// credentialPrefix names a subscription's secret in the step credentials.
-const credentialPrefix = "subscription:"
+// CredentialPrefix names a subscription's secret among the credentials
+// steps may use: "subscription:<id>".
+const CredentialPrefix = "subscription:"
 
 // Event types.
 const (
@@ -209,7 +210,7 @@ func (s *Service) seal(id string, secret []byte) ([]byte, error) {
 	if s.cfg.Sealer == nil {
 		return secret, nil
 	}
-	b, err := s.cfg.Sealer.Seal(secret, []byte(credentialPrefix+id))
+	b, err := s.cfg.Sealer.Seal(secret, []byte(CredentialPrefix+id))
 	if err != nil {
 		return nil, fmt.Errorf("sealing subscription secret: %w", err)
 	}
@@ -220,47 +221,29 @@ func (s *Service) open(sub store.Subscription) ([]byte, error) {
 	if s.cfg.Sealer == nil {
 		return sub.Secret, nil
 	}
-	return s.cfg.Sealer.Open(sub.Secret, []byte(credentialPrefix+sub.ID))
+	return s.cfg.Sealer.Open(sub.Secret, []byte(CredentialPrefix+sub.ID))
 }
 
-// Credentials lends webhook.send the secret of subscription:<id>; other
-// names go to next (the vault), which may be nil.
-func (s *Service) Credentials(next step.Credentials) step.Credentials {
-	return credentials{s: s, next: next}
-}
-
-type credentials struct {
-	s    *Service
-	next step.Credentials
-}
-
-func (c credentials) Get(ctx context.Context, workflow, name string) (step.Credential, error) {
-	id, ok := strings.CutPrefix(name, credentialPrefix)
+// Credential lends webhook.send the signing secret of subscription:<id>,
+// to the delivery workflow only. The vault serves it as a credential.Source
+// under CredentialPrefix.
+func (s *Service) Credential(ctx context.Context, workflow, name string) (step.Credential, error) {
+	id, ok := strings.CutPrefix(name, CredentialPrefix)
 	if !ok {
-		if c.next == nil {
-			return step.Credential{}, fmt.Errorf("credential %q: %w", name, weft.ErrNotFound)
-		}
-		return c.next.Get(ctx, workflow, name)
+		return step.Credential{}, fmt.Errorf("credential %q: %w", name, weft.ErrNotFound)
 	}
 	if workflow != DeliveryWorkflow {
 		return step.Credential{}, fmt.Errorf("credential %q is only lent to %s: %w", name, DeliveryWorkflow, weft.ErrNotFound)
 	}
-	sub, err := c.s.cfg.Store.GetSubscription(ctx, id)
+	sub, err := s.cfg.Store.GetSubscription(ctx, id)
 	if err != nil {
 		return step.Credential{}, err
 	}
-	secret, err := c.s.open(sub)
+	secret, err := s.open(sub)
 	if err != nil {
 		return step.Credential{}, fmt.Errorf("opening the secret of %s: %w", id, err)
 	}
 	return step.Credential{Name: name, Type: "webhook_secret", Data: map[string]string{"secret": string(secret)}}, nil
-}
-
-func (c credentials) Authorize(ctx context.Context, workflow, name string, req *http.Request) error {
-	if c.next == nil {
-		return fmt.Errorf("credential %q: %w", name, weft.ErrNotFound)
-	}
-	return c.next.Authorize(ctx, workflow, name, req)
 }
 
 // OnFinished is the engine's OnFinish hook. It never blocks: when the queue
@@ -281,6 +264,9 @@ func (s *Service) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case ex := <-s.events:
+			if ctx.Err() != nil {
+				return nil // stopping: the sweep of the next start delivers it
+			}
 			s.handle(ctx, ex)
 		case <-t.C:
 			s.sweep(ctx)
@@ -337,7 +323,7 @@ func matches(sub store.Subscription, typ, workflow string) bool {
 func (s *Service) start(ctx context.Context, sub store.Subscription, key string, event map[string]any) {
 	in, _ := json.Marshal(map[string]any{"subscription_id": sub.ID, "url": sub.URL, "message_id": "msg_" + key, "event": event})
 	_, err := s.cfg.Engine.Start(ctx, engine.StartRequest{Workflow: DeliveryWorkflow, Input: in, Trigger: weft.TriggerWorkflow,
-		Dedupe: &store.DedupeKey{Scope: credentialPrefix + sub.ID, Key: key, ExpiresAt: s.cfg.Now().Add(30 * 24 * time.Hour)}})
+		Dedupe: &store.DedupeKey{Scope: CredentialPrefix + sub.ID, Key: key, ExpiresAt: s.cfg.Now().Add(30 * 24 * time.Hour)}})
 	if err != nil {
 		s.cfg.Logger.Warn("starting a webhook delivery", "subscription", sub.ID, "err", err)
 	}
@@ -415,3 +401,5 @@ func (s *Service) sweep(ctx context.Context) {
 		}
 	}
 }
+
+var _ credential.Source = (*Service)(nil)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/connectors/standard"
+	"github.com/weftworks/weft/credential"
 	"github.com/weftworks/weft/engine"
 	"github.com/weftworks/weft/outbound"
 	"github.com/weftworks/weft/step"
@@ -40,15 +41,27 @@ func setup(t *testing.T, cfg outbound.Config) *bundle {
 	if err := standard.Register(reg); err != nil {
 		t.Fatal(err)
 	}
+	kr, err := credential.NewKeyring(credential.NewKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	vault, err := credential.New(credential.Config{Store: st, Keyring: kr})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var svc *outbound.Service
 	eng, err := engine.New(engine.Config{Store: st, Registry: reg, PollInterval: 20 * time.Millisecond,
 		OnFinish:    func(ex weft.Execution) { svc.OnFinished(ex) },
-		Credentials: credsFunc(func() step.Credentials { return svc.Credentials(nil) })})
+		Connections: vault})
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg.Engine, cfg.Store = eng, st
 	if svc, err = outbound.New(cfg); err != nil {
+		t.Fatal(err)
+	}
+	// Subscription secrets are a source inside the vault, as in serve.
+	if err := vault.AddSource(outbound.CredentialPrefix, svc); err != nil {
 		t.Fatal(err)
 	}
 	if err := svc.Install(ctx); err != nil {
@@ -67,16 +80,6 @@ func setup(t *testing.T, cfg outbound.Config) *bundle {
 	go func() { defer wg.Done(); _ = svc.Run(ctx) }()
 	t.Cleanup(func() { cancel(); wg.Wait(); st.Close() })
 	return &bundle{eng: eng, st: st, svc: svc}
-}
-
-// credsFunc defers to the service built after the engine.
-type credsFunc func() step.Credentials
-
-func (f credsFunc) Get(ctx context.Context, w, n string) (step.Credential, error) {
-	return f().Get(ctx, w, n)
-}
-func (f credsFunc) Authorize(ctx context.Context, w, n string, r *http.Request) error {
-	return f().Authorize(ctx, w, n, r)
 }
 
 // TestDeliversSignedEvents: the endpoint checks each delivery with the

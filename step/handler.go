@@ -52,8 +52,9 @@ type Env struct {
 	Logger    *slog.Logger
 	Workflows Workflows
 	Now       func() time.Time
-	// Credentials resolves named credentials; nil when no vault is configured.
-	Credentials Credentials
+	// Connections lends named credentials and their connection settings;
+	// nil when no vault is configured.
+	Connections Connections
 	// Limiter queues calls behind connection rate limits; nil when none is
 	// configured (then every call may go at once).
 	Limiter Limiter
@@ -164,37 +165,6 @@ func RetryDefaultsOf(err error) *weft.RetryPolicy {
 		return re.Defaults
 	}
 	return nil
-}
-
-// ConnectionRetry is implemented by Credentials that keep retry defaults
-// per connection (credential.Vault).
-type ConnectionRetry interface {
-	// RetryDefaults returns the connection's retry policy, or nil when it
-	// sets none.
-	RetryDefaults(ctx context.Context, workflow, connection string) (*weft.RetryPolicy, error)
-}
-
-// WithConnectionRetry attaches the retry defaults of connection to a
-// retryable err, so a step without `retry:` inherits its connection's
-// manners. It is a no-op without a connection, for other errors and when the
-// Env's Credentials keep no defaults; a failed lookup leaves err as it is
-// (the step's own policy, or the default, then applies).
-func WithConnectionRetry(ctx context.Context, req *Request, connection string, err error) error {
-	if connection == "" || req == nil || req.Env == nil {
-		return err
-	}
-	if ok, _ := IsRetryable(err); !ok {
-		return err
-	}
-	cr, ok := req.Env.Credentials.(ConnectionRetry)
-	if !ok {
-		return err
-	}
-	p, lerr := cr.RetryDefaults(ctx, req.Workflow, connection)
-	if lerr != nil {
-		return err
-	}
-	return WithRetryDefaults(err, p)
 }
 
 // CodedError is an error with a stable machine-readable code (recorded as

@@ -99,7 +99,7 @@ func TestAgentInEngine(t *testing.T) {
 	if _, _, err := st.PutWorkflow(ctx, weft.WorkflowRecord{Name: "helpdesk", Source: agentWorkflow, Enabled: true}); err != nil {
 		t.Fatal(err)
 	}
-	eng, err := engine.New(engine.Config{Store: st, Registry: reg, Credentials: fake.CredentialsFor("sk-test"),
+	eng, err := engine.New(engine.Config{Store: st, Registry: reg, Connections: step.CredentialsOnly(fake.CredentialsFor("sk-test")),
 		EnvAllowlist: []string{"CRM_URL"}, LookupEnv: func(k string) (string, bool) { return crm.URL, k == "CRM_URL" },
 		PollInterval: 20 * time.Millisecond})
 	if err != nil {
@@ -170,7 +170,7 @@ func TestAgentInEngine(t *testing.T) {
 	state, _ := json.Marshal(st2)
 	var with map[string]any
 	_ = json.Unmarshal(runs[0].Input, &with)
-	env := &step.Env{Credentials: fake.CredentialsFor("sk-test"), HTTP: http.DefaultClient, Emit: func(string, any) {}}
+	env := &step.Env{Connections: step.CredentialsOnly(fake.CredentialsFor("sk-test")), HTTP: http.DefaultClient, Emit: func(string, any) {}}
 	res, err := reg2.Handler.Run(ctx, &step.Request{Workflow: "helpdesk", ExecutionID: id.Execution.ID, StepID: "assistant", Item: -1, With: with, State: state, Env: env, IdempotencyKey: id.Execution.ID + "/assistant"})
 	if err != nil || res.Output == nil {
 		t.Fatalf("replay: %v %+v", err, res)

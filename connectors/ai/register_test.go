@@ -17,12 +17,19 @@ func (retryVault) Get(context.Context, string, string) (step.Credential, error) 
 	return step.Credential{}, errors.New("unused")
 }
 func (retryVault) Authorize(context.Context, string, string, *http.Request) error { return nil }
-func (retryVault) RetryDefaults(_ context.Context, _, name string) (*weft.RetryPolicy, error) {
+func (retryVault) Settings(_ context.Context, _, name string) (step.ConnectionSettings, error) {
 	if name == "openai" {
-		return &weft.RetryPolicy{MaxAttempts: 2}, nil
+		return step.ConnectionSettings{Retry: &weft.RetryPolicy{MaxAttempts: 2}}, nil
 	}
-	return nil, nil
+	return step.ConnectionSettings{}, nil
 }
+func (retryVault) Client(_ context.Context, _, _ string, base *http.Client) (*http.Client, error) {
+	return base, nil
+}
+func (retryVault) Invalidate(context.Context, string, string) {}
+func (retryVault) Report(string, error)                       {}
+
+var _ step.Connections = retryVault{}
 
 func TestAIStepsCarryTheirConnectionsRetryDefaults(t *testing.T) {
 	t.Parallel()
@@ -34,7 +41,7 @@ func TestAIStepsCarryTheirConnectionsRetryDefaults(t *testing.T) {
 	})
 	run := func(h step.Handler, cred string) error {
 		_, err := connectionRetry{h}.Run(context.Background(), &step.Request{Workflow: "wf",
-			With: map[string]any{"credential": cred}, Env: &step.Env{Credentials: retryVault{}}})
+			With: map[string]any{"credential": cred}, Env: &step.Env{Connections: retryVault{}}})
 		return err
 	}
 	if p := step.RetryDefaultsOf(run(failing, "openai")); p == nil || p.MaxAttempts != 2 {

@@ -12,9 +12,17 @@ import (
 	"time"
 
 	"github.com/weftworks/weft"
-	"github.com/weftworks/weft/metrics"
 	"github.com/weftworks/weft/step"
 )
+
+// Meter counts AI calls; metrics.Metrics implements it. It is declared
+// here so the connector needs no metrics (and, through it, store) package.
+type Meter interface {
+	// AICall counts one call by outcome ("ok", "error", ...).
+	AICall(workflow, provider, model, outcome string)
+	// AIUsage adds a call's tokens and cost.
+	AIUsage(workflow, provider, model string, input, output, cached int64, costUSD float64)
+}
 
 // Config configures a Service. Zero values take the defaults of WithDefaults.
 type Config struct {
@@ -26,7 +34,8 @@ type Config struct {
 	Usage UsageStore
 	// Budgets are checked before every call.
 	Budgets []Budget
-	Metrics *metrics.Metrics
+	// Metrics counts calls, tokens and cost (metrics.Metrics); nil for none.
+	Metrics Meter
 	Logger  *slog.Logger
 	// HTTP is used when a step's Env lends no client (and by the gateway).
 	HTTP *http.Client
@@ -407,17 +416,14 @@ func (s *Service) record(ctx context.Context, meta Meta, t Target, u Usage, cost
 		s.logger(meta).Error("recording AI usage", "provider", t.Provider, "model", t.Model, "err", err)
 	}
 	s.count(meta.Workflow, t, "ok")
-	if m := s.cfg.Metrics; m != nil && m.AITokens != nil {
-		m.AITokens.WithLabelValues(meta.Workflow, t.Provider, t.Model, "input").Add(float64(u.InputTokens))
-		m.AITokens.WithLabelValues(meta.Workflow, t.Provider, t.Model, "output").Add(float64(u.OutputTokens))
-		m.AITokens.WithLabelValues(meta.Workflow, t.Provider, t.Model, "cached").Add(float64(u.CachedTokens))
-		m.AICost.WithLabelValues(meta.Workflow, t.Provider, t.Model).Add(cost)
+	if m := s.cfg.Metrics; m != nil {
+		m.AIUsage(meta.Workflow, t.Provider, t.Model, u.InputTokens, u.OutputTokens, u.CachedTokens, cost)
 	}
 }
 
 func (s *Service) count(workflow string, t Target, outcome string) {
-	if m := s.cfg.Metrics; m != nil && m.AIRequests != nil {
-		m.AIRequests.WithLabelValues(workflow, t.Provider, t.Model, outcome).Inc()
+	if m := s.cfg.Metrics; m != nil {
+		m.AICall(workflow, t.Provider, t.Model, outcome)
 	}
 }
 

@@ -45,7 +45,7 @@ func setup(t *testing.T, respond func(*aifake.Call) aifake.Reply, cfg ai.Config)
 		t.Fatal(err)
 	}
 	env := steptest.NewEnv()
-	env.Credentials = fake.CredentialsFor("sk-test")
+	env.Connections = step.CredentialsOnly(fake.CredentialsFor("sk-test"))
 	env.Emit = func(string, any) {}
 	return &testBundle{fake: fake, svc: svc, usage: usage, reg: reg, env: env}
 }

@@ -11,29 +11,16 @@ import (
 
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/connectors/internal/input"
-	"github.com/weftworks/weft/credential"
 	"github.com/weftworks/weft/step"
 )
-
-// connections is what http.request needs from a vault beyond
-// step.Credentials; credential.Vault implements it. Other implementations of
-// step.Credentials just authorize.
-type connections interface {
-	Settings(ctx context.Context, workflow, name string) (credential.Settings, error)
-	Client(ctx context.Context, workflow, name string, base *nethttp.Client) (*nethttp.Client, error)
-	Invalidate(ctx context.Context, workflow, name string)
-	Report(name string, err error)
-}
-
-var _ connections = (*credential.Vault)(nil)
 
 // binding is the connection a call goes through: its credential, the name
 // its limits are kept under, and its settings.
 type binding struct {
 	credential string
 	name       string // connection (limits, pause, status); "" for none
-	settings   credential.Settings
-	conns      connections
+	settings   step.ConnectionSettings
+	conns      step.Connections
 }
 
 func (h *requester) bind(ctx context.Context, req *step.Request, c *call) (*binding, error) {
@@ -44,17 +31,15 @@ func (h *requester) bind(ctx context.Context, req *step.Request, c *call) (*bind
 	if b.name == "" {
 		return b, nil
 	}
-	if req.Env == nil || req.Env.Credentials == nil {
+	if req.Env == nil || req.Env.Connections == nil {
 		return nil, step.Errorf(input.CodeValidation, "http.request: credential %q is set but this Weft has no credential vault", b.name)
 	}
-	if cs, ok := req.Env.Credentials.(connections); ok {
-		b.conns = cs
-		s, err := cs.Settings(ctx, req.Workflow, b.name)
-		if err != nil {
-			return nil, credentialError(err)
-		}
-		b.settings = s
+	b.conns = req.Env.Connections
+	s, err := b.conns.Settings(ctx, req.Workflow, b.name)
+	if err != nil {
+		return nil, credentialError(err)
 	}
+	b.settings = s
 	return b, nil
 }
 

@@ -15,7 +15,6 @@ import (
 
 	"github.com/weftworks/weft/circuit"
 	"github.com/weftworks/weft/connectors/internal/input"
-	"github.com/weftworks/weft/credential"
 	"github.com/weftworks/weft/netguard"
 	"github.com/weftworks/weft/step"
 )
@@ -59,10 +58,10 @@ func (h *requester) Run(ctx context.Context, req *step.Request) (step.Result, er
 	if err != nil {
 		return step.Result{}, err
 	}
-	if b.settings.Retry != nil && c.breaker == 0 {
-		c.breaker = b.settings.Retry.Breaker
+	if c.breaker == 0 {
+		c.breaker = b.settings.Breaker
 	}
-	if err := c.idempotency(req, b.settings.Retry); err != nil {
+	if err := c.idempotency(req, b.settings.IdempotencyHeader); err != nil {
 		return step.Result{}, err
 	}
 	if b.name != "" && req.Env.Limiter != nil {
@@ -88,7 +87,7 @@ func (h *requester) Run(ctx context.Context, req *step.Request) (step.Result, er
 	}
 	// Without a `retry:` of its own the step retries under its connection's
 	// defaults; the engine chooses, the connection is only known here.
-	return res, step.WithRetryDefaults(err, b.settings.Retry.Policy())
+	return res, step.WithRetryDefaults(err, b.settings.Retry)
 }
 
 // defaultIdempotencyHeader carries the idempotency key when neither the step
@@ -99,12 +98,12 @@ const defaultIdempotencyHeader = "Idempotency-Key"
 // (the step's idempotency_header, else its connection's, else
 // Idempotency-Key) on methods other than GET and HEAD, which makes them safe
 // to retry.
-func (c *call) idempotency(req *step.Request, conn *credential.Retry) error {
+func (c *call) idempotency(req *step.Request, connHeader string) error {
 	name, field := c.idemHeader, "idempotency_header"
 	if !c.idemSet {
 		name = defaultIdempotencyHeader
-		if conn != nil && conn.IdempotencyHeader != "" {
-			name, field = conn.IdempotencyHeader, "the connection's retry.idempotency_header"
+		if connHeader != "" {
+			name, field = connHeader, "the connection's retry.idempotency_header"
 		}
 	}
 	if name == "" || req.IdempotencyKey == "" || c.method == nethttp.MethodGet || c.method == nethttp.MethodHead {
@@ -136,8 +135,8 @@ func (h *requester) exchange(ctx context.Context, req *step.Request, c *call, b 
 	hreq.Header = c.header
 	client := h.client(req.Env, c.follow)
 	if b.credential != "" {
-		if err := req.Env.Credentials.Authorize(ctx, req.Workflow, b.credential, hreq); err != nil {
-			return step.Result{}, credentialError(err)
+		if err := authorize(ctx, req, c, b, hreq, client); err != nil {
+			return step.Result{}, err
 		}
 	}
 	if b.conns != nil {
@@ -199,7 +198,10 @@ func (h *requester) transportError(ctx context.Context, c *call, err error) erro
 	if errors.As(err, &uerr) {
 		err = uerr.Err // its message repeats the URL, query secrets included
 	}
+	var re *redirectError
 	switch {
+	case errors.As(err, &re):
+		return redirectRefusal(c, re)
 	case errors.Is(err, netguard.ErrBlocked):
 		// Refused by policy: another attempt would be refused again.
 		return &step.CodedError{Code: "blocked", Err: fmt.Errorf("http.request: %s %s: %w; allow it with --allow-private-net or the connection's allow_private_net", c.method, safeURL(c.url), err)}

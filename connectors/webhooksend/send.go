@@ -110,10 +110,10 @@ func (s sender) Run(ctx context.Context, req *step.Request) (step.Result, error)
 			return step.Result{}, fmt.Errorf("webhook.send: reading saved state: %w", err)
 		}
 	}
-	if req.Env == nil || req.Env.Credentials == nil {
+	if req.Env == nil || req.Env.Connections == nil {
 		return step.Result{}, step.Errorf(input.CodeValidation, "webhook.send: no credential store is configured")
 	}
-	cred, err := req.Env.Credentials.Get(ctx, req.Workflow, credName)
+	cred, err := req.Env.Connections.Get(ctx, req.Workflow, credName)
 	if err != nil {
 		return step.Result{}, fmt.Errorf("webhook.send: credential %q: %w", credName, err)
 	}

@@ -62,7 +62,7 @@ func TestSignedPerStandardWebhooks(t *testing.T) {
 	t.Cleanup(srv.Close)
 	res, err := handler(t).Run(context.Background(), &step.Request{Workflow: "w", IdempotencyKey: "e1/s/0",
 		With: map[string]any{"url": srv.URL, "credential": "partner", "message_id": "msg_fixed", "payload": map[string]any{"type": "order.paid"}},
-		Env:  &step.Env{HTTP: srv.Client(), Credentials: creds{"partner": secret}}})
+		Env:  &step.Env{HTTP: srv.Client(), Connections: step.CredentialsOnly(creds{"partner": secret})}})
 	if err != nil || res.Suspend != nil {
 		t.Fatalf("%+v %v", res, err)
 	}
@@ -88,7 +88,7 @@ func TestRetriesOnScheduleThenFails(t *testing.T) {
 	h := handler(t)
 	req := &step.Request{Workflow: "w", IdempotencyKey: "e1/send/-1",
 		With: map[string]any{"url": srv.URL, "credential": "partner", "payload": "x", "schedule": []any{"5s", "5m", "30m"}},
-		Env:  &step.Env{HTTP: srv.Client(), Credentials: creds{"partner": secret}, Now: func() time.Time { return now }}}
+		Env:  &step.Env{HTTP: srv.Client(), Connections: step.CredentialsOnly(creds{"partner": secret}), Now: func() time.Time { return now }}}
 	for i, wait := range []time.Duration{5 * time.Second, 5 * time.Minute, 30 * time.Minute} {
 		res, err := h.Run(context.Background(), req)
 		if err != nil || res.Suspend == nil || !res.Suspend.Until.Equal(now.Add(wait)) {
@@ -114,7 +114,7 @@ func TestGoneStopsAtOnce(t *testing.T) {
 	t.Cleanup(srv.Close)
 	_, err := handler(t).Run(context.Background(), &step.Request{Workflow: "w",
 		With: map[string]any{"url": srv.URL, "credential": "partner", "payload": 1},
-		Env:  &step.Env{HTTP: srv.Client(), Credentials: creds{"partner": secret}}})
+		Env:  &step.Env{HTTP: srv.Client(), Connections: step.CredentialsOnly(creds{"partner": secret})}})
 	if err == nil || !strings.Contains(err.Error(), "1 attempt(s)") {
 		t.Fatalf("err = %v", err)
 	}

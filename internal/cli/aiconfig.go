@@ -18,6 +18,9 @@ import (
 	"github.com/weftworks/weft/store"
 )
 
+// The AI service counts its calls in the process metrics.
+var _ ai.Meter = (*metrics.Metrics)(nil)
+
 // aiConfigFile is the file named by --ai-config (see docs/ai.md).
 type aiConfigFile struct {
 	// Prices override or add entries of the built-in price table (USD per

@@ -87,7 +87,7 @@ func setupOutside(env *Env, cf connectionFlags, data, kind string, st store.Stor
 	}
 	limiter, err := ratelimit.New(ratelimit.Config{Backend: backend, Registerer: m.Registry,
 		Limits: func(ctx context.Context, workflow, conn string) (ratelimit.Limits, error) {
-			s, err := vault.Settings(ctx, workflow, conn)
+			s, err := vault.StoredSettings(ctx, workflow, conn)
 			if err != nil {
 				return ratelimit.Limits{}, err
 			}

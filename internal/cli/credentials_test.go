@@ -39,7 +39,7 @@ func vaultServer(t *testing.T, data string) (srv *httptest.Server, stop func()) 
 	if err := standard.Register(reg); err != nil {
 		t.Fatal(err)
 	}
-	eng, err := engine.New(engine.Config{Store: st, Registry: reg, Credentials: vault})
+	eng, err := engine.New(engine.Config{Store: st, Registry: reg, Connections: vault})
 	if err != nil {
 		t.Fatal(err)
 	}

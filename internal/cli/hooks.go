@@ -13,7 +13,6 @@ import (
 	"github.com/weftworks/weft/credential"
 	"github.com/weftworks/weft/engine"
 	"github.com/weftworks/weft/outbound"
-	"github.com/weftworks/weft/step"
 	"github.com/weftworks/weft/store"
 	"github.com/weftworks/weft/trigger/webhook/policy"
 )
@@ -87,15 +86,9 @@ func (s *subscriptionHook) onFinish(ex weft.Execution) {
 	}
 }
 
-func (s *subscriptionHook) credentials(vault *credential.Vault) step.Credentials {
-	var next step.Credentials
-	if vault != nil {
-		next = vault
-	}
-	return lazyCreds{s: s, next: next}
-}
-
-func (s *subscriptionHook) setup(ctx context.Context, eng *engine.Engine, st store.Store, kr *credential.Keyring, logger *slog.Logger) error {
+// setup builds the subscription service and lends its signing secrets
+// through the vault, so webhook.send finds them like any credential.
+func (s *subscriptionHook) setup(ctx context.Context, eng *engine.Engine, st store.Store, kr *credential.Keyring, vault *credential.Vault, logger *slog.Logger) error {
 	var sealer outbound.Sealer
 	if kr != nil {
 		sealer = kr
@@ -104,38 +97,12 @@ func (s *subscriptionHook) setup(ctx context.Context, eng *engine.Engine, st sto
 	if err != nil {
 		return err
 	}
+	if err := vault.AddSource(outbound.CredentialPrefix, svc); err != nil {
+		return err
+	}
 	if err := svc.Install(ctx); err != nil {
 		return err
 	}
 	s.svc = svc
 	return nil
-}
-
-// lazyCreds resolves subscription secrets once the service exists.
-type lazyCreds struct {
-	s    *subscriptionHook
-	next step.Credentials
-}
-
-func (l lazyCreds) get() step.Credentials {
-	if l.s.svc == nil {
-		return l.next
-	}
-	return l.s.svc.Credentials(l.next)
-}
-
-func (l lazyCreds) Get(ctx context.Context, workflow, name string) (step.Credential, error) {
-	c := l.get()
-	if c == nil {
-		return step.Credential{}, fmt.Errorf("credential %q: %w", name, weft.ErrNotFound)
-	}
-	return c.Get(ctx, workflow, name)
-}
-
-func (l lazyCreds) Authorize(ctx context.Context, workflow, name string, req *http.Request) error {
-	c := l.get()
-	if c == nil {
-		return fmt.Errorf("credential %q: %w", name, weft.ErrNotFound)
-	}
-	return c.Authorize(ctx, workflow, name, req)
 }

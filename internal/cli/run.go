@@ -11,10 +11,7 @@ import (
 	"time"
 
 	"github.com/weftworks/weft"
-	"github.com/weftworks/weft/connectors/standard"
 	"github.com/weftworks/weft/engine"
-	"github.com/weftworks/weft/step"
-	"github.com/weftworks/weft/store/storesqlite"
 	"github.com/weftworks/weft/workflow"
 )
 
@@ -22,11 +19,14 @@ import (
 // execution with its step runs as JSON. The exit code is 1 unless the
 // execution succeeded, so users can test their workflows in CI.
 func runRun(ctx context.Context, env *Env, args []string) error {
-	var input, with, timeout string
+	var input, with, timeout, envAllow, allowPrivateNet string
 	fs := newFlagSet(env, "run", "run FILE [--input JSON|@file] [--workflows DIR]")
 	fs.stringVar(&input, "input", "WEFT_RUN_INPUT", "{}", "trigger input as JSON, or @file to read it from a file")
 	fs.stringVar(&with, "workflows", "WEFT_WORKFLOWS", "", "directory of other workflows this one calls (workflow.call, on_error)")
 	fs.stringVar(&timeout, "timeout", "WEFT_RUN_TIMEOUT", "10m", "give up waiting after this long")
+	fs.stringVar(&envAllow, "env-allow", "WEFT_ENV_ALLOW", "", "comma-separated environment variables that expressions may read as env.NAME (as for serve)")
+	fs.stringVar(&allowPrivateNet, "allow-private-net", "WEFT_ALLOW_PRIVATE_NET", "",
+		"comma-separated CIDRs that outbound HTTP may reach although they are private, loopback or link-local (e.g. 127.0.0.0/8 to call a local service; as for serve)")
 	pos, err := fs.parse(args)
 	if err != nil {
 		return err
@@ -45,15 +45,28 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("--timeout: %w", err)
 	}
 
-	reg := step.NewRegistry()
-	if err := standard.Register(reg); err != nil {
-		return err
-	}
 	src, err := os.ReadFile(file)
 	if err != nil {
 		return err
 	}
-	c, err := workflow.Parse(file, src, reg)
+	dir, err := os.MkdirTemp("", "weft-run-*")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	// The same wiring as serve (SSRF guard, vault, limits, redaction), on
+	// a throw-away database.
+	a, err := Wire(ctx, AppConfig{
+		Env: env, Data: dir, DB: filepath.Join(dir, "run.db"), SQLiteSync: "NORMAL", Workflows: with,
+		LogLevel: "warn", LogFormat: "text", EnvAllow: splitList(envAllow), AllowPrivateNet: allowPrivateNet,
+		PollInterval: 50 * time.Millisecond,
+	})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	st, eng := a.Store, a.Engine
+	c, err := workflow.Parse(file, src, a.Registry)
 	if err != nil {
 		var ds workflow.Diagnostics
 		if errors.As(err, &ds) {
@@ -62,37 +75,11 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 		}
 		return err
 	}
-
-	dir, err := os.MkdirTemp("", "weft-run-*")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	st, err := storesqlite.Open(ctx, filepath.Join(dir, "run.db"), storesqlite.Options{Synchronous: storesqlite.SyncNormal})
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	logger, err := newLogger(env, "warn", "text")
-	if err != nil {
-		return err
-	}
-	if with != "" {
-		if err := loadWorkflowDir(ctx, env, st, reg, with, logger); err != nil {
-			return err
-		}
-	}
 	if _, _, err := st.PutWorkflow(ctx, recordOf(c, src)); err != nil {
 		return err
 	}
-	eng, err := engine.New(engine.Config{Store: st, Registry: reg, Logger: logger, PollInterval: 50 * time.Millisecond})
-	if err != nil {
-		return err
-	}
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { defer close(done); _ = eng.Run(runCtx) }()
-	defer func() { stop(); <-done }()
+	stop := a.Start(ctx)
+	defer stop()
 
 	started, err := eng.Start(ctx, engine.StartRequest{Workflow: c.Workflow.Name, Input: in, Trigger: weft.TriggerManual})
 	if err != nil {

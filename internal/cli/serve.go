@@ -13,16 +13,9 @@ import (
 	"time"
 
 	"github.com/weftworks/weft"
-	"github.com/weftworks/weft/api"
 	"github.com/weftworks/weft/bench"
-	"github.com/weftworks/weft/connectors/standard"
-	"github.com/weftworks/weft/engine"
-	"github.com/weftworks/weft/metrics"
 	"github.com/weftworks/weft/step"
 	"github.com/weftworks/weft/store"
-	"github.com/weftworks/weft/trigger/schedule"
-	"github.com/weftworks/weft/trigger/webhook"
-	"github.com/weftworks/weft/web"
 	"github.com/weftworks/weft/workflow"
 )
 
@@ -56,10 +49,6 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if _, err := fs.parse(args); err != nil {
 		return err
 	}
-	logger, err := newLogger(env, f.logLevel, f.logFormat)
-	if err != nil {
-		return err
-	}
 	if env.Getenv("GOGC") == "" {
 		// Weft's heap is small and short-lived (one request, one
 		// execution): collecting half as often costs ~10 MB of RSS and
@@ -80,119 +69,37 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	default:
 		return fmt.Errorf("--sqlite-synchronous %q: use FULL (the default: survives power loss) or NORMAL (survives a crashed process)", f.sqliteSync)
 	}
-	st, kind, err := openStore(ctx, f.db, f.data, f.sqliteSync)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-
-	tok, err := adminToken(ctx, env, st, f.data)
-	if err != nil {
-		return err
-	}
-
 	lease, err := weft.ParseDuration(f.lease)
 	if err != nil {
 		return fmt.Errorf("--lease: %w", err)
 	}
-	reg := step.NewRegistry()
 	hookCfg, err := f.hooks.config()
 	if err != nil {
 		return err
 	}
-	m := metrics.New()
-	st = metrics.InstrumentStore(st, m)
-	out, err := setupOutside(env, f.conn, f.data, kind, st, logger, m)
-	if err != nil {
-		return err
-	}
-	logger = out.logger
-	aiCfg, err := loadAIConfig(env, aiConfig)
-	if err != nil {
-		return err
-	}
-	aiSvc, err := newAIService(aiCfg, st, m, logger, out.client, f.workflows)
-	if err != nil {
-		return err
-	}
-	if err := standard.RegisterWith(reg, standard.Options{AI: aiSvc, Breakers: out.breakers}); err != nil {
-		return fmt.Errorf("registering built-in steps: %w", err)
-	}
-	subs := &subscriptionHook{}
-	eng, err := engine.New(engine.Config{
-		Store: st, Registry: reg, Logger: logger, Metrics: m, Retention: retention,
-		MaxRunning: f.maxRunning, Lease: lease.D(), EnvAllowlist: splitList(f.envAllow),
-		HTTP: out.client, Credentials: subs.credentials(out.vault), Limiter: out.limiter, Redactor: out.redactor,
-		OnFinish: subs.onFinish,
+	a, err := Wire(ctx, AppConfig{
+		Env: env, Data: f.data, DB: f.db, SQLiteSync: f.sqliteSync, Workflows: f.workflows, Seed: f.seed == "true",
+		LogLevel: f.logLevel, LogFormat: f.logFormat, EnvAllow: splitList(f.envAllow),
+		AllowPrivateNet: f.conn.allowPrivateNet, MasterKeyFile: f.conn.masterKeyFile, TrustedProxies: hookCfg.trusted,
+		AIConfig: aiConfig, Retention: retention, Lease: lease.D(), MaxRunning: f.maxRunning,
 	})
 	if err != nil {
 		return err
 	}
-	if f.workflows != "" {
-		if err := loadWorkflowDir(ctx, env, st, reg, f.workflows, logger); err != nil {
-			return err
-		}
-	}
-	if f.seed == "true" {
-		if err := seedExample(ctx, st, reg, logger); err != nil {
-			return err
-		}
-	}
-	hooks, err := webhook.New(webhook.Config{Engine: eng, Store: st, Logger: logger, Metrics: m,
-		Secrets: out.vault, TrustedProxies: hookCfg.trusted, HTTP: out.client})
-	if err != nil {
-		return err
-	}
-	if err := subs.setup(ctx, eng, st, out.keyring, logger); err != nil {
-		return err
-	}
-	sched, err := schedule.New(schedule.Config{Engine: eng, Store: st, Logger: logger})
-	if err != nil {
-		return err
-	}
-	handler, err := api.New(api.Config{
-		Engine: eng, Store: st, Registry: reg, Logger: logger, Metrics: m,
-		Tokens: api.StaticToken(tok.hash), Hooks: hooks, UI: web.Handler(),
-		Credentials: out.vault, Limiter: out.limiter, Breakers: out.breakers, Subscriptions: subs.svc,
-		Ready: func(ctx context.Context) error {
-			_, _, err := st.ListWorkflows(ctx, store.Page{Limit: 1})
-			return err
-		},
-	})
-	if err != nil {
-		return err
-	}
-
-	if handler, err = withGateway(aiCfg, aiSvc, api.StaticToken(tok.hash), out.vault, logger, handler); err != nil {
-		return err
-	}
+	defer a.Close()
+	logger, tok, eng, kind := a.Logger, a.token, a.Engine, a.Kind
 
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s (--addr): %w", f.addr, err)
 	}
 	srv := &http.Server{
-		Handler:           handler,
+		Handler:           a.Handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 		TLSConfig:         hookCfg.tls,
 	}
-
-	engCtx, stopEngine := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopEngine()
-	engDone := make(chan struct{})
-	go func() { defer close(engDone); _ = eng.Run(engCtx) }()
-	schedDone := make(chan struct{})
-	go func() { defer close(schedDone); _ = sched.Run(engCtx) }()
-	hooksDone := make(chan struct{})
-	go func() {
-		defer close(hooksDone)
-		subsDone := make(chan struct{})
-		go func() { defer close(subsDone); _ = subs.svc.Run(engCtx) }()
-		_ = hooks.Run(engCtx)
-		<-subsDone
-	}()
 
 	url := hookCfg.scheme() + "://" + ln.Addr().String()
 	logger.Info("weft serving", "addr", ln.Addr().String(), "store", kind, "owner", eng.Owner())
@@ -209,25 +116,23 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		defer stopDebug()
 	}
 
+	// The loops outlive ctx: on SIGTERM the HTTP server drains first, then
+	// they stop.
+	stopLoops := a.Start(context.WithoutCancel(ctx))
+
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- hookCfg.serve(srv, ln) }()
 	select {
 	case <-ctx.Done():
 	case err := <-srvErr:
-		stopEngine()
-		<-engDone
-		<-schedDone
-		<-hooksDone
+		stopLoops()
 		return fmt.Errorf("http server: %w", err)
 	}
 	logger.Info("shutting down")
 	shCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(shCtx)
-	stopEngine()
-	<-engDone
-	<-schedDone
-	<-hooksDone
+	stopLoops()
 	return nil
 }
 

@@ -3,13 +3,11 @@ package outside_test
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"sort"
@@ -19,25 +17,19 @@ import (
 	"time"
 
 	"github.com/weftworks/weft"
-	"github.com/weftworks/weft/api"
-	"github.com/weftworks/weft/circuit"
-	"github.com/weftworks/weft/connectors/standard"
 	"github.com/weftworks/weft/credential"
 	"github.com/weftworks/weft/engine"
-	"github.com/weftworks/weft/metrics"
-	"github.com/weftworks/weft/netguard"
-	"github.com/weftworks/weft/ratelimit"
+	"github.com/weftworks/weft/internal/cli"
 	"github.com/weftworks/weft/step"
-	"github.com/weftworks/weft/store/storesqlite"
+	"github.com/weftworks/weft/store"
 	"github.com/weftworks/weft/workflow"
 )
 
 type bundle struct {
 	eng    *engine.Engine
-	st     *storesqlite.Store
+	st     store.Store
 	reg    *step.Registry
 	vault  *credential.Vault
-	m      *metrics.Metrics
 	api    http.Handler
 	token  string
 	dbPath string
@@ -58,60 +50,26 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
-// setup wires store, vault, guard, limiter, redactor, engine and API like
-// serve does, with loopback allowed (the fakes listen there).
+// setup builds the application with the production wiring (cli.Wire, as
+// weft serve does) on a fresh data directory, with loopback allowed (the
+// fakes listen there).
 func setup(t *testing.T) *bundle {
 	t.Helper()
-	ctx := context.Background()
-	dbPath := filepath.Join(t.TempDir(), "weft.db")
-	st, err := storesqlite.Open(ctx, dbPath, storesqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	logs := &syncBuffer{}
-	red := credential.NewRedactor()
-	logger := slog.New(red.Handler(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	kr, _ := credential.NewKeyring(credential.NewKey())
-	guard := netguard.New(netguard.Config{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
-	vault, err := credential.New(credential.Config{Store: st, Keyring: kr, HTTP: guard.Client(), Redactor: red, Logger: logger,
-		Transport: func(extra []netip.Prefix) *http.Transport { return guard.BaseTransport(extra) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	limiter, err := ratelimit.New(ratelimit.Config{Backend: ratelimit.NewMemory(), Limits: func(ctx context.Context, wf, conn string) (ratelimit.Limits, error) {
-		s, err := vault.Settings(ctx, wf, conn)
-		if err != nil {
-			return ratelimit.Limits{}, err
-		}
-		return s.Limits.RateLimits(), nil
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := metrics.New()
-	breakers := circuit.New(circuit.Config{OnOpen: m.CircuitOpened})
-	m.WatchCircuits(breakers)
-	reg := step.NewRegistry()
-	if err := standard.RegisterWith(reg, standard.Options{Breakers: breakers}); err != nil {
-		t.Fatal(err)
-	}
-	eng, err := engine.New(engine.Config{Store: st, Registry: reg, Logger: logger, HTTP: guard.Client(), Credentials: vault,
-		Limiter: limiter, Redactor: red, PollInterval: 50 * time.Millisecond, Lease: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
 	const token = "admin-token-for-tests"
-	h, err := api.New(api.Config{Engine: eng, Store: st, Registry: reg, Logger: logger, Tokens: api.StaticToken(sha256.Sum256([]byte(token))),
-		Credentials: vault, Limiter: limiter, Breakers: breakers, Metrics: m})
+	data := t.TempDir()
+	logs := &syncBuffer{}
+	vars := map[string]string{"WEFT_ADMIN_TOKEN": token}
+	env := &cli.Env{Stdout: io.Discard, Stderr: logs, Stdin: strings.NewReader(""), Getenv: func(k string) string { return vars[k] }}
+	a, err := cli.Wire(context.Background(), cli.AppConfig{Env: env, Data: data, LogLevel: "debug", LogFormat: "json",
+		AllowPrivateNet: "127.0.0.0/8", PollInterval: 50 * time.Millisecond, Lease: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { defer close(done); _ = eng.Run(runCtx) }()
+	stop := a.Start(context.Background())
 	var once sync.Once
-	b := &bundle{eng: eng, st: st, reg: reg, vault: vault, m: m, api: h, token: token, dbPath: dbPath, logs: logs, logger: logger}
-	b.close = func() { once.Do(func() { cancel(); <-done; st.Close() }) }
+	b := &bundle{eng: a.Engine, st: a.Store, reg: a.Registry, vault: a.Vault, api: a.Handler, token: token,
+		dbPath: filepath.Join(data, "weft.db"), logs: logs, logger: a.Logger}
+	b.close = func() { once.Do(func() { stop(); _ = a.Close() }) }
 	t.Cleanup(b.close)
 	return b
 }
