@@ -55,6 +55,10 @@ type Config struct {
 	InlineWait time.Duration
 	// StepTimeout applies to a step attempt that has no `timeout:`.
 	StepTimeout time.Duration
+	// MaxCallDepth bounds nested workflow.call: a child deeper than this
+	// below its top-level execution is refused (a workflow calling itself
+	// without an end condition). Default 16.
+	MaxCallDepth int
 	// Retention: finished executions older than this are pruned; 0 keeps all.
 	Retention time.Duration
 	// EnvAllowlist names the environment variables expressions may read as env.NAME.
@@ -93,6 +97,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.StepTimeout <= 0 {
 		c.StepTimeout = 10 * time.Minute
+	}
+	if c.MaxCallDepth <= 0 {
+		c.MaxCallDepth = 16
 	}
 	if c.HTTP == nil {
 		c.HTTP = &http.Client{Timeout: 5 * time.Minute}
@@ -140,6 +147,9 @@ type Engine struct {
 
 type runHandle struct {
 	cancel context.CancelCauseFunc
+	// wake tells the runner that a child execution it waits for finished
+	// (see wakeLocal); buffered, one pending wake-up is enough.
+	wake chan struct{}
 	// stored turns true once the execution is on disk. Until then its lease
 	// is not renewed: the store does not know it yet and would report it
 	// lost.
@@ -339,7 +349,7 @@ func (e *Engine) Kick() {
 func (e *Engine) launch(ex weft.Execution, cw *compiledWorkflow, input any, create *pendingCreate) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	e.mu.Lock()
-	h := &runHandle{cancel: cancel}
+	h := &runHandle{cancel: cancel, wake: make(chan struct{}, 1)}
 	h.stored.Store(create == nil)
 	e.running[ex.ID] = h
 	e.mu.Unlock()

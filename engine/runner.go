@@ -56,6 +56,7 @@ type runner struct {
 	failure      *weft.ErrorInfo // the execution is failing
 	response     json.RawMessage // from a respond step, not yet delivered
 	responseSent bool
+	woken        bool // a child finished while this runner ran (runHandle.wake)
 }
 
 func newRunner(e *Engine, ex weft.Execution, cw *compiledWorkflow, trigger any, create *pendingCreate) *runner {
@@ -92,6 +93,10 @@ func (r *runner) run(ctx context.Context) {
 	}
 	r.e.publishExecution(r.ex)
 	var timer *time.Timer
+	var wakeC <-chan struct{}
+	if r.rh != nil {
+		wakeC = r.rh.wake
+	}
 	for {
 		if ctx.Err() != nil {
 			r.stop(ctx)
@@ -122,7 +127,10 @@ func (r *runner) run(ctx context.Context) {
 		var timerC <-chan time.Time
 		if ok {
 			d := wake.Sub(r.e.cfg.Now())
-			if len(r.inflight) == 0 && d > r.e.cfg.InlineWait {
+			// Waiting for a child never holds a worker: the child's end
+			// wakes the parked execution (a parent holding its slot while
+			// its child queues for one would deadlock a full engine).
+			if len(r.inflight) == 0 && (d > r.e.cfg.InlineWait || (d > 0 && r.waitsForWake())) {
 				// A parked execution must still time out on time: wake it
 				// at the workflow's deadline if that comes first.
 				if dl, ok := ctx.Deadline(); ok && dl.Before(wake) {
@@ -144,6 +152,9 @@ func (r *runner) run(ctx context.Context) {
 				r.abort(ctx, err)
 				return
 			}
+		case <-wakeC:
+			r.woken = true
+			r.wakeWaiting()
 		case <-timerC:
 		case <-ctx.Done():
 		}
@@ -207,6 +218,7 @@ func (r *runner) load(ctx context.Context) error {
 			r.items[run.StepID] = append(r.items[run.StepID], &run)
 		}
 	}
+	r.wakeWaiting() // a resumed execution may have been woken by a child's end
 	for id, list := range r.items {
 		sorted := make([]*weft.StepRun, len(list))
 		for _, it := range list {
@@ -590,6 +602,12 @@ func (r *runner) handle(ctx context.Context, res taskResult) error {
 			break
 		}
 		until := res.res.Suspend.Until.UTC()
+		if reg.Spec.RunOnWake && r.woken {
+			// A child finished while this attempt ran: look again now
+			// rather than at the fallback re-check.
+			r.woken = false
+			until = now
+		}
 		reason := res.res.Suspend.Reason
 		if reason == "" {
 			reason = "suspended"
@@ -874,11 +892,7 @@ func (r *runner) finish(status weft.ExecutionStatus, info *weft.ErrorInfo) {
 // afterFinish wakes a waiting parent and starts the on_error workflow.
 func (r *runner) afterFinish(ctx context.Context, status weft.ExecutionStatus, info *weft.ErrorInfo) {
 	if r.ex.ParentID != "" {
-		now := r.e.cfg.Now().UTC()
-		if _, err := r.e.store.Apply(ctx, store.Mutation{ExecutionID: r.ex.ParentID, Patch: &store.ExecutionPatch{WakeAt: &now}}); err != nil {
-			r.e.log.Error("waking parent execution", "execution_id", r.ex.ID, "parent_id", r.ex.ParentID, "err", err)
-		}
-		r.e.Kick()
+		r.e.wakeParent(ctx, r.ex)
 	}
 	handler := r.cw.c.Workflow.OnError
 	if status != weft.ExecutionFailed || handler == "" || r.ex.Trigger == weft.TriggerError {
@@ -907,7 +921,9 @@ func (r *runner) afterFinish(ctx context.Context, status weft.ExecutionStatus, i
 func (r *runner) suspend(ctx context.Context, wake time.Time) {
 	st := weft.ExecutionWaiting
 	w := wake.UTC()
-	if err := r.flush(ctx, &store.ExecutionPatch{Status: &st, WakeAt: &w, ReleaseLease: true}); err != nil {
+	// KeepEarlierWake: a child that finished while this execution ran has
+	// already set an earlier wake-up; parking must not overwrite it.
+	if err := r.flush(ctx, &store.ExecutionPatch{Status: &st, WakeAt: &w, KeepEarlierWake: true, ReleaseLease: true}); err != nil {
 		r.abort(ctx, err)
 		return
 	}

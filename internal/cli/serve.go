@@ -31,6 +31,7 @@ type serveFlags struct {
 	maxRunning                                                                                              int
 	conn                                                                                                    connectionFlags
 	hooks                                                                                                   hookFlags
+	limits                                                                                                  limitFlags
 }
 
 func runServe(ctx context.Context, env *Env, args []string) error {
@@ -53,6 +54,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	fs.intVar(&f.maxRunning, "max-running", "WEFT_MAX_RUNNING", 1024, "executions this process runs at once; more wait in the queue")
 	f.conn.register(fs)
 	f.hooks.register(fs)
+	f.limits.register(fs)
 	if _, err := fs.parse(args); err != nil {
 		return err
 	}
@@ -119,12 +121,16 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("registering built-in steps: %w", err)
 	}
 	subs := &subscriptionHook{}
-	eng, err := engine.New(engine.Config{
+	engCfg := engine.Config{
 		Store: st, Registry: reg, Logger: logger, Metrics: m, Retention: retention,
 		MaxRunning: f.maxRunning, Lease: lease.D(), EnvAllowlist: splitList(f.envAllow),
 		HTTP: out.client, Credentials: subs.credentials(out.vault), Limiter: out.limiter, Redactor: out.redactor,
 		OnFinish: subs.onFinish,
-	})
+	}
+	if err := f.limits.apply(&engCfg); err != nil {
+		return err
+	}
+	eng, err := engine.New(engCfg)
 	if err != nil {
 		return err
 	}

@@ -186,7 +186,10 @@ func claim(ctx context.Context, tx pgx.Tx, owner string, now, until time.Time, l
 	if len(picked) == 0 {
 		return nil, nil
 	}
-	rows, err := tx.Query(ctx, `UPDATE executions SET status = 'running', lease_owner = $1, lease_until = $2
+	// wake_at is cleared: the wake that made it claimable is spent, and a
+	// wake set while it runs (a child finished) must stand out against the
+	// one it parks with (ExecutionPatch.KeepEarlierWake).
+	rows, err := tx.Query(ctx, `UPDATE executions SET status = 'running', lease_owner = $1, lease_until = $2, wake_at = NULL
 		WHERE id = ANY($3) RETURNING `+executionCols, owner, until, picked)
 	if err != nil {
 		return nil, fmt.Errorf("leasing executions: %w", err)

@@ -137,7 +137,10 @@ const claimCandidatesSQL = `SELECT id, workflow, status FROM executions
 	  AND (status <> 'waiting' OR lease_owner IS NOT NULL OR wake_at <= ?1)
 	ORDER BY created_at, id`
 
-const claimSQL = `UPDATE executions SET status = 'running', lease_owner = ?, lease_until = ?
+// claimSQL clears wake_at: the wake that made the execution claimable is
+// spent, and a wake set while it runs (a child finished) must stand out
+// against the one it parks with (ExecutionPatch.KeepEarlierWake).
+const claimSQL = `UPDATE executions SET status = 'running', lease_owner = ?, lease_until = ?, wake_at = NULL
 	WHERE id = ? RETURNING ` + executionCols
 
 // Claim leases up to limit executions to owner; see store.Executions. The

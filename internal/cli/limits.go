@@ -1,0 +1,28 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/weftworks/weft/engine"
+)
+
+// limitFlags are the engine's guards against workflows that multiply work:
+// nested workflow.call, for_each size, executions that crash the process.
+type limitFlags struct {
+	maxCallDepth int
+}
+
+func (l *limitFlags) register(fs *flagSet) {
+	fs.intVar(&l.maxCallDepth, "max-call-depth", "WEFT_MAX_CALL_DEPTH", 16,
+		"deepest nesting of workflow.call (a child of a child …); a call deeper than this fails the calling step")
+}
+
+// apply copies the limits into an engine config, refusing values that
+// would turn a guard off.
+func (l *limitFlags) apply(c *engine.Config) error {
+	if l.maxCallDepth < 1 {
+		return fmt.Errorf("--max-call-depth %d: must be at least 1", l.maxCallDepth)
+	}
+	c.MaxCallDepth = l.maxCallDepth
+	return nil
+}
