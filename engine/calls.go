@@ -78,6 +78,9 @@ func errCallDepth(limit int, name string, chain []string) error {
 // due now: the execution was woken, perhaps by the end of the child one of
 // them waits for.
 func (r *runner) wakeWaiting() {
+	if !r.hasOnWake() {
+		return
+	}
 	now := r.e.cfg.Now().UTC()
 	for k, t := range r.runs {
 		if t.Status != weft.StepWaiting || r.inflight[k] || !r.runsOnWake(t.StepID) {
@@ -92,6 +95,9 @@ func (r *runner) wakeWaiting() {
 // waitsForWake reports whether an attempt waits on a RunOnWake step; such an
 // execution parks at once instead of sleeping in place.
 func (r *runner) waitsForWake() bool {
+	if !r.hasOnWake() {
+		return false
+	}
 	for k, t := range r.runs {
 		if t.Status == weft.StepWaiting && !r.inflight[k] && r.runsOnWake(t.StepID) {
 			return true
@@ -107,4 +113,15 @@ func (r *runner) runsOnWake(stepID string) bool {
 	}
 	reg, ok := r.e.cfg.Registry.Lookup(n.Step.Uses)
 	return ok && reg.Spec.RunOnWake
+}
+
+// hasOnWake reports whether the workflow has a RunOnWake step at all, so
+// the scans above cost nothing for the others.
+func (r *runner) hasOnWake() bool {
+	for _, n := range r.cw.c.Nodes {
+		if r.runsOnWake(n.Step.ID) {
+			return true
+		}
+	}
+	return false
 }

@@ -59,6 +59,9 @@ type Config struct {
 	// below its top-level execution is refused (a workflow calling itself
 	// without an end condition). Default 16.
 	MaxCallDepth int
+	// MaxForEachItems bounds the items of one for_each step; a longer list
+	// fails the step before any item runs. Default 10,000.
+	MaxForEachItems int
 	// Retention: finished executions older than this are pruned; 0 keeps all.
 	Retention time.Duration
 	// EnvAllowlist names the environment variables expressions may read as env.NAME.
@@ -100,6 +103,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.MaxCallDepth <= 0 {
 		c.MaxCallDepth = 16
+	}
+	if c.MaxForEachItems <= 0 {
+		c.MaxForEachItems = 10_000
 	}
 	if c.HTTP == nil {
 		c.HTTP = &http.Client{Timeout: 5 * time.Minute}

@@ -46,6 +46,15 @@ type runner struct {
 	runs    map[runKey]*weft.StepRun
 	items   map[string][]*weft.StepRun // for_each item runs by step id
 	dirty   []runKey                   // changed since the last durable write
+	// dirtySet holds the keys in dirty.
+	dirtySet map[runKey]struct{}
+	// itemValues are the decoded for_each lists by step id (the `item` of
+	// each item run), decoded once rather than per item.
+	itemValues map[string][]any
+	// open is, by for_each step id, the index of the first item not yet
+	// finished: items finish for good within a runner, so scans start there
+	// and the whole loop stays linear in the number of items.
+	open map[string]int
 
 	fresh        bool           // created by Start in this process: no step runs exist yet
 	create       *pendingCreate // not yet written: the first flush creates it
@@ -65,6 +74,9 @@ func newRunner(e *Engine, ex weft.Execution, cw *compiledWorkflow, trigger any, 
 		steps:       map[string]any{},
 		runs:        map[runKey]*weft.StepRun{},
 		items:       map[string][]*weft.StepRun{},
+		dirtySet:    map[runKey]struct{}{},
+		itemValues:  map[string][]any{},
+		open:        map[string]int{},
 		inflight:    map[runKey]bool{},
 		inflightPer: map[string]int{},
 		results:     make(chan taskResult, 16),
@@ -104,6 +116,12 @@ func (r *runner) run(ctx context.Context) {
 		}
 		if err := r.schedule(ctx); err != nil {
 			r.abort(ctx, err)
+			return
+		}
+		if ctx.Err() != nil {
+			// schedule stops early when the context ends (a long for_each
+			// of inline steps): what is left is not stuck, it is stopping.
+			r.stop(ctx)
 			return
 		}
 		if len(r.inflight) == 0 {
@@ -212,22 +230,12 @@ func (r *runner) load(ctx context.Context) error {
 		if _, known := r.cw.c.ByID[run.StepID]; !known {
 			continue
 		}
-		k := runKey{run.StepID, run.Item}
-		r.runs[k] = &run
-		if run.Item >= 0 {
-			r.items[run.StepID] = append(r.items[run.StepID], &run)
-		}
+		r.runs[runKey{run.StepID, run.Item}] = &run
+	}
+	if err := r.loadItems(); err != nil {
+		return err
 	}
 	r.wakeWaiting() // a resumed execution may have been woken by a child's end
-	for id, list := range r.items {
-		sorted := make([]*weft.StepRun, len(list))
-		for _, it := range list {
-			if it.Item < len(sorted) {
-				sorted[it.Item] = it
-			}
-		}
-		r.items[id] = sorted
-	}
 	for _, n := range r.cw.c.Nodes {
 		if w := r.runs[runKey{n.Step.ID, weft.WholeStep}]; w != nil && w.Status.Finished() {
 			if err := r.publishStepScope(n, w); err != nil {
@@ -269,12 +277,13 @@ func (r *runner) allDone() bool {
 	return true
 }
 
+// markDirty queues a run for the next durable write. The set keeps it O(1):
+// a for_each marks every item.
 func (r *runner) markDirty(k runKey) {
-	for _, d := range r.dirty {
-		if d == k {
-			return
-		}
+	if _, ok := r.dirtySet[k]; ok {
+		return
 	}
+	r.dirtySet[k] = struct{}{}
 	r.dirty = append(r.dirty, k)
 }
 
@@ -337,6 +346,10 @@ func (r *runner) begin(ctx context.Context, n *workflow.Node) (bool, error) {
 	}
 	if n.If != nil {
 		v, err := n.If.Eval(ctx, r.base)
+		if err != nil && ctx.Err() != nil {
+			delete(r.runs, k) // stopping: begin again after the resume
+			return false, nil
+		}
 		if err != nil {
 			r.failStep(n, w, &weft.ErrorInfo{Code: "expression", Message: fmt.Sprintf("evaluating if of step %q: %v", n.Step.ID, err)}, now)
 			return true, nil
@@ -350,6 +363,10 @@ func (r *runner) begin(ctx context.Context, n *workflow.Node) (bool, error) {
 		return true, nil
 	}
 	v, err := n.ForEach.Eval(ctx, r.base)
+	if err != nil && ctx.Err() != nil {
+		delete(r.runs, k)
+		return false, nil
+	}
 	if err != nil {
 		r.failStep(n, w, &weft.ErrorInfo{Code: "expression", Message: fmt.Sprintf("evaluating for_each of step %q: %v", n.Step.ID, err)}, now)
 		return true, nil
@@ -359,6 +376,14 @@ func (r *runner) begin(ctx context.Context, n *workflow.Node) (bool, error) {
 		r.failStep(n, w, &weft.ErrorInfo{Code: "expression", Message: fmt.Sprintf("for_each of step %q must give a list, got %T", n.Step.ID, v)}, now)
 		return true, nil
 	}
+	if limit := r.e.cfg.MaxForEachItems; len(list) > limit {
+		r.failStep(n, w, &weft.ErrorInfo{Code: "for_each_limit", Message: fmt.Sprintf(
+			"for_each of step %q gives %d items, more than the limit of %d per step; split the list (e.g. a workflow.call per batch) "+
+				"or raise the limit with --max-for-each-items (WEFT_MAX_FOR_EACH_ITEMS)", n.Step.ID, len(list), limit)}, now)
+		return true, nil
+	}
+	r.itemValues[n.Step.ID] = list
+	r.open[n.Step.ID] = 0
 	in, err := json.Marshal(list)
 	if err != nil {
 		return false, fmt.Errorf("encoding for_each items of %q: %w", n.Step.ID, err)
@@ -434,7 +459,12 @@ func (r *runner) launchReady(ctx context.Context, n *workflow.Node) (int, error)
 	}
 	now := r.e.cfg.Now()
 	launched := 0
-	for _, t := range r.tasks(n) {
+	for _, t := range r.openTasks(n) {
+		if ctx.Err() != nil {
+			// Shutting down or canceled: run() stops at once rather than
+			// after the rest of a long for_each of inline steps.
+			return launched, nil
+		}
 		if t == nil || t.Status.Finished() || r.inflight[runKey{t.StepID, t.Item}] {
 			continue
 		}
@@ -463,10 +493,7 @@ func (r *runner) scopeFor(t *weft.StepRun) expr.Scope {
 	for k, v := range r.base {
 		s[k] = v
 	}
-	var items []any
-	if w := r.whole(t.StepID); w != nil && len(w.Input) > 0 {
-		_ = json.Unmarshal(w.Input, &items)
-	}
+	items := r.itemValues[t.StepID]
 	if t.Item < len(items) {
 		s["item"] = items[t.Item]
 	}
@@ -485,6 +512,9 @@ func (r *runner) launch(ctx context.Context, n *workflow.Node, t *weft.StepRun) 
 		return nil
 	}
 	with, err := n.With.Eval(ctx, r.scopeFor(t))
+	if err != nil && ctx.Err() != nil {
+		return nil // stopping: the attempt did not start, run() records the rest
+	}
 	if err != nil {
 		r.taskFailed(n, t, &weft.ErrorInfo{Code: "expression", Message: fmt.Sprintf("evaluating with of step %q: %v", n.Step.ID, err)}, now)
 		return nil
@@ -504,6 +534,9 @@ func (r *runner) launch(ctx context.Context, n *workflow.Node, t *weft.StepRun) 
 	var cacheKey string
 	if n.Step.Cache != nil {
 		if cacheKey, err = r.e.cache.key(ctx, n, r.ex.Workflow, r.scopeFor(t), in); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
 			r.taskFailed(n, t, &weft.ErrorInfo{Code: "expression", Message: err.Error()}, now)
 			return nil
 		}
@@ -702,13 +735,13 @@ func (r *runner) taskFailed(n *workflow.Node, t *weft.StepRun, info *weft.ErrorI
 
 // completeForEach finishes a for_each step once none of its items can run.
 func (r *runner) completeForEach(n *workflow.Node, now time.Time) {
+	if len(r.openTasks(n)) > 0 {
+		return
+	}
 	items := r.items[n.Step.ID]
 	outs := make([]any, len(items))
 	var failed *weft.StepRun
 	for i, it := range items {
-		if !it.Status.Finished() {
-			return
-		}
 		if it.Status == weft.StepFailed && failed == nil {
 			failed = it
 		}
@@ -736,7 +769,10 @@ func (r *runner) earliestWake() (time.Time, bool) {
 		if w == nil || w.Status.Finished() {
 			continue
 		}
-		for _, t := range r.tasks(n) {
+		for _, t := range r.openTasks(n) {
+			if t != nil && t.Status == weft.StepPending {
+				break // items start in order: none after a pending one has
+			}
 			if t == nil || t.Status != weft.StepWaiting || t.WakeAt == nil || r.inflight[runKey{t.StepID, t.Item}] {
 				continue
 			}
@@ -758,6 +794,7 @@ func (r *runner) dirtyRuns() []weft.StepRun {
 		out = append(out, *r.runs[k])
 	}
 	r.dirty = r.dirty[:0]
+	clear(r.dirtySet)
 	return out
 }
 

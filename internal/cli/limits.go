@@ -9,12 +9,14 @@ import (
 // limitFlags are the engine's guards against workflows that multiply work:
 // nested workflow.call, for_each size, executions that crash the process.
 type limitFlags struct {
-	maxCallDepth int
+	maxCallDepth, maxForEachItems int
 }
 
 func (l *limitFlags) register(fs *flagSet) {
 	fs.intVar(&l.maxCallDepth, "max-call-depth", "WEFT_MAX_CALL_DEPTH", 16,
 		"deepest nesting of workflow.call (a child of a child …); a call deeper than this fails the calling step")
+	fs.intVar(&l.maxForEachItems, "max-for-each-items", "WEFT_MAX_FOR_EACH_ITEMS", 10_000,
+		"most items one for_each step may run; a longer list fails the step before any item runs")
 }
 
 // apply copies the limits into an engine config, refusing values that
@@ -23,6 +25,9 @@ func (l *limitFlags) apply(c *engine.Config) error {
 	if l.maxCallDepth < 1 {
 		return fmt.Errorf("--max-call-depth %d: must be at least 1", l.maxCallDepth)
 	}
-	c.MaxCallDepth = l.maxCallDepth
+	if l.maxForEachItems < 1 {
+		return fmt.Errorf("--max-for-each-items %d: must be at least 1", l.maxForEachItems)
+	}
+	c.MaxCallDepth, c.MaxForEachItems = l.maxCallDepth, l.maxForEachItems
 	return nil
 }
