@@ -62,6 +62,11 @@ type Config struct {
 	// MaxForEachItems bounds the items of one for_each step; a longer list
 	// fails the step before any item runs. Default 10,000.
 	MaxForEachItems int
+	// QuarantineAfter fails an execution, instead of running a step attempt
+	// again, once that step was started this many times by processes that
+	// died before it finished (an out-of-memory kill, a crash): otherwise
+	// every restart replays it and dies again. Default 3.
+	QuarantineAfter int
 	// Retention: finished executions older than this are pruned; 0 keeps all.
 	Retention time.Duration
 	// EnvAllowlist names the environment variables expressions may read as env.NAME.
@@ -106,6 +111,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.MaxForEachItems <= 0 {
 		c.MaxForEachItems = 10_000
+	}
+	if c.QuarantineAfter <= 0 {
+		c.QuarantineAfter = 3
 	}
 	if c.HTTP == nil {
 		c.HTTP = &http.Client{Timeout: 5 * time.Minute}

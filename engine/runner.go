@@ -66,6 +66,11 @@ type runner struct {
 	response     json.RawMessage // from a respond step, not yet delivered
 	responseSent bool
 	woken        bool // a child finished while this runner ran (runHandle.wake)
+	// careful is set when this execution was taken over from a process that
+	// died running it: every attempt, pure ones too, is then recorded as
+	// started before it runs, so a step that kills the process is counted
+	// (see crash.go).
+	careful bool
 }
 
 func newRunner(e *Engine, ex weft.Execution, cw *compiledWorkflow, trigger any, create *pendingCreate) *runner {
@@ -234,6 +239,10 @@ func (r *runner) load(ctx context.Context) error {
 	}
 	if err := r.loadItems(); err != nil {
 		return err
+	}
+	if r.ex.Recovered {
+		r.careful = true
+		r.countCrashes()
 	}
 	r.wakeWaiting() // a resumed execution may have been woken by a child's end
 	for _, n := range r.cw.c.Nodes {
@@ -567,6 +576,11 @@ func (r *runner) launch(ctx context.Context, n *workflow.Node, t *weft.StepRun) 
 			Emit:   r.emitter(t)},
 	}
 	if reg.Spec.Pure {
+		if r.careful {
+			if err := r.flush(ctx, nil); err != nil {
+				return err
+			}
+		}
 		start := time.Now()
 		res, err := reg.Handler.Run(ctx, req)
 		return r.handle(ctx, taskResult{key: k, res: res, err: err, duration: time.Since(start), cacheKey: cacheKey})

@@ -9,7 +9,7 @@ import (
 // limitFlags are the engine's guards against workflows that multiply work:
 // nested workflow.call, for_each size, executions that crash the process.
 type limitFlags struct {
-	maxCallDepth, maxForEachItems int
+	maxCallDepth, maxForEachItems, quarantineAfter int
 }
 
 func (l *limitFlags) register(fs *flagSet) {
@@ -17,6 +17,8 @@ func (l *limitFlags) register(fs *flagSet) {
 		"deepest nesting of workflow.call (a child of a child …); a call deeper than this fails the calling step")
 	fs.intVar(&l.maxForEachItems, "max-for-each-items", "WEFT_MAX_FOR_EACH_ITEMS", 10_000,
 		"most items one for_each step may run; a longer list fails the step before any item runs")
+	fs.intVar(&l.quarantineAfter, "quarantine-after", "WEFT_QUARANTINE_AFTER", 3,
+		"fail an execution, instead of resuming it, once one of its steps was started this many times by processes that died before it finished (crash loop guard)")
 }
 
 // apply copies the limits into an engine config, refusing values that
@@ -28,6 +30,9 @@ func (l *limitFlags) apply(c *engine.Config) error {
 	if l.maxForEachItems < 1 {
 		return fmt.Errorf("--max-for-each-items %d: must be at least 1", l.maxForEachItems)
 	}
-	c.MaxCallDepth, c.MaxForEachItems = l.maxCallDepth, l.maxForEachItems
+	if l.quarantineAfter < 1 {
+		return fmt.Errorf("--quarantine-after %d: must be at least 1", l.quarantineAfter)
+	}
+	c.MaxCallDepth, c.MaxForEachItems, c.QuarantineAfter = l.maxCallDepth, l.maxForEachItems, l.quarantineAfter
 	return nil
 }

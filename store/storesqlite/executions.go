@@ -191,6 +191,7 @@ func (w *writer) claim(owner string, now, until time.Time, limit int, limits map
 		return fmt.Errorf("selecting candidates: %w", err)
 	}
 	var ids []string
+	recovered := map[string]bool{}
 	for rows.Next() && len(ids) < limit {
 		var id, wf, status string
 		if err := rows.Scan(&id, &wf, &status); err != nil {
@@ -206,6 +207,9 @@ func (w *writer) claim(owner string, now, until time.Time, limit int, limits map
 			running[wf]++
 		}
 		ids = append(ids, id)
+		if status == string(weft.ExecutionRunning) {
+			recovered[id] = true // its owner stopped without releasing it
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -216,6 +220,7 @@ func (w *writer) claim(owner string, now, until time.Time, limit int, limits map
 		if err != nil {
 			return fmt.Errorf("leasing %q: %w", id, err)
 		}
+		e.Recovered = recovered[id]
 		*out = append(*out, e)
 	}
 	return nil
