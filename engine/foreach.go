@@ -3,6 +3,7 @@ package engine
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/workflow"
@@ -57,4 +58,32 @@ func (r *runner) loadItems() error {
 		r.open[n.Step.ID] = 0
 	}
 	return nil
+}
+
+// completeForEach finishes a for_each step once none of its items can run.
+func (r *runner) completeForEach(n *workflow.Node, now time.Time) {
+	if len(r.openTasks(n)) > 0 {
+		return
+	}
+	items := r.items[n.Step.ID]
+	outs := make([]any, len(items))
+	var failed *weft.StepRun
+	for i, it := range items {
+		if it.Status == weft.StepFailed && failed == nil {
+			failed = it
+		}
+		if len(it.Output) > 0 {
+			_ = json.Unmarshal(it.Output, &outs[i])
+		}
+	}
+	w := r.whole(n.Step.ID)
+	if failed != nil {
+		r.failStep(n, w, &weft.ErrorInfo{Code: failed.Error.Code, Message: fmt.Sprintf("item %d: %s", failed.Item, failed.Error.Message)}, now)
+		return
+	}
+	out, _ := json.Marshal(outs)
+	w.Status, w.Output, w.FinishedAt = weft.StepSucceeded, out, &now
+	r.setScope(n.Step.ID, w, outs)
+	r.markDirty(runKey{n.Step.ID, weft.WholeStep})
+	r.publishStep(w)
 }
