@@ -93,6 +93,11 @@ type Execution struct {
 	LeaseUntil *time.Time `json:"lease_until,omitempty"`
 	// Response is what a `respond` step produced (status, headers, body).
 	Response json.RawMessage `json:"response,omitempty"`
+	// Recovered is set by Claim (only) when it took the execution over
+	// from a process that stopped while running it, without releasing it: a
+	// crash, an out-of-memory kill, a lost lease. The engine then counts
+	// the attempts that process left unfinished (crash quarantine).
+	Recovered bool `json:"-"`
 }
 
 // WholeStep is the Item value of a step run that stands for the whole step;
@@ -129,7 +134,8 @@ const MaxHistory = 25
 type Attempt struct {
 	Attempt int       `json:"attempt"`
 	At      time.Time `json:"at"`
-	// Outcome: succeeded, failed, retry, waiting or cached.
+	// Outcome: succeeded, failed, retry, waiting, cached, or interrupted
+	// (the process running the attempt stopped before it finished).
 	Outcome    string `json:"outcome"`
 	DurationMS int64  `json:"duration_ms"`
 	Code       string `json:"code,omitempty"`

@@ -19,6 +19,13 @@
 //     their process died. Leases are renewed while an execution runs; a
 //     process that loses a lease stops at once (writes are fenced by owner).
 //
+// The runner's files follow its responsibilities: runner.go (its state, the
+// run loop and resuming), graph.go (which steps start, `if`, skips, items),
+// attempts.go (one attempt and its outcome, retries), foreach.go (items),
+// persist.go (durable writes), finish.go (ending, parking, stopping),
+// calls.go (workflow.call: parking, wake-up, depth limit) and crash.go
+// (crash quarantine).
+//
 // See docs/adr/0001-engine-and-queue.md for why the executions table is the
 // queue.
 package engine

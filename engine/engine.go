@@ -56,6 +56,18 @@ type Config struct {
 	InlineWait time.Duration
 	// StepTimeout applies to a step attempt that has no `timeout:`.
 	StepTimeout time.Duration
+	// MaxCallDepth bounds nested workflow.call: a child deeper than this
+	// below its top-level execution is refused (a workflow calling itself
+	// without an end condition). Default 16.
+	MaxCallDepth int
+	// MaxForEachItems bounds the items of one for_each step; a longer list
+	// fails the step before any item runs. Default 10,000.
+	MaxForEachItems int
+	// QuarantineAfter fails an execution, instead of running a step attempt
+	// again, once that step was started this many times by processes that
+	// died before it finished (an out-of-memory kill, a crash): otherwise
+	// every restart replays it and dies again. Default 3.
+	QuarantineAfter int
 	// Retention: finished executions older than this are pruned; 0 keeps all.
 	Retention time.Duration
 	// EnvAllowlist names the environment variables expressions may read as env.NAME.
@@ -94,6 +106,15 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.StepTimeout <= 0 {
 		c.StepTimeout = 10 * time.Minute
+	}
+	if c.MaxCallDepth <= 0 {
+		c.MaxCallDepth = 16
+	}
+	if c.MaxForEachItems <= 0 {
+		c.MaxForEachItems = 10_000
+	}
+	if c.QuarantineAfter <= 0 {
+		c.QuarantineAfter = 3
 	}
 	if c.HTTP == nil {
 		c.HTTP = &http.Client{Timeout: 5 * time.Minute}
@@ -141,6 +162,9 @@ type Engine struct {
 
 type runHandle struct {
 	cancel context.CancelCauseFunc
+	// wake tells the runner that a child execution it waits for finished
+	// (see wakeLocal); buffered, one pending wake-up is enough.
+	wake chan struct{}
 	// stored turns true once the execution is on disk. Until then its lease
 	// is not renewed: the store does not know it yet and would report it
 	// lost.
@@ -340,7 +364,7 @@ func (e *Engine) Kick() {
 func (e *Engine) launch(ex weft.Execution, cw *compiledWorkflow, input any, create *pendingCreate) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	e.mu.Lock()
-	h := &runHandle{cancel: cancel}
+	h := &runHandle{cancel: cancel, wake: make(chan struct{}, 1)}
 	h.stored.Store(create == nil)
 	e.running[ex.ID] = h
 	e.mu.Unlock()

@@ -27,7 +27,7 @@ type testBundle struct {
 	reg   *step.Registry
 }
 
-func setup(t *testing.T, tweak ...func(*engine.Config)) *testBundle {
+func setup(t testing.TB, tweak ...func(*engine.Config)) *testBundle {
 	t.Helper()
 	ctx := context.Background()
 	st, err := storesqlite.Open(ctx, filepath.Join(t.TempDir(), "weft.db"), storesqlite.Options{Synchronous: storesqlite.SyncNormal})
@@ -54,7 +54,7 @@ func setup(t *testing.T, tweak ...func(*engine.Config)) *testBundle {
 	return &testBundle{eng: eng, store: st, reg: reg}
 }
 
-func (b *testBundle) put(t *testing.T, src string) {
+func (b *testBundle) put(t testing.TB, src string) {
 	t.Helper()
 	c, err := workflow.Parse("test.yaml", []byte(src), b.reg)
 	if err != nil {

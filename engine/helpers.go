@@ -24,6 +24,9 @@ func (c children) Get(ctx context.Context, id string) (weft.Execution, error) {
 // repeated after a crash finds the child it already started.
 func (c children) Start(ctx context.Context, name string, input json.RawMessage, parentExecution, parentStep, key string) (string, error) {
 	e := c.e
+	if err := e.checkCallDepth(ctx, name, parentExecution); err != nil {
+		return "", err
+	}
 	s, err := e.Start(ctx, StartRequest{
 		Workflow: name, Input: input, Trigger: weft.TriggerWorkflow,
 		ParentID: parentExecution, ParentStep: parentStep,

@@ -21,7 +21,7 @@ type compiledWorkflow struct {
 // version of a name is remembered for a short time, so a PUT in another
 // process is seen within activeTTL.
 type workflowCache struct {
-	store store.Store
+	store workflowReader
 	reg   *step.Registry
 
 	mu       sync.Mutex
@@ -36,7 +36,15 @@ type activeEntry struct {
 
 const activeTTL = time.Second
 
-func newWorkflowCache(s store.Store, reg *step.Registry) *workflowCache {
+// workflowReader is what the cache reads: active and pinned versions.
+type workflowReader interface {
+	GetWorkflow(ctx context.Context, name string) (weft.WorkflowRecord, error)
+	GetWorkflowVersion(ctx context.Context, name string, version int64) (weft.WorkflowRecord, error)
+}
+
+var _ workflowReader = store.Workflows(nil)
+
+func newWorkflowCache(s workflowReader, reg *step.Registry) *workflowCache {
 	return &workflowCache{store: s, reg: reg, versions: map[string]*compiledWorkflow{}, active: map[string]activeEntry{}}
 }
 

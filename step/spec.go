@@ -45,6 +45,13 @@ type Spec struct {
 	// record a pure step's result together with the next durable write
 	// instead of paying a commit of its own.
 	Pure bool `json:"pure,omitempty"`
+	// RunOnWake marks a step that, once suspended, is run again whenever its
+	// execution is woken (workflow.call: the child's end wakes the parent),
+	// not only at Suspend.Until, which is then a fallback re-check. The
+	// engine also parks an execution waiting on such a step at once, so it
+	// holds no worker however short Until is. Its handler must be safe to run
+	// early.
+	RunOnWake bool `json:"run_on_wake,omitempty"`
 	// AllowExtra lets `with:` hold keys that are not declared fields
 	// (transform's output is whatever `with` says).
 	AllowExtra bool `json:"allow_extra,omitempty"`

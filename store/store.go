@@ -84,7 +84,8 @@ type Executions interface {
 	// now+lease: queued ones, running/waiting ones whose lease expired (their
 	// process died), and waiting ones whose WakeAt has passed and that nobody
 	// holds. A claimed execution gets status running, LeaseOwner and
-	// LeaseUntil. Claims never hand one execution to two owners at once.
+	// LeaseUntil, and its WakeAt is cleared. Claims never hand one execution
+	// to two owners at once.
 	// Oldest first. Executions of a workflow whose running count has reached
 	// its limit (limits[workflow]) are skipped.
 	Claim(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int, limits map[string]int) ([]weft.Execution, error)
@@ -152,6 +153,11 @@ type ExecutionPatch struct {
 	// WakeAt sets the wake time; ClearWake removes it.
 	WakeAt    *time.Time
 	ClearWake bool
+	// KeepEarlierWake, with WakeAt, keeps a stored wake time that is
+	// earlier than WakeAt. Claim clears the wake time, so an earlier one was
+	// set while the execution ran (a child execution finished and woke its
+	// parent): parking must not overwrite that wake-up.
+	KeepEarlierWake bool
 	// ReleaseLease clears LeaseOwner/LeaseUntil (the execution is waiting
 	// for a timer or finished and no longer needs this process).
 	ReleaseLease bool

@@ -14,12 +14,12 @@ import (
 
 var _ step.Handler = call{}
 
-// Poll intervals while a child runs. The engine also wakes the parent when
-// the child finishes, so these only bound the delay if that wake-up is lost.
-const (
-	firstPoll = time.Second
-	nextPoll  = 2 * time.Second
-)
+// recheck is the fallback re-check while a child runs. The step is
+// RunOnWake: the child's end wakes the parent, which runs the step again at
+// once, so this only bounds the delay when that wake-up is missed (a crash
+// between the child's end and the wake-up). It is longer than the engine's
+// inline wait, so a waiting parent parks and holds no worker.
+const recheck = 30 * time.Second
 
 func callSpec() step.Spec {
 	return step.Spec{
@@ -29,14 +29,17 @@ func callSpec() step.Spec {
 		Description: "Runs another workflow as a child execution and waits for it without holding a worker. " +
 			"The step succeeds with the child's output when the child succeeds, and fails when the child " +
 			"fails or is canceled. The child is started once per step run: a retry or a restart finds the " +
-			"same child instead of starting another.",
+			"same child instead of starting another. While the child runs, the parent is parked and the child's end " +
+			"wakes it. Calls nest at most 16 deep by default (`weft serve --max-call-depth`): a deeper call " +
+			"fails with code `call_depth`, which stops a workflow that calls itself without an end condition.",
 		Fields: []step.Field{
 			{Name: "workflow", Type: step.String, Required: true, Example: "send-invoice",
 				Description: "Name of the workflow to run; its active version is used."},
 			{Name: "input", Type: step.Any, Example: map[string]any{"order_id": "o_123"},
 				Description: "The child's trigger input (`trigger.body` inside the child). An empty object when absent."},
 		},
-		Output: "The child execution's output, as the child's last step (or its `respond` step) produced it.",
+		Output:    "The child execution's output, as the child's last step (or its `respond` step) produced it.",
+		RunOnWake: true,
 		Example: `- id: invoice
   uses: workflow.call
   with:
@@ -52,7 +55,8 @@ type callState struct {
 	Child string `json:"child"`
 }
 
-// call starts a child workflow and polls it until it finishes.
+// call starts a child workflow and reads it again each time the parent is
+// woken (by the child's end, or the fallback re-check) until it finished.
 type call struct{ spec step.Spec }
 
 func (h call) Run(ctx context.Context, req *step.Request) (step.Result, error) {
@@ -85,7 +89,11 @@ func (h call) start(ctx context.Context, req *step.Request, now time.Time) (step
 		return step.Result{}, input.Invalid("input", "cannot be written as JSON: %v", err)
 	}
 	id, err := req.Env.Workflows.Start(ctx, name, raw, req.ExecutionID, req.StepID, req.IdempotencyKey)
+	var coded *step.CodedError
 	switch {
+	case errors.As(err, &coded):
+		// Refused for a reason of its own (the call depth limit): as is.
+		return step.Result{}, err
 	case errors.Is(err, weft.ErrNotFound):
 		return step.Result{}, step.Errorf("workflow_not_found", "workflow.call: no workflow named %q: %v", name, err)
 	case errors.Is(err, weft.ErrInvalid):
@@ -97,7 +105,7 @@ func (h call) start(ctx context.Context, req *step.Request, now time.Time) (step
 		// another attempt cannot start a second child.
 		return step.Result{}, step.Retryable(fmt.Errorf("workflow.call: starting %q: %w", name, err), 0)
 	}
-	return step.Result{Suspend: &step.Suspend{Until: now.Add(firstPoll), State: callState{Child: id}}}, nil
+	return step.Result{Suspend: &step.Suspend{Until: now.Add(recheck), State: callState{Child: id}, Reason: "child"}}, nil
 }
 
 func (h call) poll(ctx context.Context, req *step.Request, st callState, now time.Time) (step.Result, error) {
@@ -128,5 +136,5 @@ func (h call) poll(ctx context.Context, req *step.Request, st callState, now tim
 	case weft.ExecutionCanceled:
 		return step.Result{}, step.Errorf("child_canceled", "workflow.call: child workflow %q (execution %s) was canceled", child.Workflow, st.Child)
 	}
-	return step.Result{Suspend: &step.Suspend{Until: now.Add(nextPoll), State: st}}, nil
+	return step.Result{Suspend: &step.Suspend{Until: now.Add(recheck), State: st, Reason: "child"}}, nil
 }

@@ -34,7 +34,7 @@ func TestCallStart(t *testing.T) {
 	t.Parallel()
 	reg := newRegistry(t)
 	env, req, res := startChild(t, reg, map[string]any{"workflow": "send-invoice", "input": map[string]any{"order": "o_1"}})
-	if want := steptest.Epoch().Add(time.Second); !res.Suspend.Until.Equal(want) {
+	if want := steptest.Epoch().Add(30 * time.Second); !res.Suspend.Until.Equal(want) {
 		t.Errorf("Until = %v, want %v", res.Suspend.Until, want)
 	}
 	calls := env.Workflows.Calls()
@@ -109,8 +109,8 @@ func TestCallOutcome(t *testing.T) {
 				if err != nil || res.Suspend == nil {
 					t.Fatalf("result = %+v, %v; want a suspension", res, err)
 				}
-				if want := steptest.Epoch().Add(7 * time.Second); !res.Suspend.Until.Equal(want) {
-					t.Errorf("Until = %v, want now+2s = %v", res.Suspend.Until, want)
+				if want := steptest.Epoch().Add(35 * time.Second); !res.Suspend.Until.Equal(want) {
+					t.Errorf("Until = %v, want now+30s = %v", res.Suspend.Until, want)
 				}
 				if got := string(steptest.Resume(t, next, res).State); got != string(next.State) {
 					t.Errorf("state = %s, want it kept as %s", got, next.State)

@@ -27,7 +27,13 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 	fs.stringVar(&envAllow, "env-allow", "WEFT_ENV_ALLOW", "", "comma-separated environment variables that expressions may read as env.NAME (as for serve)")
 	fs.stringVar(&allowPrivateNet, "allow-private-net", "WEFT_ALLOW_PRIVATE_NET", "",
 		"comma-separated CIDRs that outbound HTTP may reach although they are private, loopback or link-local (e.g. 127.0.0.0/8 to call a local service; as for serve)")
+	var lf limitFlags
+	lf.register(fs)
 	pos, err := fs.parse(args)
+	if err != nil {
+		return err
+	}
+	limits, err := lf.limits()
 	if err != nil {
 		return err
 	}
@@ -59,7 +65,7 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 	a, err := Wire(ctx, AppConfig{
 		Env: env, Data: dir, DB: filepath.Join(dir, "run.db"), SQLiteSync: "NORMAL", Workflows: with,
 		LogLevel: "warn", LogFormat: "text", EnvAllow: splitList(envAllow), AllowPrivateNet: allowPrivateNet,
-		PollInterval: 50 * time.Millisecond,
+		PollInterval: 50 * time.Millisecond, Limits: limits,
 	})
 	if err != nil {
 		return err

@@ -24,6 +24,7 @@ type serveFlags struct {
 	maxRunning                                                                                              int
 	conn                                                                                                    connectionFlags
 	hooks                                                                                                   hookFlags
+	limits                                                                                                  limitFlags
 }
 
 func runServe(ctx context.Context, env *Env, args []string) error {
@@ -46,6 +47,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	fs.intVar(&f.maxRunning, "max-running", "WEFT_MAX_RUNNING", 1024, "executions this process runs at once; more wait in the queue")
 	f.conn.register(fs)
 	f.hooks.register(fs)
+	f.limits.register(fs)
 	if _, err := fs.parse(args); err != nil {
 		return err
 	}
@@ -77,11 +79,15 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	limits, err := f.limits.limits()
+	if err != nil {
+		return err
+	}
 	a, err := Wire(ctx, AppConfig{
 		Env: env, Data: f.data, DB: f.db, SQLiteSync: f.sqliteSync, Workflows: f.workflows, Seed: f.seed == "true",
 		LogLevel: f.logLevel, LogFormat: f.logFormat, EnvAllow: splitList(f.envAllow),
 		AllowPrivateNet: f.conn.allowPrivateNet, MasterKeyFile: f.conn.masterKeyFile, TrustedProxies: hookCfg.trusted,
-		AIConfig: aiConfig, Retention: retention, Lease: lease.D(), MaxRunning: f.maxRunning,
+		AIConfig: aiConfig, Retention: retention, Lease: lease.D(), MaxRunning: f.maxRunning, Limits: limits,
 	})
 	if err != nil {
 		return err

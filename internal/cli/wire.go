@@ -48,6 +48,10 @@ type AppConfig struct {
 	Retention       time.Duration
 	Lease           time.Duration
 	MaxRunning      int
+	// Limits guard against workflows that multiply work (--max-call-depth,
+	// --max-for-each-items, --quarantine-after); zero takes the engine's
+	// defaults.
+	Limits Limits
 	// PollInterval is how often the engine looks for due work (0: the
 	// engine's default).
 	PollInterval time.Duration
@@ -132,7 +136,8 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 		Store: st, Registry: a.Registry, Logger: a.Logger, Metrics: a.Metrics, Retention: cfg.Retention,
 		MaxRunning: cfg.MaxRunning, Lease: cfg.Lease, EnvAllowlist: cfg.EnvAllow, PollInterval: cfg.PollInterval,
 		HTTP: out.client, Connections: out.vault, Limiter: out.limiter, Redactor: out.redactor,
-		OnFinish: a.subs.onFinish,
+		OnFinish:     a.subs.onFinish,
+		MaxCallDepth: cfg.Limits.MaxCallDepth, MaxForEachItems: cfg.Limits.MaxForEachItems, QuarantineAfter: cfg.Limits.QuarantineAfter,
 	})
 	if err != nil {
 		return nil, err

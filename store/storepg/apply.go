@@ -26,7 +26,8 @@ const patchExecutionSQL = `UPDATE executions SET
 	response      = CASE WHEN $8  THEN $9::bytea       ELSE response END,
 	started_at    = CASE WHEN $10 THEN $11::timestamptz ELSE started_at END,
 	finished_at   = CASE WHEN $12 THEN $13::timestamptz ELSE finished_at END,
-	wake_at       = CASE WHEN $14 THEN $15::timestamptz ELSE wake_at END,
+	wake_at       = CASE WHEN $14 THEN (CASE WHEN $21::boolean AND wake_at IS NOT NULL AND wake_at < $15::timestamptz
+	                THEN wake_at ELSE $15::timestamptz END) ELSE wake_at END,
 	lease_owner   = CASE WHEN $16 THEN $17::text        ELSE lease_owner END,
 	lease_until   = CASE WHEN $18 THEN $19::timestamptz ELSE lease_until END
 	WHERE id = $20`
@@ -132,7 +133,7 @@ func apply(ctx context.Context, tx pgx.Tx, m *store.Mutation, id string, res *st
 			p.WakeAt != nil || p.ClearWake, nullTime(p.WakeAt),
 			p.LeaseOwner != "" || p.ReleaseLease, nullString(p.LeaseOwner),
 			p.LeaseUntil != nil || p.ReleaseLease, until,
-			id)
+			id, p.KeepEarlierWake && p.WakeAt != nil)
 		if err != nil {
 			return fmt.Errorf("patching execution: %w", err)
 		}

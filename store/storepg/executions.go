@@ -139,10 +139,11 @@ type candidate struct{ id, workflow, status string }
 
 func claim(ctx context.Context, tx pgx.Tx, owner string, now, until time.Time, limit int, limits map[string]int) ([]weft.Execution, error) {
 	var (
-		picked   []string
-		seen     = []string{}
-		excluded = []string{}
-		room     = map[string]int{} // remaining running slots of locked, limited workflows
+		picked    []string
+		recovered = map[string]bool{} // running under a lease that expired
+		seen      = []string{}
+		excluded  = []string{}
+		room      = map[string]int{} // remaining running slots of locked, limited workflows
 	)
 	for len(picked) < limit {
 		want := limit - len(picked)
@@ -159,6 +160,9 @@ func claim(ctx context.Context, tx pgx.Tx, owner string, now, until time.Time, l
 		}
 		for _, c := range cands {
 			seen = append(seen, c.id)
+			if c.status == string(weft.ExecutionRunning) {
+				recovered[c.id] = true
+			}
 			capacity, limited := limits[c.workflow]
 			// A running execution whose owner died is already counted.
 			if !limited || capacity <= 0 || c.status == string(weft.ExecutionRunning) {
@@ -186,7 +190,10 @@ func claim(ctx context.Context, tx pgx.Tx, owner string, now, until time.Time, l
 	if len(picked) == 0 {
 		return nil, nil
 	}
-	rows, err := tx.Query(ctx, `UPDATE executions SET status = 'running', lease_owner = $1, lease_until = $2
+	// wake_at is cleared: the wake that made it claimable is spent, and a
+	// wake set while it runs (a child finished) must stand out against the
+	// one it parks with (ExecutionPatch.KeepEarlierWake).
+	rows, err := tx.Query(ctx, `UPDATE executions SET status = 'running', lease_owner = $1, lease_until = $2, wake_at = NULL
 		WHERE id = ANY($3) RETURNING `+executionCols, owner, until, picked)
 	if err != nil {
 		return nil, fmt.Errorf("leasing executions: %w", err)
@@ -197,6 +204,7 @@ func claim(ctx context.Context, tx pgx.Tx, owner string, now, until time.Time, l
 	}
 	byID := make(map[string]weft.Execution, len(leased))
 	for _, e := range leased {
+		e.Recovered = recovered[e.ID]
 		byID[e.ID] = e
 	}
 	out := make([]weft.Execution, 0, len(picked))

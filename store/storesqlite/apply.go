@@ -24,7 +24,7 @@ const patchExecutionSQL = `UPDATE executions SET
 	response      = CASE WHEN ?8  THEN ?9  ELSE response END,
 	started_at    = CASE WHEN ?10 THEN ?11 ELSE started_at END,
 	finished_at   = CASE WHEN ?12 THEN ?13 ELSE finished_at END,
-	wake_at       = CASE WHEN ?14 THEN ?15 ELSE wake_at END,
+	wake_at       = CASE WHEN ?14 THEN (CASE WHEN ?21 AND wake_at IS NOT NULL AND wake_at < ?15 THEN wake_at ELSE ?15 END) ELSE wake_at END,
 	lease_owner   = CASE WHEN ?16 THEN ?17 ELSE lease_owner END,
 	lease_until   = CASE WHEN ?18 THEN ?19 ELSE lease_until END
 	WHERE id = ?20`
@@ -125,7 +125,7 @@ func (w *writer) apply(m *store.Mutation, id string, res *store.Result, now time
 			p.WakeAt != nil || p.ClearWake, wake,
 			setLease, nullString(p.LeaseOwner),
 			p.LeaseUntil != nil || p.ReleaseLease, leaseUntil(p),
-			id)
+			id, p.KeepEarlierWake && p.WakeAt != nil)
 		if err != nil {
 			return fmt.Errorf("patching execution: %w", err)
 		}

@@ -137,7 +137,10 @@ const claimCandidatesSQL = `SELECT id, workflow, status FROM executions
 	  AND (status <> 'waiting' OR lease_owner IS NOT NULL OR wake_at <= ?1)
 	ORDER BY created_at, id`
 
-const claimSQL = `UPDATE executions SET status = 'running', lease_owner = ?, lease_until = ?
+// claimSQL clears wake_at: the wake that made the execution claimable is
+// spent, and a wake set while it runs (a child finished) must stand out
+// against the one it parks with (ExecutionPatch.KeepEarlierWake).
+const claimSQL = `UPDATE executions SET status = 'running', lease_owner = ?, lease_until = ?, wake_at = NULL
 	WHERE id = ? RETURNING ` + executionCols
 
 // Claim leases up to limit executions to owner; see store.Executions. The
@@ -188,6 +191,7 @@ func (w *writer) claim(owner string, now, until time.Time, limit int, limits map
 		return fmt.Errorf("selecting candidates: %w", err)
 	}
 	var ids []string
+	recovered := map[string]bool{}
 	for rows.Next() && len(ids) < limit {
 		var id, wf, status string
 		if err := rows.Scan(&id, &wf, &status); err != nil {
@@ -203,6 +207,9 @@ func (w *writer) claim(owner string, now, until time.Time, limit int, limits map
 			running[wf]++
 		}
 		ids = append(ids, id)
+		if status == string(weft.ExecutionRunning) {
+			recovered[id] = true // its owner stopped without releasing it
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -213,6 +220,7 @@ func (w *writer) claim(owner string, now, until time.Time, limit int, limits map
 		if err != nil {
 			return fmt.Errorf("leasing %q: %w", id, err)
 		}
+		e.Recovered = recovered[id]
 		*out = append(*out, e)
 	}
 	return nil

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -103,6 +104,11 @@ func testClaimWhatIsClaimable(t *testing.T, s store.Store) {
 	for _, e := range got {
 		if e.LeaseOwner != "me" || e.Status != weft.ExecutionRunning {
 			t.Fatalf("%s claimed as %s by %q", e.ID, e.Status, e.LeaseOwner)
+		}
+		// Only an execution left running by a process that stopped is
+		// recovered (the engine counts its unfinished attempts as crashes).
+		if want := strings.HasPrefix(e.ID, "running-"); e.Recovered != want {
+			t.Errorf("%s claimed with Recovered=%v, want %v", e.ID, e.Recovered, want)
 		}
 	}
 	for _, e := range notClaimable {

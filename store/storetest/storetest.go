@@ -27,6 +27,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Dedupe", dedupeTests()},
 		{"List", listTests()},
 		{"Claim", claimTests()},
+		{"Wake", wakeTests()},
 		{"Lifecycle", lifecycleTests()},
 		{"Concurrency", concurrencyTests()},
 		{"Settings", settingsTests()},

@@ -1,0 +1,110 @@
+package engine_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/engine"
+	"github.com/weftworks/weft/store"
+)
+
+// TestWorkflowCallHoldsNoSlot: with two slots and more parents than slots,
+// every parent and child finishes. A parent waiting in place for its child
+// would hold the slot the child needs.
+func TestWorkflowCallHoldsNoSlot(t *testing.T) {
+	t.Parallel()
+	b := setup(t, func(c *engine.Config) { c.MaxRunning = 2; c.InlineWait = 5 * time.Second })
+	b.put(t, `
+name: child
+steps:
+  - id: double
+    uses: transform
+    with: { result: "{{ trigger.n * 2 }}" }
+`)
+	b.put(t, `
+name: parent
+steps:
+  - id: call
+    uses: workflow.call
+    with: { workflow: child, input: { n: "{{ trigger.n }}" } }
+`)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	const n = 8
+	ids := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			st, err := b.eng.Start(ctx, engine.StartRequest{Workflow: "parent", Input: json.RawMessage(fmt.Sprintf(`{"n": %d}`, i))})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			ids[i] = st.Execution.ID
+		}()
+	}
+	wg.Wait()
+	for i, id := range ids {
+		ex, err := b.eng.Wait(ctx, id)
+		if err != nil {
+			t.Fatalf("parent %d (%s) not finished: %v (status %s)", i, id, err, ex.Status)
+		}
+		if ex.Status != weft.ExecutionSucceeded {
+			t.Fatalf("parent %d: %s %+v", i, ex.Status, ex.Error)
+		}
+		if got := decode(t, ex.Output).(map[string]any)["result"]; got != float64(2*i) {
+			t.Fatalf("parent %d got %v, want %d", i, got, 2*i)
+		}
+	}
+}
+
+// TestWorkflowCallDepthLimit: a workflow that calls itself stops at the
+// depth limit with an error naming the limit, the chain and the flag.
+func TestWorkflowCallDepthLimit(t *testing.T) {
+	t.Parallel()
+	b := setup(t, func(c *engine.Config) { c.MaxCallDepth = 3 })
+	b.put(t, `
+name: self
+steps:
+  - id: again
+    uses: workflow.call
+    with: { workflow: self }
+`)
+	ex, steps := b.run(t, "self", `{}`)
+	if ex.Status != weft.ExecutionFailed {
+		t.Fatalf("status %s, want failed", ex.Status)
+	}
+	if ex.Error == nil || !strings.Contains(ex.Error.Message, "nested call depth limit 3") {
+		t.Fatalf("top-level error = %+v, want the depth limit passed up the chain", ex.Error)
+	}
+	all, _, err := b.store.ListExecutions(context.Background(), store.ExecutionFilter{Workflow: "self", Page: store.Page{Limit: 100}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Depths 0..3 run; the one at depth 3 is refused a child.
+	if len(all) != 4 {
+		t.Fatalf("%d executions of self, want 4 (depths 0 to 3)", len(all))
+	}
+	deepest := all[0] // newest first
+	runs := b.steps(t, deepest.ID)
+	got := runs["again"]
+	if got.Error == nil || got.Error.Code != "call_depth" {
+		t.Fatalf("deepest call step error = %+v, want code call_depth", got.Error)
+	}
+	for _, want := range []string{"depth limit 3", "self → self → self → self → self", "--max-call-depth", "WEFT_MAX_CALL_DEPTH"} {
+		if !strings.Contains(got.Error.Message, want) {
+			t.Errorf("error %q does not say %q", got.Error.Message, want)
+		}
+	}
+	if steps["again"].Status != weft.StepFailed {
+		t.Fatalf("top-level call step %s, want failed", steps["again"].Status)
+	}
+}
