@@ -51,9 +51,10 @@ type Config struct {
 	Tokens  TokenVerifier
 	// Routes are matched by longest prefix; default DefaultRoutes.
 	Routes []Route
-	// Credentials resolves route credentials (the vault); may be nil when
-	// routes carry keys.
-	Credentials step.Credentials
+	// Connections resolves route credentials with their connection (the
+	// vault): key, HTTP client (mtls, allow_private_net), breaker, token
+	// invalidation and status. May be nil when routes carry keys.
+	Connections step.Connections
 	Logger      *slog.Logger
 	// MaxBody bounds request bodies (default 8 MiB).
 	MaxBody int64
@@ -153,7 +154,7 @@ func (g *gateway) targets(model string) ([]ai.Target, error) {
 }
 
 func (g *gateway) meta(r *http.Request) ai.Meta {
-	return ai.Meta{Credentials: g.cfg.Credentials, Logger: g.log.With("path", r.URL.Path)}
+	return ai.Meta{Connections: g.cfg.Connections, Logger: g.log.With("path", r.URL.Path)}
 }
 
 // writeError answers in OpenAI's error format.

@@ -16,6 +16,7 @@ import (
 	"github.com/weftworks/weft/connectors/ai"
 	"github.com/weftworks/weft/gateway"
 	"github.com/weftworks/weft/internal/fakes/aifake"
+	"github.com/weftworks/weft/step"
 )
 
 const token = "weft-test-token"
@@ -39,7 +40,7 @@ func setup(t *testing.T, routes []gateway.Route) *bundle {
 		t.Fatal(err)
 	}
 	h, err := gateway.New(gateway.Config{Service: svc, Tokens: api.StaticToken(sha256.Sum256([]byte(token))),
-		Credentials: fake.CredentialsFor("sk-provider"), Routes: routes})
+		Connections: step.CredentialsOnly(fake.CredentialsFor("sk-provider")), Routes: routes})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -227,7 +227,7 @@ func (h agent) finish(ctx context.Context, req *step.Request, ts []Target, call 
 				Message{Role: "assistant", Content: last.Text},
 				Message{Role: "user", Content: "Your answer is not valid: " + verr.Error() + ". Answer again with only the corrected JSON."})
 			repair.Schema = &Schema{Name: "answer", Schema: schema}
-			o, err := h.s.Chat(ctx, metaOf(req), []Target{{Provider: last.Provider, Model: last.Model}}, repair, CallOptions{})
+			o, err := h.s.Chat(ctx, metaOf(req), []Target{answeredBy(ts, last.Provider, last.Model)}, repair, CallOptions{})
 			if err != nil {
 				return suspendOrFail(err, st)
 			}
@@ -399,4 +399,28 @@ func fill(v any, args map[string]any) (any, bool) {
 		return out, used
 	}
 	return v, false
+}
+
+// answeredBy finds the target that gave an answer, so a repair call goes
+// to the same model through the same credential (and connection); a turn
+// records only the provider and the model the provider named.
+func answeredBy(ts []Target, provider, model string) Target {
+	var found *Target
+	for i := range ts {
+		if ts[i].Provider != provider {
+			continue
+		}
+		if ts[i].Model == model {
+			return ts[i]
+		}
+		if found == nil {
+			found = &ts[i]
+		}
+	}
+	if found == nil {
+		return Target{Provider: provider, Model: model}
+	}
+	t := *found
+	t.Model = model
+	return t
 }

@@ -159,7 +159,7 @@ func metaOf(req *step.Request) Meta {
 		m.StepID = fmt.Sprintf("%s[%d]", req.StepID, req.Item)
 	}
 	if req.Env != nil {
-		m.Credentials, m.HTTP, m.Logger, m.Emit = req.Env.Connections, req.Env.HTTP, req.Env.Logger, req.Env.Emit
+		m.Connections, m.HTTP, m.Logger, m.Emit = req.Env.Connections, req.Env.HTTP, req.Env.Logger, req.Env.Emit
 		m.Limiter, m.Ticket = req.Env.Limiter, req.IdempotencyKey
 	}
 	return m

@@ -38,6 +38,9 @@ type Endpoint struct {
 	// Header is added to every request (OpenAI-Organization, api-version, …).
 	Header http.Header
 	HTTP   *http.Client
+	// Authorize, when set, authenticates each request (a token the vault
+	// issues, OAuth 2.0 or JWT) in place of APIKey.
+	Authorize func(*http.Request) error
 }
 
 // ChatRequest is a provider-neutral model call.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/circuit"
 	"github.com/weftworks/weft/step"
 )
 
@@ -39,6 +40,10 @@ type Config struct {
 	Logger  *slog.Logger
 	// HTTP is used when a step's Env lends no client (and by the gateway).
 	HTTP *http.Client
+	// Breakers are the per-host circuit breakers (shared with
+	// http.request) a connection with a breaker setting calls through; nil
+	// for none.
+	Breakers *circuit.Breakers
 	// PromptDir is where prompt_file paths are read from (the directory of
 	// the workflow files); "" forbids prompt_file.
 	PromptDir string
@@ -138,9 +143,12 @@ func (t Target) String() string { return t.Provider + "/" + t.Model }
 // Meta says who makes a call, for credentials, budgets and usage records.
 type Meta struct {
 	Workflow, ExecutionID, StepID string
-	Credentials                   step.Credentials
-	HTTP                          *http.Client
-	Logger                        *slog.Logger
+	// Connections lends the targets' credentials with their connection:
+	// its HTTP client (mtls, allow_private_net), breaker, token
+	// invalidation and status. Nil: targets need explicit keys.
+	Connections step.Connections
+	HTTP        *http.Client
+	Logger      *slog.Logger
 	// Emit publishes live events (budget_exceeded, fallback); may be nil.
 	Emit func(kind string, data any)
 	// Limiter queues calls behind the rate limits of the target's
@@ -214,21 +222,8 @@ func (s *Service) endpoint(ctx context.Context, meta Meta, t Target) (Endpoint, 
 		ep.HTTP = s.cfg.HTTP
 	}
 	if t.Credential != "" {
-		if meta.Credentials == nil {
-			return ep, step.Errorf("credential", "credential %q: no credential vault is configured in this process", t.Credential)
-		}
-		c, err := meta.Credentials.Get(ctx, meta.Workflow, t.Credential)
-		if err != nil {
-			return ep, step.Errorf("credential", "fetching credential %q: %v", t.Credential, err)
-		}
-		if k := firstNonEmpty(c.Data["api_key"], c.Data["key"], c.Data["token"]); k != "" {
-			ep.APIKey = k
-		}
-		if ep.BaseURL == "" {
-			ep.BaseURL = c.Data["base_url"]
-		}
-		if org := c.Data["organization"]; org != "" {
-			ep.Header = http.Header{"Openai-Organization": {org}}
+		if err := s.connect(ctx, meta, t, &ep); err != nil {
+			return ep, err
 		}
 	}
 	return ep, nil
@@ -341,6 +336,7 @@ func (s *Service) try(ctx context.Context, meta Meta, t Target, req ChatRequest,
 	start := time.Now()
 	resp, err := p.Chat(ctx, &req, opts.OnDelta)
 	latency := time.Since(start)
+	settle(ctx, meta, t, err)
 	if err != nil {
 		s.count(meta.Workflow, t, "error")
 		var pe *ProviderError
@@ -388,6 +384,7 @@ func (s *Service) Embed(ctx context.Context, meta Meta, targets []Target, req Em
 		req.Model = t.Model
 		start := time.Now()
 		resp, err := p.Embed(ctx, &req)
+		settle(ctx, meta, t, err)
 		if err == nil {
 			cost, priced := s.cfg.Prices.Cost(t.Model, resp.Usage)
 			s.record(ctx, meta, t, resp.Usage, cost)

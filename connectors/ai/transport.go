@@ -37,6 +37,11 @@ func post(ctx context.Context, ep Endpoint, provider, url string, header http.He
 	for k, vs := range header {
 		req.Header[k] = vs
 	}
+	if ep.Authorize != nil {
+		if err := ep.Authorize(req); err != nil {
+			return nil, err
+		}
+	}
 	client := ep.HTTP
 	if client == nil {
 		client = http.DefaultClient

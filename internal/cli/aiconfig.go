@@ -11,6 +11,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/weftworks/weft/api"
+	"github.com/weftworks/weft/circuit"
 	"github.com/weftworks/weft/connectors/ai"
 	"github.com/weftworks/weft/gateway"
 	"github.com/weftworks/weft/metrics"
@@ -70,7 +71,7 @@ func loadAIConfig(env *Env, path string) (aiConfigFile, error) {
 
 // newAIService builds the service behind the AI steps and the gateway: usage
 // records in the store, prices and budgets from the config file.
-func newAIService(c aiConfigFile, st store.Store, m *metrics.Metrics, logger *slog.Logger, client *http.Client, promptDir string) (*ai.Service, error) {
+func newAIService(c aiConfigFile, st store.Store, m *metrics.Metrics, logger *slog.Logger, client *http.Client, breakers *circuit.Breakers, promptDir string) (*ai.Service, error) {
 	ttl := time.Hour
 	if c.Cache.TTL != "" {
 		d, err := time.ParseDuration(c.Cache.TTL)
@@ -85,7 +86,7 @@ func newAIService(c aiConfigFile, st store.Store, m *metrics.Metrics, logger *sl
 	}
 	svc, err := ai.NewService(ai.Config{
 		Prices: ai.DefaultPrices().With(c.Prices), Cache: ai.NewMemoryCache(maxEntries, ttl), Usage: st,
-		Budgets: c.Budgets, Metrics: m, Logger: logger, HTTP: client, PromptDir: promptDir,
+		Budgets: c.Budgets, Metrics: m, Logger: logger, HTTP: client, Breakers: breakers, PromptDir: promptDir,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("--ai-config: %w", err)
@@ -95,7 +96,7 @@ func newAIService(c aiConfigFile, st store.Store, m *metrics.Metrics, logger *sl
 
 // withGateway mounts the OpenAI-compatible gateway at /v1/ in front of the
 // API handler, unless the config file disables it.
-func withGateway(c aiConfigFile, svc *ai.Service, tokens api.TokenVerifier, creds step.Credentials, logger *slog.Logger, next http.Handler) (http.Handler, error) {
+func withGateway(c aiConfigFile, svc *ai.Service, tokens api.TokenVerifier, conns step.Connections, logger *slog.Logger, next http.Handler) (http.Handler, error) {
 	if c.Gateway.Disabled {
 		return next, nil
 	}
@@ -103,7 +104,7 @@ func withGateway(c aiConfigFile, svc *ai.Service, tokens api.TokenVerifier, cred
 	for _, r := range c.Gateway.Routes {
 		routes = append(routes, r.Route)
 	}
-	gw, err := gateway.New(gateway.Config{Service: svc, Tokens: tokens, Routes: routes, Credentials: creds,
+	gw, err := gateway.New(gateway.Config{Service: svc, Tokens: tokens, Routes: routes, Connections: conns,
 		Logger: logger.With("component", "gateway"), Cache: c.Gateway.Cache})
 	if err != nil {
 		return nil, fmt.Errorf("--ai-config: %w", err)
