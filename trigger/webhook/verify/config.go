@@ -50,6 +50,25 @@ type Config struct {
 	Subjects []string
 }
 
+// SecretHeaders lists, lower-case, the headers that carry the caller's
+// credential under this entry: they are redacted wherever the request is
+// kept (execution input, delivery log, events). Signature headers (hmac,
+// stripe, github, …) are not listed: a signature proves one body only and
+// cannot be turned into another, and a workflow may forward it to a
+// service that verifies it again.
+func (c Config) SecretHeaders() []string {
+	switch c.Scheme {
+	case SchemeBasic:
+		return []string{"authorization"}
+	case SchemeBearer, SchemeJWT:
+		if c.Header != "" {
+			return []string{strings.ToLower(c.Header)}
+		}
+		return []string{"authorization"}
+	}
+	return nil
+}
+
 // NeedsSecrets reports whether the scheme reads secrets from a credential.
 func (c Config) NeedsSecrets() bool {
 	switch c.Scheme {
