@@ -156,7 +156,7 @@ func New(cfg Config) (http.Handler, error) {
 	} else {
 		root.HandleFunc("/", s.noUI)
 	}
-	return s.logRequests(s.recoverPanics(s.limitBodies(root))), nil
+	return s.logRequests(s.recoverPanics(s.secureHeaders(s.limitBodies(root)))), nil
 }
 
 // serveAPI routes an authenticated /api/ request, answering unknown paths

@@ -115,6 +115,27 @@ func (s *server) recoverPanics(next http.Handler) http.Handler {
 	})
 }
 
+// apiPolicy is the Content-Security-Policy of everything the API serves:
+// JSON and a few plain pages need nothing, and no one may frame them. The
+// console (cfg.UI) replaces it with its own.
+const apiPolicy = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+
+// secureHeaders sets the browser security headers. /hooks/ keeps only
+// nosniff: a webhook's respond step decides the rest of its response.
+func (s *server) secureHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		if !strings.HasPrefix(r.URL.Path, "/hooks/") {
+			h.Set("X-Frame-Options", "DENY")
+			h.Set("Content-Security-Policy", apiPolicy)
+			// The OAuth callback's query holds an authorization code.
+			h.Set("Referrer-Policy", "no-referrer")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 // limitBodies caps request bodies at MaxBody on every path but /hooks/,
 // whose webhooks carry their own per-workflow limit.
 func (s *server) limitBodies(next http.Handler) http.Handler {
