@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -260,17 +259,14 @@ func splitList(s string) []string {
 // loadWorkflowDir validates every workflow file in dir and stores those
 // that changed. One invalid file stops the start, with every problem listed.
 func loadWorkflowDir(ctx context.Context, env *Env, st store.Store, reg *step.Registry, dir string, logger *slog.Logger) error {
-	files, err := workflowFiles([]string{dir})
+	files, err := readWorkflowDir(dir)
 	if err != nil {
 		return err
 	}
 	var bad workflow.Diagnostics
 	var docs []loadedDoc
-	for _, file := range files {
-		src, err := os.ReadFile(file)
-		if err != nil {
-			return fmt.Errorf("reading %s: %w", file, err)
-		}
+	for _, wf := range files {
+		file, src := wf.path, wf.src
 		c, err := workflow.Parse(file, src, reg)
 		if err != nil {
 			var ds workflow.Diagnostics

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -271,4 +272,25 @@ func TestCustomHeaderTokenIsNowhere(t *testing.T) {
 	}
 	check("the log", s.logs.Bytes())
 	t.Logf("checked %v", seen)
+}
+
+// TestWorkflowSymlinkOutsideIsRefused: weft serve --workflows does not load
+// a file that a symlink in the directory leads to outside it.
+func TestWorkflowSymlinkOutsideIsRefused(t *testing.T) {
+	wfDir, outside := t.TempDir(), t.TempDir()
+	secret := filepath.Join(outside, "secret.yaml")
+	if err := os.WriteFile(secret, []byte("name: secret\nsteps: []\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(secret, filepath.Join(wfDir, "evil.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, "serve", "--addr", freeAddr(t), "--data", t.TempDir(), "--workflows", wfDir, "--seed", "false")
+	cmd.Env = append(os.Environ(), "WEFT_ADMIN_TOKEN="+token, "WEFT_MASTER_KEY="+testMasterKey)
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "evil.yaml") || !strings.Contains(string(out), "must stay inside --workflows") {
+		t.Fatalf("weft serve with a symlink out of --workflows: %v\n%s", err, out)
+	}
 }
