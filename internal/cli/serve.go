@@ -27,6 +27,7 @@ import (
 
 type serveFlags struct {
 	addr, data, db, workflows, retention, logLevel, logFormat, envAllow, seed, lease, debugAddr, sqliteSync string
+	sqliteCheck                                                                                             string
 	maxRunning                                                                                              int
 	conn                                                                                                    connectionFlags
 	hooks                                                                                                   hookFlags
@@ -46,6 +47,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	fs.stringVar(&f.seed, "seed", "WEFT_SEED", "true", "install the bench example workflow when the database has no workflows")
 	fs.stringVar(&f.lease, "lease", "WEFT_LEASE", "15s", "how long a process owns an execution without renewing; after a crash, others take over after this")
 	fs.stringVar(&f.sqliteSync, "sqlite-synchronous", "WEFT_SQLITE_SYNCHRONOUS", "FULL", "SQLite durability: FULL survives power loss; NORMAL survives a crashed process but may lose the last commits on power loss")
+	fs.stringVar(&f.sqliteCheck, "sqlite-check-every", "WEFT_SQLITE_CHECK_EVERY", "1h", "how often SQLite's PRAGMA quick_check reads the whole database (also once at start); a failure makes /readyz answer 503 (0: at start only)")
 	fs.stringVar(&f.debugAddr, "debug-addr", "WEFT_DEBUG_ADDR", "", "serve Go's pprof profiles on this separate address (e.g. 127.0.0.1:6060); off when empty")
 	var aiConfig string
 	fs.stringVar(&aiConfig, "ai-config", "WEFT_AI_CONFIG", "", "YAML file with AI prices, budgets, cache and gateway routes (see docs/ai.md)")
@@ -84,6 +86,15 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer st.Close()
+	checkEvery := time.Duration(0)
+	if f.sqliteCheck != "0" {
+		d, err := weft.ParseDuration(f.sqliteCheck)
+		if err != nil {
+			return fmt.Errorf("--sqlite-check-every: %w", err)
+		}
+		checkEvery = d.D()
+	}
+	integrity := newIntegrityCheck(st, logger)
 
 	tok, err := adminToken(ctx, env, st, f.data)
 	if err != nil {
@@ -154,6 +165,9 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		Tokens: api.StaticToken(tok.hash), Hooks: hooks, UI: web.Handler(),
 		Credentials: out.vault, Limiter: out.limiter, Breakers: out.breakers, Subscriptions: subs.svc,
 		Ready: func(ctx context.Context) error {
+			if err := integrity.ready(); err != nil {
+				return err
+			}
 			_, _, err := st.ListWorkflows(ctx, store.Page{Limit: 1})
 			return err
 		},
@@ -183,6 +197,11 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	defer stopEngine()
 	engDone := make(chan struct{})
 	go func() { defer close(engDone); _ = eng.Run(engCtx) }()
+	if integrity != nil {
+		checkDone := make(chan struct{})
+		go func() { defer close(checkDone); integrity.run(engCtx, checkEvery) }()
+		defer func() { stopEngine(); <-checkDone }() // before the store closes
+	}
 	schedDone := make(chan struct{})
 	go func() { defer close(schedDone); _ = sched.Run(engCtx) }()
 	hooksDone := make(chan struct{})
