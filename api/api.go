@@ -13,6 +13,7 @@ import (
 	"github.com/weftworks/weft/circuit"
 	"github.com/weftworks/weft/credential"
 	"github.com/weftworks/weft/engine"
+	"github.com/weftworks/weft/internal/logbound"
 	"github.com/weftworks/weft/metrics"
 	"github.com/weftworks/weft/outbound"
 	"github.com/weftworks/weft/ratelimit"
@@ -103,6 +104,9 @@ type server struct {
 	store  store.Store
 	reg    *step.Registry
 
+	// refusals bounds the request log lines of refused requests per source.
+	refusals *logbound.Limiter
+
 	api     *http.ServeMux // authenticated /api/ routes
 	methods *http.ServeMux // the same paths without methods: tells 405 from 404
 }
@@ -122,6 +126,8 @@ func New(cfg Config) (http.Handler, error) {
 		reg:     cfg.Registry,
 		api:     http.NewServeMux(),
 		methods: http.NewServeMux(),
+		// 20 lines at once, then 1/s per source; 50/s over all sources.
+		refusals: logbound.NewLimiter(logbound.LimiterConfig{}),
 	}
 	root := http.NewServeMux()
 	allowed := map[string][]string{}
@@ -150,7 +156,7 @@ func New(cfg Config) (http.Handler, error) {
 	} else {
 		root.HandleFunc("/", s.noUI)
 	}
-	return s.logRequests(s.recoverPanics(s.limitBodies(root))), nil
+	return s.logRequests(s.recoverPanics(s.secureHeaders(s.limitBodies(root)))), nil
 }
 
 // serveAPI routes an authenticated /api/ request, answering unknown paths

@@ -212,10 +212,18 @@ func TestAuth(t *testing.T) {
 		{"wrong token", req{method: "GET", path: "/api/v1/workflows", token: ptr("nope")}, 401, "admin.token"},
 		{"unknown path needs a token too", req{method: "GET", path: "/api/v1/nothing", token: ptr("")}, 401, "WEFT_ADMIN_TOKEN"},
 		{"query token only for events", req{method: "GET", path: "/api/v1/workflows?access_token=" + testToken, token: ptr("")}, 401, "missing"},
+		{"query token not on a workflow named events", req{method: "GET", path: "/api/v1/workflows/events?access_token=" + testToken, token: ptr("")}, 401, "missing"},
+		{"query token not on a path merely ending in /events", req{method: "GET", path: "/api/v1/executions/E1/x/events?access_token=" + testToken, token: ptr("")}, 401, "missing"},
+		{"query token not on other methods", req{method: "POST", path: "/api/v1/executions/E1/events?access_token=" + testToken, token: ptr("")}, 401, "missing"},
+		{"query token on the event stream", req{method: "GET", path: "/api/v1/executions/nope/events?access_token=" + testToken, token: ptr("")}, 404, ""},
 		{"good token", req{method: "GET", path: "/api/v1/workflows"}, 200, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := b.do(t, tc.rq)
+			if tc.want == 404 { // authenticated, then not found
+				res.apiError(t, 404)
+				return
+			}
 			if tc.want == 200 {
 				if res.status != 200 {
 					t.Fatalf("status %d: %s", res.status, res.body)
@@ -387,5 +395,23 @@ func TestErrorMapping(t *testing.T) {
 		if tc.status == 500 && strings.Contains(body.Error.Message, "EOF") {
 			t.Errorf("500 leaks the internal error: %s", body.Error.Message)
 		}
+	}
+}
+
+// TestSecurityHeaders: API answers and pages may not be framed or sniffed;
+// webhooks keep only nosniff (their respond step owns the response).
+func TestSecurityHeaders(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for _, p := range []string{"/api/v1/workflows", "/", "/healthz", "/api/v1/nothing"} {
+		h := b.get(t, p).header
+		if h.Get("X-Frame-Options") != "DENY" || !strings.Contains(h.Get("Content-Security-Policy"), "frame-ancestors 'none'") ||
+			h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") != "no-referrer" {
+			t.Errorf("GET %s: headers %v", p, h)
+		}
+	}
+	h := b.do(t, req{method: "POST", path: "/hooks/x", token: ptr("")}).header
+	if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Content-Security-Policy") != "" {
+		t.Errorf("POST /hooks/x: headers %v", h)
 	}
 }

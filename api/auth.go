@@ -43,12 +43,17 @@ func (s staticToken) Verify(_ context.Context, token string) bool {
 const tokenHint = "send the header `Authorization: Bearer <token>`; the admin token is the value of " +
 	"WEFT_ADMIN_TOKEN, or, when that was unset at the first start, the file admin.token in the server's data directory (./weft-data/admin.token by default)"
 
+// eventStreamPattern is the one route that accepts ?access_token=.
+const eventStreamPattern = "GET /api/v1/executions/{id}/events"
+
 // authenticate requires a valid API token. EventSource cannot set headers,
-// so event streams also accept ?access_token=.
+// so the event stream also accepts ?access_token= — that route only, as the
+// mux matches it: a token in a URL ends up in proxy logs and browser
+// history, and a workflow named "events" is not an event stream.
 func (s *server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token, found := bearer(r)
-		if !found && r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/events") {
+		if !found && r.Method == http.MethodGet && s.isEventStream(r) {
 			token = r.URL.Query().Get("access_token")
 			found = token != ""
 		}
@@ -77,4 +82,9 @@ func bearer(r *http.Request) (string, bool) {
 	}
 	token = strings.TrimSpace(token)
 	return token, token != ""
+}
+
+func (s *server) isEventStream(r *http.Request) bool {
+	_, pattern := s.api.Handler(r)
+	return pattern == eventStreamPattern
 }

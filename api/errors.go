@@ -9,6 +9,7 @@ import (
 	"net/http"
 
 	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/internal/logbound"
 	"github.com/weftworks/weft/workflow"
 )
 
@@ -86,7 +87,7 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	}
 	e := toError(err)
 	if e.Status >= 500 && log != nil {
-		log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", e.Status, "err", err)
+		log.Error("request failed", "method", r.Method, "path", logbound.Clip(r.URL.Path, logbound.MaxString), "status", e.Status, "err", err)
 	}
 	if e.Status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", retryAfterSeconds)

@@ -4,9 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"runtime/debug"
 	"strings"
+
+	"github.com/weftworks/weft/internal/logbound"
 )
 
 // statusWriter records the status and size of a response for the log.
@@ -37,6 +40,9 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // logRequests logs method, path, status and duration of every request. It
 // never logs bodies, query strings (they may hold access_token) or headers.
+// Anyone can send requests, so the path is clipped and refusals (4xx, 5xx)
+// are logged at most at a per-source rate, the rest counted in
+// weft_log_suppressed_total{log="server_log"} and summed up in a later line.
 func (s *server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := s.cfg.Now()
@@ -57,13 +63,34 @@ func (s *server) logRequests(next http.Handler) http.Handler {
 		if !s.log.Enabled(r.Context(), level) {
 			return
 		}
+		if sw.status >= 400 {
+			ok, dropped := s.refusals.Allow(sourceHost(r), start)
+			if dropped > 0 {
+				s.log.Warn("left refused requests out of the log: their sources sent more than the per-source limit", "count", dropped)
+			}
+			if !ok {
+				s.cfg.Metrics.Suppressed("server_log", 1)
+				return
+			}
+		}
 		s.log.LogAttrs(r.Context(), level, "http request",
-			slog.String("method", r.Method),
-			slog.String("path", r.URL.Path),
+			slog.String("method", logbound.Clip(r.Method, 32)),
+			slog.String("path", logbound.Clip(r.URL.Path, logbound.MaxString)),
 			slog.Int("status", sw.status),
 			slog.Int64("bytes", sw.bytes),
 			slog.Duration("duration", s.cfg.Now().Sub(start)))
 	})
+}
+
+// sourceHost is the TCP peer's address, the key of the log limiter. Behind a
+// reverse proxy every caller shares the proxy's budget: the log stays
+// bounded, which is the point.
+func sourceHost(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 // recoverPanics turns a panic in a handler into a 500 and a log line with
@@ -78,12 +105,33 @@ func (s *server) recoverPanics(next http.Handler) http.Handler {
 			if v == http.ErrAbortHandler {
 				panic(v)
 			}
-			s.log.Error("panic in handler", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			s.log.Error("panic in handler", "method", r.Method, "path", logbound.Clip(r.URL.Path, logbound.MaxString), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 			if sw, ok := w.(*statusWriter); ok && sw.status != 0 {
 				return // the response started; the client sees a cut-off body
 			}
 			writeError(w, r, nil, errors.New("panic"))
 		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// apiPolicy is the Content-Security-Policy of everything the API serves:
+// JSON and a few plain pages need nothing, and no one may frame them. The
+// console (cfg.UI) replaces it with its own.
+const apiPolicy = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+
+// secureHeaders sets the browser security headers. /hooks/ keeps only
+// nosniff: a webhook's respond step decides the rest of its response.
+func (s *server) secureHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		if !strings.HasPrefix(r.URL.Path, "/hooks/") {
+			h.Set("X-Frame-Options", "DENY")
+			h.Set("Content-Security-Policy", apiPolicy)
+			// The OAuth callback's query holds an authorization code.
+			h.Set("Referrer-Policy", "no-referrer")
+		}
 		next.ServeHTTP(w, r)
 	})
 }

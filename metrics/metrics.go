@@ -19,8 +19,15 @@ type Metrics struct {
 	StepDuration       *prometheus.HistogramVec
 	StepAttempts       *prometheus.CounterVec
 	WebhookRequests    *prometheus.CounterVec
-	StoreLatency       *prometheus.HistogramVec
-	RunningExecutions  prometheus.Gauge
+	// WebhookRefusals counts webhook requests refused, by reason (the
+	// delivery log outcome): counted always, even when the delivery log and
+	// the server log leave them out.
+	WebhookRefusals *prometheus.CounterVec
+	// LogSuppressed counts lines not written because a source sent too many
+	// refused requests, by log (delivery_log, server_log).
+	LogSuppressed     *prometheus.CounterVec
+	StoreLatency      *prometheus.HistogramVec
+	RunningExecutions prometheus.Gauge
 	// AI calls (connectors/ai and the gateway; workflow is "" for gateway calls).
 	AIRequests *prometheus.CounterVec
 	AITokens   *prometheus.CounterVec
@@ -51,6 +58,12 @@ func New() *Metrics {
 		WebhookRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "weft_webhook_requests_total", Help: "Webhook requests answered, by HTTP status code.",
 		}, []string{"code"}),
+		WebhookRefusals: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "weft_webhook_refusals_total", Help: "Webhook requests refused, by reason (not_listening, rejected, forbidden, rate_limited, too_large, bad_request, bad_method, overloaded, error).",
+		}, []string{"reason"}),
+		LogSuppressed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "weft_log_suppressed_total", Help: "Log lines and delivery-log rows of refused requests left out by the per-source limit, by log (delivery_log, server_log).",
+		}, []string{"log"}),
 		StoreLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "weft_store_operation_seconds", Help: "Latency of store operations, by operation.",
 			Buckets: []float64{.0001, .0005, .001, .0025, .005, .01, .025, .05, .1, .5, 1},
@@ -72,9 +85,23 @@ func New() *Metrics {
 		}, []string{"host"}),
 	}
 	reg.MustRegister(m.ExecutionsStarted, m.ExecutionsFinished, m.StepDuration, m.StepAttempts,
-		m.WebhookRequests, m.StoreLatency, m.RunningExecutions, m.AIRequests, m.AITokens, m.AICost, m.CircuitOpens,
+		m.WebhookRequests, m.WebhookRefusals, m.LogSuppressed, m.StoreLatency, m.RunningExecutions, m.AIRequests, m.AITokens, m.AICost, m.CircuitOpens,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// WebhookRefused counts a refused webhook request. Safe on a nil *Metrics.
+func (m *Metrics) WebhookRefused(reason string) {
+	if m != nil {
+		m.WebhookRefusals.WithLabelValues(reason).Inc()
+	}
+}
+
+// Suppressed counts n lines left out of log. Safe on a nil *Metrics.
+func (m *Metrics) Suppressed(log string, n int) {
+	if m != nil {
+		m.LogSuppressed.WithLabelValues(log).Add(float64(n))
+	}
 }
 
 // circuitStateDesc describes weft_circuit_breaker_state.

@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -56,5 +57,40 @@ func TestIndexIsHTML(t *testing.T) {
 	Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/executions", nil))
 	if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
 		t.Fatalf("Content-Type %q", ct)
+	}
+}
+
+// TestSecurityHeaders: the console may not be framed, sniffed or leak its
+// URL, and its policy allows only what the built bundle needs: no inline
+// script in index.html, everything from this origin.
+func TestSecurityHeaders(t *testing.T) {
+	t.Parallel()
+	for _, p := range []string{"/", "/workflows/x", "/assets/nope.js"} {
+		rec := httptest.NewRecorder()
+		Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, p, nil))
+		h := rec.Header()
+		if h.Get("Content-Security-Policy") != ContentSecurityPolicy || h.Get("X-Frame-Options") != "DENY" ||
+			h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") != "no-referrer" {
+			t.Errorf("GET %s: headers %v", p, h)
+		}
+	}
+	for _, want := range []string{"frame-ancestors 'none'", "script-src 'self';", "connect-src 'self'", "object-src 'none'"} {
+		if !strings.Contains(ContentSecurityPolicy, want) {
+			t.Errorf("policy lacks %q", want)
+		}
+	}
+	index, err := fs.ReadFile(dist, "dist/index.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every <script> must load a file: the policy has no 'unsafe-inline' for scripts.
+	for _, tag := range strings.Split(string(index), "<script")[1:] {
+		head, _, _ := strings.Cut(tag, ">")
+		if !strings.Contains(head, `src="/`) {
+			t.Errorf("index.html has an inline or foreign script: <script%s>", head)
+		}
+	}
+	if m := regexp.MustCompile(`\son[a-z]+=`).FindString(string(index)); m != "" {
+		t.Errorf("index.html has an inline event handler %q", m)
 	}
 }

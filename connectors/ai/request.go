@@ -218,7 +218,13 @@ func (s *Service) promptFile(name string, vars map[string]any) (string, error) {
 	if filepath.IsAbs(clean) || clean == ".." || strings.HasPrefix(clean, ".."+string(filepath.Separator)) {
 		return "", input.Invalid("prompt_file", "%q must be a path inside the workflow directory", name)
 	}
-	b, err := os.ReadFile(filepath.Join(s.cfg.PromptDir, clean))
+	// Through an os.Root: a symlink inside the directory may not lead out of it.
+	root, err := os.OpenRoot(s.cfg.PromptDir)
+	if err != nil {
+		return "", step.Errorf(input.CodeValidation, "field \"prompt_file\": opening the workflow directory: %v", err)
+	}
+	defer root.Close()
+	b, err := root.ReadFile(clean)
 	if err != nil {
 		return "", step.Errorf(input.CodeValidation, "field \"prompt_file\": reading %s: %v", name, err)
 	}

@@ -339,6 +339,19 @@ func TestPromptFile(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "inside the workflow directory") {
 		t.Fatalf("escape: %v", err)
 	}
+	// A symlink inside the directory that leads out of it is refused too.
+	outside := filepath.Join(t.TempDir(), "secret.txt")
+	if err := os.WriteFile(outside, []byte("TOP-SECRET"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(dir, "prompts", "link.md")); err != nil {
+		t.Fatal(err)
+	}
+	res, err = steptest.Run(t, b.reg, ai.TypeChat, steptest.NewRequestIn(b.env, map[string]any{
+		"model": "gpt-4o-mini", "credential": "openai", "prompt_file": "prompts/link.md"}))
+	if err == nil || strings.Contains(mustJSON(res.Output), "TOP-SECRET") {
+		t.Fatalf("a symlink out of the workflow directory was read: %v %v", err, res.Output)
+	}
 }
 
 func mustJSON(v any) string {

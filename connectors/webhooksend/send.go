@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/weftworks/weft/connectors/internal/input"
+	"github.com/weftworks/weft/signature"
 	"github.com/weftworks/weft/step"
-	"github.com/weftworks/weft/trigger/webhook/verify"
 )
 
 // Type is the step type.
@@ -189,7 +189,7 @@ func deliver(ctx context.Context, client *http.Client, url, id string, secret, b
 	req.Header.Set("User-Agent", "Weft-Webhooks/1")
 	req.Header.Set("webhook-id", id)
 	req.Header.Set("webhook-timestamp", strconv.FormatInt(now.Unix(), 10))
-	req.Header.Set("webhook-signature", verify.Sign(secret, id, now, body))
+	req.Header.Set("webhook-signature", signature.Sign(secret, id, now, body))
 	resp, err := client.Do(req)
 	if err != nil {
 		return 0, err

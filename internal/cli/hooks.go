@@ -20,23 +20,38 @@ import (
 // hookFlags are serve's webhook and TLS flags.
 type hookFlags struct {
 	trustedProxies, tlsCert, tlsKey string
+	maxHeaderBytes                  int
 }
+
+// defaultMaxHeaderBytes bounds the request line and headers. Go's default
+// is 1 MiB, so one unauthenticated request could carry a 1 MiB path; 64 KiB
+// is far above real clients (browsers send < 16 KiB, proxies allow 8–32).
+const defaultMaxHeaderBytes = 64 << 10
 
 func (h *hookFlags) register(fs *flagSet) {
 	fs.stringVar(&h.trustedProxies, "trusted-proxies", "WEFT_TRUSTED_PROXIES", "",
 		"comma-separated CIDRs of your reverse proxies; their X-Forwarded-For names the webhook caller (for allow_ips and the delivery log)")
 	fs.stringVar(&h.tlsCert, "tls-cert", "WEFT_TLS_CERT", "", "PEM certificate (chain) to serve HTTPS and HTTP/2 directly; needs --tls-key")
 	fs.stringVar(&h.tlsKey, "tls-key", "WEFT_TLS_KEY", "", "PEM private key of --tls-cert")
+	fs.intVar(&h.maxHeaderBytes, "max-header-bytes", "WEFT_MAX_HEADER_BYTES", defaultMaxHeaderBytes,
+		"largest request line plus headers accepted, in bytes; larger requests are answered 431")
 }
 
 type hookConfig struct {
-	trusted   []netip.Prefix
-	tls       *tls.Config
-	cert, key string
+	trusted        []netip.Prefix
+	tls            *tls.Config
+	cert, key      string
+	maxHeaderBytes int
 }
 
 func (h *hookFlags) config() (hookConfig, error) {
-	var c hookConfig
+	c := hookConfig{maxHeaderBytes: h.maxHeaderBytes}
+	if c.maxHeaderBytes == 0 {
+		c.maxHeaderBytes = defaultMaxHeaderBytes
+	}
+	if c.maxHeaderBytes < 4<<10 {
+		return c, fmt.Errorf("--max-header-bytes %d: use at least 4096 (the default is %d)", h.maxHeaderBytes, defaultMaxHeaderBytes)
+	}
 	for _, s := range splitList(h.trustedProxies) {
 		p, err := policy.ParsePrefix(s)
 		if err != nil {

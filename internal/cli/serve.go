@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -21,6 +20,7 @@ import (
 
 type serveFlags struct {
 	addr, data, db, workflows, retention, logLevel, logFormat, envAllow, seed, lease, debugAddr, sqliteSync string
+	sqliteCheck                                                                                             string
 	maxRunning                                                                                              int
 	conn                                                                                                    connectionFlags
 	hooks                                                                                                   hookFlags
@@ -41,6 +41,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	fs.stringVar(&f.seed, "seed", "WEFT_SEED", "true", "install the bench example workflow when the database has no workflows")
 	fs.stringVar(&f.lease, "lease", "WEFT_LEASE", "15s", "how long a process owns an execution without renewing; after a crash, others take over after this")
 	fs.stringVar(&f.sqliteSync, "sqlite-synchronous", "WEFT_SQLITE_SYNCHRONOUS", "FULL", "SQLite durability: FULL survives power loss; NORMAL survives a crashed process but may lose the last commits on power loss")
+	fs.stringVar(&f.sqliteCheck, "sqlite-check-every", "WEFT_SQLITE_CHECK_EVERY", "1h", "how often SQLite's PRAGMA quick_check reads the whole database (also once at start); a failure makes /readyz answer 503 (0: at start only)")
 	fs.stringVar(&f.debugAddr, "debug-addr", "WEFT_DEBUG_ADDR", "", "serve Go's pprof profiles on this separate address (e.g. 127.0.0.1:6060); off when empty")
 	var aiConfig string
 	fs.stringVar(&aiConfig, "ai-config", "WEFT_AI_CONFIG", "", "YAML file with AI prices, budgets, cache and gateway routes (see docs/ai.md)")
@@ -83,11 +84,20 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	checkEvery := time.Duration(0)
+	if f.sqliteCheck != "0" {
+		d, err := weft.ParseDuration(f.sqliteCheck)
+		if err != nil {
+			return fmt.Errorf("--sqlite-check-every: %w", err)
+		}
+		checkEvery = d.D()
+	}
 	a, err := Wire(ctx, AppConfig{
 		Env: env, Data: f.data, DB: f.db, SQLiteSync: f.sqliteSync, Workflows: f.workflows, Seed: f.seed == "true",
 		LogLevel: f.logLevel, LogFormat: f.logFormat, EnvAllow: splitList(f.envAllow),
 		AllowPrivateNet: f.conn.allowPrivateNet, MasterKeyFile: f.conn.masterKeyFile, TrustedProxies: hookCfg.trusted,
 		AIConfig: aiConfig, Retention: retention, Lease: lease.D(), MaxRunning: f.maxRunning, Limits: limits,
+		SQLiteCheckEvery: checkEvery,
 	})
 	if err != nil {
 		return err
@@ -102,6 +112,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	srv := &http.Server{
 		Handler:           a.Handler,
 		ReadHeaderTimeout: 10 * time.Second,
+		MaxHeaderBytes:    hookCfg.maxHeaderBytes,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 		TLSConfig:         hookCfg.tls,
@@ -170,17 +181,14 @@ func splitList(s string) []string {
 // loadWorkflowDir validates every workflow file in dir and stores those
 // that changed. One invalid file stops the start, with every problem listed.
 func loadWorkflowDir(ctx context.Context, env *Env, st store.Store, reg *step.Registry, dir string, logger *slog.Logger) error {
-	files, err := workflowFiles([]string{dir})
+	files, err := readWorkflowDir(dir)
 	if err != nil {
 		return err
 	}
 	var bad workflow.Diagnostics
 	var docs []loadedDoc
-	for _, file := range files {
-		src, err := os.ReadFile(file)
-		if err != nil {
-			return fmt.Errorf("reading %s: %w", file, err)
-		}
+	for _, wf := range files {
+		file, src := wf.path, wf.src
 		c, err := workflow.Parse(file, src, reg)
 		if err != nil {
 			var ds workflow.Diagnostics

@@ -52,6 +52,9 @@ type AppConfig struct {
 	// --max-for-each-items, --quarantine-after); zero takes the engine's
 	// defaults.
 	Limits Limits
+	// SQLiteCheckEvery is how often SQLite's quick_check runs after the
+	// one at start (--sqlite-check-every; 0: at start only).
+	SQLiteCheckEvery time.Duration
 	// PollInterval is how often the engine looks for due work (0: the
 	// engine's default).
 	PollInterval time.Duration
@@ -76,6 +79,9 @@ type App struct {
 	sched *schedule.Scheduler
 	subs  *subscriptionHook
 	raw   store.Store // the store as opened, for Close
+
+	integrity  *integrityCheck // SQLite only; nil on PostgreSQL
+	checkEvery time.Duration
 }
 
 // Wire opens the store and builds everything on it: metrics, vault, SSRF
@@ -103,7 +109,7 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{raw: raw, Kind: kind, subs: &subscriptionHook{}}
+	a := &App{raw: raw, Kind: kind, subs: &subscriptionHook{}, checkEvery: cfg.SQLiteCheckEvery}
 	defer func() {
 		if err != nil {
 			raw.Close()
@@ -120,6 +126,7 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 		return nil, err
 	}
 	a.Vault, a.Logger = out.vault, out.logger
+	a.integrity = newIntegrityCheck(raw, a.Logger)
 	aiCfg, err := loadAIConfig(cfg.Env, cfg.AIConfig)
 	if err != nil {
 		return nil, err
@@ -168,6 +175,9 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 		Tokens: tokens, Hooks: a.hooks, UI: web.Handler(),
 		Credentials: out.vault, Limiter: out.limiter, Breakers: out.breakers, Subscriptions: a.subs.svc,
 		Ready: func(ctx context.Context) error {
+			if err := a.integrity.ready(); err != nil {
+				return err
+			}
 			_, _, err := st.ListWorkflows(ctx, store.Page{Limit: 1})
 			return err
 		},
@@ -186,17 +196,22 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 // for all of them.
 func (a *App) Start(ctx context.Context) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{}, 4)
+	done := make(chan struct{}, 5)
+	n := 0
 	run := func(f func(context.Context) error) {
+		n++
 		go func() { defer func() { done <- struct{}{} }(); _ = f(ctx) }()
 	}
 	run(a.Engine.Run)
 	run(a.sched.Run)
 	run(a.hooks.Run)
 	run(a.subs.svc.Run)
+	if a.integrity != nil {
+		run(func(ctx context.Context) error { a.integrity.run(ctx, a.checkEvery); return nil })
+	}
 	return func() {
 		cancel()
-		for range 4 {
+		for range n {
 			<-done
 		}
 	}

@@ -15,7 +15,8 @@ import (
 )
 
 // redactedHeaders never reach the stored execution: they carry the caller's
-// credentials, not event data.
+// credentials, not event data. A webhook's verify entries add the headers
+// they read credentials from (armed.redact).
 var redactedHeaders = map[string]bool{
 	"authorization":       true,
 	"proxy-authorization": true,
@@ -44,13 +45,13 @@ func (e *bodyError) Error() string { return e.msg }
 
 // buildInput returns the input as JSON and the same value decoded, so the
 // engine need not decode it again.
-func buildInput(r *http.Request, path string, raw []byte, ver *verify.Result) (json.RawMessage, map[string]any, error) {
+func buildInput(r *http.Request, path string, raw []byte, ver *verify.Result, redact map[string]bool) (json.RawMessage, map[string]any, error) {
 	headers := make(map[string]string, len(r.Header))
 	hv := make(map[string]any, len(r.Header))
 	for k, vs := range r.Header {
 		lk := strings.ToLower(k)
 		v := strings.Join(vs, ", ")
-		if redactedHeaders[lk] {
+		if redact[lk] {
 			v = "[redacted]"
 		}
 		headers[lk] = v

@@ -3,6 +3,7 @@ package webhook
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sync"
 
 	"github.com/weftworks/weft/trigger/webhook/policy"
@@ -16,12 +17,23 @@ type armed struct {
 	*policy.Policy
 	verifiers []verify.Verifier
 	limiter   *bucket
+	// redact names the headers never kept: the default ones and those a
+	// verify entry reads a credential from, whatever their name.
+	redact map[string]bool
 }
 
 // arm builds the verifiers and the limiter. It can still fail on what only
 // the server has: an mtls CA file that is missing or holds no certificate.
 func arm(p *policy.Policy, opts verify.Options) (*armed, error) {
-	a := &armed{Policy: p}
+	a := &armed{Policy: p, redact: redactedHeaders}
+	for _, c := range p.Verify {
+		for _, h := range c.SecretHeaders() {
+			if !a.redact[h] {
+				a.redact = maps.Clone(a.redact)
+				a.redact[h] = true
+			}
+		}
+	}
 	for i, c := range p.Verify {
 		v, err := verify.New(c, opts)
 		if err != nil {
@@ -36,7 +48,7 @@ func arm(p *policy.Policy, opts verify.Options) (*armed, error) {
 }
 
 // unarmed is every policy that checks nothing (the fast path).
-var unarmed = &armed{Policy: &policy.Policy{}}
+var unarmed = &armed{Policy: &policy.Policy{}, redact: redactedHeaders}
 
 // policies caches armed policies by workflow name and version, so a
 // version's limiter and JWKS caches are shared by all its requests.

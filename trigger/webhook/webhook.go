@@ -20,10 +20,12 @@ import (
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/credential"
 	"github.com/weftworks/weft/engine"
+	"github.com/weftworks/weft/internal/logbound"
 	"github.com/weftworks/weft/metrics"
 	"github.com/weftworks/weft/store"
 	"github.com/weftworks/weft/trigger/webhook/policy"
 	"github.com/weftworks/weft/trigger/webhook/verify"
+	"github.com/weftworks/weft/workflow"
 )
 
 // Config configures the webhook handler.
@@ -57,6 +59,12 @@ type Config struct {
 	// DeliveryRetention is how long the delivery log keeps a request
 	// (default 7 days, the dedupe window).
 	DeliveryRetention time.Duration
+	// RefusalRate and RefusalBurst bound the refused requests each source
+	// address may add to the delivery log (default 1/s after a burst of
+	// 20); the rest are counted in weft_log_suppressed_total. Requests to
+	// unknown paths are never logged, only counted.
+	RefusalRate  float64
+	RefusalBurst int
 	// Now returns the current time; tests may replace it.
 	Now func() time.Time
 }
@@ -103,9 +111,9 @@ type Handler struct {
 	routes   *routes
 	policies *policies
 	rec      *recorder
-	// recordIP: the source address is worked out for every request (for
-	// the delivery log), not only for webhooks with allow_ips.
-	recordIP bool
+	// refusals bounds the delivery-log rows refused requests may add, per
+	// source address.
+	refusals *logbound.Limiter
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -116,9 +124,10 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.Engine == nil || cfg.Store == nil {
 		return nil, errors.New("webhook config: Engine and Store are required")
 	}
-	h := &Handler{cfg: cfg, routes: newRoutes(cfg.Store), recordIP: true,
+	h := &Handler{cfg: cfg, routes: newRoutes(cfg.Store),
 		policies: &policies{opts: verify.Options{HTTP: cfg.HTTP}},
-		rec:      &recorder{st: cfg.Deliveries, ch: make(chan store.WebhookDelivery, recorderQueue)}}
+		rec:      &recorder{st: cfg.Deliveries, ch: make(chan store.WebhookDelivery, recorderQueue)},
+		refusals: logbound.NewLimiter(logbound.LimiterConfig{Rate: cfg.RefusalRate, Burst: cfg.RefusalBurst})}
 	if cfg.Metrics != nil {
 		h.rec.dropped = func() { cfg.Metrics.WebhookRequests.WithLabelValues("log_dropped").Inc() }
 	}
@@ -199,6 +208,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	now := h.cfg.Now()
 	d := store.WebhookDelivery{ID: engine.NewID(now), ReceivedAt: now, Method: r.Method,
 		Path: strings.Trim(strings.TrimPrefix(r.URL.Path, h.cfg.Prefix), "/")}
+	ip := clientIP(r, h.cfg.TrustedProxies)
+	if ip.IsValid() {
+		d.SourceIP = ip.String()
+	}
 	sw := &statusWriter{ResponseWriter: w}
 	if n := h.inflight.Add(1); n > int64(h.cfg.MaxInFlight) {
 		h.inflight.Add(-1)
@@ -206,13 +219,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		d.Outcome = store.OutcomeOverloaded
 		h.fail(sw, http.StatusServiceUnavailable, "overloaded", "too many webhook requests in progress; retry after the Retry-After delay")
 		d.Status = sw.status
-		h.rec.record(d)
+		h.finish(d)
 		return
 	}
 	defer h.inflight.Add(-1)
-	h.serve(sw, r, &d)
+	h.serve(sw, r, ip, &d)
 	d.Status = sw.status
-	h.rec.record(d)
+	h.finish(d)
 }
 
 // statusWriter remembers the status for the delivery log.
@@ -239,17 +252,23 @@ func (s *statusWriter) Write(b []byte) (int, error) {
 // reason goes to the delivery log.
 const unauthorizedMessage = "the request could not be verified"
 
-func (h *Handler) serve(w http.ResponseWriter, r *http.Request, d *store.WebhookDelivery) {
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, ip netip.Addr, d *store.WebhookDelivery) {
 	path := d.Path
 	ctx := r.Context()
+	if !workflow.WebhookPathPattern.MatchString(path) {
+		// No workflow can listen here: answer without a store read.
+		d.Outcome = store.OutcomeNotListening
+		h.fail(w, http.StatusNotFound, "not_found", fmt.Sprintf("no workflow listens on webhook path %q", logbound.Clip(path, logbound.MaxString)))
+		return
+	}
 	route, err := h.routes.lookup(ctx, path)
 	if err != nil {
 		if errors.Is(err, weft.ErrNotFound) {
 			d.Outcome = store.OutcomeNotListening
-			h.fail(w, http.StatusNotFound, "not_found", fmt.Sprintf("no workflow listens on webhook path %q", path))
+			h.fail(w, http.StatusNotFound, "not_found", fmt.Sprintf("no workflow listens on webhook path %q", logbound.Clip(path, logbound.MaxString)))
 			return
 		}
-		h.cfg.Logger.Error("finding webhook route", "path", path, "err", err)
+		h.cfg.Logger.Error("finding webhook route", "path", logbound.Clip(path, logbound.MaxString), "err", err)
 		d.Outcome, d.Reason = store.OutcomeError, "route lookup failed"
 		h.fail(w, http.StatusInternalServerError, "internal", "could not look up the webhook; try again")
 		return
@@ -292,16 +311,10 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, d *store.Webhook
 		h.fail(w, http.StatusInternalServerError, "internal", "the webhook's configuration is invalid; see the server log")
 		return
 	}
-	if len(pol.AllowIPs) > 0 || h.recordIP {
-		ip := clientIP(r, h.cfg.TrustedProxies)
-		if ip.IsValid() {
-			d.SourceIP = ip.String()
-		}
-		if len(pol.AllowIPs) > 0 && (!ip.IsValid() || !inAny(ip, pol.AllowIPs)) {
-			d.Outcome, d.Reason = store.OutcomeForbidden, "source address "+d.SourceIP+" is not in allow_ips"
-			h.fail(w, http.StatusForbidden, "forbidden", "this address may not call this webhook")
-			return
-		}
+	if len(pol.AllowIPs) > 0 && (!ip.IsValid() || !inAny(ip, pol.AllowIPs)) {
+		d.Outcome, d.Reason = store.OutcomeForbidden, "source address "+d.SourceIP+" is not in allow_ips"
+		h.fail(w, http.StatusForbidden, "forbidden", "this address may not call this webhook")
+		return
 	}
 	if pol.limiter != nil {
 		if ok, wait := pol.limiter.take(d.ReceivedAt); !ok {
@@ -340,7 +353,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, d *store.Webhook
 		res, err := h.verifyRequest(ctx, rec.Name, pol, verify.FromHTTP(r, raw, d.ReceivedAt))
 		if err != nil {
 			d.Outcome, d.Reason = store.OutcomeRejected, err.Error()
-			d.Request = h.keepRequest(r, path, raw)
+			d.Request = h.keepRequest(r, path, raw, pol.redact)
 			h.fail(w, http.StatusUnauthorized, "unauthorized", unauthorizedMessage)
 			return
 		}
@@ -354,7 +367,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, d *store.Webhook
 			}
 		}
 	}
-	input, value, err := buildInput(r, path, raw, verified)
+	input, value, err := buildInput(r, path, raw, verified, pol.redact)
 	if err != nil {
 		var be *bodyError
 		if errors.As(err, &be) {
@@ -362,7 +375,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, d *store.Webhook
 			h.fail(w, http.StatusBadRequest, "bad_body", be.msg)
 			return
 		}
-		h.cfg.Logger.Error("building webhook input", "path", path, "err", err)
+		h.cfg.Logger.Error("building webhook input", "path", logbound.Clip(path, logbound.MaxString), "err", err)
 		d.Outcome, d.Reason = store.OutcomeError, "building the trigger input failed"
 		h.fail(w, http.StatusInternalServerError, "internal", "could not record the request; try again")
 		return
@@ -376,7 +389,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, d *store.Webhook
 		key, err := dedupeKey(ctx, pol.Dedupe, r.Header, value, scheme)
 		if err != nil {
 			d.Outcome, d.Reason = store.OutcomeBadRequest, err.Error()
-			d.Request = h.keepRequest(r, path, raw)
+			d.Request = h.keepRequest(r, path, raw, pol.redact)
 			h.fail(w, http.StatusBadRequest, "bad_dedupe_key", "the dedupe expression could not be evaluated on this request")
 			return
 		}
@@ -391,7 +404,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, d *store.Webhook
 		Trigger: weft.TriggerWebhook, Respond: sync, Dedupe: dedupe,
 	})
 	if err != nil {
-		d.Request = h.keepRequest(r, path, raw)
+		d.Request = h.keepRequest(r, path, raw, pol.redact)
 		if errors.Is(err, weft.ErrOverloaded) {
 			w.Header().Set("Retry-After", "1")
 			d.Outcome = store.OutcomeOverloaded
@@ -427,11 +440,11 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, d *store.Webhook
 // when no execution holds it.
 const maxKeptRequest = 64 << 10
 
-func (h *Handler) keepRequest(r *http.Request, path string, raw []byte) json.RawMessage {
+func (h *Handler) keepRequest(r *http.Request, path string, raw []byte, redact map[string]bool) json.RawMessage {
 	if len(raw) > maxKeptRequest {
 		return nil
 	}
-	in, _, err := buildInput(r, path, raw, nil)
+	in, _, err := buildInput(r, path, raw, nil, redact)
 	if err != nil {
 		return nil
 	}
@@ -570,14 +583,15 @@ func (rt *routes) reset() {
 
 func (rt *routes) forget(path string) {
 	rt.mu.Lock()
-	delete(rt.m, path)
+	delete(rt.m, cacheKey(path))
 	rt.mu.Unlock()
 }
 
 func (rt *routes) lookup(ctx context.Context, path string) (string, error) {
 	now := time.Now()
+	key := cacheKey(path)
 	rt.mu.Lock()
-	e, ok := rt.m[path]
+	e, ok := rt.m[key]
 	rt.mu.Unlock()
 	if ok && now.Sub(e.fetched) < routeTTL {
 		if e.name == "" {
@@ -597,7 +611,7 @@ func (rt *routes) lookup(ctx context.Context, path string) (string, error) {
 	if len(rt.m) > 10000 {
 		rt.m = map[string]routeEntry{}
 	}
-	rt.m[path] = routeEntry{name: name, fetched: now}
+	rt.m[key] = routeEntry{name: name, fetched: now}
 	rt.mu.Unlock()
 	if name == "" {
 		return "", weft.ErrNotFound

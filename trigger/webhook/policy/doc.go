@@ -2,7 +2,7 @@
 // (verify, dedupe, allow_ips, rate_limit) into typed values, and checks them.
 //
 // It is pure: no network, no disk, no store, and it imports only the
-// standard library, weft, expr and verify. That lets the workflow parser call
+// standard library, weft, expr and verifyspec (no verifier). That lets the workflow parser call
 // it while decoding a file, so a bad policy is reported at save time as
 // file:line:col like every other key, and lets the webhook handler take the
 // already-parsed policy from the compiled workflow instead of reading maps on

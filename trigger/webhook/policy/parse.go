@@ -11,7 +11,7 @@ import (
 
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/expr"
-	"github.com/weftworks/weft/trigger/webhook/verify"
+	"github.com/weftworks/weft/trigger/webhook/verifyspec"
 )
 
 // Parse reads the keys in Keys from extra (weft.WebhookTrigger.Extra: the
@@ -87,7 +87,7 @@ func (r *reader) verify(v any) {
 	case nil:
 	case map[string]any:
 		if c, ok := r.verifyEntry(t, at); ok {
-			r.p.Verify = []verify.Config{c}
+			r.p.Verify = []verifyspec.Config{c}
 		}
 	case []any:
 		if len(t) == 0 {
@@ -112,8 +112,8 @@ func (r *reader) verify(v any) {
 // verifyShape is the fix for a verify entry that is not a mapping: a bare
 // scheme name gets its own example.
 func verifyShape(v any) string {
-	if s, ok := v.(string); ok && slices.Contains(verify.Schemes, s) {
-		if slices.Contains(verify.Requires(s), "credential") {
+	if s, ok := v.(string); ok && slices.Contains(verifyspec.Schemes, s) {
+		if slices.Contains(verifyspec.Requires(s), "credential") {
 			return fmt.Sprintf("write it like {scheme: %s, credential: <the credential's name>}", s)
 		}
 		return fmt.Sprintf("write it like {scheme: %s, …}", s)
@@ -123,10 +123,10 @@ func verifyShape(v any) string {
 
 // verifyEntry reads one {scheme: …} mapping; ok is false when it had
 // problems.
-func (r *reader) verifyEntry(m map[string]any, at []any) (verify.Config, bool) {
+func (r *reader) verifyEntry(m map[string]any, at []any) (verifyspec.Config, bool) {
 	before := len(r.errs)
-	r.keys(m, at, verify.ConfigKeys(), verifyHints)
-	var c verify.Config
+	r.keys(m, at, verifyspec.ConfigKeys(), verifyHints)
+	var c verifyspec.Config
 	str := func(key string, dst *string) {
 		switch s := m[key].(type) {
 		case nil:

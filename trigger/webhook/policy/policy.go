@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/weftworks/weft/expr"
-	"github.com/weftworks/weft/trigger/webhook/verify"
+	"github.com/weftworks/weft/trigger/webhook/verifyspec"
 )
 
 // DefaultDedupeWindow is how long a delivery id is remembered.
@@ -20,7 +20,7 @@ var Keys = []string{"verify", "dedupe", "allow_ips", "rate_limit"}
 type Policy struct {
 	// Verify lists the accepted verification schemes; any one passing is
 	// enough. Empty: requests are not verified.
-	Verify   []verify.Config
+	Verify   []verifyspec.Config
 	Dedupe   Dedupe
 	AllowIPs []netip.Prefix
 	Rate     Rate

@@ -3,7 +3,7 @@ package policy
 import (
 	"strings"
 
-	"github.com/weftworks/weft/trigger/webhook/verify"
+	"github.com/weftworks/weft/trigger/webhook/verifyspec"
 )
 
 // JSONSchema returns the JSON Schema of each key in Keys, for the workflow
@@ -20,23 +20,23 @@ func JSONSchema() map[string]any {
 	positive := map[string]any{"type": "number", "exclusiveMinimum": 0}
 
 	props := map[string]any{}
-	for _, k := range verify.ConfigKeys() {
+	for _, k := range verifyspec.ConfigKeys() {
 		props[k] = str
 	}
-	props["scheme"] = map[string]any{"enum": strs(verify.Schemes), "description": "how requests are verified; see docs/webhooks.md"}
+	props["scheme"] = map[string]any{"enum": strs(verifyspec.Schemes), "description": "how requests are verified; see docs/webhooks.md"}
 	props["credential"] = map[string]any{"type": "string", "description": "the webhook_secret credential holding the secrets (never the secret itself)"}
 	props["tolerance"] = map[string]any{"type": "string", "description": "how far a signed timestamp may be from now, like 5m (default)"}
-	props["algorithm"] = map[string]any{"enum": strs(verify.HMACAlgorithms), "default": "sha256"}
-	props["encoding"] = map[string]any{"enum": strs(verify.HMACEncodings), "default": "hex"}
-	props["algorithms"] = map[string]any{"type": "array", "items": map[string]any{"enum": strs(verify.JWTAlgorithms)}}
+	props["algorithm"] = map[string]any{"enum": strs(verifyspec.HMACAlgorithms), "default": "sha256"}
+	props["encoding"] = map[string]any{"enum": strs(verifyspec.HMACEncodings), "default": "hex"}
+	props["algorithms"] = map[string]any{"type": "array", "items": map[string]any{"enum": strs(verifyspec.JWTAlgorithms)}}
 	props["subjects"] = map[string]any{"oneOf": []any{str, map[string]any{"type": "array", "items": str}}}
 	props["jwks_url"] = map[string]any{"type": "string", "pattern": "^https?://"}
 	// The keys each scheme requires, as one if/then branch per set of keys.
 	var branches []any
-	var groups []string // in the order of verify.Schemes
+	var groups []string // in the order of verifyspec.Schemes
 	byKeys := map[string][]any{}
-	for _, s := range verify.Schemes {
-		k := strings.Join(verify.Requires(s), ",")
+	for _, s := range verifyspec.Schemes {
+		k := strings.Join(verifyspec.Requires(s), ",")
 		if _, ok := byKeys[k]; !ok {
 			groups = append(groups, k)
 		}

@@ -7,16 +7,15 @@ import (
 	"crypto/elliptic"
 	"crypto/rsa"
 	"crypto/sha256"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
-	"encoding/pem"
-	"errors"
 	"fmt"
 	"math/big"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/weftworks/weft/trigger/webhook/verifyspec"
 )
 
 // jwtLeeway absorbs clock skew on exp and nbf.
@@ -286,31 +285,4 @@ func verifyAsym(alg string, key crypto.PublicKey, digest, sig []byte) bool {
 	return false
 }
 
-// parsePublicKey reads a PEM public key (PKIX, PKCS#1 RSA, or a certificate).
-func parsePublicKey(b []byte) (crypto.PublicKey, error) {
-	block, _ := pem.Decode(b)
-	if block == nil {
-		return nil, errors.New("not a PEM block")
-	}
-	switch block.Type {
-	case "PUBLIC KEY":
-		k, err := x509.ParsePKIXPublicKey(block.Bytes)
-		if err != nil {
-			return nil, err
-		}
-		switch k.(type) {
-		case *rsa.PublicKey, *ecdsa.PublicKey:
-			return k, nil
-		}
-		return nil, errors.New("only RSA and ECDSA public keys are supported")
-	case "RSA PUBLIC KEY":
-		return x509.ParsePKCS1PublicKey(block.Bytes)
-	case "CERTIFICATE":
-		c, err := x509.ParseCertificate(block.Bytes)
-		if err != nil {
-			return nil, err
-		}
-		return c.PublicKey, nil
-	}
-	return nil, fmt.Errorf("PEM block %q is not a public key", block.Type)
-}
+func parsePublicKey(b []byte) (crypto.PublicKey, error) { return verifyspec.ParsePublicKey(b) }

@@ -5,9 +5,10 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/weftworks/weft/signature"
 )
 
 // standardVerifier checks the Standard Webhooks headers (webhook-id,
@@ -19,21 +20,13 @@ type standardVerifier struct {
 	tolerance time.Duration
 }
 
-// SecretKey decodes a Standard Webhooks secret: "whsec_" + base64 of the
-// key. A value without the prefix is tried as base64 and else used as is.
-func SecretKey(secret []byte) []byte {
-	s := strings.TrimPrefix(string(secret), "whsec_")
-	if k, err := base64.StdEncoding.DecodeString(s); err == nil && len(k) > 0 {
-		return k
-	}
-	return secret
-}
+// SecretKey decodes a Standard Webhooks secret (see package signature).
+func SecretKey(secret []byte) []byte { return signature.SecretKey(secret) }
 
-// Sign returns the webhook-signature value ("v1,<base64>") of a message, per
-// the Standard Webhooks spec: HMAC-SHA256 over "id.timestamp.body".
+// Sign returns the webhook-signature value ("v1,<base64>") of a message
+// (see package signature, which webhook.send signs with).
 func Sign(secret []byte, id string, ts time.Time, body []byte) string {
-	sum := mac(sha256.New, SecretKey(secret), []byte(id), []byte("."), []byte(strconv.FormatInt(ts.Unix(), 10)), []byte("."), body)
-	return "v1," + base64.StdEncoding.EncodeToString(sum)
+	return signature.Sign(secret, id, ts, body)
 }
 
 // parseStandardSignatures reads webhook-signature: space-separated
@@ -118,7 +111,7 @@ func (s standardVerifier) Verify(_ context.Context, r *Request, secrets []Secret
 		if len(sec.Value) == 0 {
 			continue
 		}
-		want := mac(sha256.New, SecretKey(sec.Value), []byte(id), []byte("."), []byte(ts), []byte("."), r.Body)
+		want := signature.MAC(signature.SecretKey(sec.Value), id, ts, r.Body)
 		for _, sig := range sigs {
 			if hmac.Equal(want, sig) && !found {
 				found, keyID = true, sec.ID

@@ -10,29 +10,30 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/weftworks/weft/trigger/webhook/verifyspec"
 )
 
 // DefaultTolerance is how far a signed timestamp may be from now, either way.
-const DefaultTolerance = 5 * time.Minute
+const DefaultTolerance = verifyspec.DefaultTolerance
 
-// Scheme names.
+// Scheme names (declared with the configuration in package verifyspec).
 const (
-	SchemeHMAC             = "hmac"
-	SchemeStripe           = "stripe"
-	SchemeGitHub           = "github"
-	SchemeSlack            = "slack"
-	SchemeStandardWebhooks = "standard-webhooks"
-	SchemeSvix             = "svix"
-	SchemeShopify          = "shopify"
-	SchemeBasic            = "basic"
-	SchemeBearer           = "bearer"
-	SchemeJWT              = "jwt"
-	SchemeMTLS             = "mtls"
+	SchemeHMAC             = verifyspec.SchemeHMAC
+	SchemeStripe           = verifyspec.SchemeStripe
+	SchemeGitHub           = verifyspec.SchemeGitHub
+	SchemeSlack            = verifyspec.SchemeSlack
+	SchemeStandardWebhooks = verifyspec.SchemeStandardWebhooks
+	SchemeSvix             = verifyspec.SchemeSvix
+	SchemeShopify          = verifyspec.SchemeShopify
+	SchemeBasic            = verifyspec.SchemeBasic
+	SchemeBearer           = verifyspec.SchemeBearer
+	SchemeJWT              = verifyspec.SchemeJWT
+	SchemeMTLS             = verifyspec.SchemeMTLS
 )
 
 // Schemes lists every scheme, for validation messages and the JSON Schema.
-var Schemes = []string{SchemeHMAC, SchemeStripe, SchemeGitHub, SchemeSlack, SchemeStandardWebhooks,
-	SchemeSvix, SchemeShopify, SchemeBasic, SchemeBearer, SchemeJWT, SchemeMTLS}
+var Schemes = verifyspec.Schemes
 
 // Secret is one active secret of a credential. ID names it (it is recorded
 // as the key id of a verified request); Value is the secret itself.
