@@ -3,6 +3,7 @@ package expr
 import (
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"time"
 	"unicode/utf8"
@@ -15,17 +16,15 @@ import (
 var ErrMemoryBudget = errors.New("memory budget exceeded")
 
 // budgetError says which helper refused, how much it would have built and
-// the limit, and wraps ErrMemoryBudget.
+// the limit, and wraps ErrMemoryBudget. want < 0 means "more than the limit"
+// (the size was not computed to the end, or it overflowed).
 func budgetError(fn string, want int, what string, limit int) error {
-	return fmt.Errorf("%w: %s would build %s (limit %d); reduce the data or move the work into a step",
-		ErrMemoryBudget, fn, sizeText(want, what), limit)
-}
-
-func sizeText(n int, what string) string {
-	if n < 0 {
-		return "more than the limit of " + what
+	if want < 0 {
+		return fmt.Errorf("%w: %s would build more than %d %s (the limit); reduce the data or move the work into a step",
+			ErrMemoryBudget, fn, limit, what)
 	}
-	return fmt.Sprintf("%d %s", n, what)
+	return fmt.Errorf("%w: %s would build %d %s, more than the limit of %d; reduce the data or move the work into a step",
+		ErrMemoryBudget, fn, want, what, limit)
 }
 
 // str checks that a string of n bytes may be built (at most MaxStringLen)
@@ -50,7 +49,10 @@ func (rs *runState) strCopy(fn string, n int) error {
 // everything that helpers build while one step's inputs are evaluated).
 func (rs *runState) grow(fn string, n int) error {
 	if n < 0 || n > MaxEvalBytes-rs.built {
-		return budgetError(fn, n, "bytes in this evaluation", MaxEvalBytes)
+		if n >= 0 {
+			n += rs.built
+		}
+		return budgetError(fn, n, "bytes in this step's inputs", MaxEvalBytes)
 	}
 	rs.built += n
 	return nil
@@ -64,21 +66,22 @@ func (rs *runState) output(v any) error {
 	limit := MaxEvalBytes - rs.out
 	n := encodedSize(v, limit, false)
 	if n > limit {
-		return budgetError("the result", -1, fmt.Sprintf("%d bytes of JSON", MaxEvalBytes), MaxEvalBytes)
+		return fmt.Errorf("%w: the evaluated value would be more than %d bytes as JSON (the limit); reduce the data or move the work into a step",
+			ErrMemoryBudget, MaxEvalBytes)
 	}
 	rs.out += n
 	return nil
 }
 
-// mulSize returns a*b, or -1 when it overflows or passes limit.
-func mulSize(a, b, limit int) int {
+// mulSize returns a*b, or -1 when it overflows.
+func mulSize(a, b int) int {
 	if a < 0 || b < 0 {
 		return -1
 	}
 	if a == 0 || b == 0 {
 		return 0
 	}
-	if a > limit/b {
+	if a > math.MaxInt/b {
 		return -1
 	}
 	return a * b

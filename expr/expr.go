@@ -453,7 +453,7 @@ func (t *Template) evalWith(rs *runState) (any, error) {
 	for _, p := range t.parts {
 		if p.prog == nil {
 			if b.Len()+len(p.text) > MaxStringLen {
-				err := budgetError("the template", -1, fmt.Sprintf("%d bytes of text", MaxStringLen), MaxStringLen)
+				err := budgetError("the template", -1, "bytes of text", MaxStringLen)
 				return nil, &Error{Offset: p.offset, Message: err.Error(), Err: err}
 			}
 			b.WriteString(p.text)

@@ -146,7 +146,7 @@ func checkRepeat(rs *runState, a []any) error {
 	if err != nil || n < 0 {
 		return nil
 	}
-	return rs.str("repeat", mulSize(len(s), n, MaxStringLen))
+	return rs.str("repeat", mulSize(len(s), n))
 }
 
 // toInt converts a count the way expr does, without panicking on
@@ -231,7 +231,7 @@ func checkSplit(rs *runState, fn string, a []any) error {
 			parts = n
 		}
 	}
-	return rs.grow(fn, mulSize(parts, elemSize, MaxEvalBytes))
+	return rs.grow(fn, mulSize(parts, elemSize))
 }
 
 func checkReplace(rs *runState, a []any) error {
@@ -259,7 +259,7 @@ func checkReplace(rs *runState, a []any) error {
 	if grow <= 0 {
 		return rs.str("replace", len(s))
 	}
-	extra := mulSize(count, grow, MaxStringLen)
+	extra := mulSize(count, grow)
 	if extra < 0 {
 		return rs.str("replace", -1)
 	}
@@ -316,7 +316,7 @@ func checkFromJSON(rs *runState, a []any) error {
 	}
 	// The decoder copies the text, boxes each value and grows each list by
 	// doubling: about three slots per value.
-	return rs.grow("fromJSON", 2*len(s)+mulSize(values, 3*elemSize, MaxEvalBytes))
+	return rs.grow("fromJSON", 2*len(s)+mulSize(values, 3*elemSize))
 }
 
 func checkToBase64(rs *runState, a []any) error {
@@ -343,7 +343,7 @@ func checkStringArg(rs *runState, fn string, a []any, factor int) error {
 	if !ok {
 		return nil
 	}
-	if err := rs.str(fn, mulSize(len(s), factor, MaxStringLen)); err != nil {
+	if err := rs.str(fn, mulSize(len(s), factor)); err != nil {
 		return err
 	}
 	return rs.grow(fn, len(s)) // the []byte copy of the input
@@ -355,7 +355,7 @@ func checkElems(rs *runState, fn string, a []any, factor int) error {
 	if len(a) < 1 {
 		return nil
 	}
-	return rs.grow(fn, mulSize(length(a[0]), factor*elemSize, MaxEvalBytes))
+	return rs.grow(fn, mulSize(length(a[0]), factor*elemSize))
 }
 
 // length is len(v) for lists and maps, 0 for anything else.

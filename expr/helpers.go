@@ -107,7 +107,7 @@ func takesState(name string) bool {
 
 // entries charges the map that pick, omit and rename build.
 func entries(rs *runState, fn string, obj map[string]any) error {
-	return rs.grow(fn, mulSize(len(obj), 4*elemSize, MaxEvalBytes))
+	return rs.grow(fn, mulSize(len(obj), 4*elemSize))
 }
 
 // rename(obj, {old: new, …}) returns obj with keys renamed; keys not in the

@@ -126,7 +126,7 @@ func norm(v any) (any, bool) {
 func interpolate(b *strings.Builder, v any, limit int) error {
 	room := limit - b.Len()
 	if n := interpolatedSize(v, room); n > room {
-		return budgetError("the template", -1, fmt.Sprintf("%d bytes of text", limit), limit)
+		return budgetError("the template", -1, "bytes of text", limit)
 	}
 	switch x := v.(type) {
 	case nil:
