@@ -6,7 +6,6 @@ import (
 
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/store"
-	"github.com/weftworks/weft/workflow"
 )
 
 // workflowListItem is a workflow in GET /api/v1/workflows: the record and
@@ -47,7 +46,7 @@ func (s *server) withPendingSteps(ctx context.Context, v *executionView) {
 	if err != nil {
 		return
 	}
-	c, err := workflow.Parse(docFile(rec.Name, isJSON("", []byte(rec.Source))), []byte(rec.Source), s.reg)
+	c, err := s.engine.CompiledRecord(rec)
 	if err != nil {
 		return
 	}

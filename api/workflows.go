@@ -32,9 +32,16 @@ func docFile(name string, jsonDoc bool) string {
 	return name + ".yaml"
 }
 
+// view parses nothing when the engine has the version compiled: reading a
+// 20,000-step workflow parsed its source on every GET (seconds each).
 func (s *server) view(rec weft.WorkflowRecord) workflowView {
 	v := workflowView{WorkflowRecord: rec}
-	c, err := workflow.Parse(docFile(rec.Name, isJSON("", []byte(rec.Source))), []byte(rec.Source), s.reg)
+	c, err := s.engine.CompiledRecord(rec)
+	if err != nil {
+		// Parse again under the API's file name for the diagnostics; this
+		// path is only taken by versions that no longer compile.
+		c, err = workflow.Parse(docFile(rec.Name, isJSON("", []byte(rec.Source))), []byte(rec.Source), s.reg)
+	}
 	if err != nil {
 		var diags workflow.Diagnostics
 		if errors.As(err, &diags) {
@@ -183,6 +190,9 @@ func (s *server) put(ctx context.Context, name string, src []byte, c *workflow.C
 	}
 	if changed {
 		s.engine.InvalidateWorkflow(name)
+	}
+	if stored.Source == rec.Source {
+		s.engine.RememberCompiled(stored, c)
 	}
 	return stored, changed, nil
 }

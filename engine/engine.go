@@ -457,6 +457,27 @@ func (e *Engine) Retry(ctx context.Context, id string) (weft.Execution, error) {
 // PUT or DELETE).
 func (e *Engine) InvalidateWorkflow(name string) { e.workflows.invalidate(name) }
 
+// CompiledRecord returns a stored workflow version compiled: from the cache
+// of compiled versions when it is there, parsed once otherwise. Callers must
+// not modify it.
+func (e *Engine) CompiledRecord(rec weft.WorkflowRecord) (*workflow.Compiled, error) {
+	cw, err := e.workflows.compile(rec)
+	if err != nil {
+		return nil, err
+	}
+	return cw.c, nil
+}
+
+// RememberCompiled caches a version that was compiled before it was stored,
+// so that neither its first run nor its first read parses it again.
+func (e *Engine) RememberCompiled(rec weft.WorkflowRecord, c *workflow.Compiled) {
+	e.workflows.remember(rec, c)
+}
+
+// WorkflowParses is how many times this engine parsed a stored workflow
+// version: a cache that works keeps it at one per version.
+func (e *Engine) WorkflowParses() int64 { return e.workflows.parses.Load() }
+
 // Compiled returns the compiled active version of a workflow. It is cached
 // per version: callers must not modify it.
 func (e *Engine) Compiled(ctx context.Context, name string) (weft.WorkflowRecord, *workflow.Compiled, error) {

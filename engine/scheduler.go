@@ -116,14 +116,12 @@ func (e *Engine) limits(ctx context.Context) map[string]int {
 			out[a.cw.rec.Name] = n
 		}
 	}
-	for _, cw := range e.workflows.versions {
-		if n := cw.c.Workflow.Concurrency; n > 0 {
-			if out == nil {
-				out = map[string]int{}
-			}
-			if _, ok := out[cw.rec.Name]; !ok {
-				out[cw.rec.Name] = n
-			}
+	for name, n := range e.workflows.concurrency {
+		if out == nil {
+			out = map[string]int{}
+		}
+		if _, ok := out[name]; !ok {
+			out[name] = n
 		}
 	}
 	return out

@@ -29,9 +29,15 @@ const (
 	// MaxIterations bounds the predicate calls (map, filter, all, …) of one
 	// evaluation, so nested loops over large inputs stop instead of spinning.
 	MaxIterations = 5_000_000
-	// MaxStringLen bounds strings built with `+`, so doubling a string in a
-	// loop fails instead of exhausting memory.
+	// MaxStringLen bounds every string an expression builds (`+`, repeat,
+	// join, replace, toJSON, …, and a template's interpolated text), so
+	// doubling a string in a loop fails instead of exhausting memory.
 	MaxStringLen = 16 << 20
+	// MaxEvalBytes bounds, per evaluation of a step's inputs, both what
+	// helpers build (strings, copied lists and maps, counted before they
+	// are built) and the size of the result encoded as JSON (values may
+	// share data, so a small list can stand for a huge document).
+	MaxEvalBytes = 64 << 20
 )
 
 // ScopeNames are the top-level names an expression may use.
@@ -267,6 +273,12 @@ func wrapErr(err error, code string, offset int) *Error {
 	if strings.HasPrefix(e.Message, "unknown name ") {
 		e.Message += " (an expression may use " + strings.Join(ScopeNames, ", ") + " and functions such as now())"
 	}
+	if e.Message == ErrMemoryBudget.Error() && !errors.Is(e.Err, ErrMemoryBudget) {
+		// expr's VM panics with this text when ranges, lists or maps pass
+		// MemoryBudget; give it the same cause as the helpers' refusals.
+		e.Message += fmt.Sprintf(": ranges, lists and maps may hold at most %d elements per expression; reduce the data or move the work into a step", MemoryBudget)
+		e.Err = ErrMemoryBudget
+	}
 	if strings.Contains(e.Message, "interface conversion: interface {} is nil") {
 		e.Message = "a function got nil where it needs a value (the data may be missing; use default(x, fallback))"
 	}
@@ -422,13 +434,28 @@ func (n *valueNode) eval(rs *runState, path []any) (any, error) {
 
 // evalWith is Eval with a run state shared by a whole Value, so the
 // iteration budget covers all of a step's inputs together.
+//
+// The result counts against the evaluation's output budget, and an
+// interpolated string is bounded by MaxStringLen part by part, before each
+// part is written.
 func (t *Template) evalWith(rs *runState) (any, error) {
 	if t.single {
-		return t.parts[0].run(rs)
+		v, err := t.parts[0].run(rs)
+		if err != nil {
+			return nil, err
+		}
+		if err := rs.output(v); err != nil {
+			return nil, &Error{Offset: t.parts[0].offset, Message: err.Error(), Err: err}
+		}
+		return v, nil
 	}
 	var b strings.Builder
 	for _, p := range t.parts {
 		if p.prog == nil {
+			if b.Len()+len(p.text) > MaxStringLen {
+				err := budgetError("the template", -1, "bytes of text", MaxStringLen)
+				return nil, &Error{Offset: p.offset, Message: err.Error(), Err: err}
+			}
 			b.WriteString(p.text)
 			continue
 		}
@@ -436,11 +463,15 @@ func (t *Template) evalWith(rs *runState) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := interpolate(&b, v); err != nil {
-			return nil, &Error{Offset: p.offset, Message: err.Error()}
+		if err := interpolate(&b, v, MaxStringLen); err != nil {
+			return nil, &Error{Offset: p.offset, Message: err.Error(), Err: err}
 		}
 	}
-	return b.String(), nil
+	out := b.String()
+	if err := rs.output(out); err != nil {
+		return nil, &Error{Offset: 0, Message: err.Error(), Err: err}
+	}
+	return out, nil
 }
 
 // Error is a compile or evaluation error with the byte offset inside the

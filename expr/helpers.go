@@ -19,22 +19,31 @@ import (
 func helperOptions() []expr.Option {
 	return []expr.Option{
 		expr.Function("json", func(args ...any) (any, error) {
-			b, err := json.Marshal(normalize(args[0]))
+			if err := checkEncoded(args[0].(*runState), "json", args[1:], false); err != nil {
+				return nil, err
+			}
+			b, err := json.Marshal(normalize(args[1]))
 			if err != nil {
 				return nil, fmt.Errorf("json: %w", err)
 			}
 			return string(b), nil
-		}, new(func(any) string)),
+		}, new(func(*runState, any) string)),
 		expr.Function("base64", func(args ...any) (any, error) {
-			s, err := str("base64", args[0])
+			s, err := str("base64", args[1])
 			if err != nil {
 				return nil, err
 			}
+			if err := args[0].(*runState).strCopy("base64", base64.StdEncoding.EncodedLen(len(s))); err != nil {
+				return nil, err
+			}
 			return base64.StdEncoding.EncodeToString([]byte(s)), nil
-		}, new(func(any) string)),
+		}, new(func(*runState, any) string)),
 		expr.Function("base64decode", func(args ...any) (any, error) {
-			s, err := str("base64decode", args[0])
+			s, err := str("base64decode", args[1])
 			if err != nil {
+				return nil, err
+			}
+			if err := args[0].(*runState).strCopy("base64decode", base64.StdEncoding.DecodedLen(len(s))); err != nil {
 				return nil, err
 			}
 			b, err := base64.StdEncoding.DecodeString(s)
@@ -45,7 +54,7 @@ func helperOptions() []expr.Option {
 				return nil, fmt.Errorf("base64decode: input is not base64")
 			}
 			return string(b), nil
-		}, new(func(any) string)),
+		}, new(func(*runState, any) string)),
 		expr.Function("sha256", func(args ...any) (any, error) {
 			s, err := str("sha256", args[0])
 			if err != nil {
@@ -55,7 +64,7 @@ func helperOptions() []expr.Option {
 			return hex.EncodeToString(sum[:]), nil
 		}, new(func(any) string)),
 		expr.Function("formatDate", formatDate,
-			new(func(any, string) string), new(func(any, string, string) string)),
+			new(func(*runState, any, string) string), new(func(*runState, any, string, string) string)),
 		expr.Function("parseDate", parseDate,
 			new(func(string) time.Time), new(func(string, string) time.Time), new(func(string, string, string) time.Time)),
 		expr.Function("default", func(args ...any) (any, error) {
@@ -78,9 +87,33 @@ func helperOptions() []expr.Option {
 	}
 }
 
+// statefulHelpers are Weft's helpers that allocate in proportion to their
+// arguments: like guardedBuiltins they get the run state as a hidden first
+// argument and charge what they build to its budget before building it.
+var statefulHelpers = map[string]bool{
+	"json": true, "base64": true, "base64decode": true, "formatDate": true,
+	"pick": true, "omit": true, "rename": true,
+}
+
+// takesState reports whether calls to the function name get the run state
+// as a hidden first argument.
+func takesState(name string) bool {
+	if statefulHelpers[name] {
+		return true
+	}
+	_, ok := guardedBuiltins[name]
+	return ok
+}
+
+// entries charges the map that pick, omit and rename build.
+func entries(rs *runState, fn string, obj map[string]any) error {
+	return rs.grow(fn, mulSize(len(obj), 4*elemSize))
+}
+
 // rename(obj, {old: new, …}) returns obj with keys renamed; keys not in the
 // mapping are kept.
 func rename(args ...any) (any, error) {
+	rs, args := args[0].(*runState), args[1:]
 	if len(args) != 2 {
 		return nil, fmt.Errorf("rename: want rename(object, {old: 'new'}), got %d arguments", len(args))
 	}
@@ -91,6 +124,9 @@ func rename(args ...any) (any, error) {
 	names, ok := normalize(args[1]).(map[string]any)
 	if !ok {
 		return nil, fmt.Errorf("rename: second argument must map old names to new ones, not %T", args[1])
+	}
+	if err := entries(rs, "rename", obj); err != nil {
+		return nil, err
 	}
 	out := make(map[string]any, len(obj))
 	for k, v := range obj {
@@ -127,6 +163,7 @@ func str(fn string, v any) (string, error) {
 }
 
 func pickOmit(fn string, args []any, keep bool) (any, error) {
+	rs, args := args[0].(*runState), args[1:]
 	if len(args) == 0 {
 		return nil, fmt.Errorf("%s: needs an object and key names", fn)
 	}
@@ -136,6 +173,9 @@ func pickOmit(fn string, args []any, keep bool) (any, error) {
 	obj, ok := normalize(args[0]).(map[string]any)
 	if !ok {
 		return nil, fmt.Errorf("%s: first argument must be an object, not %s", fn, typeName(args[0]))
+	}
+	if err := entries(rs, fn, obj); err != nil {
+		return nil, err
 	}
 	names := map[string]bool{}
 	for _, a := range args[1:] {
@@ -221,6 +261,12 @@ func toTime(fn string, v any) (time.Time, error) {
 }
 
 func formatDate(args ...any) (any, error) {
+	rs, args := args[0].(*runState), args[1:]
+	// A layout's elements print at most twice their length ("1" → "12",
+	// "Monday" → "Wednesday"), plus room for zone names.
+	if err := rs.str("formatDate", 2*len(args[1].(string))+64); err != nil {
+		return nil, err
+	}
 	t, err := toTime("formatDate", args[0])
 	if err != nil {
 		return nil, err

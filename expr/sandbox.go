@@ -23,6 +23,9 @@ type runState struct {
 	env        map[string]any
 	now        time.Time
 	iterations int
+	// built counts the bytes helpers built in this evaluation and out the
+	// encoded size of its results, both against MaxEvalBytes.
+	built, out int
 }
 
 func newRunState(ctx context.Context, s Scope) *runState {
@@ -82,22 +85,23 @@ func buildOptions() []expr.Option {
 			return nil, args[0].(*runState).tick()
 		}, new(func(*runState) any)),
 		expr.Function("__add", func(args ...any) (any, error) {
-			return add(args[0], args[1])
+			return add(args[0].(*runState), args[1], args[2])
 		}),
 		expr.Function("now", func(args ...any) (any, error) {
 			return args[0].(*runState).clock(), nil
 		}, new(func(*runState) time.Time)),
 	}
-	return append(opts, helperOptions()...)
+	opts = append(opts, helperOptions()...)
+	return append(opts, guardedOptions()...)
 }
 
 // add is `+` with a bound on the length of strings it builds: without it,
 // `let a = "x" + "x"; let b = a + a; …` doubles memory with every step.
-func add(a, b any) (v any, err error) {
+func add(rs *runState, a, b any) (v any, err error) {
 	if sa, ok := a.(string); ok {
 		if sb, ok := b.(string); ok {
-			if len(sa)+len(sb) > MaxStringLen {
-				return nil, fmt.Errorf("string longer than %d bytes", MaxStringLen)
+			if err := rs.str("+", len(sa)+len(sb)); err != nil {
+				return nil, err
 			}
 			return sa + sb, nil
 		}
@@ -123,6 +127,8 @@ var keyedBuiltins = map[string]bool{"groupBy": true, "sum": true, "sortBy": true
 //   - every predicate body (map, filter, all, …) first calls __tick, so
 //     loops are counted and cancelable;
 //   - `+` goes through __add, which bounds string growth;
+//   - calls of helpers that allocate (takesState) get the run state as a
+//     hidden first argument, so they charge the evaluation's budget;
 //   - now() and the bare name now read the run state's clock;
 //   - a string literal as the key of groupBy/sum/sortBy is a field name.
 type sandbox struct{}
@@ -140,7 +146,7 @@ func (sandbox) Visit(node *ast.Node) {
 		n.Node = &ast.SequenceNode{Nodes: []ast.Node{tick, n.Node}}
 	case *ast.BinaryNode:
 		if n.Operator == "+" {
-			ast.Patch(node, &ast.CallNode{Callee: &ast.IdentifierNode{Value: "__add"}, Arguments: []ast.Node{n.Left, n.Right}})
+			ast.Patch(node, &ast.CallNode{Callee: &ast.IdentifierNode{Value: "__add"}, Arguments: []ast.Node{stateIdent(), n.Left, n.Right}})
 		}
 	case *ast.IdentifierNode:
 		if n.Value == "now" {
@@ -152,6 +158,14 @@ func (sandbox) Visit(node *ast.Node) {
 			if id, ok := inner.Callee.(*ast.IdentifierNode); ok && id.Value == "now" {
 				ast.Patch(node, inner)
 			}
+		}
+		if id, ok := n.Callee.(*ast.IdentifierNode); ok && takesState(id.Value) && !hasState(n) {
+			// A new node, not the old one changed: the checker keeps the
+			// type it gave the old node and would not check the call again.
+			args := append([]ast.Node{stateIdent()}, n.Arguments...)
+			callee := &ast.IdentifierNode{Value: id.Value}
+			callee.SetLocation(id.Location())
+			ast.Patch(node, &ast.CallNode{Callee: callee, Arguments: args})
 		}
 	case *ast.BuiltinNode:
 		if !keyedBuiltins[n.Name] || len(n.Arguments) < 2 {
@@ -171,6 +185,17 @@ func (sandbox) Visit(node *ast.Node) {
 			ast.Patch(&seq.Nodes[1], &ast.ChainNode{Node: member})
 		}
 	}
+}
+
+func stateIdent() ast.Node { return &ast.IdentifierNode{Value: stateName} }
+
+// hasState reports whether a call already passes the run state first.
+func hasState(n *ast.CallNode) bool {
+	if len(n.Arguments) == 0 {
+		return false
+	}
+	id, ok := n.Arguments[0].(*ast.IdentifierNode)
+	return ok && id.Value == stateName
 }
 
 func typeName(v any) string {

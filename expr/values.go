@@ -120,7 +120,14 @@ func norm(v any) (any, bool) {
 // interpolate writes v as it appears inside a string: nil is empty, strings
 // are written as they are, numbers without exponent where possible, objects
 // and arrays as compact JSON.
-func interpolate(b *strings.Builder, v any) error {
+//
+// The text written is refused before it is built when b would grow past
+// limit bytes.
+func interpolate(b *strings.Builder, v any, limit int) error {
+	room := limit - b.Len()
+	if n := interpolatedSize(v, room); n > room {
+		return budgetError("the template", -1, "bytes of text", limit)
+	}
 	switch x := v.(type) {
 	case nil:
 		return nil
@@ -144,6 +151,20 @@ func interpolate(b *strings.Builder, v any) error {
 		b.Write(out)
 	}
 	return nil
+}
+
+// interpolatedSize bounds the length interpolate writes for v (above room
+// when it does not fit).
+func interpolatedSize(v any, room int) int {
+	switch x := v.(type) {
+	case nil:
+		return 0
+	case string:
+		return len(x)
+	case bool, int, float64:
+		return 24
+	}
+	return encodedSize(v, room, false)
 }
 
 // deepCopy copies maps and slices so callers may change what Eval returned.

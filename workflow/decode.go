@@ -445,6 +445,10 @@ func (d *decoder) decodeSteps(n *yaml.Node) ([]weft.Step, []*stepNodes) {
 	if len(n.Content) == 0 {
 		d.errorf(n, "steps is empty: a workflow needs at least one step")
 	}
+	if len(n.Content) > MaxSteps {
+		d.errorf(n, "steps has %d steps, more than the limit of %d per workflow: split the work into workflows that call each other (workflow.call) or loop with for_each", len(n.Content), MaxSteps)
+		return nil, nil
+	}
 	steps := make([]weft.Step, 0, len(n.Content))
 	var nodes []*stepNodes
 	for i, e := range n.Content {

@@ -76,6 +76,12 @@ type Node struct {
 	CacheKey *expr.Template
 }
 
+// MaxSteps bounds the steps of one workflow. Validation is linear in the
+// number of steps and 20,000 steps parse in about two seconds; the limit
+// keeps a single document from holding the process's memory (a compiled
+// step holds its expression programs, about 5 KB).
+const MaxSteps = 50_000
+
 // Parse parses, validates and compiles a workflow document. filename is used
 // in diagnostics only. On failure the error is Diagnostics, holding every
 // problem found, sorted by position.
