@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/connectors/internal/input"
@@ -130,11 +131,31 @@ func (h call) poll(ctx context.Context, req *step.Request, st callState, now tim
 	case weft.ExecutionFailed:
 		reason := "no error recorded"
 		if child.Error != nil {
-			reason = child.Error.Error()
+			reason = clipReason(child.Error.Error())
 		}
 		return step.Result{}, step.Errorf("child_failed", "workflow.call: child workflow %q (execution %s) failed: %s", child.Workflow, st.Child, reason)
 	case weft.ExecutionCanceled:
 		return step.Result{}, step.Errorf("child_canceled", "workflow.call: child workflow %q (execution %s) was canceled", child.Workflow, st.Child)
 	}
 	return step.Result{Suspend: &step.Suspend{Until: now.Add(recheck), State: st, Reason: "child"}}, nil
+}
+
+// maxReason bounds the child's error repeated in the parent's: a chain of
+// nested calls would otherwise repeat every level's message in every level
+// above it (quadratic in the depth). The root cause is at the end of a
+// nested message, so the tail is kept.
+const maxReason = 1024
+
+func clipReason(s string) string {
+	if len(s) <= maxReason {
+		return s
+	}
+	head, tail := s[:256], s[len(s)-(maxReason-256):]
+	for !utf8.ValidString(head) && len(head) > 0 {
+		head = head[:len(head)-1]
+	}
+	for !utf8.ValidString(tail) && len(tail) > 0 {
+		tail = tail[1:]
+	}
+	return fmt.Sprintf("%s …[%d bytes]… %s", head, len(s)-len(head)-len(tail), tail)
 }

@@ -79,11 +79,14 @@ func TestCallOutcome(t *testing.T) {
 		want      any
 		wantCode  string // error code; "" means success or suspension
 		wantInErr string
+		maxLen    int // when set, the error message's longest length
 		suspend   bool
 	}{
 		{name: "succeeded", status: weft.ExecutionSucceeded, output: json.RawMessage(`{"invoice":"in_9","n":2}`), want: map[string]any{"invoice": "in_9", "n": float64(2)}},
 		{name: "succeeded without output", status: weft.ExecutionSucceeded, want: nil},
 		{name: "failed", status: weft.ExecutionFailed, errInfo: &weft.ErrorInfo{Code: "http_status", Message: "402 Payment Required"}, wantCode: "child_failed", wantInErr: "402 Payment Required"},
+		{name: "failed deep down", status: weft.ExecutionFailed, errInfo: &weft.ErrorInfo{Code: "child_failed", Message: strings.Repeat("step \"again\" failed: workflow.call: child workflow \"loop\" failed: ", 2000) + "call_depth: depth limit reached"},
+			wantCode: "child_failed", wantInErr: "call_depth: depth limit reached", maxLen: 1500},
 		{name: "canceled", status: weft.ExecutionCanceled, wantCode: "child_canceled", wantInErr: "canceled"},
 		{name: "still running", status: weft.ExecutionRunning, suspend: true},
 		{name: "waiting", status: weft.ExecutionWaiting, suspend: true},
@@ -104,6 +107,9 @@ func TestCallOutcome(t *testing.T) {
 				}
 				if ok, _ := step.IsRetryable(err); ok {
 					t.Errorf("child outcome error is retryable")
+				}
+				if tt.maxLen > 0 && len(err.Error()) > tt.maxLen {
+					t.Errorf("error is %d bytes, want at most %d: a nested chain must not repeat every level", len(err.Error()), tt.maxLen)
 				}
 			case tt.suspend:
 				if err != nil || res.Suspend == nil {
