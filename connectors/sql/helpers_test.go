@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/go-sql-driver/mysql"
@@ -22,9 +23,10 @@ import (
 // plain net.Dialer (the vault's guarded dialer is tested in credential and
 // through weft serve).
 type conns struct {
-	creds   map[string]step.Credential
+	creds map[string]step.Credential
+
+	mu      sync.Mutex
 	dialled []string // addresses dialled
-	reports []error
 }
 
 var _ step.Connections = (*conns)(nil)
@@ -44,11 +46,13 @@ func (c *conns) Client(_ context.Context, _, _ string, base *http.Client) (*http
 	return base, nil
 }
 func (c *conns) Invalidate(context.Context, string, string) {}
-func (c *conns) Report(_ string, err error)                 { c.reports = append(c.reports, err) }
+func (c *conns) Report(string, error)                       {}
 func (c *conns) Dialer(context.Context, string, string) (step.DialFunc, error) {
 	var d net.Dialer
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c.mu.Lock()
 		c.dialled = append(c.dialled, addr)
+		c.mu.Unlock()
 		return d.DialContext(ctx, network, addr)
 	}, nil
 }
@@ -169,6 +173,21 @@ func rows(t *testing.T, out map[string]any) []map[string]any {
 	return res
 }
 
-func codeOf(err error) string { return step.ErrorInfo(err).Code }
+func codeOf(err error) string {
+	if err == nil {
+		return "(no error)"
+	}
+	return step.ErrorInfo(err).Code
+}
 
 func lookup(k string) string { return os.Getenv(k) }
+
+// ok runs a step that must succeed.
+func (b *bundle) ok(t *testing.T, typ string, with map[string]any) map[string]any {
+	t.Helper()
+	out, err := b.run(t, typ, with)
+	if err != nil {
+		t.Fatalf("%s failed: %v", typ, err)
+	}
+	return out
+}

@@ -111,6 +111,15 @@ func TestIntegrationConformance(t *testing.T) {
 				t.Fatalf("transaction output = %v, want 2 statements and 2 rows affected", out)
 			}
 
+			if be.name != "sqlite" {
+				b.conns.mu.Lock()
+				n := len(b.conns.dialled)
+				b.conns.mu.Unlock()
+				if n == 0 {
+					t.Errorf("%s connections were not opened through the connection's dialer", be.name)
+				}
+			}
+
 			// The row limit: a query of 10 million rows stops at max_rows.
 			_, err = b.run(t, sqlstep.TypeQuery, map[string]any{"credential": "db", "sql": be.seq(10_000_000), "max_rows": 100})
 			if codeOf(err) != "row_limit" || !strings.Contains(err.Error(), "max_rows (100)") {

@@ -79,6 +79,9 @@ func (q *querier) readLimits(in input.Reader) (limits, error) {
 	if l.rows, err = in.Int("max_rows"); err != nil {
 		return l, err
 	}
+	if !in.Has("max_rows") {
+		l.rows = min(l.rows, q.svc.cfg.MaxRows)
+	}
 	if l.rows < 1 || l.rows > q.svc.cfg.MaxRows {
 		return l, input.Invalid("max_rows", "must be from 1 to %d (this Weft's --sql-max-rows)", q.svc.cfg.MaxRows)
 	}

@@ -39,9 +39,13 @@ func sqliteFile(dir, name, path string) (string, error) {
 		return "", step.Errorf(input.CodeValidation, "credential %q: the directory of %s does not exist under the SQLite directory", name, path)
 	}
 	real := filepath.Join(parent, filepath.Base(full))
-	if r, err := filepath.EvalSymlinks(real); err == nil {
-		real = r
-	} else if !errors.Is(err, os.ErrNotExist) {
+	if fi, err := os.Lstat(real); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		// A link must lead to an existing file: SQLite would create a
+		// dangling link's target wherever it points.
+		if real, err = filepath.EvalSymlinks(real); err != nil {
+			return "", step.Errorf(input.CodeValidation, "credential %q: %s is a link to a file that does not exist", name, path)
+		}
+	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return "", step.Errorf(input.CodeValidation, "credential %q: %s: %v", name, path, err)
 	}
 	if rel, err := filepath.Rel(dir, real); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
