@@ -94,6 +94,9 @@ var nonSecretFields = map[string]bool{
 	"client_id": true, "scopes": true, "auth_style": true, "audience": true, "redirect_url": true,
 	"algorithm": true, "key_id": true, "issuer": true, "subject": true, "claims": true, "ttl": true,
 	"header": true, "cert": true, "ca": true, "server_name": true, "headers": true, "query": true,
+	// database connections (the url and the password stay secret)
+	"host": true, "port": true, "user": true, "database": true, "sslmode": true, "tls": true,
+	"path": true, "read_only": true, "max_connections": true,
 }
 
 func (v *Vault) learn(field, s string) {

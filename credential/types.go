@@ -95,6 +95,7 @@ func Types() []step.Spec {
 			}},
 		{Type: TypeNone, Title: "No authentication", Description: "A connection without a secret: useful for its limits, retry manners and host allowlist alone."},
 	}
+	specs = append(specs, databaseTypes()...)
 	for i := range specs {
 		specs[i].Category = categoryCredentialRef
 	}
@@ -166,6 +167,12 @@ func validateData(typ string, data map[string]any) error {
 			}
 		default:
 			return fmt.Errorf("credential field %q must be a string", k)
+		}
+	}
+	switch typ {
+	case TypePostgres, TypeMySQL, TypeSQLite:
+		if err := validateDatabase(typ, data); err != nil {
+			return err
 		}
 	}
 	if typ == TypeWebhookSecret {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/netip"
 	"os"
@@ -133,6 +134,10 @@ type Config struct {
 	// with allow_private_net (so they keep the SSRF guard, with those extra
 	// prefixes allowed). Default: http.DefaultTransport's clone.
 	Transport func(allowPrivate []netip.Prefix) *http.Transport
+	// Dial opens TCP connections for connectors that are not HTTP
+	// (databases, brokers), allowing those extra prefixes (the guard's
+	// Dialer in production). Default: the DialContext of Transport's.
+	Dial func(allowPrivate []netip.Prefix) func(ctx context.Context, network, addr string) (net.Conn, error)
 	// LookupEnv resolves env: references; default os.LookupEnv.
 	LookupEnv func(string) (string, bool)
 	// KV resolves vault: references; nil makes them an error.
@@ -167,6 +172,12 @@ func New(cfg Config) (*Vault, error) {
 	}
 	if cfg.Transport == nil {
 		cfg.Transport = func([]netip.Prefix) *http.Transport { return http.DefaultTransport.(*http.Transport).Clone() }
+	}
+	if cfg.Dial == nil {
+		transport := cfg.Transport
+		cfg.Dial = func(allow []netip.Prefix) func(context.Context, string, string) (net.Conn, error) {
+			return transport(allow).DialContext
+		}
 	}
 	if cfg.LookupEnv == nil {
 		cfg.LookupEnv = os.LookupEnv
@@ -354,6 +365,7 @@ func (v *Vault) load(ctx context.Context, workflow, name string) (*loaded, error
 	if err := v.resolve(ctx, name, data); err != nil {
 		return nil, err
 	}
+	v.learnDatabase(rec.Type, data)
 	l.data = data
 	return l, nil
 }

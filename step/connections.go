@@ -2,6 +2,9 @@ package step
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"net"
 	"net/http"
 
 	"github.com/weftworks/weft"
@@ -30,7 +33,20 @@ type Connections interface {
 	// Report records the outcome of a call made with the connection (nil:
 	// it succeeded), for its status.
 	Report(name string, err error)
+	// Dialer returns what opens TCP connections to the connection's server
+	// (a database, a broker) after checking that workflow may use it: the
+	// SSRF guard with the connection's allow_private_net, and only to its
+	// allowed hosts. Connectors that speak a protocol other than HTTP dial
+	// through it, never with a net.Dialer of their own.
+	Dialer(ctx context.Context, workflow, name string) (DialFunc, error)
 }
+
+// DialFunc opens a network connection, like net.Dialer.DialContext.
+type DialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
+
+// ErrNoDialer is returned by Connections that cannot reach a network server
+// on a connection's behalf (CredentialsOnly).
+var ErrNoDialer = errors.New("no network dialer for connections: this Weft has no credential vault")
 
 // ConnectionSettings are the parts of a connection's stored settings that
 // shape a call.
@@ -67,6 +83,12 @@ func (credentialsOnly) Settings(context.Context, string, string) (ConnectionSett
 
 func (credentialsOnly) Client(_ context.Context, _, _ string, base *http.Client) (*http.Client, error) {
 	return base, nil
+}
+
+// Dialer refuses: without a vault there is no connection setting that could
+// open the SSRF guard, and an unguarded dialer would bypass it.
+func (credentialsOnly) Dialer(_ context.Context, _, name string) (DialFunc, error) {
+	return nil, fmt.Errorf("connection %q: %w", name, ErrNoDialer)
 }
 
 func (credentialsOnly) Invalidate(context.Context, string, string) {}

@@ -72,6 +72,12 @@ func (f Field) JSONSchema() map[string]any {
 	switch {
 	case f.Type == Any || f.Type == "":
 		out = map[string]any{}
+	case f.Literal != "" && f.Type == String:
+		// Written out: no template anywhere in the text.
+		typed["not"] = map[string]any{"pattern": `\{\{`}
+		out = typed
+	case f.Literal != "":
+		out = typed // no template may stand for the whole value
 	case f.Type == String && len(f.Enum) == 0:
 		out = typed
 	default:

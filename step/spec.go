@@ -25,6 +25,7 @@ const (
 	CategoryCore = "core"
 	CategoryHTTP = "http"
 	CategoryAI   = "ai"
+	CategoryData = "data"
 	CategoryApps = "apps"
 )
 
@@ -75,6 +76,11 @@ type Field struct {
 	// Items describes the elements of an Array field (nil: any).
 	Items   *Field `json:"items,omitempty"`
 	Example any    `json:"example,omitempty"`
+	// Literal, when set, forbids `{{ }}` expressions in the value (and, for
+	// an object or a list, the whole value being one): validation refuses
+	// them at save time with this text, which says how to pass values
+	// instead (SQL takes parameters, never text built from expressions).
+	Literal string `json:"literal,omitempty"`
 }
 
 // Lookup returns the declared field with the given name.

@@ -429,6 +429,9 @@ func fieldNames(fs []step.Field) []string {
 func (k *compiler) checkField(n *yaml.Node, fd step.Field, path, where string) {
 	n = resolve(n)
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!str" && expr.HasTemplate(n.Value) {
+		if fd.Literal != "" {
+			k.errorf(n, "%s: %s must be written out, not built with {{ }}: %s", where, path, fd.Literal)
+		}
 		return
 	}
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {

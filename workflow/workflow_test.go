@@ -47,6 +47,20 @@ func testRegistry(t testing.TB) *step.Registry {
 			},
 		},
 		{
+			// Like sql.query/sql.exec: the SQL text is a literal.
+			Type: "sql.exec", Title: "SQL statement", Category: step.CategoryData,
+			Fields: []step.Field{
+				{Name: "credential", Type: step.String, Description: "database credential", Required: true},
+				{Name: "sql", Type: step.String, Description: "one statement", Literal: "pass values as parameters instead: write $1 in the SQL and list the values under params"},
+				{Name: "params", Type: step.Array, Description: "values"},
+				{Name: "statements", Type: step.Array, Description: "one transaction", Literal: "pass values as parameters instead",
+					Items: &step.Field{Type: step.Object, Fields: []step.Field{
+						{Name: "sql", Type: step.String, Description: "one statement", Required: true, Literal: "pass values as parameters instead: write $1 in the SQL and list the values under params"},
+						{Name: "params", Type: step.Array, Description: "values"},
+					}}},
+			},
+		},
+		{
 			Type: "wait", Title: "Wait", Category: step.CategoryCore,
 			Fields: []step.Field{
 				{Name: "for", Type: step.Duration, Description: "how long", Required: true},

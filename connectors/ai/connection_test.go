@@ -69,6 +69,10 @@ func (r *recordingConns) Authorize(ctx context.Context, workflow, name string, r
 	return nil
 }
 
+func (r *recordingConns) Dialer(context.Context, string, string) (step.DialFunc, error) {
+	return nil, step.ErrNoDialer
+}
+
 func (r *recordingConns) Invalidate(_ context.Context, _, name string) {
 	r.mu.Lock()
 	r.invalidated = append(r.invalidated, name)

@@ -26,6 +26,9 @@ func (retryVault) Settings(_ context.Context, _, name string) (step.ConnectionSe
 func (retryVault) Client(_ context.Context, _, _ string, base *http.Client) (*http.Client, error) {
 	return base, nil
 }
+func (retryVault) Dialer(context.Context, string, string) (step.DialFunc, error) {
+	return nil, step.ErrNoDialer
+}
 func (retryVault) Invalidate(context.Context, string, string) {}
 func (retryVault) Report(string, error)                       {}
 

@@ -6,6 +6,7 @@ import (
 	"github.com/weftworks/weft/connectors/core"
 	"github.com/weftworks/weft/connectors/http"
 	"github.com/weftworks/weft/connectors/jq"
+	sqlstep "github.com/weftworks/weft/connectors/sql"
 	"github.com/weftworks/weft/connectors/webhooksend"
 	"github.com/weftworks/weft/step"
 )
@@ -18,6 +19,9 @@ type Options struct {
 	// Breakers are http.request's per-host circuit breakers; nil gives it
 	// its own.
 	Breakers *circuit.Breakers
+	// SQL backs sql.query and sql.exec (pools, SQLite directory, row
+	// ceiling); nil uses sqlstep.Register's defaults (no SQLite files).
+	SQL *sqlstep.Service
 }
 
 // Register adds every built-in step type to reg.
@@ -29,12 +33,17 @@ func RegisterWith(reg *step.Registry, o Options) error {
 	if o.AI != nil {
 		registerAI = o.AI.Register
 	}
+	registerSQL := sqlstep.Register
+	if o.SQL != nil {
+		registerSQL = o.SQL.Register
+	}
 	for _, register := range []func(*step.Registry) error{
 		core.Register,
 		func(reg *step.Registry) error { return http.RegisterWith(reg, http.Options{Breakers: o.Breakers}) },
 		jq.Register,
 		webhooksend.Register,
 		registerAI,
+		registerSQL,
 	} {
 		if err := register(reg); err != nil {
 			return err

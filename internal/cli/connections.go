@@ -77,6 +77,7 @@ func setupOutside(env *Env, cf connectionFlags, data, kind string, st store.Stor
 	vault, err := credential.New(credential.Config{
 		Store: st, Keyring: kr, HTTP: client, Redactor: red, Logger: logger, KV: kv,
 		Transport: func(extra []netip.Prefix) *http.Transport { return guard.BaseTransport(extra) },
+		Dial:      guard.Dialer,
 	})
 	if err != nil {
 		return nil, err

@@ -25,6 +25,7 @@ type serveFlags struct {
 	conn                                                                                                    connectionFlags
 	hooks                                                                                                   hookFlags
 	limits                                                                                                  limitFlags
+	sql                                                                                                     sqlFlags
 }
 
 func runServe(ctx context.Context, env *Env, args []string) error {
@@ -49,6 +50,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	f.conn.register(fs)
 	f.hooks.register(fs)
 	f.limits.register(fs)
+	f.sql.register(fs)
 	if _, err := fs.parse(args); err != nil {
 		return err
 	}
@@ -92,12 +94,17 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		}
 		checkEvery = d.D()
 	}
+	sqlCfg, err := f.sql.config()
+	if err != nil {
+		return err
+	}
 	a, err := Wire(ctx, AppConfig{
 		Env: env, Data: f.data, DB: f.db, SQLiteSync: f.sqliteSync, Workflows: f.workflows, Seed: f.seed == "true",
 		LogLevel: f.logLevel, LogFormat: f.logFormat, EnvAllow: splitList(f.envAllow),
 		AllowPrivateNet: f.conn.allowPrivateNet, MasterKeyFile: f.conn.masterKeyFile, TrustedProxies: hookCfg.trusted,
 		AIConfig: aiConfig, Retention: retention, Lease: lease.D(), MaxRunning: f.maxRunning, Limits: limits,
 		SQLiteCheckEvery: checkEvery,
+		SQL:              sqlCfg,
 	})
 	if err != nil {
 		return err

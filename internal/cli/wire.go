@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/weftworks/weft/api"
+	sqlstep "github.com/weftworks/weft/connectors/sql"
 	"github.com/weftworks/weft/connectors/standard"
 	"github.com/weftworks/weft/credential"
 	"github.com/weftworks/weft/engine"
@@ -58,6 +59,9 @@ type AppConfig struct {
 	// PollInterval is how often the engine looks for due work (0: the
 	// engine's default).
 	PollInterval time.Duration
+	// SQL configures sql.query and sql.exec (--sql-sqlite-dir,
+	// --sql-max-rows).
+	SQL SQLConfig
 }
 
 // App is the whole application, wired once for weft serve, weft run and
@@ -79,6 +83,7 @@ type App struct {
 	sched *schedule.Scheduler
 	subs  *subscriptionHook
 	raw   store.Store // the store as opened, for Close
+	sql   *sqlstep.Service
 
 	integrity  *integrityCheck // SQLite only; nil on PostgreSQL
 	checkEvery time.Duration
@@ -135,8 +140,11 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if a.sql, err = newSQLService(cfg.SQL, a); err != nil {
+		return nil, err
+	}
 	a.Registry = step.NewRegistry()
-	if err := standard.RegisterWith(a.Registry, standard.Options{AI: aiSvc, Breakers: out.breakers}); err != nil {
+	if err := standard.RegisterWith(a.Registry, standard.Options{AI: aiSvc, Breakers: out.breakers, SQL: a.sql}); err != nil {
 		return nil, fmt.Errorf("registering built-in steps: %w", err)
 	}
 	a.Engine, err = engine.New(engine.Config{
@@ -217,5 +225,11 @@ func (a *App) Start(ctx context.Context) (stop func()) {
 	}
 }
 
-// Close releases the store. Call the stop function of Start first.
-func (a *App) Close() error { return a.raw.Close() }
+// Close releases the store and the sql steps' connection pools. Call the
+// stop function of Start first.
+func (a *App) Close() error {
+	if a.sql != nil {
+		_ = a.sql.Close()
+	}
+	return a.raw.Close()
+}

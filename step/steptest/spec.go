@@ -55,9 +55,9 @@ func SpecProblems(spec step.Spec) []string {
 		add("Description is missing or shorter than a sentence")
 	}
 	switch spec.Category {
-	case step.CategoryCore, step.CategoryHTTP, step.CategoryAI, step.CategoryApps:
+	case step.CategoryCore, step.CategoryHTTP, step.CategoryAI, step.CategoryData, step.CategoryApps:
 	default:
-		add("Category %q is not one of core, http, ai, apps", spec.Category)
+		add("Category %q is not one of core, http, ai, data, apps", spec.Category)
 	}
 	if spec.Output == "" {
 		add("Output is not documented")

@@ -6,6 +6,7 @@ const GROUPS: [string, string][] = [
   ["core", "Core"],
   ["http", "HTTP"],
   ["ai", "AI"],
+  ["data", "Data"],
   ["apps", "Apps"],
 ];
 
