@@ -208,7 +208,7 @@ func (r *runner) load(ctx context.Context) error {
 	r.base = expr.Scope{
 		"trigger":   r.trigger,
 		"steps":     r.steps,
-		"execution": map[string]any{"id": r.ex.ID, "trigger": r.ex.Trigger},
+		"execution": r.executionScope(),
 		"workflow":  map[string]any{"name": r.ex.Workflow, "version": r.ex.WorkflowVersion},
 		"env":       r.e.env,
 	}

@@ -25,6 +25,7 @@ type serveFlags struct {
 	conn                                                                                                    connectionFlags
 	hooks                                                                                                   hookFlags
 	limits                                                                                                  limitFlags
+	events                                                                                                  eventFlags
 }
 
 func runServe(ctx context.Context, env *Env, args []string) error {
@@ -48,6 +49,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	f.conn.register(fs)
 	f.hooks.register(fs)
 	f.limits.register(fs)
+	f.events.register(fs)
 	if _, err := fs.parse(args); err != nil {
 		return err
 	}
@@ -83,11 +85,16 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	evCfg, err := f.events.config(f.addr)
+	if err != nil {
+		return err
+	}
 	a, err := Wire(ctx, AppConfig{
 		Env: env, Data: f.data, DB: f.db, SQLiteSync: f.sqliteSync, Workflows: f.workflows, Seed: f.seed == "true",
 		LogLevel: f.logLevel, LogFormat: f.logFormat, EnvAllow: splitList(f.envAllow),
 		AllowPrivateNet: f.conn.allowPrivateNet, MasterKeyFile: f.conn.masterKeyFile, TrustedProxies: hookCfg.trusted,
 		AIConfig: aiConfig, Retention: retention, Lease: lease.D(), MaxRunning: f.maxRunning, Limits: limits,
+		Events: evCfg,
 	})
 	if err != nil {
 		return err

@@ -13,6 +13,7 @@ import (
 	"github.com/weftworks/weft/connectors/standard"
 	"github.com/weftworks/weft/credential"
 	"github.com/weftworks/weft/engine"
+	"github.com/weftworks/weft/events"
 	"github.com/weftworks/weft/metrics"
 	"github.com/weftworks/weft/step"
 	"github.com/weftworks/weft/store"
@@ -55,6 +56,9 @@ type AppConfig struct {
 	// PollInterval is how often the engine looks for due work (0: the
 	// engine's default).
 	PollInterval time.Duration
+	// Events sets the resume URLs' address and the event buffer's bounds
+	// (zero: http://127.0.0.1:8080 and the defaults of events.Limits).
+	Events EventConfig
 }
 
 // App is the whole application, wired once for weft serve, weft run and
@@ -74,6 +78,7 @@ type App struct {
 	token adminTokenResult
 	hooks *webhook.Handler
 	sched *schedule.Scheduler
+	evts  *events.Service
 	subs  *subscriptionHook
 	raw   store.Store // the store as opened, for Close
 }
@@ -132,10 +137,21 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	if err := standard.RegisterWith(a.Registry, standard.Options{AI: aiSvc, Breakers: out.breakers}); err != nil {
 		return nil, fmt.Errorf("registering built-in steps: %w", err)
 	}
+	secret, err := resumeSecret(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Events.PublicURL == "" {
+		cfg.Events.PublicURL = "http://127.0.0.1:8080"
+	}
+	if a.evts, err = events.New(events.Config{Store: st, Logger: a.Logger, Secret: secret, BaseURL: cfg.Events.PublicURL,
+		Limits: cfg.Events.Limits, Wake: func(ids []string) { a.Engine.WakeLocal(ids) }}); err != nil {
+		return nil, err
+	}
 	a.Engine, err = engine.New(engine.Config{
 		Store: st, Registry: a.Registry, Logger: a.Logger, Metrics: a.Metrics, Retention: cfg.Retention,
 		MaxRunning: cfg.MaxRunning, Lease: cfg.Lease, EnvAllowlist: cfg.EnvAllow, PollInterval: cfg.PollInterval,
-		HTTP: out.client, Connections: out.vault, Limiter: out.limiter, Redactor: out.redactor,
+		HTTP: out.client, Connections: out.vault, Limiter: out.limiter, Redactor: out.redactor, Events: a.evts,
 		OnFinish:     a.subs.onFinish,
 		MaxCallDepth: cfg.Limits.MaxCallDepth, MaxForEachItems: cfg.Limits.MaxForEachItems, QuarantineAfter: cfg.Limits.QuarantineAfter,
 	})
@@ -166,7 +182,7 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	handler, err := api.New(api.Config{
 		Engine: a.Engine, Store: st, Registry: a.Registry, Logger: a.Logger, Metrics: a.Metrics,
 		Tokens: tokens, Hooks: a.hooks, UI: web.Handler(),
-		Credentials: out.vault, Limiter: out.limiter, Breakers: out.breakers, Subscriptions: a.subs.svc,
+		Credentials: out.vault, Limiter: out.limiter, Breakers: out.breakers, Subscriptions: a.subs.svc, Events: a.evts,
 		Ready: func(ctx context.Context) error {
 			_, _, err := st.ListWorkflows(ctx, store.Page{Limit: 1})
 			return err
@@ -186,7 +202,7 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 // for all of them.
 func (a *App) Start(ctx context.Context) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{}, 4)
+	done := make(chan struct{}, 5)
 	run := func(f func(context.Context) error) {
 		go func() { defer func() { done <- struct{}{} }(); _ = f(ctx) }()
 	}
@@ -194,9 +210,10 @@ func (a *App) Start(ctx context.Context) (stop func()) {
 	run(a.sched.Run)
 	run(a.hooks.Run)
 	run(a.subs.svc.Run)
+	run(a.evts.Run)
 	return func() {
 		cancel()
-		for range 4 {
+		for range 5 {
 			<-done
 		}
 	}
