@@ -170,6 +170,11 @@ func (r *runner) handle(ctx context.Context, res taskResult) error {
 		addHistory(t, weft.Attempt{Attempt: t.Attempts, At: now, Outcome: "waiting", DurationMS: res.duration.Milliseconds(),
 			Wait: weft.Duration(max(until.Sub(now), 0)), Reason: reason})
 		t.Status, t.State, t.WakeAt = weft.StepWaiting, state, &until
+		if res.res.Suspend.Park {
+			r.park[res.key] = true
+		} else {
+			delete(r.park, res.key)
+		}
 		// A suspension does not count as an attempt.
 		t.Attempts--
 		r.markDirty(res.key)

@@ -102,3 +102,14 @@ func (e *Engine) WakeLocal(ids []string) {
 	e.mu.Unlock()
 	e.Kick()
 }
+
+// wantsPark reports whether a waiting attempt asked to park
+// (step.Suspend.Park), so the execution frees its worker at once.
+func (r *runner) wantsPark() bool {
+	for k := range r.park {
+		if t := r.runs[k]; t != nil && t.Status == weft.StepWaiting && !r.inflight[k] {
+			return true
+		}
+	}
+	return false
+}

@@ -279,3 +279,5 @@ func TestEventHostileSizes(t *testing.T) {
 		t.Fatalf("full buffer: %v", err)
 	}
 }
+
+func eventsDefaults() events.Limits { return events.Limits{} }

@@ -118,6 +118,10 @@ type Suspend struct {
 	// Reason says why the step waits (recorded in the step run's history),
 	// e.g. "rate_limit:requests".
 	Reason string
+	// Park asks the engine to free the execution's worker even when Until
+	// is near (polling: thousands of pending jobs must cost rows, not
+	// goroutines).
+	Park bool
 }
 
 // RetryableError marks an error worth another attempt under the step's retry
