@@ -107,7 +107,6 @@ func (s *Store) DeleteEventWait(ctx context.Context, executionID, stepID string,
 
 const waitCols = "execution_id, step_id, item, workflow, name, key, info, created_at, expires_at"
 
-
 func scanWait(row scanner) (store.EventWait, error) {
 	var w store.EventWait
 	var info []byte
