@@ -281,3 +281,32 @@ func TestEventHostileSizes(t *testing.T) {
 }
 
 func eventsDefaults() events.Limits { return events.Limits{} }
+
+// TestApprovalOfCanceledExecutionLeavesInbox: canceling an execution that
+// waits for an approval removes it from the inbox, and deciding it is 410.
+func TestApprovalOfCanceledExecutionLeavesInbox(t *testing.T) {
+	t.Parallel()
+	b, svc := withEvents(t, events.Limits{})
+	b.put(t, `
+name: ask
+steps:
+  - id: approve
+    uses: approval
+    with: { message: "ok?" }
+`)
+	id := start(t, b, "ask", `{}`)
+	waitStep(t, b, id, "approve")
+	ctx := context.Background()
+	if _, err := b.eng.Cancel(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if ex := finished(t, b, id); ex.Status != weft.ExecutionCanceled {
+		t.Fatalf("status %s", ex.Status)
+	}
+	if list, _, err := svc.Approvals(ctx, store.Page{}); err != nil || len(list) != 0 {
+		t.Fatalf("approvals after cancel = %+v, %v", list, err)
+	}
+	if _, err := svc.Decide(ctx, id, "approve", events.Decision{Decision: "approve"}); !errors.Is(err, events.ErrGone) {
+		t.Fatalf("deciding a canceled execution: %v, want ErrGone", err)
+	}
+}

@@ -43,9 +43,15 @@ func (s *Service) Approvals(ctx context.Context, page store.Page) ([]Approval, s
 	if err != nil {
 		return nil, "", err
 	}
-	out := make([]Approval, len(ws))
-	for i, w := range ws {
-		out[i] = Approval{ExecutionID: w.ExecutionID, StepID: w.StepID, Workflow: w.Workflow, Info: w.Info, CreatedAt: w.CreatedAt, ExpiresAt: w.ExpiresAt}
+	out := make([]Approval, 0, len(ws))
+	for _, w := range ws {
+		// An execution canceled (or timed out) while it waited leaves its
+		// row behind: drop it rather than show a request nobody can answer.
+		if s.unfinished(ctx, w.ExecutionID) != nil {
+			_ = s.cfg.Store.DeleteEventWait(ctx, w.ExecutionID, w.StepID, w.Item)
+			continue
+		}
+		out = append(out, Approval{ExecutionID: w.ExecutionID, StepID: w.StepID, Workflow: w.Workflow, Info: w.Info, CreatedAt: w.CreatedAt, ExpiresAt: w.ExpiresAt})
 	}
 	return out, next, nil
 }
