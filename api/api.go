@@ -13,6 +13,7 @@ import (
 	"github.com/weftworks/weft/circuit"
 	"github.com/weftworks/weft/credential"
 	"github.com/weftworks/weft/engine"
+	"github.com/weftworks/weft/events"
 	"github.com/weftworks/weft/internal/logbound"
 	"github.com/weftworks/weft/metrics"
 	"github.com/weftworks/weft/outbound"
@@ -42,6 +43,9 @@ type Config struct {
 	// Subscriptions manages outbound webhook subscriptions; nil answers
 	// POST /api/v1/subscriptions with 404 not_configured.
 	Subscriptions *outbound.Service
+	// Events serves POST /api/v1/events, the approvals inbox and the
+	// resume URLs; nil answers 404 not_configured there.
+	Events *events.Service
 	// Ready reports readiness for /readyz; nil means always ready.
 	Ready func(ctx context.Context) error
 	// Credentials serves /api/v1/credentials and the OAuth flow; nil

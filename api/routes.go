@@ -52,5 +52,10 @@ func (s *server) routes() []route {
 		{"GET", "/api/v1/credentials/{name}/oauth/start", false, h(s.startOAuth)},
 		{"GET", "/oauth/callback", true, h(s.oauthCallback)},
 		{"GET", "/api/v1/connections", false, h(s.listConnections)},
+
+		{"POST", "/api/v1/events", false, h(s.publishEvent)},
+		{"GET", "/api/v1/approvals", false, h(s.listApprovals)},
+		{"POST", "/api/v1/approvals/{execution}/{step}", false, h(s.decideApproval)},
+		{"POST", "/hooks/resume/{token}", true, h(s.resume)},
 	}
 }

@@ -37,6 +37,9 @@ func (r *runner) launch(ctx context.Context, n *workflow.Node, t *weft.StepRun) 
 		withMap = map[string]any{}
 	}
 	applyDefaults(reg.Spec.Fields, withMap)
+	for name := range n.Deferred {
+		withMap[name] = n.Step.With[name] // its source: the step evaluates it (step.Field.Deferred)
+	}
 	recorded, _ := redactForRecord(withMap)
 	in, err := json.Marshal(recorded)
 	if err != nil {
@@ -77,7 +80,8 @@ func (r *runner) launch(ctx context.Context, n *workflow.Node, t *weft.StepRun) 
 		State: t.State,
 		Env: &step.Env{HTTP: r.e.cfg.HTTP, Workflows: children{r.e}, Now: r.e.cfg.Now, Connections: r.e.cfg.Connections, Limiter: r.e.cfg.Limiter,
 			Logger: r.e.log.With("execution_id", r.ex.ID, "step", t.StepID, "attempt", t.Attempts),
-			Emit:   r.emitter(t)},
+			Emit:   r.emitter(t), Events: r.e.cfg.Events},
+		Eval: r.deferredEval(n, t),
 	}
 	if reg.Spec.Pure {
 		if r.careful {
@@ -166,6 +170,11 @@ func (r *runner) handle(ctx context.Context, res taskResult) error {
 		addHistory(t, weft.Attempt{Attempt: t.Attempts, At: now, Outcome: "waiting", DurationMS: res.duration.Milliseconds(),
 			Wait: weft.Duration(max(until.Sub(now), 0)), Reason: reason})
 		t.Status, t.State, t.WakeAt = weft.StepWaiting, state, &until
+		if res.res.Suspend.Park {
+			r.park[res.key] = true
+		} else {
+			delete(r.park, res.key)
+		}
 		// A suspension does not count as an attempt.
 		t.Attempts--
 		r.markDirty(res.key)

@@ -36,6 +36,9 @@ type Config struct {
 	Connections step.Connections
 	// Limiter is lent to steps for connection rate limits; nil for none.
 	Limiter step.Limiter
+	// Events is lent to steps that wait for events, resume URLs and
+	// approvals; nil for none.
+	Events step.Events
 	// Redactor removes known secret values (credential fields, derived
 	// tokens) from what is recorded: inputs, outputs and errors of step runs.
 	// nil records them as they are.

@@ -65,6 +65,9 @@ type runner struct {
 	response     json.RawMessage // from a respond step, not yet delivered
 	responseSent bool
 	woken        bool // a child finished while this runner ran (runHandle.wake)
+	// park holds the waiting attempts that asked to park however short
+	// their wait (step.Suspend.Park: polling).
+	park map[runKey]bool
 	// careful is set when this execution was taken over from a process that
 	// died running it: every attempt, pure ones too, is then recorded as
 	// started before it runs, so a step that kills the process is counted
@@ -82,6 +85,7 @@ func newRunner(e *Engine, ex weft.Execution, cw *compiledWorkflow, trigger any, 
 		itemValues:  map[string][]any{},
 		open:        map[string]int{},
 		inflight:    map[runKey]bool{},
+		park:        map[runKey]bool{},
 		inflightPer: map[string]int{},
 		results:     make(chan taskResult, 16),
 	}
@@ -152,7 +156,7 @@ func (r *runner) run(ctx context.Context) {
 			// Waiting for a child never holds a worker: the child's end
 			// wakes the parked execution (a parent holding its slot while
 			// its child queues for one would deadlock a full engine).
-			if len(r.inflight) == 0 && (d > r.e.cfg.InlineWait || (d > 0 && r.waitsForWake())) {
+			if len(r.inflight) == 0 && (d > r.e.cfg.InlineWait || (d > 0 && (r.waitsForWake() || r.wantsPark()))) {
 				// A parked execution must still time out on time: wake it
 				// at the workflow's deadline if that comes first.
 				if dl, ok := ctx.Deadline(); ok && dl.Before(wake) {
@@ -208,7 +212,7 @@ func (r *runner) load(ctx context.Context) error {
 	r.base = expr.Scope{
 		"trigger":   r.trigger,
 		"steps":     r.steps,
-		"execution": map[string]any{"id": r.ex.ID, "trigger": r.ex.Trigger},
+		"execution": r.executionScope(),
 		"workflow":  map[string]any{"name": r.ex.Workflow, "version": r.ex.WorkflowVersion},
 		"env":       r.e.env,
 	}

@@ -41,7 +41,9 @@ const (
 )
 
 // ScopeNames are the top-level names an expression may use.
-var ScopeNames = []string{"trigger", "steps", "execution", "workflow", "env", "item", "index"}
+// event and response exist only in Deferred step fields (a wait's match,
+// http.request's until), which the step evaluates itself.
+var ScopeNames = []string{"trigger", "steps", "execution", "workflow", "env", "item", "index", "event", "response"}
 
 // Scope is the data an expression sees: trigger, steps, execution, workflow,
 // env (allowlisted variables only), and item/index inside for_each. The key

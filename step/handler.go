@@ -43,6 +43,10 @@ type Request struct {
 	// nil on the first run.
 	State json.RawMessage
 	Env   *Env
+	// Eval evaluates a Deferred field against the step's scope plus vars
+	// (e.g. {"event": …}); present is false when the step does not set the
+	// field. Nil when the step type has no deferred fields.
+	Eval func(ctx context.Context, field string, vars map[string]any) (v any, present bool, err error)
 }
 
 // Env holds the services a handler may use. Fields may be nil where a
@@ -58,6 +62,9 @@ type Env struct {
 	// Limiter queues calls behind connection rate limits; nil when none is
 	// configured (then every call may go at once).
 	Limiter Limiter
+	// Events lets a step wait for correlated events, resume URLs and
+	// approval decisions, and publish events; nil when not configured.
+	Events Events
 	// Emit publishes progress of the running attempt (e.g. AI token deltas) to
 	// the execution's live event stream. It never blocks and is never nil.
 	Emit func(kind string, data any)
@@ -111,6 +118,10 @@ type Suspend struct {
 	// Reason says why the step waits (recorded in the step run's history),
 	// e.g. "rate_limit:requests".
 	Reason string
+	// Park asks the engine to free the execution's worker even when Until
+	// is near (polling: thousands of pending jobs must cost rows, not
+	// goroutines).
+	Park bool
 }
 
 // RetryableError marks an error worth another attempt under the step's retry

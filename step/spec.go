@@ -53,6 +53,11 @@ type Spec struct {
 	// holds no worker however short Until is. Its handler must be safe to run
 	// early.
 	RunOnWake bool `json:"run_on_wake,omitempty"`
+	// Resumable marks a step that waits for a POST to its resume URL (wait
+	// with `resume: true`, approval): expressions get the URL as
+	// execution.resume_url (the first such step) and
+	// execution.resume_urls.<step id>.
+	Resumable bool `json:"resumable,omitempty"`
 	// AllowExtra lets `with:` hold keys that are not declared fields
 	// (transform's output is whatever `with` says).
 	AllowExtra bool `json:"allow_extra,omitempty"`
@@ -81,6 +86,11 @@ type Field struct {
 	// them at save time with this text, which says how to pass values
 	// instead (SQL takes parameters, never text built from expressions).
 	Literal string `json:"literal,omitempty"`
+	// Deferred marks a field the engine does not evaluate before the step
+	// runs: the step evaluates it later with Request.Eval, against names
+	// that only exist then (`event` for a wait's match, `response` for
+	// http.request's until). Request.With holds its source text.
+	Deferred bool `json:"deferred,omitempty"`
 }
 
 // Lookup returns the declared field with the given name.

@@ -20,6 +20,7 @@ type Store interface {
 	Settings
 	Usage
 	Stats
+	Events
 	// Close releases the database. Pending group commits are flushed first.
 	Close() error
 }

@@ -297,6 +297,7 @@ func (k *compiler) compileExprs(n *Node, sn *stepNodes, cyclic bool, anc *ancest
 	if with == nil {
 		with = map[string]any{}
 	}
+	with = k.compileDeferred(n, sn, with, checkRefs)
 	v, err := expr.CompileValue(with)
 	if err != nil {
 		if sn.with != nil {
@@ -513,4 +514,42 @@ func lookupField(fs []step.Field, name string) (step.Field, bool) {
 		}
 	}
 	return step.Field{}, false
+}
+
+// compileDeferred compiles the spec's Deferred fields of with on their own
+// (the step evaluates them later, see step.Field.Deferred) and returns with
+// without them.
+func (k *compiler) compileDeferred(n *Node, sn *stepNodes, with map[string]any, checkRefs func(*expr.Template, *yaml.Node, int)) map[string]any {
+	var rest map[string]any
+	for _, f := range n.Spec.Fields {
+		v, ok := with[f.Name]
+		if !f.Deferred || !ok {
+			continue
+		}
+		if rest == nil {
+			rest = make(map[string]any, len(with))
+			for key, val := range with {
+				rest[key] = val
+			}
+		}
+		delete(rest, f.Name)
+		cv, err := expr.CompileValue(v)
+		if err != nil {
+			k.errorf(nodeAt(sn.with, []any{f.Name}), "with.%s: %v", f.Name, err)
+			continue
+		}
+		if sn.with != nil {
+			cv.Templates(func(path []any, t *expr.Template) {
+				checkRefs(t, nodeAt(sn.with, append([]any{f.Name}, path...)), 0)
+			})
+		}
+		if n.Deferred == nil {
+			n.Deferred = map[string]*expr.Value{}
+		}
+		n.Deferred[f.Name] = cv
+	}
+	if rest == nil {
+		return with
+	}
+	return rest
 }

@@ -66,8 +66,11 @@ type Node struct {
 	// Needs are the resolved dependencies: the `needs:` list, or the step
 	// before it when `needs:` is absent (none for the first step).
 	Needs []*Node
-	// With is the compiled `with:` block (never nil; empty map if absent).
+	// With is the compiled `with:` block (never nil; empty map if absent),
+	// without the spec's Deferred fields.
 	With *expr.Value
+	// Deferred holds the compiled Deferred fields the step sets.
+	Deferred map[string]*expr.Value
 	// If and ForEach are nil when the step has none.
 	If      *expr.Template
 	ForEach *expr.Template

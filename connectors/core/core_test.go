@@ -23,7 +23,7 @@ func TestSpecs(t *testing.T) {
 	t.Parallel()
 	reg := newRegistry(t)
 	steptest.CheckRegistry(t, reg)
-	want := []string{"fail", "respond", "transform", "wait", "workflow.call"}
+	want := []string{"approval", "event.emit", "fail", "respond", "transform", "wait", "workflow.call"}
 	got := reg.Types()
 	if len(got) != len(want) {
 		t.Fatalf("types = %v, want %v", got, want)

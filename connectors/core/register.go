@@ -6,7 +6,8 @@ import (
 	"github.com/weftworks/weft/step"
 )
 
-// Register adds transform, respond, fail, wait and workflow.call to reg.
+// Register adds transform, respond, fail, wait, workflow.call, event.emit
+// and approval to reg.
 func Register(reg *step.Registry) error {
 	types := []struct {
 		spec step.Spec
@@ -17,6 +18,8 @@ func Register(reg *step.Registry) error {
 		{failSpec(), func(s step.Spec) step.Handler { return fail{spec: s} }},
 		{waitSpec(), func(s step.Spec) step.Handler { return wait{spec: s} }},
 		{callSpec(), func(s step.Spec) step.Handler { return call{spec: s} }},
+		{emitSpec(), func(s step.Spec) step.Handler { return emit{spec: s} }},
+		{approvalSpec(), func(s step.Spec) step.Handler { return approval{spec: s} }},
 	}
 	for _, t := range types {
 		if err := reg.Add(t.spec, t.new(t.spec)); err != nil {

@@ -17,17 +17,35 @@ func waitSpec() step.Spec {
 		Type:     "wait",
 		Title:    "Wait",
 		Category: step.CategoryCore,
-		Description: "Pauses the workflow for a duration (`for`) or until a moment (`until`); give exactly one. " +
+		Description: "Pauses the workflow for a duration (`for`), until a moment (`until`), until a matching event " +
+			"arrives (`event`, see docs/events.md) or until its resume URL is called (`resume: true`); give exactly one. " +
 			"The wait is durable: no worker is held while waiting, and the deadline is fixed when the step " +
 			"first runs, so a restart or a takeover by another process does not make the wait longer. " +
-			"A moment already past finishes at once.",
+			"A moment already past finishes at once. An event or resume wait ends at `timeout` (default 24h): " +
+			"it then fails (`on_timeout: fail`, the default, code `wait_timeout`) or outputs `{timed_out: true}` " +
+			"(`on_timeout: continue`).",
 		Fields: []step.Field{
 			{Name: "for", Type: step.Duration, Example: "10m",
 				Description: "How long to wait, like 30s, 10m, 2h or 7d."},
 			{Name: "until", Type: step.String, Example: "2026-01-31T09:00:00Z",
 				Description: "When to go on: an RFC 3339 time with a zone (2026-01-31T09:00:00+01:00), or a time value from an expression."},
+			{Name: "event", Type: step.String, Example: "payment.settled",
+				Description: "Wait for an event with this name (POST /api/v1/events or an event.emit step). Each event is taken by one waiting step."},
+			{Name: "key", Type: step.String, Example: "{{ trigger.body.order_id }}",
+				Description: "Correlation key, evaluated when the step starts: only events published with the same key are considered (indexed). Empty: events published without a key."},
+			{Name: "match", Type: step.Any, Deferred: true, Example: "{{ event.amount >= trigger.body.total }}",
+				Description: "Extra filter evaluated for each candidate event, with the event's payload as `event`; the first event it accepts is taken."},
+			{Name: "resume", Type: step.Boolean, Example: true,
+				Description: "Wait for a POST to this step's resume URL ({{ execution.resume_url }}); the POSTed JSON becomes the output. The URL works once."},
+			{Name: "timeout", Type: step.Duration, Default: "24h", Example: "2h",
+				Description: "With event or resume: how long to wait at most (at most 365d)."},
+			{Name: "on_timeout", Type: step.String, Default: "fail", Enum: []string{"fail", "continue"},
+				Description: "With event or resume: fail the step when the timeout passes, or go on with output `{timed_out: true}`."},
 		},
-		Output: "`{waited_until}`: the deadline that was waited for, as an RFC 3339 time in UTC.",
+		Output: "For `for`/`until`: `{waited_until}`, the deadline as an RFC 3339 time in UTC. For `event` and `resume`: " +
+			"the event's payload (the POSTed JSON), or `{timed_out: true}` after a timeout with `on_timeout: continue`.",
+		RunOnWake: true,
+		Resumable: true,
 		Example: `- id: cool_off
   uses: wait
   with:
@@ -44,8 +62,14 @@ type waitState struct {
 // wait suspends until a deadline fixed on its first run.
 type wait struct{ spec step.Spec }
 
-func (h wait) Run(_ context.Context, req *step.Request) (step.Result, error) {
+func (h wait) Run(ctx context.Context, req *step.Request) (step.Result, error) {
 	now := clock(req.Env)()
+	if ew, ok, err := h.eventMode(req); err != nil || ok {
+		if err != nil {
+			return step.Result{}, err
+		}
+		return ew.run(ctx, req, now)
+	}
 	if req.State != nil {
 		var st waitState
 		if err := json.Unmarshal(req.State, &st); err != nil || st.Until.IsZero() {
@@ -94,7 +118,7 @@ func (h wait) deadline(req *step.Request, now time.Time) (time.Time, error) {
 		}
 		return time.Time{}, input.Invalid("until", "must be an RFC 3339 time string or a time value")
 	}
-	return time.Time{}, step.Errorf(input.CodeValidation, "wait: give `for` (like 10m) or `until` (an RFC 3339 time)")
+	return time.Time{}, step.Errorf(input.CodeValidation, "wait: give `for` (like 10m), `until` (an RFC 3339 time), `event` (an event name) or `resume: true`")
 }
 
 // clock returns env's clock, or the wall clock where the engine lent none.

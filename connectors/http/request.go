@@ -50,6 +50,14 @@ type call struct {
 }
 
 func (h *requester) Run(ctx context.Context, req *step.Request) (step.Result, error) {
+	if _, polls := req.With["until"]; polls {
+		return h.poll(ctx, req)
+	}
+	return h.once(ctx, req)
+}
+
+// once makes the request (after waiting for the connection's limits).
+func (h *requester) once(ctx context.Context, req *step.Request) (step.Result, error) {
 	c, err := h.read(req)
 	if err != nil {
 		return step.Result{}, err

@@ -13,7 +13,7 @@ func ExampleRegister() {
 		panic(err)
 	}
 	fmt.Println(reg.Types())
-	// Output: [ai.agent ai.chat ai.classify ai.embed ai.extract fail http.request jq respond sql.exec sql.query transform wait webhook.send workflow.call]
+	// Output: [ai.agent ai.chat ai.classify ai.embed ai.extract approval event.emit fail http.request jq respond sql.exec sql.query transform wait webhook.send workflow.call]
 }
 
 func ExampleGenerateDocs() {

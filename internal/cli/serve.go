@@ -26,6 +26,7 @@ type serveFlags struct {
 	hooks                                                                                                   hookFlags
 	limits                                                                                                  limitFlags
 	sql                                                                                                     sqlFlags
+	events                                                                                                  eventFlags
 }
 
 func runServe(ctx context.Context, env *Env, args []string) error {
@@ -51,6 +52,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	f.hooks.register(fs)
 	f.limits.register(fs)
 	f.sql.register(fs)
+	f.events.register(fs)
 	if _, err := fs.parse(args); err != nil {
 		return err
 	}
@@ -98,6 +100,10 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	evCfg, err := f.events.config(f.addr)
+	if err != nil {
+		return err
+	}
 	a, err := Wire(ctx, AppConfig{
 		Env: env, Data: f.data, DB: f.db, SQLiteSync: f.sqliteSync, Workflows: f.workflows, Seed: f.seed == "true",
 		LogLevel: f.logLevel, LogFormat: f.logFormat, EnvAllow: splitList(f.envAllow),
@@ -105,6 +111,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		AIConfig: aiConfig, Retention: retention, Lease: lease.D(), MaxRunning: f.maxRunning, Limits: limits,
 		SQLiteCheckEvery: checkEvery,
 		SQL:              sqlCfg,
+		Events:           evCfg,
 	})
 	if err != nil {
 		return err

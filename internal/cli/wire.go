@@ -14,6 +14,7 @@ import (
 	"github.com/weftworks/weft/connectors/standard"
 	"github.com/weftworks/weft/credential"
 	"github.com/weftworks/weft/engine"
+	"github.com/weftworks/weft/events"
 	"github.com/weftworks/weft/metrics"
 	"github.com/weftworks/weft/step"
 	"github.com/weftworks/weft/store"
@@ -62,6 +63,9 @@ type AppConfig struct {
 	// SQL configures sql.query and sql.exec (--sql-sqlite-dir,
 	// --sql-max-rows).
 	SQL SQLConfig
+	// Events sets the resume URLs' address and the event buffer's bounds
+	// (zero: http://127.0.0.1:8080 and the defaults of events.Limits).
+	Events EventConfig
 }
 
 // App is the whole application, wired once for weft serve, weft run and
@@ -81,6 +85,7 @@ type App struct {
 	token adminTokenResult
 	hooks *webhook.Handler
 	sched *schedule.Scheduler
+	evts  *events.Service
 	subs  *subscriptionHook
 	raw   store.Store // the store as opened, for Close
 	sql   *sqlstep.Service
@@ -147,10 +152,21 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	if err := standard.RegisterWith(a.Registry, standard.Options{AI: aiSvc, Breakers: out.breakers, SQL: a.sql}); err != nil {
 		return nil, fmt.Errorf("registering built-in steps: %w", err)
 	}
+	secret, err := resumeSecret(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Events.PublicURL == "" {
+		cfg.Events.PublicURL = "http://127.0.0.1:8080"
+	}
+	if a.evts, err = events.New(events.Config{Store: st, Logger: a.Logger, Secret: secret, BaseURL: cfg.Events.PublicURL,
+		Limits: cfg.Events.Limits, Wake: func(ids []string) { a.Engine.WakeLocal(ids) }}); err != nil {
+		return nil, err
+	}
 	a.Engine, err = engine.New(engine.Config{
 		Store: st, Registry: a.Registry, Logger: a.Logger, Metrics: a.Metrics, Retention: cfg.Retention,
 		MaxRunning: cfg.MaxRunning, Lease: cfg.Lease, EnvAllowlist: cfg.EnvAllow, PollInterval: cfg.PollInterval,
-		HTTP: out.client, Connections: out.vault, Limiter: out.limiter, Redactor: out.redactor,
+		HTTP: out.client, Connections: out.vault, Limiter: out.limiter, Redactor: out.redactor, Events: a.evts,
 		OnFinish:     a.subs.onFinish,
 		MaxCallDepth: cfg.Limits.MaxCallDepth, MaxForEachItems: cfg.Limits.MaxForEachItems, QuarantineAfter: cfg.Limits.QuarantineAfter,
 	})
@@ -181,7 +197,7 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	handler, err := api.New(api.Config{
 		Engine: a.Engine, Store: st, Registry: a.Registry, Logger: a.Logger, Metrics: a.Metrics,
 		Tokens: tokens, Hooks: a.hooks, UI: web.Handler(),
-		Credentials: out.vault, Limiter: out.limiter, Breakers: out.breakers, Subscriptions: a.subs.svc,
+		Credentials: out.vault, Limiter: out.limiter, Breakers: out.breakers, Subscriptions: a.subs.svc, Events: a.evts,
 		Ready: func(ctx context.Context) error {
 			if err := a.integrity.ready(); err != nil {
 				return err
@@ -204,7 +220,7 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 // for all of them.
 func (a *App) Start(ctx context.Context) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{}, 5)
+	done := make(chan struct{}, 6)
 	n := 0
 	run := func(f func(context.Context) error) {
 		n++
@@ -214,6 +230,7 @@ func (a *App) Start(ctx context.Context) (stop func()) {
 	run(a.sched.Run)
 	run(a.hooks.Run)
 	run(a.subs.svc.Run)
+	run(a.evts.Run)
 	if a.integrity != nil {
 		run(func(ctx context.Context) error { a.integrity.run(ctx, a.checkEvery); return nil })
 	}

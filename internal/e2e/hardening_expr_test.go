@@ -97,7 +97,7 @@ func TestRepeatBombFailsTheStep(t *testing.T) {
 // whose transform repeats a 1 MB string a million times and runs it.
 func TestTokenRepeatBombFailsTheStep(t *testing.T) {
 	s := startServer(t, nil, "--data", t.TempDir())
-	if code, err := s.apiRaw("PUT", "/api/v1/workflows/token-bomb", tokenBombWorkflow); err != nil || code/100 != 2 {
+	if code, err := s.apiYAML("PUT", "/api/v1/workflows/token-bomb", tokenBombWorkflow); err != nil || code/100 != 2 {
 		t.Fatalf("PUT workflow: %d %v", code, err)
 	}
 	var started struct {
@@ -123,8 +123,8 @@ func assertAlive(t *testing.T, s *server) {
 	}
 }
 
-// apiRaw sends a YAML document with the admin token.
-func (s *server) apiRaw(method, path, doc string) (int, error) {
+// apiYAML sends a YAML document with the admin token.
+func (s *server) apiYAML(method, path, doc string) (int, error) {
 	req, _ := http.NewRequest(method, s.url+path, strings.NewReader(doc))
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "application/yaml")

@@ -32,6 +32,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Concurrency", concurrencyTests()},
 		{"Settings", settingsTests()},
 		{"Stats", statsTests()},
+		{"Events", eventTests()},
 	} {
 		t.Run(group.name, func(t *testing.T) {
 			t.Parallel()

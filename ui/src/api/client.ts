@@ -1,6 +1,6 @@
 // A thin fetch wrapper: the token from sign-in on every request, and the
 // API's error envelope turned into ApiError.
-import type { Connection, Credential, Delivery, Diagnostic, Execution, List, Spec, Stats, Usage, WorkflowRecord } from "./types";
+import type { Approval, Connection, Credential, Decision, Delivery, Diagnostic, Execution, List, Spec, Stats, Usage, WorkflowRecord } from "./types";
 
 const TOKEN_KEY = "weft.token";
 
@@ -97,6 +97,9 @@ export const api = {
     for (const [k, v] of Object.entries(q)) if (v) p.set(k, v);
     return request<Usage>("GET", `/api/v1/usage?${p}`);
   },
+  approvals: () => request<List<Approval>>("GET", "/api/v1/approvals?limit=500"),
+  decide: (execution: string, step: string, decision: "approve" | "reject", comment: string) =>
+    request<Decision>("POST", `/api/v1/approvals/${enc(execution)}/${enc(step)}`, { decision, comment }),
 };
 
 export function eventsURL(id: string): string {

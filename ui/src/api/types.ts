@@ -183,3 +183,21 @@ export interface Delivery {
   dedupe_key?: string;
   execution_id?: string;
 }
+
+/** A pending approval (GET /api/v1/approvals). */
+export interface Approval {
+  execution_id: string;
+  step_id: string;
+  workflow: string;
+  request?: { message?: string; details?: unknown };
+  created_at: string;
+  expires_at: string;
+}
+
+/** A recorded decision (POST /api/v1/approvals/{execution}/{step}). */
+export interface Decision {
+  decision: "approve" | "reject";
+  comment?: string;
+  by: string;
+  at: string;
+}

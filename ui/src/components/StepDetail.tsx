@@ -11,6 +11,31 @@ const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : u
 const fmtInt = (n?: number) => (n === undefined ? "—" : n.toLocaleString("en-US"));
 export const fmtUSD = (n?: number) => (n === undefined ? "—" : n === 0 ? "$0" : n < 0.01 ? `$${n.toFixed(6).replace(/0+$/, "")}` : `$${n.toFixed(4)}`);
 
+/** Why a waiting step waits, from the reason of its last history entry. */
+export function waitingReason(run: StepRun): string | undefined {
+  if (run.status !== "waiting") return undefined;
+  const r = run.history?.[run.history.length - 1]?.reason ?? "";
+  if (r.startsWith("event:")) return `Waiting for event ${r.slice(6)}`;
+  if (r === "resume_url") return "Waiting for a call of its resume URL";
+  if (r === "approval") return "Waiting for an approval (see Approvals)";
+  if (r === "poll") return "Polling until its condition holds";
+  if (r === "child") return "Waiting for the workflow it called";
+  if (r.startsWith("rate_limit:")) return `Waiting for the connection's rate limit (${r.slice(11)})`;
+  return r ? `Waiting (${r})` : "Waiting";
+}
+
+/** An approval step's recorded decision: who, when, why. */
+function DecisionLine({ out }: { out: Obj }) {
+  const ok = out.approved === true;
+  return (
+    <div className={ok ? "decision approved" : "decision rejected"} data-testid="approval-decision">
+      <strong>{ok ? "Approved" : "Rejected"}</strong> by {String(out.by ?? "?")}
+      {typeof out.at === "string" && out.at && <span className="muted"> at {new Date(out.at).toLocaleString()}</span>}
+      {typeof out.comment === "string" && out.comment && <div className="decision-comment">“{out.comment}”</div>}
+    </div>
+  );
+}
+
 export function StepDetail({ run }: { run?: StepRun }) {
   if (!run) return <div className="muted pad">Select a step to see its input, output and error.</div>;
   const out = obj(run.output);
@@ -30,6 +55,12 @@ export function StepDetail({ run }: { run?: StepRun }) {
           <strong>{run.error.code}</strong>: {run.error.message}
         </div>
       )}
+      {run.status === "waiting" && (
+        <div className="waiting-reason" data-testid="waiting-reason">
+          {waitingReason(run)}
+        </div>
+      )}
+      {run.type === "approval" && out && typeof out.decision === "string" && <DecisionLine out={out} />}
       {run.history && run.history.length > 0 && <Attempts history={run.history} />}
       {isHTTP && <Exchange input={obj(run.input)} output={out} running={run.status === "running" || run.status === "waiting"} />}
       {isAI && <AIUsage out={out!} />}

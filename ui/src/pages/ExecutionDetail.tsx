@@ -2,7 +2,7 @@ import { useEffect, useState } from "react";
 import { api } from "../api/client";
 import { follow, type Live } from "../api/follow";
 import { finished } from "../api/types";
-import { fmtUSD, StepDetail } from "../components/StepDetail";
+import { fmtUSD, StepDetail, waitingReason } from "../components/StepDetail";
 import { Timeline } from "../components/Timeline";
 import { ago, duration, ErrorBox, Json, PageHeader, StatusBadge } from "../components/ui";
 import { Link, navigate } from "../router";
@@ -79,6 +79,16 @@ export function ExecutionDetail({ id }: { id: string }) {
               <div className="label">Status</div>
               <StatusBadge status={e.status} />
               {running && <span className="pulse" aria-label="live" />}
+              {e.status === "waiting" &&
+                steps
+                  .map((r) => waitingReason(r))
+                  .filter(Boolean)
+                  .slice(0, 3)
+                  .map((why) => (
+                    <div key={why} className="waiting-reason" data-testid="execution-waiting-reason">
+                      {why}
+                    </div>
+                  ))}
             </div>
             <div>
               <div className="label">Workflow</div>

@@ -1,0 +1,89 @@
+package events
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/step"
+	"github.com/weftworks/weft/store"
+)
+
+// Decision is a person's answer to an approval.
+type Decision struct {
+	// Decision is "approve" or "reject".
+	Decision string `json:"decision"`
+	Comment  string `json:"comment,omitempty"`
+	// By says who decided: the API token's identity ("admin token" until
+	// users exist) or "resume URL".
+	By string    `json:"by"`
+	At time.Time `json:"at"`
+}
+
+// MaxCommentLen bounds a decision's comment.
+const MaxCommentLen = 4000
+
+// Approval is a pending approval as the inbox lists it.
+type Approval struct {
+	ExecutionID string          `json:"execution_id"`
+	StepID      string          `json:"step_id"`
+	Workflow    string          `json:"workflow"`
+	Info        json.RawMessage `json:"request,omitempty"`
+	CreatedAt   time.Time       `json:"created_at"`
+	ExpiresAt   time.Time       `json:"expires_at"`
+}
+
+// Approvals lists pending approvals, oldest first.
+func (s *Service) Approvals(ctx context.Context, page store.Page) ([]Approval, string, error) {
+	ws, next, err := s.cfg.Store.ListEventWaits(ctx, step.EventApproval, page)
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]Approval, 0, len(ws))
+	for _, w := range ws {
+		// An execution canceled (or timed out) while it waited leaves its
+		// row behind: drop it rather than show a request nobody can answer.
+		if s.unfinished(ctx, w.ExecutionID) != nil {
+			_ = s.cfg.Store.DeleteEventWait(ctx, w.ExecutionID, w.StepID, w.Item)
+			continue
+		}
+		out = append(out, Approval{ExecutionID: w.ExecutionID, StepID: w.StepID, Workflow: w.Workflow, Info: w.Info, CreatedAt: w.CreatedAt, ExpiresAt: w.ExpiresAt})
+	}
+	return out, next, nil
+}
+
+// Decide records d for the approval step stepID of executionID. Only the
+// first decision counts: a second gets ErrUsed.
+func (s *Service) Decide(ctx context.Context, executionID, stepID string, d Decision) (Decision, error) {
+	d.Decision = strings.ToLower(strings.TrimSpace(d.Decision))
+	if d.Decision != "approve" && d.Decision != "reject" {
+		return d, fmt.Errorf("decision %q: use approve or reject: %w", d.Decision, weft.ErrInvalid)
+	}
+	if len(d.Comment) > MaxCommentLen {
+		return d, fmt.Errorf("comment is %d bytes, more than the limit of %d: %w", len(d.Comment), MaxCommentLen, weft.ErrInvalid)
+	}
+	if _, err := s.cfg.Store.GetEventWait(ctx, executionID, stepID, weft.WholeStep); err != nil {
+		if errors.Is(err, weft.ErrNotFound) {
+			if gone := s.unfinished(ctx, executionID); gone != nil {
+				return d, gone
+			}
+			return d, fmt.Errorf("step %q of execution %s is not waiting for an approval (decided already, or not started yet): %w",
+				stepID, executionID, ErrUsed)
+		}
+		return d, err
+	}
+	d.At = s.cfg.Now().UTC()
+	payload, err := json.Marshal(d)
+	if err != nil {
+		return d, err
+	}
+	_, err = s.publish(ctx, step.EventApproval, step.ResumeKey(executionID, stepID), payload, "approval:"+step.ResumeKey(executionID, stepID))
+	if errors.Is(err, weft.ErrDuplicate) {
+		return d, fmt.Errorf("step %q of execution %s was decided already: %w", stepID, executionID, ErrUsed)
+	}
+	return d, err
+}

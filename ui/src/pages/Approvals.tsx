@@ -1,0 +1,77 @@
+// The approvals inbox: pending `approval` steps (GET /api/v1/approvals),
+// approved or rejected here with a comment. The first decision counts.
+import { useState } from "react";
+import { api } from "../api/client";
+import type { Approval } from "../api/types";
+import { Link } from "../router";
+import { ago, Empty, ErrorBox, Json, PageHeader, useLoad } from "../components/ui";
+
+export function Approvals() {
+  const list = useLoad(() => api.approvals(), []);
+  const items = list.data?.items ?? [];
+  return (
+    <>
+      <PageHeader title="Approvals">
+        <button className="btn" onClick={list.reload}>Refresh</button>
+      </PageHeader>
+      <ErrorBox error={list.error} />
+      {list.data && items.length === 0 ? (
+        <Empty title="Nothing waits for a decision">
+          <p className="muted">
+            An <code>approval</code> step parks its execution here until someone approves or rejects it.
+          </p>
+        </Empty>
+      ) : (
+        <ul className="approvals" aria-label="Pending approvals">
+          {items.map((a) => (
+            <ApprovalCard key={`${a.execution_id}/${a.step_id}`} a={a} onDone={list.reload} />
+          ))}
+        </ul>
+      )}
+    </>
+  );
+}
+
+function ApprovalCard({ a, onDone }: { a: Approval; onDone: () => void }) {
+  const [comment, setComment] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const decide = async (d: "approve" | "reject") => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await api.decide(a.execution_id, a.step_id, d, comment);
+      onDone();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <li className="card approval" data-testid="approval">
+      <div className="approval-head">
+        <strong>{a.workflow}</strong>
+        <span className="muted">
+          {" "}
+          · step <code>{a.step_id}</code> · <Link to={`/executions/${a.execution_id}`}>{a.execution_id}</Link> · asked {ago(a.created_at)}
+        </span>
+      </div>
+      <p className="approval-message">{a.request?.message}</p>
+      {a.request?.details !== undefined && <Json value={a.request.details} />}
+      <label className="field">
+        <span>Comment</span>
+        <textarea aria-label="Comment" value={comment} onChange={(e) => setComment(e.target.value)} rows={2} maxLength={4000} />
+      </label>
+      <div className="actions">
+        <button className="btn primary" disabled={busy} onClick={() => decide("approve")}>
+          Approve
+        </button>
+        <button className="btn danger" disabled={busy} onClick={() => decide("reject")}>
+          Reject
+        </button>
+      </div>
+      <ErrorBox error={error} />
+    </li>
+  );
+}
