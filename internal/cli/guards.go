@@ -1,0 +1,15 @@
+package cli
+
+import (
+	"github.com/weftworks/weft/engine"
+	"github.com/weftworks/weft/store"
+	"github.com/weftworks/weft/trigger/schedule"
+)
+
+// The consumers wired here declare the small interfaces they use; these
+// guards make a change of the engine's or the store's signatures fail the
+// build here, at the composition root, rather than in a caller's test.
+var (
+	_ schedule.Engine = (*engine.Engine)(nil)
+	_ schedule.Store  = store.Store(nil)
+)
