@@ -2,6 +2,7 @@ package cli
 
 import (
 	"github.com/weftworks/weft/engine"
+	"github.com/weftworks/weft/outbound"
 	"github.com/weftworks/weft/store"
 	"github.com/weftworks/weft/trigger/schedule"
 )
@@ -12,4 +13,6 @@ import (
 var (
 	_ schedule.Engine = (*engine.Engine)(nil)
 	_ schedule.Store  = store.Store(nil)
+	_ outbound.Engine = (*engine.Engine)(nil)
+	_ outbound.Store  = store.Store(nil)
 )
