@@ -5,6 +5,7 @@ import (
 	"github.com/weftworks/weft/outbound"
 	"github.com/weftworks/weft/store"
 	"github.com/weftworks/weft/trigger/schedule"
+	"github.com/weftworks/weft/trigger/webhook"
 )
 
 // The consumers wired here declare the small interfaces they use; these
@@ -15,4 +16,6 @@ var (
 	_ schedule.Store  = store.Store(nil)
 	_ outbound.Engine = (*engine.Engine)(nil)
 	_ outbound.Store  = store.Store(nil)
+	_ webhook.Engine  = (*engine.Engine)(nil)
+	_ webhook.Store   = store.Store(nil)
 )
