@@ -1,8 +1,11 @@
 package cli
 
 import (
+	"github.com/weftworks/weft/api"
+	"github.com/weftworks/weft/circuit"
 	"github.com/weftworks/weft/engine"
 	"github.com/weftworks/weft/outbound"
+	"github.com/weftworks/weft/ratelimit"
 	"github.com/weftworks/weft/store"
 	"github.com/weftworks/weft/trigger/schedule"
 	"github.com/weftworks/weft/trigger/webhook"
@@ -18,4 +21,8 @@ var (
 	_ outbound.Store  = store.Store(nil)
 	_ webhook.Engine  = (*engine.Engine)(nil)
 	_ webhook.Store   = store.Store(nil)
+
+	_ api.Subscriptions = (*outbound.Service)(nil)
+	_ api.LimiterStates = (*ratelimit.Limiter)(nil)
+	_ api.BreakerStates = (*circuit.Breakers)(nil)
 )
