@@ -25,6 +25,7 @@ import (
 	"github.com/weftworks/weft/store"
 	"github.com/weftworks/weft/trigger/webhook/policy"
 	"github.com/weftworks/weft/trigger/webhook/verify"
+	"github.com/weftworks/weft/trigger/webhook/verifyspec"
 	"github.com/weftworks/weft/workflow"
 )
 
@@ -381,7 +382,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, ip netip.Addr, d
 		}
 		verified = &res
 		d.Scheme, d.KeyID = res.Scheme, res.KeyID
-		if res.Scheme == verify.SchemeSlack {
+		if res.Scheme == verifyspec.SchemeSlack {
 			if challenge, ok := slackChallenge(raw); ok {
 				d.Outcome = store.OutcomeChallenge
 				h.reply(w, http.StatusOK, map[string]string{"challenge": challenge})
