@@ -10,14 +10,11 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/weftworks/weft/circuit"
 	"github.com/weftworks/weft/credential"
 	"github.com/weftworks/weft/engine"
 	"github.com/weftworks/weft/events"
 	"github.com/weftworks/weft/internal/logbound"
 	"github.com/weftworks/weft/metrics"
-	"github.com/weftworks/weft/outbound"
-	"github.com/weftworks/weft/ratelimit"
 	"github.com/weftworks/weft/step"
 	"github.com/weftworks/weft/store"
 )
@@ -42,7 +39,7 @@ type Config struct {
 	UI http.Handler
 	// Subscriptions manages outbound webhook subscriptions; nil answers
 	// POST /api/v1/subscriptions with 404 not_configured.
-	Subscriptions *outbound.Service
+	Subscriptions Subscriptions
 	// Events serves POST /api/v1/events, the approvals inbox and the
 	// resume URLs; nil answers 404 not_configured there.
 	Events *events.Service
@@ -52,10 +49,10 @@ type Config struct {
 	// answers 404 there.
 	Credentials *credential.Vault
 	// Limiter reports connection limiter state in /api/v1/connections.
-	Limiter *ratelimit.Limiter
+	Limiter LimiterStates
 	// Breakers reports circuit breaker state per host in
 	// /api/v1/connections; nil shows none.
-	Breakers *circuit.Breakers
+	Breakers BreakerStates
 	// MaxBody limits request bodies (everything but /hooks/); default 4 MiB.
 	MaxBody int64
 	// Now returns the current time; tests may replace it.

@@ -13,12 +13,6 @@ type TokenVerifier interface {
 	Verify(ctx context.Context, token string) bool
 }
 
-// TokenVerifierFunc adapts a function to TokenVerifier.
-type TokenVerifierFunc func(ctx context.Context, token string) bool
-
-// Verify calls f.
-func (f TokenVerifierFunc) Verify(ctx context.Context, token string) bool { return f(ctx, token) }
-
 type staticToken [][32]byte
 
 var _ TokenVerifier = staticToken(nil)

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -12,6 +13,17 @@ import (
 	"github.com/weftworks/weft/credential"
 	"github.com/weftworks/weft/ratelimit"
 )
+
+// LimiterStates reports a connection's rate limiter state.
+type LimiterStates interface {
+	Snapshot(ctx context.Context, workflow, connection string) (ratelimit.Snapshot, error)
+}
+
+// BreakerStates reports the circuit breakers of the hosts a connection
+// called.
+type BreakerStates interface {
+	Connection(name string) map[string]circuit.State
+}
 
 // vault answers 404 when this server has no credential vault.
 func (s *server) vault(w http.ResponseWriter, r *http.Request) *credential.Vault {

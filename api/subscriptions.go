@@ -1,12 +1,21 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 
 	"github.com/weftworks/weft/outbound"
 	"github.com/weftworks/weft/store"
 )
+
+// Subscriptions is what the API asks of the outbound webhook service
+// beyond the store: creating an endpoint (it generates and seals the
+// secret) and dropping its cached list after a delete.
+type Subscriptions interface {
+	Create(ctx context.Context, in outbound.Input) (store.Subscription, string, error)
+	Invalidate()
+}
 
 func (s *server) subscriptionsOff(w http.ResponseWriter, r *http.Request) bool {
 	if s.cfg.Subscriptions != nil {

@@ -14,7 +14,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"math/big"
 	"time"
 
 	"github.com/weftworks/weft"
@@ -128,13 +127,4 @@ func parsePrivateKey(pemBytes []byte) (any, error) {
 		return k, nil
 	}
 	return nil, fmt.Errorf("key is not a PKCS#8, PKCS#1 or SEC 1 private key: %w", weft.ErrInvalid)
-}
-
-// verifyES256 is used by tests through VerifyJWT.
-func verifyES256(pub *ecdsa.PublicKey, digest, sig []byte) bool {
-	if len(sig) != 64 {
-		return false
-	}
-	r, s := new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])
-	return ecdsa.Verify(pub, digest, r, s)
 }

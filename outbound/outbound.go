@@ -45,10 +45,29 @@ type Sealer interface {
 	Open(sealed, aad []byte) ([]byte, error)
 }
 
+// Engine is what the Service needs of the engine: starting a delivery
+// execution, and dropping the cached delivery workflow when it is rewritten.
+type Engine interface {
+	Start(ctx context.Context, req engine.StartRequest) (*engine.Started, error)
+	InvalidateWorkflow(name string)
+}
+
+// Store is what the Service reads and writes: subscriptions, the managed
+// delivery workflow, and finished executions for the fan-out sweep.
+type Store interface {
+	PutSubscription(ctx context.Context, s store.Subscription) (store.Subscription, error)
+	GetSubscription(ctx context.Context, id string) (store.Subscription, error)
+	ListSubscriptions(ctx context.Context) ([]store.Subscription, error)
+	RecordSubscriptionResult(ctx context.Context, id string, ok bool, at time.Time) (store.Subscription, error)
+	DisableSubscription(ctx context.Context, id, reason string, at time.Time) error
+	PutWorkflow(ctx context.Context, rec weft.WorkflowRecord) (weft.WorkflowRecord, bool, error)
+	ListExecutions(ctx context.Context, f store.ExecutionFilter) ([]weft.Execution, string, error)
+}
+
 // Config configures the Service.
 type Config struct {
-	Engine *engine.Engine
-	Store  store.Store
+	Engine Engine
+	Store  Store
 	Logger *slog.Logger
 	// Sealer seals secrets; nil stores them as given (tests only).
 	Sealer Sealer

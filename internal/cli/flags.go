@@ -3,7 +3,6 @@ package cli
 import (
 	"flag"
 	"fmt"
-	"io"
 	"strings"
 )
 
@@ -71,7 +70,5 @@ func (f *flagSet) parse(args []string) ([]string, error) {
 		}
 	}
 }
-
-func discard() io.Writer { return io.Discard }
 
 func trimSlash(s string) string { return strings.TrimRight(s, "/") }

@@ -107,53 +107,6 @@ func (c *CRM) Ticket(id string) map[string]any {
 	return c.tickets[id]
 }
 
-// OpenAI is an OpenAI-compatible chat completions endpoint
-// (POST /v1/chat/completions) whose answer is chosen by Reply from the
-// request's last user message.
-type OpenAI struct {
-	*httptest.Server
-	recorder
-	Key   string
-	Reply func(userMessage string) string
-}
-
-// NewOpenAI starts the fake.
-func NewOpenAI(key string, reply func(string) string) *OpenAI {
-	o := &OpenAI{Key: key, Reply: reply}
-	o.Server = httptest.NewServer(http.HandlerFunc(o.serve))
-	return o
-}
-
-func (o *OpenAI) serve(w http.ResponseWriter, r *http.Request) {
-	rec := o.record(r)
-	if r.Method != http.MethodPost || r.URL.Path != "/v1/chat/completions" {
-		writeJSON(w, http.StatusNotFound, map[string]any{"error": map[string]any{"message": "Unknown request URL", "type": "invalid_request_error"}})
-		return
-	}
-	if !bearer(r, o.Key) {
-		writeJSON(w, http.StatusUnauthorized, map[string]any{"error": map[string]any{
-			"message": "Incorrect API key provided.", "type": "invalid_request_error", "code": "invalid_api_key"}})
-		return
-	}
-	msgs, _ := rec.Body["messages"].([]any)
-	last := ""
-	for _, m := range msgs {
-		if mm, ok := m.(map[string]any); ok && mm["role"] == "user" {
-			last, _ = mm["content"].(string)
-		}
-	}
-	model, _ := rec.Body["model"].(string)
-	content := o.Reply(last)
-	writeJSON(w, http.StatusOK, map[string]any{
-		"id": fmt.Sprintf("chatcmpl-%d", time.Now().UnixNano()), "object": "chat.completion",
-		"created": time.Now().Unix(), "model": model,
-		"choices": []any{map[string]any{"index": 0, "finish_reason": "stop",
-			"message": map[string]any{"role": "assistant", "content": content}}},
-		"usage": map[string]any{"prompt_tokens": len(last) / 4, "completion_tokens": len(content) / 4,
-			"total_tokens": (len(last) + len(content)) / 4},
-	})
-}
-
 // Slack answers Slack Web API chat.postMessage.
 type Slack struct {
 	*httptest.Server

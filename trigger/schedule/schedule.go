@@ -17,12 +17,26 @@ import (
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/engine"
 	"github.com/weftworks/weft/store"
+	"github.com/weftworks/weft/workflow"
 )
+
+// Engine is what a Scheduler needs of the engine: the compiled active
+// version of a workflow, to read its schedules, and starting an execution
+// (whose dedupe key claims the tick).
+type Engine interface {
+	Compiled(ctx context.Context, name string) (weft.WorkflowRecord, *workflow.Compiled, error)
+	Start(ctx context.Context, req engine.StartRequest) (*engine.Started, error)
+}
+
+// Store is what a Scheduler reads from storage: the active workflows.
+type Store interface {
+	ListWorkflows(ctx context.Context, page store.Page) ([]weft.WorkflowRecord, string, error)
+}
 
 // Config configures a Scheduler.
 type Config struct {
-	Engine *engine.Engine
-	Store  store.Store
+	Engine Engine
+	Store  Store
 	Logger *slog.Logger
 	// Tick is how often due schedules are checked (default 1s).
 	Tick time.Duration

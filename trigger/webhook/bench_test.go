@@ -11,8 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/weftworks/weft/signature"
 	"github.com/weftworks/weft/trigger/webhook"
 	"github.com/weftworks/weft/trigger/webhook/verify"
+	"github.com/weftworks/weft/trigger/webhook/verifyspec"
 )
 
 // BenchmarkSyncBench measures the whole /hooks/bench path in process:
@@ -69,7 +71,7 @@ func BenchmarkVerifiedDedupe(b *testing.B) {
 			req.Header.Set("Content-Type", "application/json")
 			req.Header.Set("webhook-id", id)
 			req.Header.Set("webhook-timestamp", strconv.FormatInt(now.Unix(), 10))
-			req.Header.Set("webhook-signature", verify.Sign([]byte(loadSecret), id, now, body))
+			req.Header.Set("webhook-signature", signature.Sign([]byte(loadSecret), id, now, body))
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, req)
 			if rec.Code != 202 {
@@ -81,13 +83,13 @@ func BenchmarkVerifiedDedupe(b *testing.B) {
 
 // BenchmarkVerifyOnly is the cost of checking one signature.
 func BenchmarkVerifyOnly(b *testing.B) {
-	v, _ := verify.New(verify.Config{Scheme: "standard-webhooks", Credential: "c"}, verify.Options{})
+	v, _ := verify.New(verifyspec.Config{Scheme: "standard-webhooks", Credential: "c"}, verify.Options{})
 	body := []byte(`{"id":"evt_1","type":"invoice.paid","data":{"object":{"amount":4200}}}`)
 	now := time.Now()
 	h := http.Header{}
 	h.Set("webhook-id", "msg_1")
 	h.Set("webhook-timestamp", strconv.FormatInt(now.Unix(), 10))
-	h.Set("webhook-signature", verify.Sign([]byte(loadSecret), "msg_1", now, body))
+	h.Set("webhook-signature", signature.Sign([]byte(loadSecret), "msg_1", now, body))
 	secrets := []verify.Secret{{ID: "k1", Value: []byte(loadSecret)}}
 	b.ReportAllocs()
 	for b.Loop() {

@@ -8,7 +8,7 @@ import (
 
 	"github.com/weftworks/weft/expr"
 	"github.com/weftworks/weft/trigger/webhook/policy"
-	"github.com/weftworks/weft/trigger/webhook/verify"
+	"github.com/weftworks/weft/trigger/webhook/verifyspec"
 )
 
 // autoDeliveryID finds the provider's delivery id: a header where the
@@ -30,12 +30,12 @@ func autoDeliveryID(h http.Header, body any, scheme string) string {
 	if m == nil {
 		return ""
 	}
-	if scheme == verify.SchemeStripe || h.Get("Stripe-Signature") != "" {
+	if scheme == verifyspec.SchemeStripe || h.Get("Stripe-Signature") != "" {
 		if id, ok := m["id"].(string); ok && id != "" {
 			return "stripe:" + id
 		}
 	}
-	if scheme == verify.SchemeSlack || h.Get("X-Slack-Signature") != "" {
+	if scheme == verifyspec.SchemeSlack || h.Get("X-Slack-Signature") != "" {
 		if id, ok := m["event_id"].(string); ok && id != "" {
 			return "slack:" + id
 		}

@@ -13,7 +13,7 @@ import (
 // When the queue is full (the store is slower than the traffic) lines are
 // dropped and counted rather than slowing the webhook path.
 type recorder struct {
-	st      store.WebhookDeliveries
+	st      DeliveryLog
 	ch      chan store.WebhookDelivery
 	dropped func()
 }

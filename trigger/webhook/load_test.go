@@ -22,11 +22,11 @@ import (
 	"github.com/weftworks/weft/connectors/standard"
 	"github.com/weftworks/weft/credential"
 	"github.com/weftworks/weft/engine"
+	"github.com/weftworks/weft/signature"
 	"github.com/weftworks/weft/step"
 	"github.com/weftworks/weft/store"
 	"github.com/weftworks/weft/store/storepg"
 	"github.com/weftworks/weft/trigger/webhook"
-	"github.com/weftworks/weft/trigger/webhook/verify"
 	"github.com/weftworks/weft/workflow"
 )
 
@@ -89,7 +89,7 @@ func loadRun(t *testing.T, urls []string, total int, count func() int) {
 				req.Header.Set("Content-Type", "application/json")
 				req.Header.Set("webhook-id", m.id)
 				req.Header.Set("webhook-timestamp", strconv.FormatInt(now.Unix(), 10))
-				req.Header.Set("webhook-signature", verify.Sign([]byte(loadSecret), m.id, now, m.body))
+				req.Header.Set("webhook-signature", signature.Sign([]byte(loadSecret), m.id, now, m.body))
 				resp, err := client.Do(req)
 				if err != nil {
 					mu.Lock()

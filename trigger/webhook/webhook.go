@@ -25,13 +25,36 @@ import (
 	"github.com/weftworks/weft/store"
 	"github.com/weftworks/weft/trigger/webhook/policy"
 	"github.com/weftworks/weft/trigger/webhook/verify"
+	"github.com/weftworks/weft/trigger/webhook/verifyspec"
 	"github.com/weftworks/weft/workflow"
 )
 
+// Engine is what the handler needs of the engine: the compiled active
+// version of the workflow a path routes to, and starting its execution.
+type Engine interface {
+	Compiled(ctx context.Context, name string) (weft.WorkflowRecord, *workflow.Compiled, error)
+	Start(ctx context.Context, req engine.StartRequest) (*engine.Started, error)
+}
+
+// DeliveryLog is where the handler writes and prunes the delivery log.
+type DeliveryLog interface {
+	RecordDeliveries(ctx context.Context, ds []store.WebhookDelivery) error
+	PruneDeliveries(ctx context.Context, before time.Time, batch int) (int, error)
+}
+
+// Store is what the handler reads: the workflow serving a path, the
+// execution a respond: sync request waits for, and (by default) the
+// delivery log.
+type Store interface {
+	DeliveryLog
+	WorkflowByWebhookPath(ctx context.Context, path string) (weft.WorkflowRecord, error)
+	GetExecution(ctx context.Context, id string) (weft.Execution, error)
+}
+
 // Config configures the webhook handler.
 type Config struct {
-	Engine  *engine.Engine
-	Store   store.Store
+	Engine  Engine
+	Store   Store
 	Logger  *slog.Logger
 	Metrics *metrics.Metrics
 	// Prefix is the URL prefix the handler is mounted at (default "/hooks/").
@@ -55,7 +78,7 @@ type Config struct {
 	// client in production).
 	HTTP *http.Client
 	// Deliveries is the delivery log; default Store.
-	Deliveries store.WebhookDeliveries
+	Deliveries DeliveryLog
 	// DeliveryRetention is how long the delivery log keeps a request
 	// (default 7 days, the dedupe window).
 	DeliveryRetention time.Duration
@@ -359,7 +382,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, ip netip.Addr, d
 		}
 		verified = &res
 		d.Scheme, d.KeyID = res.Scheme, res.KeyID
-		if res.Scheme == verify.SchemeSlack {
+		if res.Scheme == verifyspec.SchemeSlack {
 			if challenge, ok := slackChallenge(raw); ok {
 				d.Outcome = store.OutcomeChallenge
 				h.reply(w, http.StatusOK, map[string]string{"challenge": challenge})
@@ -561,7 +584,7 @@ func (h *Handler) writeFinished(w http.ResponseWriter, ex weft.Execution) {
 // routes caches webhook path → workflow name for a second, misses included,
 // so a flood of requests costs no store reads.
 type routes struct {
-	store store.Store
+	store Store
 	mu    sync.Mutex
 	m     map[string]routeEntry
 }
@@ -573,7 +596,7 @@ type routeEntry struct {
 
 const routeTTL = time.Second
 
-func newRoutes(s store.Store) *routes { return &routes{store: s, m: map[string]routeEntry{}} }
+func newRoutes(s Store) *routes { return &routes{store: s, m: map[string]routeEntry{}} }
 
 func (rt *routes) reset() {
 	rt.mu.Lock()

@@ -11,7 +11,7 @@ import (
 
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/trigger/webhook/policy"
-	"github.com/weftworks/weft/trigger/webhook/verify"
+	"github.com/weftworks/weft/trigger/webhook/verifyspec"
 )
 
 func TestParse(t *testing.T) {
@@ -29,7 +29,7 @@ func TestParse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []verify.Config{
+	want := []verifyspec.Config{
 		{Scheme: "stripe", Credential: "stripe-webhook", Tolerance: 10 * time.Minute},
 		{Scheme: "mtls", CA: "/etc/ca.pem", Subjects: []string{"partner.example"}},
 	}

@@ -8,6 +8,8 @@ import (
 	"encoding/base64"
 	"slices"
 	"strings"
+
+	"github.com/weftworks/weft/trigger/webhook/verifyspec"
 )
 
 // eq compares two secrets in constant time (hashing first so that the
@@ -22,21 +24,21 @@ func eq(a, b []byte) bool {
 type basicVerifier struct{}
 
 func (basicVerifier) Verify(_ context.Context, r *Request, secrets []Secret) (Result, error) {
-	res := Result{Scheme: SchemeBasic}
-	if err := noSecret(SchemeBasic, secrets); err != nil {
+	res := Result{Scheme: verifyspec.SchemeBasic}
+	if err := noSecret(verifyspec.SchemeBasic, secrets); err != nil {
 		return res, err
 	}
-	v, err := single(SchemeBasic, r.Header, "Authorization")
+	v, err := single(verifyspec.SchemeBasic, r.Header, "Authorization")
 	if err != nil {
 		return res, err
 	}
 	enc, ok := cutPrefixFold(v, "Basic ")
 	if !ok {
-		return res, fail(SchemeBasic, ReasonMalformed, "Authorization is not Basic")
+		return res, fail(verifyspec.SchemeBasic, ReasonMalformed, "Authorization is not Basic")
 	}
 	pair, err := base64.StdEncoding.DecodeString(strings.TrimSpace(enc))
 	if err != nil {
-		return res, fail(SchemeBasic, ReasonMalformed, "Authorization Basic is not base64")
+		return res, fail(verifyspec.SchemeBasic, ReasonMalformed, "Authorization Basic is not base64")
 	}
 	found, id := false, ""
 	for _, s := range secrets {
@@ -45,7 +47,7 @@ func (basicVerifier) Verify(_ context.Context, r *Request, secrets []Secret) (Re
 		}
 	}
 	if !found {
-		return res, fail(SchemeBasic, ReasonBadCredentials, "user or password does not match")
+		return res, fail(verifyspec.SchemeBasic, ReasonBadCredentials, "user or password does not match")
 	}
 	user, _, _ := strings.Cut(string(pair), ":")
 	res.KeyID, res.Subject = id, user
@@ -64,15 +66,15 @@ func cutPrefixFold(s, prefix string) (string, bool) {
 type bearerVerifier struct{ header string }
 
 func (b bearerVerifier) Verify(_ context.Context, r *Request, secrets []Secret) (Result, error) {
-	res := Result{Scheme: SchemeBearer}
-	if err := noSecret(SchemeBearer, secrets); err != nil {
+	res := Result{Scheme: verifyspec.SchemeBearer}
+	if err := noSecret(verifyspec.SchemeBearer, secrets); err != nil {
 		return res, err
 	}
 	name := b.header
 	if name == "" {
 		name = "Authorization"
 	}
-	v, err := single(SchemeBearer, r.Header, name)
+	v, err := single(verifyspec.SchemeBearer, r.Header, name)
 	if err != nil {
 		return res, err
 	}
@@ -80,7 +82,7 @@ func (b bearerVerifier) Verify(_ context.Context, r *Request, secrets []Secret) 
 	if strings.EqualFold(name, "Authorization") {
 		var ok bool
 		if tok, ok = cutPrefixFold(v, "Bearer "); !ok {
-			return res, fail(SchemeBearer, ReasonMalformed, "Authorization is not Bearer")
+			return res, fail(verifyspec.SchemeBearer, ReasonMalformed, "Authorization is not Bearer")
 		}
 		tok = strings.TrimSpace(tok)
 	}
@@ -91,7 +93,7 @@ func (b bearerVerifier) Verify(_ context.Context, r *Request, secrets []Secret) 
 		}
 	}
 	if !found {
-		return res, fail(SchemeBearer, ReasonBadCredentials, "token does not match")
+		return res, fail(verifyspec.SchemeBearer, ReasonBadCredentials, "token does not match")
 	}
 	res.KeyID = id
 	return res, nil
@@ -106,9 +108,9 @@ type mtlsVerifier struct {
 }
 
 func (m mtlsVerifier) Verify(_ context.Context, r *Request, _ []Secret) (Result, error) {
-	res := Result{Scheme: SchemeMTLS}
+	res := Result{Scheme: verifyspec.SchemeMTLS}
 	if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
-		return res, fail(SchemeMTLS, ReasonNoClientCert, "the request carries no client certificate (is Weft serving TLS with --tls-cert?)")
+		return res, fail(verifyspec.SchemeMTLS, ReasonNoClientCert, "the request carries no client certificate (is Weft serving TLS with --tls-cert?)")
 	}
 	leaf := r.TLS.PeerCertificates[0]
 	inter := x509.NewCertPool()
@@ -117,7 +119,7 @@ func (m mtlsVerifier) Verify(_ context.Context, r *Request, _ []Secret) (Result,
 	}
 	if _, err := leaf.Verify(x509.VerifyOptions{Roots: m.pool, Intermediates: inter, CurrentTime: r.Now,
 		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
-		return res, fail(SchemeMTLS, ReasonBadClientCert, "client certificate %q does not chain to the webhook's CA: %v", leaf.Subject.CommonName, err)
+		return res, fail(verifyspec.SchemeMTLS, ReasonBadClientCert, "client certificate %q does not chain to the webhook's CA: %v", leaf.Subject.CommonName, err)
 	}
 	if len(m.subjects) > 0 {
 		names := append([]string{leaf.Subject.CommonName}, leaf.DNSNames...)
@@ -126,7 +128,7 @@ func (m mtlsVerifier) Verify(_ context.Context, r *Request, _ []Secret) (Result,
 			names = append(names, u.String())
 		}
 		if !slices.ContainsFunc(names, func(n string) bool { return slices.Contains(m.subjects, n) }) {
-			return res, fail(SchemeMTLS, ReasonBadClientCert, "client certificate %q is not one of the allowed subjects", leaf.Subject.CommonName)
+			return res, fail(verifyspec.SchemeMTLS, ReasonBadClientCert, "client certificate %q is not one of the allowed subjects", leaf.Subject.CommonName)
 		}
 	}
 	res.Subject = leaf.Subject.CommonName

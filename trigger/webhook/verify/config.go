@@ -11,28 +11,6 @@ import (
 	"github.com/weftworks/weft/trigger/webhook/verifyspec"
 )
 
-// Config is one entry of on.webhook.verify; it and its checks live in
-// package verifyspec, which imports no verification code, so the workflow
-// parser (and through it the engine) can check a verify block without
-// linking the verifiers.
-type Config = verifyspec.Config
-
-// ConfigError is a problem with one key of a verify entry.
-type ConfigError = verifyspec.ConfigError
-
-// Algorithm and encoding names, for validation messages and the JSON Schema.
-var (
-	HMACAlgorithms = verifyspec.HMACAlgorithms
-	HMACEncodings  = verifyspec.HMACEncodings
-	JWTAlgorithms  = verifyspec.JWTAlgorithms
-)
-
-// ConfigKeys lists the keys of a verify entry (for the JSON Schema).
-func ConfigKeys() []string { return verifyspec.ConfigKeys() }
-
-// Requires lists the keys scheme needs besides scheme itself.
-func Requires(scheme string) []string { return verifyspec.Requires(scheme) }
-
 // Options are what verifiers borrow from the process.
 type Options struct {
 	// HTTP fetches JWKS documents (the SSRF-guarded client in production).
@@ -40,36 +18,36 @@ type Options struct {
 }
 
 // New builds the verifier of c.
-func New(c Config, opts Options) (Verifier, error) {
+func New(c verifyspec.Config, opts Options) (Verifier, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
 	tol := c.Tolerance
 	if tol <= 0 {
-		tol = DefaultTolerance
+		tol = verifyspec.DefaultTolerance
 	}
 	switch c.Scheme {
-	case SchemeHMAC:
+	case verifyspec.SchemeHMAC:
 		return newGenericHMAC(c, tol), nil
-	case SchemeStripe:
+	case verifyspec.SchemeStripe:
 		return stripeVerifier{tolerance: tol}, nil
-	case SchemeGitHub:
+	case verifyspec.SchemeGitHub:
 		return githubVerifier{}, nil
-	case SchemeSlack:
+	case verifyspec.SchemeSlack:
 		return slackVerifier{tolerance: tol}, nil
-	case SchemeStandardWebhooks:
-		return standardVerifier{scheme: SchemeStandardWebhooks, prefix: "webhook-", tolerance: tol}, nil
-	case SchemeSvix:
-		return standardVerifier{scheme: SchemeSvix, prefix: "svix-", fallback: "webhook-", tolerance: tol}, nil
-	case SchemeShopify:
+	case verifyspec.SchemeStandardWebhooks:
+		return standardVerifier{scheme: verifyspec.SchemeStandardWebhooks, prefix: "webhook-", tolerance: tol}, nil
+	case verifyspec.SchemeSvix:
+		return standardVerifier{scheme: verifyspec.SchemeSvix, prefix: "svix-", fallback: "webhook-", tolerance: tol}, nil
+	case verifyspec.SchemeShopify:
 		return shopifyVerifier{}, nil
-	case SchemeBasic:
+	case verifyspec.SchemeBasic:
 		return basicVerifier{}, nil
-	case SchemeBearer:
+	case verifyspec.SchemeBearer:
 		return bearerVerifier{header: c.Header}, nil
-	case SchemeJWT:
+	case verifyspec.SchemeJWT:
 		return newJWTVerifier(c, tol, opts)
-	case SchemeMTLS:
+	case verifyspec.SchemeMTLS:
 		pem := []byte(c.CA)
 		if !strings.Contains(c.CA, "-----BEGIN") {
 			b, err := os.ReadFile(c.CA)

@@ -11,6 +11,8 @@ import (
 	"hash"
 	"strings"
 	"time"
+
+	"github.com/weftworks/weft/trigger/webhook/verifyspec"
 )
 
 func hashFor(alg string) func() hash.Hash {
@@ -64,7 +66,7 @@ type genericHMAC struct {
 	tolerance time.Duration
 }
 
-func newGenericHMAC(c Config, tol time.Duration) *genericHMAC {
+func newGenericHMAC(c verifyspec.Config, tol time.Duration) *genericHMAC {
 	tmpl := c.Template
 	if tmpl == "" {
 		tmpl = "{body}"
@@ -100,37 +102,37 @@ func splitTemplate(t string) []string {
 }
 
 func (g *genericHMAC) Verify(_ context.Context, r *Request, secrets []Secret) (Result, error) {
-	res := Result{Scheme: SchemeHMAC}
-	if err := noSecret(SchemeHMAC, secrets); err != nil {
+	res := Result{Scheme: verifyspec.SchemeHMAC}
+	if err := noSecret(verifyspec.SchemeHMAC, secrets); err != nil {
 		return res, err
 	}
-	v, err := single(SchemeHMAC, r.Header, g.header)
+	v, err := single(verifyspec.SchemeHMAC, r.Header, g.header)
 	if err != nil {
 		return res, err
 	}
 	var ts string
 	if g.tsHeader != "" {
-		if ts, err = single(SchemeHMAC, r.Header, g.tsHeader); err != nil {
+		if ts, err = single(verifyspec.SchemeHMAC, r.Header, g.tsHeader); err != nil {
 			return res, err
 		}
-		t, err := parseUnix(SchemeHMAC, g.tsHeader, ts)
+		t, err := parseUnix(verifyspec.SchemeHMAC, g.tsHeader, ts)
 		if err != nil {
 			return res, err
 		}
-		if err := checkTimestamp(SchemeHMAC, t, r.Now, g.tolerance); err != nil {
+		if err := checkTimestamp(verifyspec.SchemeHMAC, t, r.Now, g.tolerance); err != nil {
 			return res, err
 		}
 		res.Timestamp = &t
 	}
 	if g.prefix != "" {
 		if !strings.HasPrefix(v, g.prefix) {
-			return res, fail(SchemeHMAC, ReasonMalformed, "header %s does not start with %q", g.header, g.prefix)
+			return res, fail(verifyspec.SchemeHMAC, ReasonMalformed, "header %s does not start with %q", g.header, g.prefix)
 		}
 		v = v[len(g.prefix):]
 	}
 	sig, err := decodeSig(g.encoding, v)
 	if err != nil {
-		return res, fail(SchemeHMAC, ReasonMalformed, "header %s is not %s", g.header, encName(g.encoding))
+		return res, fail(verifyspec.SchemeHMAC, ReasonMalformed, "header %s is not %s", g.header, encName(g.encoding))
 	}
 	parts := make([][]byte, 0, len(g.template))
 	for _, p := range g.template {
@@ -151,7 +153,7 @@ func (g *genericHMAC) Verify(_ context.Context, r *Request, secrets []Secret) (R
 	}
 	id, ok := matchAny(g.hash, secrets, [][]byte{sig}, parts...)
 	if !ok {
-		return res, fail(SchemeHMAC, ReasonBadSignature, "no active secret produces the signature in %s", g.header)
+		return res, fail(verifyspec.SchemeHMAC, ReasonBadSignature, "no active secret produces the signature in %s", g.header)
 	}
 	res.KeyID = id
 	return res, nil
@@ -175,25 +177,25 @@ func decodeSig(enc, v string) ([]byte, error) {
 type githubVerifier struct{}
 
 func (githubVerifier) Verify(_ context.Context, r *Request, secrets []Secret) (Result, error) {
-	res := Result{Scheme: SchemeGitHub}
-	if err := noSecret(SchemeGitHub, secrets); err != nil {
+	res := Result{Scheme: verifyspec.SchemeGitHub}
+	if err := noSecret(verifyspec.SchemeGitHub, secrets); err != nil {
 		return res, err
 	}
-	v, err := single(SchemeGitHub, r.Header, "X-Hub-Signature-256")
+	v, err := single(verifyspec.SchemeGitHub, r.Header, "X-Hub-Signature-256")
 	if err != nil {
 		return res, err
 	}
 	hexSig, ok := strings.CutPrefix(v, "sha256=")
 	if !ok {
-		return res, fail(SchemeGitHub, ReasonMalformed, "X-Hub-Signature-256 does not start with sha256=")
+		return res, fail(verifyspec.SchemeGitHub, ReasonMalformed, "X-Hub-Signature-256 does not start with sha256=")
 	}
 	sig, err := hex.DecodeString(hexSig)
 	if err != nil || len(sig) != sha256.Size {
-		return res, fail(SchemeGitHub, ReasonMalformed, "X-Hub-Signature-256 is not a hex SHA-256 MAC")
+		return res, fail(verifyspec.SchemeGitHub, ReasonMalformed, "X-Hub-Signature-256 is not a hex SHA-256 MAC")
 	}
 	id, ok := matchAny(sha256.New, secrets, [][]byte{sig}, r.Body)
 	if !ok {
-		return res, fail(SchemeGitHub, ReasonBadSignature, "no active secret produces X-Hub-Signature-256")
+		return res, fail(verifyspec.SchemeGitHub, ReasonBadSignature, "no active secret produces X-Hub-Signature-256")
 	}
 	res.KeyID = id
 	return res, nil
@@ -203,21 +205,21 @@ func (githubVerifier) Verify(_ context.Context, r *Request, secrets []Secret) (R
 type shopifyVerifier struct{}
 
 func (shopifyVerifier) Verify(_ context.Context, r *Request, secrets []Secret) (Result, error) {
-	res := Result{Scheme: SchemeShopify}
-	if err := noSecret(SchemeShopify, secrets); err != nil {
+	res := Result{Scheme: verifyspec.SchemeShopify}
+	if err := noSecret(verifyspec.SchemeShopify, secrets); err != nil {
 		return res, err
 	}
-	v, err := single(SchemeShopify, r.Header, "X-Shopify-Hmac-Sha256")
+	v, err := single(verifyspec.SchemeShopify, r.Header, "X-Shopify-Hmac-Sha256")
 	if err != nil {
 		return res, err
 	}
 	sig, err := base64.StdEncoding.DecodeString(v)
 	if err != nil || len(sig) != sha256.Size {
-		return res, fail(SchemeShopify, ReasonMalformed, "X-Shopify-Hmac-Sha256 is not a base64 SHA-256 MAC")
+		return res, fail(verifyspec.SchemeShopify, ReasonMalformed, "X-Shopify-Hmac-Sha256 is not a base64 SHA-256 MAC")
 	}
 	id, ok := matchAny(sha256.New, secrets, [][]byte{sig}, r.Body)
 	if !ok {
-		return res, fail(SchemeShopify, ReasonBadSignature, "no active secret produces X-Shopify-Hmac-Sha256")
+		return res, fail(verifyspec.SchemeShopify, ReasonBadSignature, "no active secret produces X-Shopify-Hmac-Sha256")
 	}
 	res.KeyID = id
 	return res, nil
@@ -227,36 +229,36 @@ func (shopifyVerifier) Verify(_ context.Context, r *Request, secrets []Secret) (
 type slackVerifier struct{ tolerance time.Duration }
 
 func (s slackVerifier) Verify(_ context.Context, r *Request, secrets []Secret) (Result, error) {
-	res := Result{Scheme: SchemeSlack}
-	if err := noSecret(SchemeSlack, secrets); err != nil {
+	res := Result{Scheme: verifyspec.SchemeSlack}
+	if err := noSecret(verifyspec.SchemeSlack, secrets); err != nil {
 		return res, err
 	}
-	ts, err := single(SchemeSlack, r.Header, "X-Slack-Request-Timestamp")
+	ts, err := single(verifyspec.SchemeSlack, r.Header, "X-Slack-Request-Timestamp")
 	if err != nil {
 		return res, err
 	}
-	v, err := single(SchemeSlack, r.Header, "X-Slack-Signature")
+	v, err := single(verifyspec.SchemeSlack, r.Header, "X-Slack-Signature")
 	if err != nil {
 		return res, err
 	}
-	t, err := parseUnix(SchemeSlack, "X-Slack-Request-Timestamp", ts)
+	t, err := parseUnix(verifyspec.SchemeSlack, "X-Slack-Request-Timestamp", ts)
 	if err != nil {
 		return res, err
 	}
-	if err := checkTimestamp(SchemeSlack, t, r.Now, s.tolerance); err != nil {
+	if err := checkTimestamp(verifyspec.SchemeSlack, t, r.Now, s.tolerance); err != nil {
 		return res, err
 	}
 	hexSig, ok := strings.CutPrefix(v, "v0=")
 	if !ok {
-		return res, fail(SchemeSlack, ReasonMalformed, "X-Slack-Signature does not start with v0=")
+		return res, fail(verifyspec.SchemeSlack, ReasonMalformed, "X-Slack-Signature does not start with v0=")
 	}
 	sig, err := hex.DecodeString(hexSig)
 	if err != nil || len(sig) != sha256.Size {
-		return res, fail(SchemeSlack, ReasonMalformed, "X-Slack-Signature is not a hex SHA-256 MAC")
+		return res, fail(verifyspec.SchemeSlack, ReasonMalformed, "X-Slack-Signature is not a hex SHA-256 MAC")
 	}
 	id, ok := matchAny(sha256.New, secrets, [][]byte{sig}, []byte("v0:"), []byte(ts), []byte(":"), r.Body)
 	if !ok {
-		return res, fail(SchemeSlack, ReasonBadSignature, "no active secret produces X-Slack-Signature")
+		return res, fail(verifyspec.SchemeSlack, ReasonBadSignature, "no active secret produces X-Slack-Signature")
 	}
 	res.KeyID, res.Timestamp = id, &t
 	return res, nil
@@ -279,12 +281,12 @@ func parseStripeSignature(v string) (stripeHeader, error) {
 	for _, item := range strings.Split(v, ",") {
 		k, val, ok := strings.Cut(strings.TrimSpace(item), "=")
 		if !ok {
-			return h, fail(SchemeStripe, ReasonMalformed, "Stripe-Signature item is not key=value")
+			return h, fail(verifyspec.SchemeStripe, ReasonMalformed, "Stripe-Signature item is not key=value")
 		}
 		switch k {
 		case "t":
 			if seenT {
-				return h, fail(SchemeStripe, ReasonMalformed, "Stripe-Signature has t twice")
+				return h, fail(verifyspec.SchemeStripe, ReasonMalformed, "Stripe-Signature has t twice")
 			}
 			seenT = true
 			h.timestamp = val
@@ -294,26 +296,26 @@ func parseStripeSignature(v string) (stripeHeader, error) {
 				continue // a malformed v1 cannot match; others may
 			}
 			if len(h.v1) >= 16 {
-				return h, fail(SchemeStripe, ReasonMalformed, "Stripe-Signature has more than 16 v1 signatures")
+				return h, fail(verifyspec.SchemeStripe, ReasonMalformed, "Stripe-Signature has more than 16 v1 signatures")
 			}
 			h.v1 = append(h.v1, sig)
 		}
 	}
 	if !seenT {
-		return h, fail(SchemeStripe, ReasonMalformed, "Stripe-Signature has no t=")
+		return h, fail(verifyspec.SchemeStripe, ReasonMalformed, "Stripe-Signature has no t=")
 	}
 	if len(h.v1) == 0 {
-		return h, fail(SchemeStripe, ReasonMalformed, "Stripe-Signature has no v1 signature")
+		return h, fail(verifyspec.SchemeStripe, ReasonMalformed, "Stripe-Signature has no v1 signature")
 	}
 	return h, nil
 }
 
 func (s stripeVerifier) Verify(_ context.Context, r *Request, secrets []Secret) (Result, error) {
-	res := Result{Scheme: SchemeStripe}
-	if err := noSecret(SchemeStripe, secrets); err != nil {
+	res := Result{Scheme: verifyspec.SchemeStripe}
+	if err := noSecret(verifyspec.SchemeStripe, secrets); err != nil {
 		return res, err
 	}
-	v, err := single(SchemeStripe, r.Header, "Stripe-Signature")
+	v, err := single(verifyspec.SchemeStripe, r.Header, "Stripe-Signature")
 	if err != nil {
 		return res, err
 	}
@@ -321,16 +323,16 @@ func (s stripeVerifier) Verify(_ context.Context, r *Request, secrets []Secret) 
 	if err != nil {
 		return res, err
 	}
-	t, err := parseUnix(SchemeStripe, "Stripe-Signature t", h.timestamp)
+	t, err := parseUnix(verifyspec.SchemeStripe, "Stripe-Signature t", h.timestamp)
 	if err != nil {
 		return res, err
 	}
-	if err := checkTimestamp(SchemeStripe, t, r.Now, s.tolerance); err != nil {
+	if err := checkTimestamp(verifyspec.SchemeStripe, t, r.Now, s.tolerance); err != nil {
 		return res, err
 	}
 	id, ok := matchAny(sha256.New, secrets, h.v1, []byte(h.timestamp), []byte("."), r.Body)
 	if !ok {
-		return res, fail(SchemeStripe, ReasonBadSignature, "no active secret produces a v1 signature of Stripe-Signature")
+		return res, fail(verifyspec.SchemeStripe, ReasonBadSignature, "no active secret produces a v1 signature of Stripe-Signature")
 	}
 	res.KeyID, res.Timestamp = id, &t
 	return res, nil

@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/weftworks/weft/trigger/webhook/verifyspec"
 )
 
 // jwksCache fetches a JWKS document and keeps it for jwksTTL. An unknown
@@ -54,7 +56,7 @@ func (c *jwksCache) lookup(ctx context.Context, kid string) ([]namedKey, error) 
 		keys, err := c.fetch(ctx)
 		if err != nil {
 			if c.set == nil {
-				return nil, fail(SchemeJWT, ReasonKeySource, "fetching the JWKS: %v", err)
+				return nil, fail(verifyspec.SchemeJWT, ReasonKeySource, "fetching the JWKS: %v", err)
 			}
 		} else {
 			c.set = keys

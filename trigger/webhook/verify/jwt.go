@@ -56,31 +56,31 @@ func b64url(s string) ([]byte, error) {
 // parseJWT splits a compact JWS and decodes its header and claims.
 func parseJWT(tok string) (*parsedJWT, error) {
 	if len(tok) > maxJWT {
-		return nil, fail(SchemeJWT, ReasonMalformed, "token is longer than %d bytes", maxJWT)
+		return nil, fail(verifyspec.SchemeJWT, ReasonMalformed, "token is longer than %d bytes", maxJWT)
 	}
 	h, rest, ok1 := strings.Cut(tok, ".")
 	p, s, ok2 := strings.Cut(rest, ".")
 	if !ok1 || !ok2 || strings.Contains(s, ".") {
-		return nil, fail(SchemeJWT, ReasonMalformed, "token is not three dot-separated parts")
+		return nil, fail(verifyspec.SchemeJWT, ReasonMalformed, "token is not three dot-separated parts")
 	}
 	hb, err := b64url(h)
 	if err != nil {
-		return nil, fail(SchemeJWT, ReasonMalformed, "token header is not base64url")
+		return nil, fail(verifyspec.SchemeJWT, ReasonMalformed, "token header is not base64url")
 	}
 	pb, err := b64url(p)
 	if err != nil {
-		return nil, fail(SchemeJWT, ReasonMalformed, "token payload is not base64url")
+		return nil, fail(verifyspec.SchemeJWT, ReasonMalformed, "token payload is not base64url")
 	}
 	sig, err := b64url(s)
 	if err != nil {
-		return nil, fail(SchemeJWT, ReasonMalformed, "token signature is not base64url")
+		return nil, fail(verifyspec.SchemeJWT, ReasonMalformed, "token signature is not base64url")
 	}
 	out := &parsedJWT{signingInput: []byte(tok[:len(h)+1+len(p)]), sig: sig}
 	if err := json.Unmarshal(hb, &out.header); err != nil {
-		return nil, fail(SchemeJWT, ReasonMalformed, "token header is not a JSON object")
+		return nil, fail(verifyspec.SchemeJWT, ReasonMalformed, "token header is not a JSON object")
 	}
 	if err := json.Unmarshal(pb, &out.claims); err != nil {
-		return nil, fail(SchemeJWT, ReasonMalformed, "token payload is not a JSON object of claims")
+		return nil, fail(verifyspec.SchemeJWT, ReasonMalformed, "token payload is not a JSON object of claims")
 	}
 	return out, nil
 }
@@ -99,7 +99,7 @@ func (c jwtClaims) audiences() []string {
 }
 
 type jwtVerifier struct {
-	cfg        Config
+	cfg        verifyspec.Config
 	algs       []string
 	static     crypto.PublicKey // from public_key
 	jwks       *jwksCache
@@ -108,7 +108,7 @@ type jwtVerifier struct {
 	header     string
 }
 
-func newJWTVerifier(c Config, tol time.Duration, opts Options) (*jwtVerifier, error) {
+func newJWTVerifier(c verifyspec.Config, tol time.Duration, opts Options) (*jwtVerifier, error) {
 	v := &jwtVerifier{cfg: c, algs: c.Algorithms, tolerance: tol, header: c.Header}
 	if v.header == "" {
 		v.header = "Authorization"
@@ -135,8 +135,8 @@ func newJWTVerifier(c Config, tol time.Duration, opts Options) (*jwtVerifier, er
 }
 
 func (v *jwtVerifier) Verify(ctx context.Context, r *Request, secrets []Secret) (Result, error) {
-	res := Result{Scheme: SchemeJWT}
-	hv, err := single(SchemeJWT, r.Header, v.header)
+	res := Result{Scheme: verifyspec.SchemeJWT}
+	hv, err := single(verifyspec.SchemeJWT, r.Header, v.header)
 	if err != nil {
 		return res, err
 	}
@@ -144,7 +144,7 @@ func (v *jwtVerifier) Verify(ctx context.Context, r *Request, secrets []Secret) 
 	if v.authHeader {
 		var ok bool
 		if tok, ok = cutPrefixFold(hv, "Bearer "); !ok {
-			return res, fail(SchemeJWT, ReasonMalformed, "Authorization is not Bearer")
+			return res, fail(verifyspec.SchemeJWT, ReasonMalformed, "Authorization is not Bearer")
 		}
 		tok = strings.TrimSpace(tok)
 	}
@@ -153,7 +153,7 @@ func (v *jwtVerifier) Verify(ctx context.Context, r *Request, secrets []Secret) 
 		return res, err
 	}
 	if !slices.Contains(v.algs, t.header.Alg) {
-		return res, fail(SchemeJWT, ReasonAlgorithm, "token algorithm %q is not allowed here (allowed: %s)", t.header.Alg, strings.Join(v.algs, ", "))
+		return res, fail(verifyspec.SchemeJWT, ReasonAlgorithm, "token algorithm %q is not allowed here (allowed: %s)", t.header.Alg, strings.Join(v.algs, ", "))
 	}
 	keyID, err := v.checkSignature(ctx, t, secrets)
 	if err != nil {
@@ -162,16 +162,16 @@ func (v *jwtVerifier) Verify(ctx context.Context, r *Request, secrets []Secret) 
 	now := r.Now
 	c := t.claims
 	if c.Exp != nil && now.After(unixFloat(*c.Exp).Add(jwtLeeway)) {
-		return res, fail(SchemeJWT, ReasonExpired, "token expired at %s", unixFloat(*c.Exp).UTC().Format(time.RFC3339))
+		return res, fail(verifyspec.SchemeJWT, ReasonExpired, "token expired at %s", unixFloat(*c.Exp).UTC().Format(time.RFC3339))
 	}
 	if c.Nbf != nil && now.Add(jwtLeeway).Before(unixFloat(*c.Nbf)) {
-		return res, fail(SchemeJWT, ReasonNotYetValid, "token is not valid before %s", unixFloat(*c.Nbf).UTC().Format(time.RFC3339))
+		return res, fail(verifyspec.SchemeJWT, ReasonNotYetValid, "token is not valid before %s", unixFloat(*c.Nbf).UTC().Format(time.RFC3339))
 	}
 	if v.cfg.Audience != "" && !slices.Contains(c.audiences(), v.cfg.Audience) {
-		return res, fail(SchemeJWT, ReasonAudience, "token audience does not include %q", v.cfg.Audience)
+		return res, fail(verifyspec.SchemeJWT, ReasonAudience, "token audience does not include %q", v.cfg.Audience)
 	}
 	if v.cfg.Issuer != "" && c.Iss != v.cfg.Issuer {
-		return res, fail(SchemeJWT, ReasonIssuer, "token issuer %q is not %q", c.Iss, v.cfg.Issuer)
+		return res, fail(verifyspec.SchemeJWT, ReasonIssuer, "token issuer %q is not %q", c.Iss, v.cfg.Issuer)
 	}
 	res.KeyID, res.Subject = keyID, c.Sub
 	if c.Iat != nil {
@@ -194,7 +194,7 @@ func unixFloat(f float64) time.Time {
 func (v *jwtVerifier) checkSignature(ctx context.Context, t *parsedJWT, secrets []Secret) (string, error) {
 	switch t.header.Alg {
 	case "HS256":
-		if err := noSecret(SchemeJWT, secrets); err != nil {
+		if err := noSecret(verifyspec.SchemeJWT, secrets); err != nil {
 			return "", err
 		}
 		cands := secrets
@@ -206,13 +206,13 @@ func (v *jwtVerifier) checkSignature(ctx context.Context, t *parsedJWT, secrets 
 				}
 			}
 			if len(cands) == 0 {
-				return "", fail(SchemeJWT, ReasonUnknownKey, "no active secret has key id %q", t.header.Kid)
+				return "", fail(verifyspec.SchemeJWT, ReasonUnknownKey, "no active secret has key id %q", t.header.Kid)
 			}
 		}
 		if id, ok := matchAny(sha256.New, cands, [][]byte{t.sig}, t.signingInput); ok {
 			return id, nil
 		}
-		return "", fail(SchemeJWT, ReasonBadSignature, "no active secret produces the token's HS256 signature")
+		return "", fail(verifyspec.SchemeJWT, ReasonBadSignature, "no active secret produces the token's HS256 signature")
 	case "RS256", "ES256":
 		keys, err := v.publicKeys(ctx, t.header.Kid, secrets)
 		if err != nil {
@@ -224,9 +224,9 @@ func (v *jwtVerifier) checkSignature(ctx context.Context, t *parsedJWT, secrets 
 				return k.id, nil
 			}
 		}
-		return "", fail(SchemeJWT, ReasonBadSignature, "no key verifies the token's %s signature", t.header.Alg)
+		return "", fail(verifyspec.SchemeJWT, ReasonBadSignature, "no key verifies the token's %s signature", t.header.Alg)
 	}
-	return "", fail(SchemeJWT, ReasonAlgorithm, "token algorithm %q is not supported", t.header.Alg)
+	return "", fail(verifyspec.SchemeJWT, ReasonAlgorithm, "token algorithm %q is not supported", t.header.Alg)
 }
 
 type namedKey struct {
@@ -262,9 +262,9 @@ func (v *jwtVerifier) publicKeys(ctx context.Context, kid string, secrets []Secr
 	}
 	if len(keys) == 0 {
 		if kid != "" {
-			return nil, fail(SchemeJWT, ReasonUnknownKey, "no key has id %q", kid)
+			return nil, fail(verifyspec.SchemeJWT, ReasonUnknownKey, "no key has id %q", kid)
 		}
-		return nil, fail(SchemeJWT, ReasonNoSecret, "no public key is configured")
+		return nil, fail(verifyspec.SchemeJWT, ReasonNoSecret, "no public key is configured")
 	}
 	return keys, nil
 }

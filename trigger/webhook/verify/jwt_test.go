@@ -18,6 +18,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/weftworks/weft/trigger/webhook/verify"
+	"github.com/weftworks/weft/trigger/webhook/verifyspec"
 )
 
 func pubPEM(t *testing.T, k any) string {
@@ -56,7 +57,7 @@ func TestJWT(t *testing.T) {
 		}
 		return s
 	}
-	v := newVerifier(t, verify.Config{Scheme: "jwt", Credential: "c", Audience: "weft", Issuer: "https://idp"})
+	v := newVerifier(t, verifyspec.Config{Scheme: "jwt", Credential: "c", Audience: "weft", Issuer: "https://idp"})
 	res, err := run(v, bearer(hs(claims(nil), "k2", "")), nil, now, sec("one", "k1"), sec("two", "k2"))
 	if err != nil || res.KeyID != "two" || res.Subject != "crm" {
 		t.Fatalf("%+v %v", res, err)
@@ -83,7 +84,7 @@ func TestJWT(t *testing.T) {
 	// RS256 with a PEM key in the workflow file.
 	rk, _ := rsa.GenerateKey(rand.Reader, 2048)
 	rs, _ := jwt.NewWithClaims(jwt.SigningMethodRS256, claims(nil)).SignedString(rk)
-	vr := newVerifier(t, verify.Config{Scheme: "jwt", PublicKey: pubPEM(t, &rk.PublicKey), Audience: "weft"})
+	vr := newVerifier(t, verifyspec.Config{Scheme: "jwt", PublicKey: pubPEM(t, &rk.PublicKey), Audience: "weft"})
 	if _, err := run(vr, bearer(rs), nil, now); err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +109,7 @@ func TestJWT(t *testing.T) {
 		}})
 	}))
 	t.Cleanup(srv.Close)
-	vj := newVerifier(t, verify.Config{Scheme: "jwt", JWKSURL: srv.URL})
+	vj := newVerifier(t, verifyspec.Config{Scheme: "jwt", JWKSURL: srv.URL})
 	et := jwt.NewWithClaims(jwt.SigningMethodES256, claims(nil))
 	et.Header["kid"] = "e1"
 	es, _ := et.SignedString(ek)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/weftworks/weft/trigger/webhook/verify"
+	"github.com/weftworks/weft/trigger/webhook/verifyspec"
 )
 
 func testCA(t *testing.T, cn string) (*x509.Certificate, *ecdsa.PrivateKey, string) {
@@ -43,7 +44,7 @@ func TestMTLS(t *testing.T) {
 	t.Parallel()
 	ca, caKey, caPEM := testCA(t, "partner CA")
 	other, otherKey, _ := testCA(t, "other CA")
-	v := newVerifier(t, verify.Config{Scheme: "mtls", CA: caPEM, Subjects: []string{"billing.partner"}})
+	v := newVerifier(t, verifyspec.Config{Scheme: "mtls", CA: caPEM, Subjects: []string{"billing.partner"}})
 	check := func(cs *tls.ConnectionState) error {
 		_, err := v.Verify(t.Context(), &verify.Request{TLS: cs, Now: time.Now()}, nil)
 		return err

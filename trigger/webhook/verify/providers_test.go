@@ -17,12 +17,14 @@ import (
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 	stripewebhook "github.com/stripe/stripe-go/v85/webhook"
 
+	"github.com/weftworks/weft/signature"
 	"github.com/weftworks/weft/trigger/webhook/verify"
+	"github.com/weftworks/weft/trigger/webhook/verifyspec"
 )
 
 var body = []byte(`{"id":"evt_1","type":"invoice.paid","data":{"object":{"amount":4200}}}`)
 
-func newVerifier(t *testing.T, c verify.Config) verify.Verifier {
+func newVerifier(t *testing.T, c verifyspec.Config) verify.Verifier {
 	t.Helper()
 	v, err := verify.New(c, verify.Options{})
 	if err != nil {
@@ -50,7 +52,7 @@ func TestStripe(t *testing.T) {
 	t.Parallel()
 	const secret = "whsec_test_stripe_secret"
 	now := time.Now()
-	v := newVerifier(t, verify.Config{Scheme: "stripe", Credential: "c"})
+	v := newVerifier(t, verifyspec.Config{Scheme: "stripe", Credential: "c"})
 	signed := func(b []byte, secret string, ts time.Time) http.Header {
 		p := stripewebhook.GenerateTestSignedPayload(&stripewebhook.UnsignedPayload{Payload: b, Secret: secret, Timestamp: ts})
 		h := http.Header{}
@@ -108,7 +110,7 @@ func TestGitHub(t *testing.T) {
 	if _, err := github.ValidatePayload(req, secret); err != nil {
 		t.Fatalf("go-github rejects the test signature: %v", err)
 	}
-	v := newVerifier(t, verify.Config{Scheme: "github", Credential: "c"})
+	v := newVerifier(t, verifyspec.Config{Scheme: "github", Credential: "c"})
 	now := time.Now()
 	if res, err := run(v, req.Header, body, now, sec("gh1", string(secret))); err != nil || res.KeyID != "gh1" {
 		t.Fatalf("%+v %v", res, err)
@@ -151,7 +153,7 @@ func TestSlack(t *testing.T) {
 	if !slackOK(h, body) {
 		t.Fatal("slack-go rejects the test signature")
 	}
-	v := newVerifier(t, verify.Config{Scheme: "slack", Credential: "c"})
+	v := newVerifier(t, verifyspec.Config{Scheme: "slack", Credential: "c"})
 	if res, err := run(v, h, body, now, sec("s", secret)); err != nil || res.KeyID != "s" {
 		t.Fatalf("%+v %v", res, err)
 	}
@@ -200,7 +202,7 @@ func TestStandardWebhooks(t *testing.T) {
 		if scheme == "svix" {
 			prefix = "svix-" // Svix sends the same format under svix-* names
 		}
-		v := newVerifier(t, verify.Config{Scheme: scheme, Credential: "c"})
+		v := newVerifier(t, verifyspec.Config{Scheme: scheme, Credential: "c"})
 		h := sign(prefix, "msg_1", now, body)
 		if res, err := run(v, h, body, now, sec("rot-old", "whsec_"+base64.StdEncoding.EncodeToString([]byte("old"))), sec("rot-new", secret)); err != nil || res.KeyID != "rot-new" {
 			t.Fatalf("%s: %+v %v", scheme, res, err)
@@ -229,9 +231,9 @@ func TestStandardWebhooks(t *testing.T) {
 	h := http.Header{}
 	h.Set("webhook-id", id)
 	h.Set("webhook-timestamp", strconv.FormatInt(ts.Unix(), 10))
-	h.Set("webhook-signature", verify.Sign([]byte(secret), id, ts, body))
+	h.Set("webhook-signature", signature.Sign([]byte(secret), id, ts, body))
 	if err := wh.Verify(body, h); err != nil {
-		t.Fatalf("reference library rejects verify.Sign: %v", err)
+		t.Fatalf("reference library rejects signature.Sign: %v", err)
 	}
 }
 
@@ -244,7 +246,7 @@ func TestShopify(t *testing.T) {
 	m.Write(body)
 	h := http.Header{}
 	h.Set("X-Shopify-Hmac-Sha256", base64.StdEncoding.EncodeToString(m.Sum(nil)))
-	v := newVerifier(t, verify.Config{Scheme: "shopify", Credential: "c"})
+	v := newVerifier(t, verifyspec.Config{Scheme: "shopify", Credential: "c"})
 	now := time.Now()
 	if _, err := run(v, h, body, now, sec("a", "shpss_secret")); err != nil {
 		t.Fatal(err)
@@ -264,7 +266,7 @@ func TestGenericHMAC(t *testing.T) {
 	h := http.Header{}
 	h.Set("X-Sig", "sha256="+base64.StdEncoding.EncodeToString(m.Sum(nil)))
 	h.Set("X-Ts", ts)
-	v := newVerifier(t, verify.Config{Scheme: "hmac", Credential: "c", Header: "X-Sig", Prefix: "sha256=", Encoding: "base64",
+	v := newVerifier(t, verifyspec.Config{Scheme: "hmac", Credential: "c", Header: "X-Sig", Prefix: "sha256=", Encoding: "base64",
 		TimestampHeader: "X-Ts", Template: "v0:{timestamp}:{body}"})
 	if _, err := run(v, h, body, now, sec("a", "k")); err != nil {
 		t.Fatal(err)
@@ -278,7 +280,7 @@ func TestGenericHMAC(t *testing.T) {
 	m1.Write(body)
 	h1 := http.Header{}
 	h1.Set("X-Sig", hex.EncodeToString(m1.Sum(nil)))
-	v1 := newVerifier(t, verify.Config{Scheme: "hmac", Credential: "c", Header: "X-Sig", Algorithm: "sha1"})
+	v1 := newVerifier(t, verifyspec.Config{Scheme: "hmac", Credential: "c", Header: "X-Sig", Algorithm: "sha1"})
 	if _, err := run(v1, h1, body, now, sec("a", "k")); err != nil {
 		t.Fatal(err)
 	}
@@ -287,7 +289,7 @@ func TestGenericHMAC(t *testing.T) {
 func TestBasicBearer(t *testing.T) {
 	t.Parallel()
 	now := time.Now()
-	b := newVerifier(t, verify.Config{Scheme: "basic", Credential: "c"})
+	b := newVerifier(t, verifyspec.Config{Scheme: "basic", Credential: "c"})
 	h := http.Header{}
 	req, _ := http.NewRequest("POST", "http://x", nil)
 	req.SetBasicAuth("crm", "pw")
@@ -298,7 +300,7 @@ func TestBasicBearer(t *testing.T) {
 	_, err := run(b, h, nil, now, sec("a", "crm:other"))
 	wantReason(t, err, verify.ReasonBadCredentials)
 
-	br := newVerifier(t, verify.Config{Scheme: "bearer", Credential: "c"})
+	br := newVerifier(t, verifyspec.Config{Scheme: "bearer", Credential: "c"})
 	h.Set("Authorization", "Bearer tok-123")
 	if _, err := run(br, h, nil, now, sec("a", "tok-123")); err != nil {
 		t.Fatal(err)
@@ -313,19 +315,19 @@ func TestBasicBearer(t *testing.T) {
 func TestConfigErrors(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		in   verify.Config
+		in   verifyspec.Config
 		want []string
 	}{
-		{verify.Config{Scheme: "stripe"}, []string{"verify.credential: is required for scheme stripe"}},
-		{verify.Config{Scheme: "nope", Credential: "c"}, []string{`verify.scheme: "nope" is not a verify scheme; use one of hmac`}},
-		{verify.Config{Scheme: "hmac-sha256", Credential: "c"}, []string{"write scheme: hmac with algorithm: sha256"}},
-		{verify.Config{Scheme: "hmac"}, []string{"verify.credential: is required", "verify.header: is required"}},
-		{verify.Config{Scheme: "hmac", Credential: "c", Header: "X-Sig", Algorithm: "md5", Encoding: "b32", Template: "{timestamp}.{body}"},
+		{verifyspec.Config{Scheme: "stripe"}, []string{"verify.credential: is required for scheme stripe"}},
+		{verifyspec.Config{Scheme: "nope", Credential: "c"}, []string{`verify.scheme: "nope" is not a verify scheme; use one of hmac`}},
+		{verifyspec.Config{Scheme: "hmac-sha256", Credential: "c"}, []string{"write scheme: hmac with algorithm: sha256"}},
+		{verifyspec.Config{Scheme: "hmac"}, []string{"verify.credential: is required", "verify.header: is required"}},
+		{verifyspec.Config{Scheme: "hmac", Credential: "c", Header: "X-Sig", Algorithm: "md5", Encoding: "b32", Template: "{timestamp}.{body}"},
 			[]string{"verify.algorithm", "verify.encoding", "verify.template"}},
-		{verify.Config{Scheme: "mtls"}, []string{"verify.ca: is required"}},
-		{verify.Config{Scheme: "mtls", CA: "-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----"}, []string{"verify.ca: holds no PEM certificate"}},
-		{verify.Config{Scheme: "jwt"}, []string{"verify: scheme jwt needs a key source"}},
-		{verify.Config{Scheme: "jwt", JWKSURL: "idp.example.com", Algorithms: []string{"none"}}, []string{"verify.algorithms", "verify.jwks_url"}},
+		{verifyspec.Config{Scheme: "mtls"}, []string{"verify.ca: is required"}},
+		{verifyspec.Config{Scheme: "mtls", CA: "-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----"}, []string{"verify.ca: holds no PEM certificate"}},
+		{verifyspec.Config{Scheme: "jwt"}, []string{"verify: scheme jwt needs a key source"}},
+		{verifyspec.Config{Scheme: "jwt", JWKSURL: "idp.example.com", Algorithms: []string{"none"}}, []string{"verify.algorithms", "verify.jwks_url"}},
 	} {
 		ps := tc.in.Problems()
 		if len(ps) != len(tc.want) {
@@ -341,7 +343,7 @@ func TestConfigErrors(t *testing.T) {
 			t.Errorf("%+v: Validate = %v, want the first problem", tc.in, err)
 		}
 	}
-	for _, ok := range []verify.Config{
+	for _, ok := range []verifyspec.Config{
 		{Scheme: "stripe", Credential: "a"},
 		{Scheme: "jwt", JWKSURL: "https://idp.example.com/jwks"},
 		{Scheme: "mtls", CA: "/etc/weft/ca.pem"},

@@ -20,15 +20,6 @@ type standardVerifier struct {
 	tolerance time.Duration
 }
 
-// SecretKey decodes a Standard Webhooks secret (see package signature).
-func SecretKey(secret []byte) []byte { return signature.SecretKey(secret) }
-
-// Sign returns the webhook-signature value ("v1,<base64>") of a message
-// (see package signature, which webhook.send signs with).
-func Sign(secret []byte, id string, ts time.Time, body []byte) string {
-	return signature.Sign(secret, id, ts, body)
-}
-
 // parseStandardSignatures reads webhook-signature: space-separated
 // "version,base64" entries. Entries of other versions are skipped (v1a is
 // asymmetric, not supported); malformed v1 entries cannot match and are

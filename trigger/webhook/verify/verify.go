@@ -3,7 +3,6 @@ package verify
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -13,27 +12,6 @@ import (
 
 	"github.com/weftworks/weft/trigger/webhook/verifyspec"
 )
-
-// DefaultTolerance is how far a signed timestamp may be from now, either way.
-const DefaultTolerance = verifyspec.DefaultTolerance
-
-// Scheme names (declared with the configuration in package verifyspec).
-const (
-	SchemeHMAC             = verifyspec.SchemeHMAC
-	SchemeStripe           = verifyspec.SchemeStripe
-	SchemeGitHub           = verifyspec.SchemeGitHub
-	SchemeSlack            = verifyspec.SchemeSlack
-	SchemeStandardWebhooks = verifyspec.SchemeStandardWebhooks
-	SchemeSvix             = verifyspec.SchemeSvix
-	SchemeShopify          = verifyspec.SchemeShopify
-	SchemeBasic            = verifyspec.SchemeBasic
-	SchemeBearer           = verifyspec.SchemeBearer
-	SchemeJWT              = verifyspec.SchemeJWT
-	SchemeMTLS             = verifyspec.SchemeMTLS
-)
-
-// Schemes lists every scheme, for validation messages and the JSON Schema.
-var Schemes = verifyspec.Schemes
 
 // Secret is one active secret of a credential. ID names it (it is recorded
 // as the key id of a verified request); Value is the secret itself.
@@ -112,15 +90,6 @@ func fail(scheme, reason, format string, args ...any) *Error {
 	return &Error{Scheme: scheme, Reason: reason, Detail: fmt.Sprintf(format, args...)}
 }
 
-// ReasonOf returns the Reason of a verification error, or "error".
-func ReasonOf(err error) string {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Reason
-	}
-	return "error"
-}
-
 // Verifier checks one request against the active secrets.
 type Verifier interface {
 	Verify(ctx context.Context, r *Request, secrets []Secret) (Result, error)
@@ -143,7 +112,7 @@ func single(scheme string, h http.Header, name string) (string, error) {
 // checkTimestamp enforces the tolerance in both directions.
 func checkTimestamp(scheme string, ts, now time.Time, tolerance time.Duration) error {
 	if tolerance <= 0 {
-		tolerance = DefaultTolerance
+		tolerance = verifyspec.DefaultTolerance
 	}
 	switch d := now.Sub(ts); {
 	case d > tolerance:
