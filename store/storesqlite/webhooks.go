@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,6 +26,10 @@ func (s *Store) RecordDeliveries(ctx context.Context, ds []store.WebhookDelivery
 	if len(ds) == 0 {
 		return nil
 	}
+	// The writer may still run the job after ctx ends and this returns; the
+	// caller may then reuse ds (the delivery recorder does), so the job
+	// reads a copy of its own.
+	ds = slices.Clone(ds)
 	err := s.do(ctx, func(w *writer, _ time.Time) error {
 		st, err := w.conn.PrepareContext(w.ctx, "INSERT OR IGNORE INTO webhook_deliveries ("+deliveryCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 		if err != nil {
