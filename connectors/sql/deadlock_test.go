@@ -17,7 +17,9 @@ func TestIntegrationPostgresDeadlockIsRunAgain(t *testing.T) {
 	b.add("db", "postgres", map[string]string{"url": postgresURL(t)})
 	table := "weft_deadlock_" + suffix(t)
 	b.ok(t, sqlstep.TypeExec, map[string]any{"credential": "db", "sql": "CREATE TABLE " + table + " (id int PRIMARY KEY, n int NOT NULL)"})
-	t.Cleanup(func() { _, _ = b.run(t, sqlstep.TypeExec, map[string]any{"credential": "db", "sql": "DROP TABLE " + table}) })
+	t.Cleanup(func() {
+		_, _ = b.run(t, sqlstep.TypeExec, map[string]any{"credential": "db", "sql": "DROP TABLE " + table})
+	})
 	b.ok(t, sqlstep.TypeExec, map[string]any{"credential": "db", "sql": "INSERT INTO " + table + " VALUES (1, 0), (2, 0)"})
 
 	tx := func(first, second int) map[string]any {
