@@ -19,6 +19,10 @@ import (
 // so that gojq's own builtin reports it with its usual message.
 func guardOptions(b *budget) []gojq.CompilerOption {
 	return []gojq.CompilerOption{
+		gojq.WithFunction(hidden+"add", 2, 2, b.operator("+")),
+		gojq.WithFunction(hidden+"sub", 2, 2, b.operator("-")),
+		gojq.WithFunction(hidden+"mul", 2, 2, b.operator("*")),
+		gojq.WithFunction(hidden+"div", 2, 2, b.operator("/")),
 		gojq.WithFunction(hidden+"check", 1, 4, func(v any, args []any) any {
 			name, _ := args[0].(string)
 			if err := b.check(name, v, args[1:]); err != nil {

@@ -8,16 +8,9 @@
 # arguments and fails the run when that passes a limit, else returns its
 # input unchanged.
 
-# Binary operators: `a + b` is rewritten to _weft_add(a; b); `.x += b`
-# calls _add by name, which the def below guards too.
-def _weft_orig_add(a; b): _add(a; b);
-def _weft_orig_sub(a; b): _subtract(a; b);
-def _weft_orig_mul(a; b): _multiply(a; b);
-def _weft_orig_div(a; b): _divide(a; b);
-def _weft_add(a; b): b as $b | a as $a | _weft_check("+"; $a; $b) | _weft_orig_add($a; $b);
-def _weft_sub(a; b): b as $b | a as $a | _weft_check("-"; $a; $b) | _weft_orig_sub($a; $b);
-def _weft_mul(a; b): b as $b | a as $a | _weft_check("*"; $a; $b) | _weft_orig_mul($a; $b);
-def _weft_div(a; b): b as $b | a as $a | _weft_check("/"; $a; $b) | _weft_orig_div($a; $b);
+# Binary operators: `a + b` is rewritten to _weft_add(a; b), a Go function
+# (guards.go) that computes numbers itself and measures the rest before
+# gojq's own operator builds it; `.x += b` calls _add by name.
 def _add(a; b): _weft_add(a; b);
 def _subtract(a; b): _weft_sub(a; b);
 def _multiply(a; b): _weft_mul(a; b);

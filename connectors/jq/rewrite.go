@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/itchyny/gojq"
 )
@@ -29,61 +30,81 @@ var binaryGuards = map[gojq.Operator]string{
 	gojq.OpDiv: hidden + "div",
 }
 
-// guardProgram returns q wrapped in the prelude, with its operators,
-// interpolations and indexes rewritten. Only the prelude definitions the
-// program can reach are kept, so a program that builds nothing compiles as
-// fast as before.
-func guardProgram(q *gojq.Query) (*gojq.Query, error) {
+// preludeDef is one definition of prelude.jq: its source, its name once
+// parsed and the names it calls.
+type preludeDef struct {
+	name string
+	src  string
+	refs map[string]bool
+}
+
+// preludeDefs splits prelude.jq once. Each run parses only the definitions
+// its program reaches, from their source: gojq's compiler may modify a
+// syntax tree, so trees are never shared between runs.
+var preludeDefs = sync.OnceValues(func() ([]preludeDef, error) {
 	pre, err := gojq.Parse(preludeSource)
 	if err != nil {
 		return nil, fmt.Errorf("parsing the jq guards: %w", err)
 	}
-	w := rewriter{refs: map[string]bool{}, prelude: true}
-	for _, fd := range pre.FuncDefs {
-		fd.Name = strings.Replace(fd.Name, "_weft_", hidden, 1)
+	defs := make([]preludeDef, len(pre.FuncDefs))
+	for i, fd := range pre.FuncDefs {
+		d := preludeDef{src: fd.String(), refs: map[string]bool{}}
+		w := rewriter{refs: d.refs, prelude: true}
 		w.query(fd.Body)
+		d.name = strings.Replace(fd.Name, "_weft_", hidden, 1)
+		defs[i] = d
 	}
-	userRefs := map[string]bool{}
-	w = rewriter{refs: userRefs}
-	w.query(q)
-	defs := reachable(pre.FuncDefs, userRefs)
-	if len(defs) == 0 {
-		return q, nil
-	}
-	top := &gojq.Query{Imports: q.Imports, FuncDefs: defs}
-	q.Imports = nil
-	top.Term = &gojq.Term{Type: gojq.TermTypeQuery, Query: q}
-	return top, nil
-}
+	return defs, nil
+})
 
-// reachable returns the definitions, in order, whose names refs or another
-// kept definition mention.
-func reachable(defs []*gojq.FuncDef, refs map[string]bool) []*gojq.FuncDef {
-	bodyRefs := make([]map[string]bool, len(defs))
-	for i, fd := range defs {
-		bodyRefs[i] = map[string]bool{}
-		w := rewriter{refs: bodyRefs[i], noRewrite: true}
-		w.query(fd.Body)
+// guardProgram returns q wrapped in the prelude, with its operators,
+// interpolations and indexes rewritten. Only the prelude definitions the
+// program can reach are added, so a program that builds nothing compiles as
+// fast as before.
+func guardProgram(q *gojq.Query) (*gojq.Query, error) {
+	all, err := preludeDefs()
+	if err != nil {
+		return nil, err
 	}
-	keep := make([]bool, len(defs))
+	refs := map[string]bool{}
+	w := rewriter{refs: refs}
+	w.query(q)
+	keep := make([]bool, len(all))
 	for changed := true; changed; {
 		changed = false
-		for i, fd := range defs {
-			if !keep[i] && refs[fd.Name] {
+		for i, d := range all {
+			if !keep[i] && refs[d.name] {
 				keep[i], changed = true, true
-				for n := range bodyRefs[i] {
+				for n := range d.refs {
 					refs[n] = true
 				}
 			}
 		}
 	}
-	var out []*gojq.FuncDef
-	for i, fd := range defs {
+	var src strings.Builder
+	for i, d := range all {
 		if keep[i] {
-			out = append(out, fd)
+			src.WriteString(d.src)
+			src.WriteByte(' ')
 		}
 	}
-	return out
+	if src.Len() == 0 {
+		return q, nil
+	}
+	src.WriteString(".")
+	pre, err := gojq.Parse(src.String())
+	if err != nil {
+		return nil, fmt.Errorf("parsing the jq guards: %w", err)
+	}
+	pw := rewriter{refs: map[string]bool{}, prelude: true}
+	for _, fd := range pre.FuncDefs {
+		fd.Name = strings.Replace(fd.Name, "_weft_", hidden, 1)
+		pw.query(fd.Body)
+	}
+	top := &gojq.Query{Imports: q.Imports, FuncDefs: pre.FuncDefs}
+	q.Imports = nil
+	top.Term = &gojq.Term{Type: gojq.TermTypeQuery, Query: q}
+	return top, nil
 }
 
 // rewriter walks a syntax tree, rewriting it (unless noRewrite) and
