@@ -1,6 +1,7 @@
 // Package jq provides the jq step: reshape JSON with a jq program
-// (github.com/itchyny/gojq), run under a time limit so that a runaway
-// program cannot hold a worker.
+// (github.com/itchyny/gojq), run under a time limit and the limits of
+// limits.go, so that neither a runaway program nor hostile data can hold a
+// worker or exhaust the process's memory.
 package jq
 
 import (
@@ -34,8 +35,10 @@ func Spec() step.Spec {
 	return step.Spec{
 		Type: "jq", Title: "jq", Category: step.CategoryCore, Pure: true,
 		Description: "Runs a jq program on a JSON value and returns its result: the right tool for reshaping deep API answers " +
-			"(select, map, group, flatten) when `transform` gets long. The program runs with a time limit; `$vars` " +
-			"makes extra values available as jq variables.",
+			"(select, map, group, flatten) when `transform` gets long. The program runs with a time limit and memory limits " +
+			"(5,000,000 instructions, 16 MiB per string, 2,000,000 elements per built array, 256 MiB built per run, 64 MiB of " +
+			"result as JSON); a program that would pass one fails with code `jq_limit` before it allocates. `$vars` makes " +
+			"extra values available as jq variables.",
 		Fields: []step.Field{
 			{Name: "program", Type: step.String, Required: true, Example: "[.items[] | select(.status == \"open\") | {id, total: .amount}]",
 				Description: "The jq program."},
