@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/big"
 	"reflect"
 	"time"
 	"unicode/utf8"
@@ -91,6 +92,13 @@ func mulSize(a, b int) int {
 // an interface slot plus its share of bookkeeping.
 const elemSize = 16
 
+// EncodedSize estimates the length of v encoded as compact JSON, stopping
+// as soon as the estimate passes limit (it then returns a value above
+// limit): measuring a huge value, or a small one that shares its parts many
+// times over, costs no more than measuring limit bytes. Other packages that
+// run user programs (the jq step) bound their values with it.
+func EncodedSize(v any, limit int) int { return encodedSize(v, limit, false) }
+
 // encodedSize estimates the length of v encoded as JSON (with toJSON's
 // two-space indentation when indent is set). It stops as soon as the
 // estimate passes limit and then returns a value above limit, so measuring
@@ -136,6 +144,10 @@ func (s *sizer) walk(v any, depth int) bool {
 		return s.add(24)
 	case time.Time, time.Duration:
 		return s.add(40)
+	case *big.Int:
+		// gojq keeps integers beyond int64 as big.Int: about 0.302 decimal
+		// digits per bit, plus a sign.
+		return s.add(2 + x.BitLen()*302/1000)
 	case []any:
 		if !s.add(2 + len(x)*s.sep(depth+1)) {
 			return false

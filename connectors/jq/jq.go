@@ -1,6 +1,7 @@
 // Package jq provides the jq step: reshape JSON with a jq program
-// (github.com/itchyny/gojq), run under a time limit so that a runaway
-// program cannot hold a worker.
+// (github.com/itchyny/gojq), run under a time limit and the limits of
+// limits.go, so that neither a runaway program nor hostile data can hold a
+// worker or exhaust the process's memory.
 package jq
 
 import (
@@ -8,10 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/itchyny/gojq"
 
 	"github.com/weftworks/weft/connectors/internal/input"
+	"github.com/weftworks/weft/expr"
 	"github.com/weftworks/weft/step"
 )
 
@@ -32,8 +35,10 @@ func Spec() step.Spec {
 	return step.Spec{
 		Type: "jq", Title: "jq", Category: step.CategoryCore, Pure: true,
 		Description: "Runs a jq program on a JSON value and returns its result: the right tool for reshaping deep API answers " +
-			"(select, map, group, flatten) when `transform` gets long. The program runs with a time limit; `$vars` " +
-			"makes extra values available as jq variables.",
+			"(select, map, group, flatten) when `transform` gets long. The program runs with a time limit and memory limits " +
+			"(5,000,000 instructions, 16 MiB per string, 2,000,000 elements per built array, 256 MiB built per run, 64 MiB of " +
+			"result as JSON); a program that would pass one fails with code `jq_limit` before it allocates. `$vars` makes " +
+			"extra values available as jq variables.",
 		Fields: []step.Field{
 			{Name: "program", Type: step.String, Required: true, Example: "[.items[] | select(.status == \"open\") | {id, total: .amount}]",
 				Description: "The jq program."},
@@ -83,7 +88,11 @@ func (r *runner) Run(ctx context.Context, req *step.Request) (step.Result, error
 			values = append(values, normalize(m[k]))
 		}
 	}
-	code, err := gojq.Compile(q, gojq.WithVariables(names))
+	if q, err = guardProgram(q); err != nil {
+		return step.Result{}, err
+	}
+	b := &budget{}
+	code, err := gojq.Compile(q, append(guardOptions(b), gojq.WithVariables(names))...)
 	if err != nil {
 		return step.Result{}, input.Invalid("program", "%v", err)
 	}
@@ -98,8 +107,9 @@ func (r *runner) Run(ctx context.Context, req *step.Request) (step.Result, error
 	data, _, _ := in.Value("input")
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	iter := code.RunWithContext(ctx, normalize(data), values...)
+	iter := code.RunWithContext(&countingContext{Context: ctx, b: b}, normalize(data), values...)
 	var out []any
+	size := 0
 	for {
 		v, ok := iter.Next()
 		if !ok {
@@ -110,10 +120,19 @@ func (r *runner) Run(ctx context.Context, req *step.Request) (step.Result, error
 			if errors.As(err, &halt) && halt.Value() == nil {
 				break
 			}
+			if b.err != nil || errors.Is(err, ErrMemoryBudget) {
+				return step.Result{}, limitFailure(b, err)
+			}
 			if errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
 				return step.Result{}, step.Errorf("timeout", "jq: the program ran longer than %s", timeout)
 			}
-			return step.Result{}, step.Errorf("jq", "jq: %v", err)
+			return step.Result{}, step.Errorf("jq", "jq: %s", clip(err.Error()))
+		}
+		// What the step returns is stored and encoded as JSON: bound it as
+		// JSON (values may share parts, so their memory says little).
+		size += expr.EncodedSize(v, MaxOutputBytes-size)
+		if size > MaxOutputBytes {
+			return step.Result{}, limitFailure(b, b.fail(refuse("the result would be more than %d bytes as JSON (the limit)", MaxOutputBytes)))
 		}
 		out = append(out, v)
 		if !all {
@@ -136,6 +155,28 @@ func (r *runner) Run(ctx context.Context, req *step.Request) (step.Result, error
 		return step.Result{Output: nil}, nil
 	}
 	return step.Result{Output: out[0]}, nil
+}
+
+// limitFailure is the step error of a run stopped by a limit.
+func limitFailure(b *budget, err error) error {
+	if b.err != nil {
+		err = b.err
+	}
+	return step.Errorf("jq_limit", "jq: %w", err)
+}
+
+// clip shortens an error message: error(.) can carry a whole input value,
+// and a step's error is stored, logged and shown.
+func clip(msg string) string {
+	const most = 1024
+	if len(msg) <= most {
+		return msg
+	}
+	cut := most
+	for cut > 0 && !utf8.RuneStart(msg[cut]) {
+		cut--
+	}
+	return msg[:cut] + fmt.Sprintf("… (%d more bytes)", len(msg)-cut)
 }
 
 // normalize turns Go values from expressions into the JSON-like types gojq
