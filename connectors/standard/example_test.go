@@ -23,5 +23,5 @@ func ExampleGenerateDocs() {
 	}
 	files := standard.GenerateDocs(reg)
 	fmt.Println(len(files), "files; index:", standard.IndexFile)
-	// Output: 16 files; index: README.md
+	// Output: 18 files; index: README.md
 }
