@@ -138,3 +138,25 @@ func keys(m map[string]bool) []string {
 	sort.Strings(out)
 	return out
 }
+
+// TestRunTakesServesStepFlags: weft run is wired like weft serve, so every
+// serve flag that changes how a step behaves is also a run flag.
+func TestRunTakesServesStepFlags(t *testing.T) {
+	t.Parallel()
+	run := map[string]bool{}
+	for _, f := range commandFlags(t, []string{"run"}) {
+		run[f] = true
+	}
+	serve := map[string]bool{}
+	for _, f := range commandFlags(t, []string{"serve"}) {
+		serve[f] = true
+	}
+	for _, f := range []string{"allow-private-net", "env-allow", "max-call-depth", "max-for-each-items", "quarantine-after", "sql-sqlite-dir", "sql-max-rows", "ai-config"} {
+		if !serve[f] {
+			t.Errorf("serve has no --%s; update this list", f)
+		}
+		if !run[f] {
+			t.Errorf("weft run lacks serve's --%s: a workflow would behave differently under run", f)
+		}
+	}
+}
