@@ -127,6 +127,10 @@ type sseStream struct {
 }
 
 func (st *sseStream) step(r weft.StepRun) error {
+	// The engine's events carry nanosecond times, the stores keep
+	// microseconds: without this the final re-read before end differs from
+	// what the events said and every finished step is sent twice.
+	r.StartedAt, r.FinishedAt, r.WakeAt = micro(r.StartedAt), micro(r.FinishedAt), micro(r.WakeAt)
 	v := newStepRunView(r)
 	// An engine event can be older than a store read already sent (events
 	// wait in a buffer): never move a step run back.
@@ -181,6 +185,7 @@ func (st *sseStream) once(key, event string, data, compare []byte) error {
 	if prev, ok := st.sent[key]; ok && bytes.Equal(prev, compare) {
 		return nil
 	}
+
 	st.sent[key] = compare
 	return st.write(event, data)
 }
@@ -197,4 +202,13 @@ func (st *sseStream) comment(text string) error {
 		return err
 	}
 	return st.rc.Flush()
+}
+
+// micro truncates t to the microseconds the stores keep.
+func micro(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.Truncate(time.Microsecond)
+	return &u
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -281,6 +282,7 @@ func TestEventStream(t *testing.T) {
 	var events []string
 	var lastExec execution
 	stepStatus := map[string]string{}
+	stepSeen := map[string]int{} // "step status attempt n" → events
 	sc := bufio.NewScanner(res.Body)
 	event := ""
 	keepAlive := false
@@ -306,6 +308,7 @@ func TestEventStream(t *testing.T) {
 				s.StepID, _ = raw["step_id"].(string)
 				s.Status, _ = raw["status"].(string)
 				stepStatus[s.StepID] = s.Status
+				stepSeen[fmt.Sprintf("%s %s attempt %v", s.StepID, s.Status, raw["attempts"])]++
 			}
 		}
 	}
@@ -325,6 +328,13 @@ func TestEventStream(t *testing.T) {
 	}
 	if !keepAlive {
 		t.Error("no keep-alive comment in a stream that lasted longer than the keep-alive interval")
+	}
+	// Each state of each step is sent once: the final re-read before end
+	// must not repeat what the engine's events already said.
+	for state, n := range stepSeen {
+		if n > 1 {
+			t.Errorf("step event %q sent %d times (events %v)", state, n, events)
+		}
 	}
 
 	// A finished execution: snapshot and end at once.

@@ -281,8 +281,8 @@ func wrapErr(err error, code string, offset int) *Error {
 		e.Message += fmt.Sprintf(": ranges, lists and maps may hold at most %d elements per expression; reduce the data or move the work into a step", MemoryBudget)
 		e.Err = ErrMemoryBudget
 	}
-	if strings.Contains(e.Message, "interface conversion: interface {} is nil") {
-		e.Message = "a function got nil where it needs a value (the data may be missing; use default(x, fallback))"
+	if nilArgument(e.Message) {
+		e.Message = nilMessage(code, e.Offset-offset)
 	}
 	e.Message = strings.ReplaceAll(e.Message, stateName+", ", "")
 	return e

@@ -63,6 +63,11 @@ type Spec struct {
 	AllowExtra bool `json:"allow_extra,omitempty"`
 	// Auth lists the credential kinds the step accepts, if any.
 	Auth []string `json:"auth,omitempty"`
+	// OneOf names fields of which exactly one must be given: they select
+	// the step's mode (wait's for, until, event, resume). A boolean field
+	// counts only when true. Validation refuses a step that gives none, or
+	// more than one, because it would fail every time it runs.
+	OneOf []string `json:"one_of,omitempty"`
 }
 
 // Field is one input of a step type.
@@ -117,6 +122,11 @@ func (s *Spec) Validate() error {
 			return fmt.Errorf("step spec %s: field %q declared twice", s.Type, f.Name)
 		}
 		seen[f.Name] = true
+	}
+	for _, name := range s.OneOf {
+		if !seen[name] {
+			return fmt.Errorf("step spec %s: one_of names %q, which is not a field", s.Type, name)
+		}
 	}
 	return nil
 }

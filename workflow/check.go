@@ -301,8 +301,19 @@ func (k *compiler) compileExprs(n *Node, sn *stepNodes, cyclic bool, anc *ancest
 	v, err := expr.CompileValue(with)
 	if err != nil {
 		if sn.with != nil {
-			// CompileValue stops at the first bad string; report them all.
-			k.withErrors(sn.with, nil)
+			// CompileValue stops at the first bad string; report them all,
+			// and the steps.x references of the strings that do compile.
+			// Deferred fields were compiled and checked on their own.
+			refs := func(_ []any, t *expr.Template, at *yaml.Node) { checkRefs(t, at, 0) }
+			if wn := resolve(sn.with); wn.Kind == yaml.MappingNode {
+				for i := 0; i+1 < len(wn.Content); i += 2 {
+					if f, ok := n.Spec.Lookup(wn.Content[i].Value); !ok || !f.Deferred {
+						k.withErrors(wn.Content[i+1], []any{wn.Content[i].Value}, refs)
+					}
+				}
+			} else {
+				k.withErrors(sn.with, nil, refs)
+			}
 		} else {
 			k.errorf(sn.node, "with: %v", err)
 		}
@@ -316,23 +327,27 @@ func (k *compiler) compileExprs(n *Node, sn *stepNodes, cyclic bool, anc *ancest
 	}
 }
 
-// withErrors compiles every template under n and reports each failure.
-func (k *compiler) withErrors(n *yaml.Node, path []any) {
+// withErrors compiles every template under n, reports each failure and
+// hands each success to ok.
+func (k *compiler) withErrors(n *yaml.Node, path []any, ok func(path []any, t *expr.Template, at *yaml.Node)) {
 	n = resolve(n)
 	switch n.Kind {
 	case yaml.ScalarNode:
 		if n.Tag == "!!str" && expr.HasTemplate(n.Value) {
-			if _, err := expr.Compile(n.Value); err != nil {
+			t, err := expr.Compile(n.Value)
+			if err != nil {
 				k.exprError(n, err, 0, "with."+expr.PathString(path))
+				return
 			}
+			ok(path, t, n)
 		}
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			k.withErrors(n.Content[i+1], append(path, n.Content[i].Value))
+			k.withErrors(n.Content[i+1], append(path, n.Content[i].Value), ok)
 		}
 	case yaml.SequenceNode:
 		for i, e := range n.Content {
-			k.withErrors(e, append(path, i))
+			k.withErrors(e, append(path, i), ok)
 		}
 	}
 }
@@ -407,6 +422,54 @@ func (k *compiler) checkWith(sn *stepNodes, s *weft.Step, spec *step.Spec) {
 			k.errorf(at, "%s: %s needs input %q (%s)", where, spec.Type, fd.Name, fd.Description)
 		}
 	}
+	k.checkOneOf(sn, spec, given, where)
+}
+
+// checkOneOf reports a step that gives none, or more than one, of the
+// spec's mode fields: it would fail every time it runs. A boolean counts
+// when it is true; one built with {{ }} may turn out true, so it rules out
+// "none" but is not counted as a second mode.
+func (k *compiler) checkOneOf(sn *stepNodes, spec *step.Spec, given map[string]*yaml.Node, where string) {
+	if len(spec.OneOf) == 0 {
+		return
+	}
+	var set []string
+	maybe := false
+	for _, name := range spec.OneOf {
+		v, ok := given[name]
+		if !ok {
+			continue
+		}
+		v = resolve(v)
+		fd, _ := spec.Lookup(name)
+		switch {
+		case v.Kind == yaml.ScalarNode && v.Tag == "!!null":
+		case v.Kind == yaml.ScalarNode && v.Tag == "!!str" && expr.HasTemplate(v.Value) && fd.Type == step.Boolean:
+			maybe = true
+		case fd.Type == step.Boolean && !(v.Kind == yaml.ScalarNode && v.Tag == "!!bool" && v.Value == "true"):
+		default:
+			set = append(set, name)
+		}
+	}
+	modes := quoteNames(spec.OneOf)
+	switch {
+	case len(set) == 0 && !maybe:
+		at := sn.with
+		if at == nil {
+			at = sn.uses
+		}
+		k.errorf(at, "%s: %s needs one of %s; it has none, so it would fail every time it runs", where, spec.Type, modes)
+	case len(set) > 1:
+		k.errorf(given[set[1]], "%s: %s takes only one of %s, not both %s and %s", where, spec.Type, modes, set[0], set[1])
+	}
+}
+
+func quoteNames(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = "`" + n + "`"
+	}
+	return strings.Join(q, ", ")
 }
 
 // stepLabel names a step in messages: by id, or by its position when the id

@@ -215,6 +215,7 @@ func (d *decoder) decodeWorkflow(root *yaml.Node) (*weft.Workflow, *docNodes) {
 			nodes.steps = v
 			w.Steps, nodes.stepNodes = d.decodeSteps(v)
 		case "on_error":
+			nodes.onError = v
 			if s, ok := d.str(v, "on_error"); ok {
 				w.OnError = s
 				if !weft.NamePattern.MatchString(s) {
@@ -252,6 +253,7 @@ type docNodes struct {
 	root      *yaml.Node
 	steps     *yaml.Node
 	stepNodes []*stepNodes
+	onError   *yaml.Node
 }
 
 // stepNodes keeps the nodes of one step's keys.

@@ -56,6 +56,9 @@ type Compiled struct {
 	// Webhook is the parsed security and admission policy of on.webhook
 	// (verify, dedupe, allow_ips, rate_limit); nil without on.webhook.
 	Webhook *policy.Policy
+	// OnErrorPos is where on_error is written (zero without on_error), for
+	// tools that check the named workflow exists (weft validate).
+	OnErrorPos weft.Position
 }
 
 // Node is one compiled step.
@@ -113,6 +116,9 @@ func Parse(filename string, src []byte, reg *step.Registry) (*Compiled, error) {
 		k.compileSteps()
 	}
 	k.c.Webhook = d.webhook
+	if nodes.onError != nil {
+		k.c.OnErrorPos = weft.Position{Line: nodes.onError.Line, Column: nodes.onError.Column}
+	}
 	if len(d.diags) > 0 {
 		sort.SliceStable(d.diags, func(i, j int) bool {
 			a, b := d.diags[i], d.diags[j]

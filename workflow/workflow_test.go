@@ -61,11 +61,17 @@ func testRegistry(t testing.TB) *step.Registry {
 			},
 		},
 		{
+			// Like the real wait: exactly one of four modes.
 			Type: "wait", Title: "Wait", Category: step.CategoryCore,
 			Fields: []step.Field{
-				{Name: "for", Type: step.Duration, Description: "how long", Required: true},
+				{Name: "for", Type: step.Duration, Description: "how long"},
+				{Name: "until", Type: step.String, Description: "when"},
+				{Name: "event", Type: step.String, Description: "event name"},
+				{Name: "resume", Type: step.Boolean, Description: "wait for the resume URL"},
+				{Name: "match", Type: step.Any, Description: "event filter", Deferred: true},
 				{Name: "tags", Type: step.Array, Description: "labels", Items: &step.Field{Type: step.String}},
 			},
+			OneOf: []string{"for", "until", "event", "resume"},
 		},
 	}
 	for _, s := range specs {

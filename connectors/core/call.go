@@ -37,7 +37,7 @@ func callSpec() step.Spec {
 			{Name: "workflow", Type: step.String, Required: true, Example: "send-invoice",
 				Description: "Name of the workflow to run; its active version is used."},
 			{Name: "input", Type: step.Any, Example: map[string]any{"order_id": "o_123"},
-				Description: "The child's trigger input (`trigger.body` inside the child). An empty object when absent."},
+				Description: "The child's trigger input: the child reads it as `trigger` (`input: {id: 1}` gives `trigger.id`, not `trigger.body.id`). An empty object when absent."},
 		},
 		Output:    "The child execution's output, as the child's last step (or its `respond` step) produced it.",
 		RunOnWake: true,

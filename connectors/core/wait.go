@@ -44,6 +44,7 @@ func waitSpec() step.Spec {
 		},
 		Output: "For `for`/`until`: `{waited_until}`, the deadline as an RFC 3339 time in UTC. For `event` and `resume`: " +
 			"the event's payload (the POSTed JSON), or `{timed_out: true}` after a timeout with `on_timeout: continue`.",
+		OneOf:     []string{"for", "until", "event", "resume"},
 		RunOnWake: true,
 		Resumable: true,
 		Example: `- id: cool_off

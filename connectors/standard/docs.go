@@ -67,6 +67,9 @@ func page(s step.Spec) []byte {
 		if s.AllowExtra {
 			b.WriteString("\nKeys not listed here are allowed too.\n")
 		}
+		if len(s.OneOf) > 0 {
+			fmt.Fprintf(&b, "\nGive exactly one of %s (`weft validate` refuses none or several).\n", quoteList(s.OneOf))
+		}
 	}
 	if s.Output != "" {
 		fmt.Fprintf(&b, "\n## Output\n\n%s\n", s.Output)
@@ -133,4 +136,16 @@ func firstSentence(s string) string {
 		return s[:i+1]
 	}
 	return s
+}
+
+// quoteList writes names as `a`, `b` or `c`.
+func quoteList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = "`" + n + "`"
+	}
+	if len(q) == 1 {
+		return q[0]
+	}
+	return strings.Join(q[:len(q)-1], ", ") + " or " + q[len(q)-1]
 }

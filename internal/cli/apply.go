@@ -61,6 +61,9 @@ func runApply(ctx context.Context, env *Env, args []string) error {
 		}
 		fmt.Fprintf(env.Stdout, "%-9s %s (version %d, %s)\n", verb, name, rec.Version, d.path)
 	}
+	if err := warnMissingOnError(ctx, env.Stderr, c, unresolvedOnError(docs)); err != nil {
+		return err
+	}
 	if failed > 0 {
 		fmt.Fprintf(env.Stderr, "%d of %d workflow(s) were not applied\n", failed, len(docs))
 		return ExitError{Code: 1}

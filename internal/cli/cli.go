@@ -56,7 +56,11 @@ func Main(ctx context.Context, args []string) int {
 
 // Run is Main with explicit streams (used by tests).
 func Run(ctx context.Context, env *Env, args []string) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) >= 2 && args[0] == "help" {
+		// weft help serve = weft serve --help
+		args = []string{args[1], "--help"}
+	}
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" || args[0] == "help" {
 		usage(env.Stdout)
 		if len(args) == 0 {
 			return 2
@@ -87,6 +91,6 @@ func usage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(&b, "  %-11s %s\n", c.name, c.summary)
 	}
-	b.WriteString("\nRun 'weft <command> -h' for a command's flags.\n")
+	b.WriteString("\nRun 'weft help <command>' (or 'weft <command> --help') for a command's flags.\n")
 	fmt.Fprint(w, b.String())
 }

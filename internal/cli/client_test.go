@@ -233,8 +233,8 @@ func TestClientFlagsHelpNamesEnv(t *testing.T) {
 	t.Parallel()
 	res := runCLI(t, nil, "apply", "-h")
 	for _, v := range []string{"WEFT_SERVER", "WEFT_TOKEN", "WEFT_ADMIN_TOKEN", "admin.token"} {
-		if !strings.Contains(res.stderr, v) {
-			t.Errorf("apply -h does not mention %s:\n%s", v, res.stderr)
+		if !strings.Contains(res.stdout, v) {
+			t.Errorf("apply -h does not mention %s:\n%s", v, res.stdout)
 		}
 	}
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/weftworks/weft/credential"
 )
 
-const credentialsUsage = "credentials set NAME --type T [--from-file F | --from-env VAR] [--workflows a,b] [--hosts h1,h2] [--limits JSON] [--retry JSON]\n" +
+const credentialsUsage = "credentials set NAME --type T [--from-file F | --from-env VAR] [--workflows a,b] [--hosts h1,h2] [--limits JSON] [--retry JSON] [--description TEXT]\n" +
 	"       weft credentials list [--json]\n" +
 	"       weft credentials delete NAME\n" +
 	"       weft credentials rotate-key [--data DIR] [--db URL] [--master-key-file F]\n\n" +
@@ -23,11 +23,12 @@ const credentialsUsage = "credentials set NAME --type T [--from-file F | --from-
 	"rotate-key works on the database directly and needs the current master key."
 
 func runCredentials(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+	if len(args) == 0 {
 		fmt.Fprintf(env.Stderr, "Usage: weft %s\n", credentialsUsage)
-		if len(args) == 0 {
-			return ExitError{Code: 2}
-		}
+		return ExitError{Code: 2}
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
+		fmt.Fprintf(env.Stdout, "Usage: weft %s\n", credentialsUsage)
 		return nil
 	}
 	sub, args := args[0], args[1:]

@@ -20,11 +20,12 @@ const executionsUsage = "executions list [--workflow W] [--status S] [--limit N]
 	"Every form also takes --server URL and --token T."
 
 func runExecutions(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+	if len(args) == 0 {
 		fmt.Fprintf(env.Stderr, "Usage: weft %s\n", executionsUsage)
-		if len(args) == 0 {
-			return ExitError{Code: 2}
-		}
+		return ExitError{Code: 2}
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
+		fmt.Fprintf(env.Stdout, "Usage: weft %s\n", executionsUsage)
 		return nil
 	}
 	sub, args := args[0], args[1:]

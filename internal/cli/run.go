@@ -27,13 +27,21 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 	fs.stringVar(&envAllow, "env-allow", "WEFT_ENV_ALLOW", "", "comma-separated environment variables that expressions may read as env.NAME (as for serve)")
 	fs.stringVar(&allowPrivateNet, "allow-private-net", "WEFT_ALLOW_PRIVATE_NET", "",
 		"comma-separated CIDRs that outbound HTTP may reach although they are private, loopback or link-local (e.g. 127.0.0.0/8 to call a local service; as for serve)")
+	var aiConfig string
+	fs.stringVar(&aiConfig, "ai-config", "WEFT_AI_CONFIG", "", "YAML file with AI prices, budgets, cache and gateway routes (as for serve; see docs/ai.md)")
 	var lf limitFlags
 	lf.register(fs)
+	var sf sqlFlags
+	sf.register(fs)
 	pos, err := fs.parse(args)
 	if err != nil {
 		return err
 	}
 	limits, err := lf.limits()
+	if err != nil {
+		return err
+	}
+	sqlCfg, err := sf.config()
 	if err != nil {
 		return err
 	}
@@ -65,7 +73,7 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 	a, err := Wire(ctx, AppConfig{
 		Env: env, Data: dir, DB: filepath.Join(dir, "run.db"), SQLiteSync: "NORMAL", Workflows: with,
 		LogLevel: "warn", LogFormat: "text", EnvAllow: splitList(envAllow), AllowPrivateNet: allowPrivateNet,
-		PollInterval: 50 * time.Millisecond, Limits: limits,
+		PollInterval: 50 * time.Millisecond, Limits: limits, SQL: sqlCfg, AIConfig: aiConfig,
 	})
 	if err != nil {
 		return err

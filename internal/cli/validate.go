@@ -15,7 +15,7 @@ import (
 )
 
 func runValidate(_ context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "validate", "validate FILE|DIR…\n\nChecks workflow files (.yaml, .yml, .json; directories recursively) and prints every problem as file:line:col: message.")
+	fs := newFlagSet(env, "validate", "validate FILE|DIR…\n\nChecks workflow files (.yaml, .yml, .json; directories recursively) and prints every problem as file:line:col: message.\nAn on_error naming a workflow that is not among the files given is a warning (exit status 0).")
 	pos, err := fs.parse(args)
 	if err != nil {
 		return err
@@ -31,6 +31,9 @@ func runValidate(_ context.Context, env *Env, args []string) error {
 	if problems > 0 {
 		fmt.Fprintf(env.Stderr, "%d problem(s) in %d file(s)\n", problems, len(docs))
 		return ExitError{Code: 1}
+	}
+	for _, r := range unresolvedOnError(docs) {
+		r.warn(env.Stdout, "which is not among the files given (weft apply checks the server)")
 	}
 	fmt.Fprintf(env.Stdout, "%d %s OK\n", len(docs), plural(len(docs), "file", "files"))
 	return nil

@@ -293,7 +293,7 @@ func (s *Store) RequestCancel(ctx context.Context, id string, now time.Time) (we
 			return err
 		}
 		if e.Status.Finished() {
-			return fmt.Errorf("execution is %s: %w", e.Status, weft.ErrConflict)
+			return fmt.Errorf("execution already finished (%s): %w", e.Status, weft.ErrConflict)
 		}
 		held := e.LeaseOwner != "" && e.LeaseUntil != nil && e.LeaseUntil.After(now)
 		if !held && (e.Status == weft.ExecutionQueued || e.Status == weft.ExecutionWaiting) {
@@ -327,7 +327,7 @@ func (s *Store) ResetForRetry(ctx context.Context, id string, now time.Time) (we
 			return err
 		}
 		if weft.ExecutionStatus(status) != weft.ExecutionFailed {
-			return fmt.Errorf("execution is %s, only failed executions can be retried: %w", status, weft.ErrConflict)
+			return fmt.Errorf("execution has status %s; only failed executions can be retried: %w", status, weft.ErrConflict)
 		}
 		if _, err := tx.Exec(ctx, "DELETE FROM step_runs WHERE execution_id = $1 AND status <> 'succeeded'", id); err != nil {
 			return fmt.Errorf("deleting step runs: %w", err)

@@ -284,7 +284,7 @@ func (s *Store) RequestCancel(ctx context.Context, id string, now time.Time) (we
 			return err
 		}
 		if e.Status.Finished() {
-			return fmt.Errorf("execution is %s: %w", e.Status, weft.ErrConflict)
+			return fmt.Errorf("execution already finished (%s): %w", e.Status, weft.ErrConflict)
 		}
 		held := e.LeaseOwner != "" && e.LeaseUntil != nil && e.LeaseUntil.After(now)
 		// A QueryRow runs at once and holds the connection until scanned,
@@ -320,7 +320,7 @@ func (s *Store) ResetForRetry(ctx context.Context, id string, now time.Time) (we
 			return err
 		}
 		if weft.ExecutionStatus(status) != weft.ExecutionFailed {
-			return fmt.Errorf("execution is %s, only failed executions can be retried: %w", status, weft.ErrConflict)
+			return fmt.Errorf("execution has status %s; only failed executions can be retried: %w", status, weft.ErrConflict)
 		}
 		if _, err := w.conn.ExecContext(w.ctx, "DELETE FROM step_runs WHERE execution_id = ? AND status <> 'succeeded'", id); err != nil {
 			return fmt.Errorf("deleting step runs: %w", err)

@@ -84,6 +84,7 @@ func buildInput(r *http.Request, path string, raw []byte, ver *verify.Result, re
 	in.ContentType = ct
 	val["content_type"] = ct
 	var body any
+	isJSON := false
 	switch {
 	case len(raw) == 0:
 		in.Body = json.RawMessage("null")
@@ -92,6 +93,7 @@ func buildInput(r *http.Request, path string, raw []byte, ver *verify.Result, re
 			return nil, nil, &bodyError{fmt.Sprintf("request body is not valid JSON (Content-Type %s): %v", ct, err)}
 		}
 		in.Body = raw
+		isJSON = true
 	case ct == "application/x-www-form-urlencoded":
 		form, err := url.ParseQuery(string(raw))
 		if err != nil {
@@ -103,11 +105,16 @@ func buildInput(r *http.Request, path string, raw []byte, ver *verify.Result, re
 	default:
 		body = nil
 	}
-	if utf8.Valid(raw) {
+	// A JSON body is stored once, as body (its bytes as sent): a raw_body
+	// beside it would store every JSON delivery twice. Forms and other
+	// bodies keep their text (or base64) for steps that need the bytes.
+	switch {
+	case isJSON || len(raw) == 0:
+	case utf8.Valid(raw):
 		s := string(raw)
 		in.RawBody = &s
 		val["raw_body"] = s
-	} else {
+	default:
 		in.RawBodyBase64 = base64.StdEncoding.EncodeToString(raw)
 		val["raw_body_base64"] = in.RawBodyBase64
 	}

@@ -573,10 +573,10 @@ func (h *Handler) writeFinished(w http.ResponseWriter, ex weft.Execution) {
 		h.reply(w, http.StatusOK, out)
 		return
 	}
-	msg := "execution " + string(ex.Status)
-	if ex.Error != nil {
-		msg = ex.Error.Message
-	}
+	// The caller is outside: the step's error may hold internal URLs, the
+	// SSRF guard's reasons or a service's answer. They stay in the
+	// execution, for the operator; the caller gets the id to quote.
+	msg := "the workflow did not finish (" + string(ex.Status) + "); quote execution " + ex.ID + " to the operator"
 	h.reply(w, http.StatusInternalServerError, map[string]any{"execution_id": ex.ID, "status": ex.Status,
 		"error": map[string]string{"code": "execution_" + string(ex.Status), "message": msg}})
 }
