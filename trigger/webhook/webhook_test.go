@@ -206,12 +206,14 @@ func TestOverloadAnswers503WithRetryAfter(t *testing.T) {
 	slow := `
 name: slowsync
 on:
-  webhook: { path: slow, respond: sync, timeout: 2s }
+  webhook: { path: slow, respond: sync, timeout: 6s }
 steps:
   - id: pause
     uses: wait
-    with: { for: 1s }
+    with: { for: 3s }
 `
+	// The slow request holds the only slot for 3 s: long enough for a probe
+	// to find it taken on a loaded machine.
 	b := setup(t, webhook.Config{MaxInFlight: 1}, slow)
 	first := make(chan int)
 	go func() {
