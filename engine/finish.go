@@ -106,7 +106,9 @@ func (r *runner) suspend(ctx context.Context, wake time.Time) {
 	}
 	r.ex.Status, r.ex.WakeAt = st, &w
 	r.e.publishExecution(r.ex)
-	r.e.events.abandonResponse(r.ex.ID)
+	// A respond: sync caller keeps waiting (up to its timeout): when this
+	// process resumes the execution, its end or respond step still answers
+	// the caller. Taken over elsewhere, the caller gets 202 at its timeout.
 	r.e.Kick()
 }
 
