@@ -71,6 +71,13 @@ func (h *requester) poll(ctx context.Context, req *step.Request) (step.Result, e
 	if done, _ := v.(bool); done {
 		return res, nil
 	}
+	// `every` is the pause between one answer and the next request, so a
+	// slow API is not polled back to back.
+	if req.Env != nil && req.Env.Now != nil {
+		now = req.Env.Now()
+	} else {
+		now = time.Now()
+	}
 	if !now.Before(st.Deadline) {
 		return step.Result{}, step.Errorf("poll_timeout", "http.request: `until` was still false after %d polls, when until_timeout passed; "+
 			"raise until_timeout or check the expression against the last answer", st.Polls)
