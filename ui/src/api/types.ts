@@ -42,6 +42,21 @@ export interface Execution {
   cancel_requested?: boolean;
   response?: unknown;
   steps?: StepRun[];
+  /** Earlier runs that a retry replaced, oldest first (weft.PriorRun). */
+  retries?: PriorRun[];
+}
+
+/** weft.PriorRun: a run of an execution that failed and was retried, with the step runs the retry ran again. */
+export interface PriorRun {
+  run: number;
+  status: ExecutionStatus;
+  error?: ErrorInfo;
+  started_at?: string;
+  finished_at?: string;
+  retried_at: string;
+  retried_by?: string;
+  steps?: StepRun[];
+  steps_truncated?: boolean;
 }
 
 export interface StepRun {
