@@ -13,6 +13,8 @@ export interface WorkflowRecord {
   workflow?: unknown;
   /** In list items: the newest execution, absent when it never ran. */
   last_execution?: { id: string; status: ExecutionStatus; created_at: string };
+  /** In list items: installed and kept by Weft itself (webhook delivery); not the user's to delete. */
+  managed?: boolean;
 }
 
 export type ExecutionStatus = "queued" | "running" | "waiting" | "succeeded" | "failed" | "canceled";
