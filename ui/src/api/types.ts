@@ -199,6 +199,9 @@ export interface Delivery {
   scheme?: string;
   dedupe_key?: string;
   execution_id?: string;
+  /** What became of the execution it started (absent when none, or pruned). */
+  execution_status?: ExecutionStatus;
+  execution_error?: ErrorInfo;
 }
 
 /** A pending approval (GET /api/v1/approvals). */
