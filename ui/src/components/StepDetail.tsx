@@ -55,7 +55,7 @@ export function StepDetail({ run, executionFinished = false, earlier = [] }: { r
         <strong>{run.step_id}</strong>
         <StatusBadge status={status} />
         <span className="muted small">
-          {run.type} · {run.attempts} attempt{run.attempts === 1 ? "" : "s"} · {duration(run.started_at, run.finished_at)}
+          {run.type} · {run.attempts} attempt{run.attempts === 1 ? "" : "s"} · {executionFinished && !run.finished_at ? "—" : duration(run.started_at, run.finished_at)}
         </span>
       </div>
       {status === "not run" && <div className="muted small">The execution ended before this step could start.</div>}
@@ -65,7 +65,7 @@ export function StepDetail({ run, executionFinished = false, earlier = [] }: { r
           <strong>{run.error.code}</strong>: {run.error.message}
         </div>
       )}
-      {run.status === "waiting" && (
+      {run.status === "waiting" && !executionFinished && (
         <div className="waiting-reason" data-testid="waiting-reason">
           {waitingReason(run)}
         </div>

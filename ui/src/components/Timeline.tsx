@@ -35,7 +35,7 @@ export function Timeline({ steps, selected, onSelect, now, executionFinished = f
             </span>
             <span className="tl-meta">
               <StatusBadge status={shown} />
-              <span className="muted small">{duration(s.started_at, s.finished_at)}</span>
+              <span className="muted small">{executionFinished && !s.finished_at ? "—" : duration(s.started_at, s.finished_at)}</span>
             </span>
           </button>
         );
