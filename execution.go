@@ -93,11 +93,68 @@ type Execution struct {
 	LeaseUntil *time.Time `json:"lease_until,omitempty"`
 	// Response is what a `respond` step produced (status, headers, body).
 	Response json.RawMessage `json:"response,omitempty"`
+	// Retries are the earlier runs of this execution that a retry replaced,
+	// oldest first (at most MaxRetries): a retry keeps what it ran again, so
+	// the failed attempts stay visible after a retry succeeds.
+	Retries []PriorRun `json:"retries,omitempty"`
 	// Recovered is set by Claim (only) when it took the execution over
 	// from a process that stopped while running it, without releasing it: a
 	// crash, an out-of-memory kill, a lost lease. The engine then counts
 	// the attempts that process left unfinished (crash quarantine).
 	Recovered bool `json:"-"`
+}
+
+// MaxRetries bounds Execution.Retries (older runs are dropped) and
+// MaxPriorSteps bounds the step runs kept per earlier run.
+const (
+	MaxRetries    = 20
+	MaxPriorSteps = 100
+)
+
+// PriorRun is one run of an execution that ended (failed) and was then
+// retried: when it ran, how it ended, who retried it and when, and the
+// step runs the retry ran again, with their attempt history (inputs and
+// outputs are not kept).
+type PriorRun struct {
+	Run        int             `json:"run"` // 1 for the first run
+	Status     ExecutionStatus `json:"status"`
+	Error      *ErrorInfo      `json:"error,omitempty"`
+	StartedAt  *time.Time      `json:"started_at,omitempty"`
+	FinishedAt *time.Time      `json:"finished_at,omitempty"`
+	RetriedAt  time.Time       `json:"retried_at"`
+	RetriedBy  string          `json:"retried_by,omitempty"`
+	Steps      []StepRun       `json:"steps,omitempty"`
+	// StepsTruncated says there were more than MaxPriorSteps step runs and
+	// only the first were kept.
+	StepsTruncated bool `json:"steps_truncated,omitempty"`
+}
+
+// NewPriorRun records ex (failed, about to be retried by `by` at now) and
+// the step runs the retry will run again, bounded by MaxPriorSteps.
+func NewPriorRun(ex Execution, replaced []StepRun, by string, now time.Time) PriorRun {
+	p := PriorRun{Run: len(ex.Retries) + 1, Status: ex.Status, Error: ex.Error, StartedAt: ex.StartedAt,
+		FinishedAt: ex.FinishedAt, RetriedAt: now, RetriedBy: by}
+	if n := len(ex.Retries); n > 0 {
+		p.Run = ex.Retries[n-1].Run + 1
+	}
+	for i, r := range replaced {
+		if i == MaxPriorSteps {
+			p.StepsTruncated = true
+			break
+		}
+		r.Input, r.Output, r.State = nil, nil, nil
+		p.Steps = append(p.Steps, r)
+	}
+	return p
+}
+
+// AppendRetry returns runs with p added, keeping the newest MaxRetries.
+func AppendRetry(runs []PriorRun, p PriorRun) []PriorRun {
+	runs = append(append([]PriorRun(nil), runs...), p)
+	if over := len(runs) - MaxRetries; over > 0 {
+		runs = runs[over:]
+	}
+	return runs
 }
 
 // WholeStep is the Item value of a step run that stands for the whole step;

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/outbound"
 	"github.com/weftworks/weft/store"
 )
 
@@ -13,7 +14,14 @@ import (
 type workflowListItem struct {
 	weft.WorkflowRecord
 	LastExecution *lastExecution `json:"last_execution,omitempty"`
+	// Managed marks a workflow Weft installs and keeps itself (outbound
+	// webhook delivery): the console lists it apart, without Delete, so an
+	// install with no workflows of its own still looks empty.
+	Managed bool `json:"managed,omitempty"`
 }
+
+// managedWorkflow reports whether Weft installs and keeps the workflow itself.
+func managedWorkflow(name string) bool { return name == outbound.DeliveryWorkflow }
 
 type lastExecution struct {
 	ID        string               `json:"id"`
@@ -27,6 +35,7 @@ func (s *server) withLastExecutions(ctx context.Context, recs []weft.WorkflowRec
 	out := make([]workflowListItem, len(recs))
 	for i, rec := range recs {
 		out[i].WorkflowRecord = rec
+		out[i].Managed = managedWorkflow(rec.Name)
 		last, _, err := s.store.ListExecutions(ctx, store.ExecutionFilter{Workflow: rec.Name, Page: store.Page{Limit: 1}})
 		if err != nil {
 			return nil, err

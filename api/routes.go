@@ -50,6 +50,7 @@ func (s *server) routes() []route {
 		{"PUT", "/api/v1/credentials/{name}", false, h(s.putCredential)},
 		{"DELETE", "/api/v1/credentials/{name}", false, h(s.deleteCredential)},
 		{"GET", "/api/v1/credentials/{name}/oauth/start", false, h(s.startOAuth)},
+		{"POST", "/api/v1/credentials/{name}/test", false, h(s.testCredential)},
 		{"GET", "/oauth/callback", true, h(s.oauthCallback)},
 		{"GET", "/api/v1/connections", false, h(s.listConnections)},
 

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -35,7 +36,33 @@ func (s *server) listDeliveries(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, newList(items, next))
+	writeJSON(w, http.StatusOK, newList(s.withExecutionOutcomes(r.Context(), items), next))
+}
+
+// deliveryItem is a delivery in the log with what became of the execution
+// it started: "accepted" only says the request was stored, and a delivery
+// whose workflow then failed must not read as a success.
+type deliveryItem struct {
+	store.WebhookDelivery
+	ExecutionStatus weft.ExecutionStatus `json:"execution_status,omitempty"`
+	ExecutionError  *weft.ErrorInfo      `json:"execution_error,omitempty"`
+}
+
+// withExecutionOutcomes adds each started execution's status: one point
+// read per item, and a page holds at most 500. An execution pruned since
+// adds nothing.
+func (s *server) withExecutionOutcomes(ctx context.Context, items []store.WebhookDelivery) []deliveryItem {
+	out := make([]deliveryItem, len(items))
+	for i, d := range items {
+		out[i].WebhookDelivery = d
+		if d.ExecutionID == "" {
+			continue
+		}
+		if ex, err := s.store.GetExecution(ctx, d.ExecutionID); err == nil {
+			out[i].ExecutionStatus, out[i].ExecutionError = ex.Status, ex.Error
+		}
+	}
+	return out
 }
 
 // replayDelivery starts a new execution from a stored delivery: the input

@@ -247,7 +247,7 @@ func (v *Vault) forget(name string) {
 func (v *Vault) Metadata(ctx context.Context, name string) (Metadata, error) {
 	rec, err := v.cfg.Store.GetCredential(ctx, name)
 	if err != nil {
-		return Metadata{}, fmt.Errorf("credential %q: %w", name, err)
+		return Metadata{}, readError(name, err)
 	}
 	data, err := v.open(rec)
 	if err != nil {
@@ -346,11 +346,23 @@ func (l *loaded) str(k string) string {
 	return s
 }
 
+// readError says once which credential could not be read. The store's
+// errors already name it, so they are not wrapped in the name again (a
+// missing credential used to read `credential "x": credential "x": not
+// found`); a missing one says how to fix it.
+func readError(name string, err error) error {
+	if errors.Is(err, weft.ErrNotFound) {
+		return fmt.Errorf("credential %q does not exist: create it on the Credentials page (or PUT /api/v1/credentials/%s), "+
+			"or correct the name in the step: %w", name, name, weft.ErrNotFound)
+	}
+	return err
+}
+
 // load reads, checks and resolves a credential for workflow.
 func (v *Vault) load(ctx context.Context, workflow, name string) (*loaded, error) {
 	rec, err := v.cfg.Store.GetCredential(ctx, name)
 	if err != nil {
-		return nil, fmt.Errorf("credential %q: %w", name, err)
+		return nil, readError(name, err)
 	}
 	l := &loaded{rec: rec}
 	_ = json.Unmarshal(rec.Settings, &l.settings)
@@ -375,7 +387,7 @@ func (v *Vault) load(ctx context.Context, workflow, name string) (*loaded, error
 func (v *Vault) StoredSettings(ctx context.Context, workflow, name string) (Settings, error) {
 	rec, err := v.cfg.Store.GetCredential(ctx, name)
 	if err != nil {
-		return Settings{}, fmt.Errorf("connection %q: %w", name, err)
+		return Settings{}, readError(name, err)
 	}
 	var s Settings
 	_ = json.Unmarshal(rec.Settings, &s)

@@ -447,7 +447,13 @@ func (e *Engine) Cancel(ctx context.Context, id string) (weft.Execution, error) 
 // Retry resumes a failed execution from its failed step; completed steps keep
 // their outputs.
 func (e *Engine) Retry(ctx context.Context, id string) (weft.Execution, error) {
-	ex, err := e.store.ResetForRetry(ctx, id, e.cfg.Now().UTC())
+	return e.RetryBy(ctx, id, "")
+}
+
+// RetryBy is Retry that records who asked for it (the earlier run is kept
+// in Execution.Retries with by as its retried_by).
+func (e *Engine) RetryBy(ctx context.Context, id, by string) (weft.Execution, error) {
+	ex, err := e.store.ResetForRetry(ctx, id, e.cfg.Now().UTC(), by)
 	if err != nil {
 		return ex, err
 	}

@@ -260,6 +260,10 @@ func compileExpr(code string, offset int) (*vm.Program, error) {
 	return prog, nil
 }
 
+// wordOperators are expr's operators spelled as words, which people often
+// write as functions.
+var wordOperators = []string{"contains", "startsWith", "endsWith", "matches", "in", "not", "and", "or"}
+
 // wrapErr turns an expr error into *Error with a template offset, and makes
 // expr's messages speak Weft.
 func wrapErr(err error, code string, offset int) *Error {
@@ -270,6 +274,13 @@ func wrapErr(err error, code string, offset int) *Error {
 		e.Message = fe.Message
 		if fe.Prev != nil {
 			e.Err = fe.Prev
+		}
+	}
+	for _, op := range wordOperators {
+		if strings.Contains(e.Message, `unexpected token Operator("`+op+`")`) {
+			// Written as a function: contains(a, "b"). Say it is an operator.
+			e.Message += fmt.Sprintf(`: %s is an operator, not a function; write a %s b, e.g. trigger.body.text %s "urgent"`, op, op, op)
+			break
 		}
 	}
 	if strings.HasPrefix(e.Message, "unknown name ") {

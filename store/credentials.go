@@ -98,3 +98,26 @@ func DecodeHistory(b []byte) []weft.Attempt {
 	}
 	return h
 }
+
+// EncodeRetries serializes an execution's earlier runs for storage (nil
+// when there are none).
+func EncodeRetries(p []weft.PriorRun) []byte {
+	if len(p) == 0 {
+		return nil
+	}
+	b, _ := json.Marshal(p)
+	return b
+}
+
+// DecodeRetries reads what EncodeRetries wrote (nil on empty or bad input:
+// the record is informational and never blocks reading an execution).
+func DecodeRetries(b []byte) []weft.PriorRun {
+	if len(b) == 0 {
+		return nil
+	}
+	var p []weft.PriorRun
+	if json.Unmarshal(b, &p) != nil {
+		return nil
+	}
+	return p
+}

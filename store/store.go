@@ -105,8 +105,11 @@ type Executions interface {
 	RequestCancel(ctx context.Context, id string, now time.Time) (weft.Execution, error)
 	// ResetForRetry turns a failed execution back to queued: failed step runs
 	// and those skipped or canceled because of the failure are deleted (so they
-	// run again), succeeded ones are kept. weft.ErrConflict if it is not failed.
-	ResetForRetry(ctx context.Context, id string, now time.Time) (weft.Execution, error)
+	// run again), succeeded ones are kept. The run that ended is appended to
+	// Execution.Retries (weft.NewPriorRun: its times, error, who retried it and
+	// the replaced step runs with their attempt history), and started_at is
+	// cleared for the new run. weft.ErrConflict if it is not failed.
+	ResetForRetry(ctx context.Context, id string, now time.Time, by string) (weft.Execution, error)
 
 	// Prune deletes up to batch finished executions (with their step runs)
 	// that finished before `before`, and expired dedupe keys, and returns how

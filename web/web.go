@@ -16,12 +16,20 @@ var dist embed.FS
 // such as /workflows/ticket-triage load the app, which then routes itself.
 // Hashed files under /assets/ are cached for a year; index.html is never
 // cached, so a new binary's UI is picked up on the next load.
+//
+// Files are read into memory once, with a gzip copy of text files served to
+// clients that accept it (Content-Encoding: gzip, Vary: Accept-Encoding),
+// and an ETag, so a reload of index.html is a 304.
 func Handler() http.Handler {
 	root, err := fs.Sub(dist, "dist")
 	if err != nil {
 		panic(err) // the embed pattern guarantees the directory
 	}
-	return handler{root: root, files: http.FileServerFS(root)}
+	files, err := loadAssets(root)
+	if err != nil {
+		panic(err) // an embedded file system does not fail to read
+	}
+	return handler{files: files}
 }
 
 // ContentSecurityPolicy is the console's policy. The built bundle has no
@@ -42,8 +50,7 @@ func secure(h http.Header) {
 }
 
 type handler struct {
-	root  fs.FS
-	files http.Handler
+	files map[string]*asset
 }
 
 var _ http.Handler = handler{}
@@ -63,13 +70,13 @@ func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	name := strings.TrimPrefix(p, "/")
 	if name != "" && name != "index.html" {
-		if st, err := fs.Stat(h.root, name); err == nil && !st.IsDir() {
+		if a := h.files[name]; a != nil {
 			if strings.HasPrefix(name, "assets/") {
 				w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 			} else {
 				w.Header().Set("Cache-Control", "no-cache")
 			}
-			h.files.ServeHTTP(w, r)
+			a.serve(w, r, name)
 			return
 		}
 		// A missing asset is a real 404: answering it with HTML would hide the error.
@@ -82,15 +89,11 @@ func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h handler) serveIndex(w http.ResponseWriter, r *http.Request) {
-	b, err := fs.ReadFile(h.root, "index.html")
-	if err != nil {
+	a := h.files["index.html"]
+	if a == nil {
 		http.Error(w, "the UI bundle is missing: run `npm run build` in ui/", http.StatusNotFound)
 		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-cache")
-	if r.Method == http.MethodHead {
-		return
-	}
-	_, _ = w.Write(b)
+	a.serve(w, r, "index.html")
 }

@@ -115,7 +115,8 @@ func (s sender) Run(ctx context.Context, req *step.Request) (step.Result, error)
 	}
 	cred, err := req.Env.Connections.Get(ctx, req.Workflow, credName)
 	if err != nil {
-		return step.Result{}, fmt.Errorf("webhook.send: credential %q: %w", credName, err)
+		// The vault's errors name the credential already.
+		return step.Result{}, fmt.Errorf("webhook.send: %w", err)
 	}
 	secret := cred.Data["secret"]
 	if secret == "" {

@@ -75,7 +75,7 @@ func errorCols(e *weft.ErrorInfo) (code, msg any) {
 
 const executionCols = `id, workflow, workflow_version, status, trigger_kind, input, output,
 	error_code, error_message, parent_id, parent_step, created_at, started_at, finished_at,
-	wake_at, cancel_requested, lease_owner, lease_until, response`
+	wake_at, cancel_requested, lease_owner, lease_until, response, retries`
 
 func scanExecution(row pgx.Row) (weft.Execution, error) {
 	var (
@@ -83,13 +83,15 @@ func scanExecution(row pgx.Row) (weft.Execution, error) {
 		status                         string
 		errCode, errMsg, leaseOwner    *string
 		input, output, response        []byte
+		retries                        []byte
 		started, finished, wake, until *time.Time
 	)
 	if err := row.Scan(&e.ID, &e.Workflow, &e.WorkflowVersion, &status, &e.Trigger, &input, &output,
 		&errCode, &errMsg, &e.ParentID, &e.ParentStep, &e.CreatedAt, &started, &finished,
-		&wake, &e.CancelRequested, &leaseOwner, &until, &response); err != nil {
+		&wake, &e.CancelRequested, &leaseOwner, &until, &response, &retries); err != nil {
 		return weft.Execution{}, err
 	}
+	e.Retries = store.DecodeRetries(retries)
 	e.Status = weft.ExecutionStatus(status)
 	e.Input, e.Output, e.Response = rawOrNil(input), rawOrNil(output), rawOrNil(response)
 	e.Error = errorInfo(errCode, errMsg)

@@ -306,35 +306,63 @@ func (s *Store) RequestCancel(ctx context.Context, id string, now time.Time) (we
 }
 
 // ResetForRetry turns a failed execution back to queued; see
-// store.Executions. Every step run that did not succeed is deleted so that
-// it runs again; succeeded ones are kept.
-func (s *Store) ResetForRetry(ctx context.Context, id string, now time.Time) (weft.Execution, error) {
+// store.Executions. The step runs that did not succeed are moved into a new
+// weft.PriorRun (so the retry keeps them) and deleted so that they run
+// again; succeeded ones are kept.
+func (s *Store) ResetForRetry(ctx context.Context, id string, now time.Time, by string) (weft.Execution, error) {
 	var out weft.Execution
 	err := s.do(ctx, func(w *writer, _ time.Time) error {
-		var status string
-		err := w.conn.QueryRowContext(w.ctx, "SELECT status FROM executions WHERE id = ?", id).Scan(&status)
+		ex, err := scanExecution(w.conn.QueryRowContext(w.ctx, "SELECT "+executionCols+" FROM executions WHERE id = ?", id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return weft.ErrNotFound
 		}
 		if err != nil {
 			return err
 		}
-		if weft.ExecutionStatus(status) != weft.ExecutionFailed {
-			return fmt.Errorf("execution has status %s; only failed executions can be retried: %w", status, weft.ErrConflict)
+		if ex.Status != weft.ExecutionFailed {
+			return fmt.Errorf("execution has status %s; only failed executions can be retried: %w", ex.Status, weft.ErrConflict)
 		}
+		replaced, err := w.replacedStepRuns(id)
+		if err != nil {
+			return err
+		}
+		retries := weft.AppendRetry(ex.Retries, weft.NewPriorRun(ex, replaced, by, now))
 		if _, err := w.conn.ExecContext(w.ctx, "DELETE FROM step_runs WHERE execution_id = ? AND status <> 'succeeded'", id); err != nil {
 			return fmt.Errorf("deleting step runs: %w", err)
 		}
+		// started_at is cleared: the retry is a new run, and the workflow's
+		// timeout counts from its start, not from the first run's.
 		out, err = scanExecution(w.conn.QueryRowContext(w.ctx, `UPDATE executions SET status = 'queued',
-			error_code = NULL, error_message = NULL, finished_at = NULL, wake_at = NULL,
-			lease_owner = NULL, lease_until = NULL, cancel_requested = 0
-			WHERE id = ? RETURNING `+executionCols, id))
+			error_code = NULL, error_message = NULL, started_at = NULL, finished_at = NULL, wake_at = NULL,
+			lease_owner = NULL, lease_until = NULL, cancel_requested = 0, retries = ?
+			WHERE id = ? RETURNING `+executionCols, store.EncodeRetries(retries), id))
 		return err
 	})
 	if err != nil {
 		return weft.Execution{}, fmt.Errorf("resetting execution %q for retry: %w", id, err)
 	}
 	return out, nil
+}
+
+// replacedStepRuns reads the step runs a retry runs again, bounded so a
+// for_each of many failed items cannot make the record large.
+func (w *writer) replacedStepRuns(id string) ([]weft.StepRun, error) {
+	rows, err := w.conn.QueryContext(w.ctx, "SELECT "+stepRunCols+` FROM step_runs
+		WHERE execution_id = ? AND status <> 'succeeded'
+		ORDER BY started_at IS NULL, started_at, step_id, item LIMIT ?`, id, weft.MaxPriorSteps+1)
+	if err != nil {
+		return nil, fmt.Errorf("reading step runs: %w", err)
+	}
+	defer rows.Close()
+	var out []weft.StepRun
+	for rows.Next() {
+		r, err := scanStepRun(rows)
+		if err != nil {
+			return nil, fmt.Errorf("reading step runs: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }
 
 // pruneSelectSQL: the unary + keeps SQLite from choosing the status index,

@@ -89,7 +89,7 @@ type scanner interface{ Scan(dest ...any) error }
 
 const executionCols = `id, workflow, workflow_version, status, trigger_kind, input, output,
 	error_code, error_message, parent_id, parent_step, created_at, started_at, finished_at,
-	wake_at, cancel_requested, lease_owner, lease_until, response`
+	wake_at, cancel_requested, lease_owner, lease_until, response, retries`
 
 func scanExecution(sc scanner) (weft.Execution, error) {
 	var (
@@ -98,12 +98,14 @@ func scanExecution(sc scanner) (weft.Execution, error) {
 		errCode, errMsg, leaseOwner    sql.NullString
 		created                        int64
 		started, finished, wake, until sql.NullInt64
+		retries                        []byte
 	)
 	if err := sc.Scan(&e.ID, &e.Workflow, &e.WorkflowVersion, &status, &e.Trigger, (*[]byte)(&e.Input), (*[]byte)(&e.Output),
 		&errCode, &errMsg, &e.ParentID, &e.ParentStep, &created, &started, &finished,
-		&wake, &e.CancelRequested, &leaseOwner, &until, (*[]byte)(&e.Response)); err != nil {
+		&wake, &e.CancelRequested, &leaseOwner, &until, (*[]byte)(&e.Response), &retries); err != nil {
 		return weft.Execution{}, err
 	}
+	e.Retries = store.DecodeRetries(retries)
 	e.Status = weft.ExecutionStatus(status)
 	e.Input, e.Output, e.Response = rawOrNil(e.Input), rawOrNil(e.Output), rawOrNil(e.Response)
 	e.Error = errorInfo(errCode, errMsg)

@@ -3,6 +3,7 @@ package storetest
 import (
 	"encoding/json"
 	"fmt"
+	"sort"
 	"testing"
 	"time"
 
@@ -147,22 +148,49 @@ func testResetForRetry(t *testing.T, s store.Store) {
 		{StepID: "a", Item: weft.WholeStep, Status: weft.StepSucceeded, Output: json.RawMessage(`1`), StartedAt: new(at(time.Second))},
 		{StepID: "each", Item: 0, Status: weft.StepSucceeded, StartedAt: new(at(2 * time.Second))},
 		{StepID: "each", Item: 1, Status: weft.StepFailed, StartedAt: new(at(2 * time.Second))},
-		{StepID: "b", Item: weft.WholeStep, Status: weft.StepFailed, StartedAt: new(at(3 * time.Second))},
+		{StepID: "b", Item: weft.WholeStep, Status: weft.StepFailed, StartedAt: new(at(3 * time.Second)), Attempts: 2,
+			Input: json.RawMessage(`{"big":"input"}`), Error: &weft.ErrorInfo{Code: "boom", Message: "b broke"},
+			History: []weft.Attempt{{Attempt: 1, At: at(3 * time.Second), Outcome: "retry", Error: "b broke"}, {Attempt: 2, At: at(4 * time.Second), Outcome: "failed", Error: "b broke"}}},
 		{StepID: "c", Item: weft.WholeStep, Status: weft.StepSkipped},
 		{StepID: "d", Item: weft.WholeStep, Status: weft.StepCanceled},
 	}
 	mustApply(t, s, store.Mutation{Create: e, StepRuns: steps})
 
-	got, err := s.ResetForRetry(ctx, "failed", now)
+	got, err := s.ResetForRetry(ctx, "failed", now, "admin token")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got.Status != weft.ExecutionQueued || got.Error != nil || got.FinishedAt != nil || got.LeaseOwner != "" || got.LeaseUntil != nil || got.WakeAt != nil {
 		t.Fatalf("after reset: %s", dump(got))
 	}
-	if got.StartedAt == nil || got.Workflow != "wf" || string(got.Input) != string(e.Input) {
-		t.Fatalf("reset lost fields it should keep: %s", dump(got))
+	// The retry is a new run: its start is set when it is claimed.
+	if got.StartedAt != nil || got.Workflow != "wf" || string(got.Input) != string(e.Input) {
+		t.Fatalf("reset lost fields it should keep, or kept the old start: %s", dump(got))
 	}
+	// The run that failed is kept, with the step runs the retry replaces.
+	if len(got.Retries) != 1 {
+		t.Fatalf("retries after reset: %s", dump(got.Retries))
+	}
+	prior := got.Retries[0]
+	if prior.Run != 1 || prior.Status != weft.ExecutionFailed || prior.RetriedBy != "admin token" || !prior.RetriedAt.Equal(now) ||
+		prior.Error == nil || prior.Error.Message != "step b failed" || prior.StartedAt == nil || !prior.StartedAt.Equal(at(time.Second).Truncate(time.Microsecond)) ||
+		prior.FinishedAt == nil || !prior.FinishedAt.Equal(at(time.Minute).Truncate(time.Microsecond)) {
+		t.Fatalf("prior run: %s", dump(prior))
+	}
+	var replaced []string
+	for _, r := range prior.Steps {
+		replaced = append(replaced, fmt.Sprintf("%s/%d/%s", r.StepID, r.Item, r.Status))
+		if r.StepID == "b" {
+			if len(r.History) != 2 || r.History[1].Outcome != "failed" || r.Error == nil || r.Error.Message != "b broke" || r.Attempts != 2 {
+				t.Fatalf("step b's attempts were not kept: %s", dump(r))
+			}
+			if r.Input != nil {
+				t.Fatalf("a prior run keeps no inputs: %s", dump(r))
+			}
+		}
+	}
+	sort.Strings(replaced)
+	equal(t, "step runs replaced", replaced, []string{"b/-1/failed", "c/-1/skipped", "d/-1/canceled", "each/1/failed"})
 	equal(t, "stored after reset", mustGet(t, s, "failed"), got)
 	runs, err := s.GetStepRuns(ctx, "failed")
 	if err != nil {
@@ -177,17 +205,28 @@ func testResetForRetry(t *testing.T, s store.Store) {
 	if err != nil || len(claimed) != 1 || claimed[0].ID != "failed" {
 		t.Fatalf("claim after reset: %v, %v", ids(claimed), err)
 	}
+	// A second failure and retry appends a second run.
+	st := weft.ExecutionFailed
+	mustApply(t, s, store.Mutation{Owner: "new", ExecutionID: "failed", Patch: &store.ExecutionPatch{Status: &st,
+		Error: &weft.ErrorInfo{Code: "boom", Message: "again"}, FinishedAt: new(now.Add(time.Minute)), ReleaseLease: true}})
+	again, err := s.ResetForRetry(ctx, "failed", now.Add(2*time.Minute), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again.Retries) != 2 || again.Retries[0].Run != 1 || again.Retries[1].Run != 2 || again.Retries[1].Error.Message != "again" {
+		t.Fatalf("second retry: %s", dump(again.Retries))
+	}
 
 	for _, st := range []weft.ExecutionStatus{weft.ExecutionQueued, weft.ExecutionRunning, weft.ExecutionWaiting, weft.ExecutionSucceeded, weft.ExecutionCanceled} {
 		id := "not-failed-" + string(st)
 		mustCreate(t, s, withLease(newExecution(id, "wf", at(0)), st, "", time.Time{}))
-		_, err := s.ResetForRetry(ctx, id, now)
+		_, err := s.ResetForRetry(ctx, id, now, "")
 		wantErr(t, err, weft.ErrConflict, id)
 		if e := mustGet(t, s, id); e.Status != st {
 			t.Fatalf("%s changed to %s", id, e.Status)
 		}
 	}
-	_, err = s.ResetForRetry(ctx, "ghost", now)
+	_, err = s.ResetForRetry(ctx, "ghost", now, "")
 	wantErr(t, err, weft.ErrNotFound, "missing execution")
 }
 

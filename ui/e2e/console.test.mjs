@@ -430,7 +430,7 @@ steps:
         await page.goto("/credentials");
         const row = page.locator('tr[data-credential="crm-oauth"]');
         await row.getByTestId("oauth-state").getByText("not connected").waitFor();
-        const [popup] = await Promise.all([page.context().waitForEvent("page"), row.getByRole("button", { name: "Connect" }).click()]);
+        const [popup] = await Promise.all([page.context().waitForEvent("page"), row.getByRole("button", { name: "Connect", exact: true }).click()]);
         await popup.getByText("is authorized").waitFor();
         await popup.close();
         await row.getByTestId("oauth-state").getByText("connected", { exact: true }).waitFor();
@@ -464,6 +464,7 @@ steps:
       const row = page.locator("tr[data-delivery]").filter({ hasText: "/hooks/echo-hook" }).first();
       await row.getByText("accepted").waitFor();
       await shot(page, "webhooks");
+      page.once("dialog", (d) => void d.accept()); // Replay asks first
       await row.getByRole("button", { name: "Replay" }).click();
       await page.waitForURL("**/executions/*");
       await page.locator(".summary .badge.st-succeeded").waitFor();

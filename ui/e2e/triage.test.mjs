@@ -92,7 +92,8 @@ describe("ticket triage", () => {
         await connect(page, "customer", "analyse");
         await form.getByLabel("provider", { exact: true }).selectOption("openai");
         await field(form, "model", "{{ env.AI_MODEL ?? 'gpt-4o-mini' }}");
-        await field(form, "credential", "openai");
+        // credential: is a choice of the existing credentials.
+        await form.locator('[data-field="credential"] select[aria-label="credential"]').selectOption("openai");
         await field(form, "temperature", "0");
         await field(form, "system", "You triage customer support tickets.");
         await field(form, "prompt", "Customer {{ steps.customer.output.body.name }} ({{ steps.customer.output.body.plan }} plan) wrote: {{ trigger.body.message }}");

@@ -61,7 +61,9 @@ done
 export WEFT_URL="http://127.0.0.1:$port" WEFT_TOKEN="$WEFT_ADMIN_TOKEN" CHROMIUM="$chromium" WEFT_BIN="$weft"
 export SCREENSHOTS="${SCREENSHOTS:-$repo/docs/screenshots}"
 status=0
-node --test --test-concurrency=1 --test-reporter=spec ${E2E_GREP:+--test-name-pattern="$E2E_GREP"} e2e/ || status=$?
+# E2E_FILES picks test files (e.g. "e2e/pages-*.test.mjs"); all of e2e/ by default.
+# shellcheck disable=SC2086 # E2E_FILES is a list of paths or globs on purpose
+node --test --test-concurrency=1 --test-reporter=spec ${E2E_GREP:+--test-name-pattern="$E2E_GREP"} ${E2E_FILES:-e2e/} || status=$?
 if [ "$status" != 0 ]; then
   echo "---- weft serve log (last 60 lines) ----" >&2
   tail -n 60 "$tmp/server.log" >&2

@@ -85,6 +85,8 @@ export const api = {
   putCredential: (name: string, body: { type: string; data: Record<string, unknown>; description?: string; workflows?: string[]; hosts?: string[] }) =>
     request<Credential>("PUT", `/api/v1/credentials/${enc(name)}`, body),
   deleteCredential: (name: string) => request<void>("DELETE", `/api/v1/credentials/${enc(name)}`),
+  testCredential: (name: string, url?: string) =>
+    request<{ ok: boolean; message: string; status?: number; duration_ms: number; target: string }>("POST", `/api/v1/credentials/${enc(name)}/test`, url ? { url } : {}),
   connections: () => request<List<Connection>>("GET", "/api/v1/connections"),
   /** The provider's consent page for an oauth2_code credential (format=json: a fetch cannot follow the 302 usefully). */
   startOAuth: (name: string) => request<{ authorize_url: string }>("GET", `/api/v1/credentials/${enc(name)}/oauth/start?format=json`),

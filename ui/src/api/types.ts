@@ -13,6 +13,8 @@ export interface WorkflowRecord {
   workflow?: unknown;
   /** In list items: the newest execution, absent when it never ran. */
   last_execution?: { id: string; status: ExecutionStatus; created_at: string };
+  /** In list items: installed and kept by Weft itself (webhook delivery); not the user's to delete. */
+  managed?: boolean;
 }
 
 export type ExecutionStatus = "queued" | "running" | "waiting" | "succeeded" | "failed" | "canceled";
@@ -42,6 +44,21 @@ export interface Execution {
   cancel_requested?: boolean;
   response?: unknown;
   steps?: StepRun[];
+  /** Earlier runs that a retry replaced, oldest first (weft.PriorRun). */
+  retries?: PriorRun[];
+}
+
+/** weft.PriorRun: a run of an execution that failed and was retried, with the step runs the retry ran again. */
+export interface PriorRun {
+  run: number;
+  status: ExecutionStatus;
+  error?: ErrorInfo;
+  started_at?: string;
+  finished_at?: string;
+  retried_at: string;
+  retried_by?: string;
+  steps?: StepRun[];
+  steps_truncated?: boolean;
 }
 
 export interface StepRun {
@@ -182,6 +199,9 @@ export interface Delivery {
   scheme?: string;
   dedupe_key?: string;
   execution_id?: string;
+  /** What became of the execution it started (absent when none, or pruned). */
+  execution_status?: ExecutionStatus;
+  execution_error?: ErrorInfo;
 }
 
 /** A pending approval (GET /api/v1/approvals). */

@@ -2,8 +2,8 @@
 // before the next), the request it made and the response it got (HTTP
 // steps), the model, tokens and cost of AI steps with an agent's turns, and
 // the raw input and output.
-import type { Attempt, StepRun } from "../api/types";
-import { duration, Json, StatusBadge } from "./ui";
+import type { Attempt, ErrorInfo, PriorRun, StepRun } from "../api/types";
+import { ago, duration, fmtGoDuration, fmtMs, Json, shownStepStatus, StatusBadge } from "./ui";
 
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj | undefined => (v && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : undefined);
@@ -36,33 +36,63 @@ function DecisionLine({ out }: { out: Obj }) {
   );
 }
 
-export function StepDetail({ run }: { run?: StepRun }) {
+/** This step's runs in earlier runs of the execution (before a retry). */
+export function earlierRunsOf(retries: PriorRun[] | undefined, stepId: string): { prior: PriorRun; run: StepRun }[] {
+  const out: { prior: PriorRun; run: StepRun }[] = [];
+  for (const p of retries ?? []) for (const r of p.steps ?? []) if (r.step_id === stepId && r.item < 0) out.push({ prior: p, run: r });
+  return out;
+}
+
+export function StepDetail({ run, executionFinished = false, earlier = [] }: { run?: StepRun; executionFinished?: boolean; earlier?: { prior: PriorRun; run: StepRun }[] }) {
   if (!run) return <div className="muted pad">Select a step to see its input, output and error.</div>;
   const out = obj(run.output);
   const isAI = !!out && !!obj(out.usage) && typeof out.model === "string";
   const isHTTP = run.type.startsWith("http.");
+  const status = shownStepStatus(run.status, executionFinished);
   return (
     <div className="step-detail" data-testid="step-detail">
       <div className="row gap">
         <strong>{run.step_id}</strong>
-        <StatusBadge status={run.status} />
+        <StatusBadge status={status} />
         <span className="muted small">
-          {run.type} · {run.attempts} attempt{run.attempts === 1 ? "" : "s"} · {duration(run.started_at, run.finished_at)}
+          {run.type} · {run.attempts} attempt{run.attempts === 1 ? "" : "s"} · {executionFinished && !run.finished_at ? "—" : duration(run.started_at, run.finished_at)}
         </span>
       </div>
+      {status === "not run" && <div className="muted small">The execution ended before this step could start.</div>}
+      {status === "stopped" && <div className="muted small">The execution ended while this step was {run.status}; it will not go on.</div>}
       {run.error && (
         <div className="error-box" data-testid="step-error">
           <strong>{run.error.code}</strong>: {run.error.message}
         </div>
       )}
-      {run.status === "waiting" && (
+      {run.status === "waiting" && !executionFinished && (
         <div className="waiting-reason" data-testid="waiting-reason">
           {waitingReason(run)}
         </div>
       )}
       {run.type === "approval" && out && typeof out.decision === "string" && <DecisionLine out={out} />}
-      {run.history && run.history.length > 0 && <Attempts history={run.history} />}
-      {isHTTP && <Exchange input={obj(run.input)} output={out} running={run.status === "running" || run.status === "waiting"} />}
+      {run.history && run.history.length > 0 && <Attempts history={run.history} final={run.error} />}
+      {earlier.length > 0 && (
+        <div data-testid="step-earlier-runs">
+          {earlier.map(({ prior, run: r }) => (
+            <div key={prior.run} className="earlier-run">
+              <h4>
+                Run {prior.run} <span className="muted small">(before the retry {prior.retried_by ? `by ${prior.retried_by} ` : ""}{ago(prior.retried_at)})</span>
+              </h4>
+              <Attempts history={r.history ?? []} final={r.error} title={null} />
+              {!(r.history ?? []).length && r.error && (
+                <div className="attempt-error mono small">
+                  <strong>{r.error.code}: </strong>
+                  {r.error.message}
+                </div>
+              )}
+            </div>
+          ))}
+        </div>
+      )}
+      {isHTTP && (
+        <Exchange input={obj(run.input)} output={out} error={run.error ?? lastError(run.history)} running={!executionFinished && (run.status === "running" || run.status === "waiting")} />
+      )}
       {isAI && <AIUsage out={out!} />}
       <h4>Input</h4>
       <Json value={run.input} testId="step-input" />
@@ -72,42 +102,87 @@ export function StepDetail({ run }: { run?: StepRun }) {
   );
 }
 
-function Attempts({ history }: { history: Attempt[] }) {
+function lastError(h?: Attempt[]): ErrorInfo | undefined {
+  const a = [...(h ?? [])].reverse().find((x) => x.error);
+  return a ? { code: a.code ?? "", message: a.error! } : undefined;
+}
+
+/**
+ * The attempts, one line each. An error is written out once: an attempt
+ * whose error is the step's error (shown above) or the one before says so
+ * instead of repeating it.
+ */
+function Attempts({ history, final, title = "Attempts" }: { history: Attempt[]; final?: ErrorInfo; title?: string | null }) {
   return (
     <>
-      <h4>Attempts</h4>
+      {title && <h4>{title}</h4>}
       <ol className="attempts small" data-testid="step-attempts">
-        {history.map((h, i) => (
-          <li key={`${h.attempt}/${h.at}/${i}`} data-outcome={h.outcome}>
-            <StatusBadge status={h.outcome} /> <span className="muted">#{h.attempt}</span>
-            {h.duration_ms !== undefined && h.duration_ms > 0 && <span className="muted"> · {h.duration_ms} ms</span>}
-            {h.wait && (
-              <span className="muted">
-                {" "}
-                · then waited {h.wait}
-                {h.reason && ` (${h.reason})`}
-              </span>
-            )}
-            {!h.wait && h.reason && <span className="muted"> · {h.reason}</span>}
-            {h.error && (
-              <div className="attempt-error mono">
-                {h.code && <strong>{h.code}: </strong>}
-                {h.error}
-              </div>
-            )}
-          </li>
-        ))}
+        {history.map((h, i) => {
+          const prev = history.slice(0, i).reverse().find((x) => x.error)?.error;
+          // The last attempt's error ends with "(gave up after n attempts)"; the rest is the same error.
+          const bare = (m?: string) => m?.replace(/ \(gave up after \d+ attempts\)$/, "");
+          const same = h.error && bare(h.error) === bare(prev);
+          const asAbove = h.error && title && final && h.error === final.message;
+          return (
+            <li key={`${h.attempt}/${h.at}/${i}`} data-outcome={h.outcome}>
+              <StatusBadge status={h.outcome} /> <span className="muted">#{h.attempt}</span>
+              {h.duration_ms !== undefined && h.duration_ms > 0 && <span className="muted"> · {fmtMs(h.duration_ms)}</span>}
+              {h.wait && (
+                <span className="muted">
+                  {" "}
+                  · then waited {fmtGoDuration(h.wait)}
+                  {h.reason && ` (${h.reason})`}
+                </span>
+              )}
+              {!h.wait && h.reason && <span className="muted"> · {h.reason}</span>}
+              {h.error && (same || asAbove) ? (
+                <span className="muted" data-testid="attempt-same-error">
+                  {" "}
+                  · {same ? "same error" : "the error above"}
+                </span>
+              ) : (
+                h.error && (
+                  <div className="attempt-error mono">
+                    {h.code && <strong>{h.code}: </strong>}
+                    {h.error}
+                  </div>
+                )
+              )}
+            </li>
+          );
+        })}
       </ol>
     </>
   );
 }
 
+/**
+ * The status and body of a refused HTTP answer, read from the step's
+ * error: http.request says "… answered 404 Not Found: <first 512 bytes of
+ * the body>" (connectors/http StatusError) and records no output.
+ */
+export function responseFromError(e?: ErrorInfo): { status: number; body?: unknown } | undefined {
+  if (!e || e.code !== "http_status") return undefined;
+  const m = /answered (\d{3})(?: [^:]*)?(?:: ([\s\S]*?))?(?: \(gave up after \d+ attempts\))?$/.exec(e.message);
+  if (!m) return undefined;
+  let body: unknown = m[2];
+  if (typeof body === "string") {
+    try {
+      body = JSON.parse(body);
+    } catch {
+      // text, or a JSON body cut at 512 bytes: shown as it is
+    }
+  }
+  return { status: Number(m[1]), body };
+}
+
 /** The request an HTTP step made (from its resolved input) and the response it got (its output). */
-function Exchange({ input, output, running }: { input?: Obj; output?: Obj; running: boolean }) {
+function Exchange({ input, output, error, running }: { input?: Obj; output?: Obj; error?: ErrorInfo; running: boolean }) {
   if (!input) return null;
   const method = String(input.method ?? "GET").toUpperCase();
   const reqBody = input.json ?? input.form ?? input.body;
   const status = num(output?.status);
+  const refused = status === undefined ? responseFromError(error) : undefined;
   return (
     <div className="exchange" data-testid="step-exchange">
       <h4>Request</h4>
@@ -117,13 +192,21 @@ function Exchange({ input, output, running }: { input?: Obj; output?: Obj; runni
       {obj(input.headers) && <Headers h={obj(input.headers)!} />}
       {reqBody !== undefined && <Json value={reqBody} />}
       <h4>Response</h4>
-      {status === undefined ? (
+      {refused ? (
+        <div data-testid="refused-response">
+          <div className="mono small exch-line">
+            <span className={`http-status s${String(refused.status)[0]}`}>{refused.status}</span>
+            <span className="muted"> · not accepted; the body as recorded in the error (at most 512 bytes)</span>
+          </div>
+          <Json value={refused.body} empty="Empty body" />
+        </div>
+      ) : status === undefined ? (
         <div className="muted small">{running ? "Waiting for the response…" : output ? "No HTTP status in the output." : "No response recorded: the attempts above say what went wrong."}</div>
       ) : (
         <>
           <div className="mono small exch-line">
             <span className={`http-status s${String(status)[0]}`}>{status}</span>
-            {typeof output?.duration_ms === "number" && <span className="muted"> · {output.duration_ms} ms</span>}
+            {typeof output?.duration_ms === "number" && <span className="muted"> · {fmtMs(output.duration_ms)}</span>}
           </div>
           {obj(output?.headers) && <Headers h={obj(output!.headers)!} />}
           <Json value={output?.body} empty="Empty body" />
@@ -207,7 +290,7 @@ function AIUsage({ out }: { out: Obj }) {
                   <span className="mono">{t.model}</span>
                   <span className="muted">
                     {fmtInt(t.usage?.input_tokens)} in · {fmtInt(t.usage?.output_tokens)} out · {fmtUSD(t.cost_usd)}
-                    {t.latency_ms !== undefined && ` · ${t.latency_ms} ms`}
+                    {t.latency_ms !== undefined && ` · ${fmtMs(t.latency_ms)}`}
                     {t.cache_hit && " · cache hit"}
                     {t.finish_reason && ` · ${t.finish_reason}`}
                   </span>

@@ -1,7 +1,20 @@
 import { useEffect, useState, type ReactNode } from "react";
 
 export function StatusBadge({ status }: { status: string }) {
-  return <span className={`badge st-${status}`}>{status}</span>;
+  return <span className={`badge st-${status.replace(/\s+/g, "-")}`}>{status}</span>;
+}
+
+/**
+ * A step run's status as people should read it: once the execution has
+ * finished, a step that never finished will not run any more: "not run"
+ * (it never started) or "stopped" (it was waiting or running), not
+ * "pending" forever.
+ */
+export function shownStepStatus(status: string, executionFinished: boolean): string {
+  if (!executionFinished) return status;
+  if (status === "pending") return "not run";
+  if (status === "waiting" || status === "running") return "stopped";
+  return status;
 }
 
 export function ago(iso?: string): string {
@@ -20,9 +33,30 @@ export function duration(from?: string, to?: string): string {
   if (!from) return "—";
   const ms = (to ? new Date(to).getTime() : Date.now()) - new Date(from).getTime();
   if (!(ms >= 0)) return "—";
-  if (ms < 1000) return `${ms} ms`;
+  return fmtMs(ms);
+}
+
+/** A length of time for people: "814 ms", "2.35 s", "1m 5s", "2h 3m". */
+export function fmtMs(ms: number): string {
+  if (!(ms >= 0)) return "—";
+  if (ms < 1000) return `${Math.round(ms)} ms`;
   if (ms < 60000) return `${(ms / 1000).toFixed(ms < 10000 ? 2 : 1)} s`;
-  return `${Math.floor(ms / 60000)}m ${Math.round((ms % 60000) / 1000)}s`;
+  if (ms < 3600000) return `${Math.floor(ms / 60000)}m ${Math.round((ms % 60000) / 1000)}s`;
+  return `${Math.floor(ms / 3600000)}h ${Math.round((ms % 3600000) / 60000)}m`;
+}
+
+const GO_UNITS: Record<string, number> = { h: 3600000, m: 60000, s: 1000, ms: 1, "µs": 0.001, us: 0.001, ns: 0.000001 };
+
+/** A Go duration string ("814.416646ms", "1m30s") formatted by fmtMs; other text is returned as it is. */
+export function fmtGoDuration(d: string): string {
+  const re = /(\d+(?:\.\d+)?)(ms|µs|us|ns|h|m|s)/g;
+  let ms = 0;
+  let matched = "";
+  for (const m of d.matchAll(re)) {
+    ms += parseFloat(m[1]) * GO_UNITS[m[2]];
+    matched += m[0];
+  }
+  return matched && matched === d.replace(/^-/, "") ? fmtMs(ms) : d;
 }
 
 export function Json({ value, empty = "—", testId }: { value: unknown; empty?: string; testId?: string }) {

@@ -5,6 +5,7 @@ import { useEffect, useState } from "react";
 import { parse as parseYAML, stringify as stringifyYAML } from "yaml";
 import type { Field } from "../api/types";
 import { ExprField, useExprProblems } from "./ExprField";
+import { CredentialSelect } from "../components/CredentialSelect";
 
 const isExpr = (v: unknown) => typeof v === "string" && v.includes("{{");
 export const DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$|^\d+d$/;
@@ -143,6 +144,12 @@ export function FieldInput({ f, value, path, set }: { f: Field; value: unknown; 
     );
   }
   const s = value === undefined ? "" : typeof value === "string" ? value : JSON.stringify(value);
+  if (f.name === "credential" && f.type === "string" && !isExpr(s))
+    return (
+      <Label f={f} problem={missing}>
+        <CredentialSelect value={s} onChange={(v) => set(path, v === "" ? undefined : v)} />
+      </Label>
+    );
   const bad = f.type === "duration" && s && !isExpr(s) && !DURATION.test(s) ? "a duration like 30s, 5m, 2h or 7d" : undefined;
   return (
     <Label f={f} problem={missing ?? bad}>

@@ -2,10 +2,11 @@
 // each one's connection state from GET /api/v1/connections, and a form that
 // PUTs a credential. Values are write-only: the server never sends them
 // back, so editing means entering them again.
-import { useEffect, useState } from "react";
+import { Fragment, useEffect, useState } from "react";
 import { api } from "../api/client";
 import type { Connection, Credential, Field, Spec } from "../api/types";
 import { ago, Empty, ErrorBox, PageHeader, useLoad } from "../components/ui";
+import { ExtraFields, TestConnection, testable, type Extra } from "./CredentialParts";
 
 function Status({ c, oauth }: { c?: Connection; oauth?: boolean }) {
   if (!c) return <span className="muted">—</span>;
@@ -94,6 +95,16 @@ function CredentialForm({ types, editing, onDone }: { types: Spec[]; editing?: C
   const [description, setDescription] = useState(editing?.description ?? "");
   const [hosts, setHosts] = useState((editing?.hosts ?? []).filter((h) => h !== "*").join(", "));
   const [data, setData] = useState<Record<string, string>>({});
+  // Named fields of a type that allows any (custom): api_key and base_url
+  // first, as the AI steps read them.
+  const [extra, setExtra] = useState<Extra[]>(() =>
+    editing?.type === "custom"
+      ? (editing.fields ?? []).filter((f) => f !== "headers" && f !== "query").map((k) => ({ key: k, value: "" }))
+      : [
+          { key: "api_key", value: "" },
+          { key: "base_url", value: "" },
+        ],
+  );
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const spec = types.find((t) => t.type === type);
@@ -103,7 +114,26 @@ function CredentialForm({ types, editing, onDone }: { types: Spec[]; editing?: C
     setError(undefined);
     try {
       const d: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(data)) if (v !== "") d[k] = v;
+      for (const [k, v] of Object.entries(data)) {
+        if (v === "") continue;
+        const f = fields.find((x) => x.name === k);
+        // Object and array fields (custom's headers and query) are JSON.
+        if (f && (f.type === "object" || f.type === "array")) {
+          try {
+            d[k] = JSON.parse(v);
+          } catch {
+            throw new Error(`${k} must be JSON, like {"X-Key": "{{ api_key }}"}`);
+          }
+        } else d[k] = v;
+      }
+      if (spec?.allow_extra) {
+        for (const x of extra) {
+          const k = x.key.trim();
+          if (!k || x.value === "") continue;
+          if (fields.some((f) => f.name === k)) throw new Error(`${k} is one of the type's own fields; fill it in above`);
+          d[k] = x.value;
+        }
+      }
       const h = hosts.split(",").map((x) => x.trim()).filter(Boolean);
       await api.putCredential(name, { type, data: d, description: description || undefined, ...(h.length ? { hosts: h } : {}) });
       onDone();
@@ -162,13 +192,22 @@ function CredentialForm({ types, editing, onDone }: { types: Spec[]; editing?: C
               type={f.secret ? "password" : "text"}
               autoComplete="off"
               value={data[f.name] ?? ""}
-              placeholder={editing?.fields?.includes(f.name) ? "set — enter it again to keep it" : f.default !== undefined ? String(f.default) : ""}
+              placeholder={
+                editing?.fields?.includes(f.name)
+                  ? "set — enter it again to keep it"
+                  : f.default !== undefined
+                    ? String(f.default)
+                    : f.type === "object"
+                      ? '{"X-Key": "{{ api_key }}"}'
+                      : ""
+              }
               onChange={(e) => setData({ ...data, [f.name]: e.target.value })}
             />
           )}
           <span className="field-help">{f.description}</span>
         </label>
       ))}
+      {spec?.allow_extra && <ExtraFields rows={extra} onChange={setExtra} setNames={editing?.fields ?? []} />}
       <label className="field">
         <span className="field-label">description</span>
         <input aria-label="Description" value={description} onChange={(e) => setDescription(e.target.value)} />
@@ -196,6 +235,7 @@ export function Credentials() {
   const conns = useLoad(() => api.connections().catch(() => ({ items: [] as Connection[] })));
   const types = useLoad(() => api.credentialTypes());
   const [editing, setEditing] = useState<Credential | "new">();
+  const [testing, setTesting] = useState<string>();
   const [error, setError] = useState<unknown>();
   const byName = new Map((conns.data?.items ?? []).map((c) => [c.name, c]));
   const items = creds.data?.items ?? [];
@@ -232,7 +272,8 @@ export function Credentials() {
             </thead>
             <tbody>
               {items.map((c) => (
-                <tr key={c.name} data-credential={c.name}>
+                <Fragment key={c.name}>
+                <tr data-credential={c.name}>
                   <td>
                     <span className="strong mono">{c.name}</span>
                     {c.description && <div className="muted small">{c.description}</div>}
@@ -251,6 +292,11 @@ export function Credentials() {
                   </td>
                   <td className="muted small">{ago(c.updated_at)}</td>
                   <td className="row-actions">
+                    {testable(c) && (
+                      <button className="btn small" aria-expanded={testing === c.name} onClick={() => setTesting(testing === c.name ? undefined : c.name)}>
+                        Test connection
+                      </button>
+                    )}
                     <button className="btn small" onClick={() => setEditing(c)}>
                       Replace
                     </button>
@@ -270,6 +316,14 @@ export function Credentials() {
                     </button>
                   </td>
                 </tr>
+                {testing === c.name && (
+                  <tr className="test-row" data-test-for={c.name}>
+                    <td colSpan={6}>
+                      <TestConnection cred={c} onClose={() => setTesting(undefined)} />
+                    </td>
+                  </tr>
+                )}
+                </Fragment>
               ))}
             </tbody>
           </table>

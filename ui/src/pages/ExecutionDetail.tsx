@@ -2,9 +2,10 @@ import { useEffect, useState } from "react";
 import { api } from "../api/client";
 import { follow, type Live } from "../api/follow";
 import { finished } from "../api/types";
-import { fmtUSD, StepDetail, waitingReason } from "../components/StepDetail";
+import { earlierRunsOf, fmtUSD, StepDetail, waitingReason } from "../components/StepDetail";
 import { Timeline } from "../components/Timeline";
 import { ago, duration, ErrorBox, Json, PageHeader, StatusBadge } from "../components/ui";
+import { EarlierRuns, ExecutionError } from "../components/Runs";
 import { Link, navigate } from "../router";
 
 export function ExecutionDetail({ id }: { id: string }) {
@@ -104,9 +105,19 @@ export function ExecutionDetail({ id }: { id: string }) {
               <span title={e.started_at ?? e.created_at}>{ago(e.started_at ?? e.created_at)}</span>
             </div>
             <div>
-              <div className="label">Duration</div>
-              {duration(e.started_at ?? e.created_at, e.finished_at)}
+              <div className="label">{e.retries?.length ? "This run took" : "Duration"}</div>
+              {e.started_at ? duration(e.started_at, e.finished_at) : "not started"}
             </div>
+            {!!e.retries?.length && (
+              <div data-testid="execution-run">
+                <div className="label">Run</div>
+                {e.retries.length + 1}{" "}
+                <span className="muted small">
+                  · retried{e.retries[e.retries.length - 1].retried_by ? ` by ${e.retries[e.retries.length - 1].retried_by}` : ""}{" "}
+                  {ago(e.retries[e.retries.length - 1].retried_at)}
+                </span>
+              </div>
+            )}
             {ai && (
               <div data-testid="execution-ai">
                 <div className="label">AI</div>
@@ -114,20 +125,21 @@ export function ExecutionDetail({ id }: { id: string }) {
               </div>
             )}
           </div>
-          {e.error && (
-            <div className="error-box">
-              <strong>{e.error.code}</strong>: {e.error.message}
-            </div>
-          )}
+          {e.error && <ExecutionError error={e.error} failedStep={failedStep} onSelect={setSelected} />}
           <div className="split">
             <section className="card">
               <h3>Steps</h3>
-              {steps.length ? <Timeline steps={steps} selected={sel} onSelect={setSelected} now={now} /> : <div className="muted">No step has run yet.</div>}
+              {steps.length ? (
+                <Timeline steps={steps} selected={sel} onSelect={setSelected} now={now} executionFinished={finished(e.status)} />
+              ) : (
+                <div className="muted">No step has run yet.</div>
+              )}
             </section>
             <section className="card">
-              <StepDetail run={sel ? live.steps[sel] : undefined} />
+              <StepDetail run={sel ? live.steps[sel] : undefined} executionFinished={finished(e.status)} earlier={sel ? earlierRunsOf(e.retries, sel) : []} />
             </section>
           </div>
+          {!!e.retries?.length && <EarlierRuns runs={e.retries} onSelect={setSelected} />}
           <div className="split">
             <section className="card">
               <h3>Input</h3>

@@ -4,7 +4,7 @@
 import { useState } from "react";
 import { api, webhookURL } from "../api/client";
 import type { Delivery, WorkflowRecord } from "../api/types";
-import { ago, CopyButton, Empty, ErrorBox, PageHeader, useLoad } from "../components/ui";
+import { ago, CopyButton, Empty, ErrorBox, PageHeader, StatusBadge, useLoad } from "../components/ui";
 import { Link, navigate } from "../router";
 
 /** The verify scheme of a workflow's webhook (on.webhook.verify), read from its source. */
@@ -68,6 +68,15 @@ function Deliveries() {
                 <td className="mono small">{d.status}</td>
                 <td>
                   <span className={`badge ${OUTCOME_CLASS[d.outcome] ?? "st-failed"}`}>{d.outcome.replace("_", " ")}</span>
+                  {d.execution_id && d.execution_status && (
+                    // "accepted" only says the request was stored: say what its execution did.
+                    <span className="exec-outcome" data-testid="delivery-execution-status">
+                      {" → "}
+                      <Link to={`/executions/${d.execution_id}`} className="plain" title={d.execution_error ? `${d.execution_error.code}: ${d.execution_error.message}` : undefined}>
+                        <StatusBadge status={d.execution_status} />
+                      </Link>
+                    </span>
+                  )}
                   {d.scheme && <span className="muted small"> {d.scheme}</span>}
                   {d.reason && <div className="small muted clip" title={d.reason}>{d.reason}</div>}
                 </td>
@@ -79,6 +88,8 @@ function Deliveries() {
                       disabled={busy !== ""}
                       title="Start a new execution with this request's input (no verification, no dedupe)"
                       onClick={async () => {
+                        // A replay runs the workflow again, with its side effects: ask first.
+                        if (!confirm(`Replay this ${d.method} to /hooks/${d.path}? It starts a new execution of “${d.workflow ?? d.path}” with the same input, without verification or dedupe.`)) return;
                         setBusy(d.id);
                         setError(undefined);
                         try {

@@ -45,7 +45,28 @@ export function Workflows() {
 
   const runs = new Map<string, Execution[]>();
   for (const e of ex.data?.items ?? []) (runs.get(e.workflow) ?? runs.set(e.workflow, []).get(e.workflow)!).push(e);
-  const items = wf.data?.items ?? [];
+  // Workflows Weft keeps itself are listed apart: an install with none of
+  // the user's own still shows the empty state and its examples.
+  const all = wf.data?.items ?? [];
+  const items = all.filter((w) => !w.managed);
+  const system = all.filter((w) => w.managed);
+  const systemList = system.length > 0 && (
+    <details className="system-workflows" data-testid="system-workflows">
+      <summary className="muted small">
+        {system.length} system workflow{system.length === 1 ? "" : "s"} managed by Weft
+      </summary>
+      <ul className="small">
+        {system.map((w) => (
+          <li key={w.name} data-workflow={w.name}>
+            <Link to={`/workflows/${encodeURIComponent(w.name)}`} className="mono">
+              {w.name}
+            </Link>{" "}
+            <span className="tag">system</span> <span className="muted">{w.description}</span>
+          </li>
+        ))}
+      </ul>
+    </details>
+  );
 
   const examples = (
     <div className="examples">
@@ -93,8 +114,10 @@ export function Workflows() {
           <Link to="/workflows/new" className="btn">
             Start from scratch
           </Link>
+          {systemList}
         </Empty>
       ) : (
+        <>
         <table className="table">
           <thead>
             <tr>
@@ -169,6 +192,8 @@ export function Workflows() {
             })}
           </tbody>
         </table>
+        {systemList}
+        </>
       )}
     </>
   );
