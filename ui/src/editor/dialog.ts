@@ -1,12 +1,14 @@
 // A modal's keyboard contract: focus moves into it, Tab and Shift+Tab stay
 // inside, Escape closes it, and focus returns to where it was on close.
-import { useEffect, type RefObject } from "react";
+import { useEffect, useRef, type RefObject } from "react";
 
 const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
 
 export function useModal(ref: RefObject<HTMLElement | null>, onClose: () => void) {
+  // Taken while rendering, before an autoFocus inside the modal moves the focus.
+  const openerRef = useRef<HTMLElement | null>(document.activeElement as HTMLElement | null);
   useEffect(() => {
-    const opener = document.activeElement as HTMLElement | null;
+    const opener = openerRef.current;
     const box = ref.current;
     if (box && !box.contains(document.activeElement)) (box.querySelector<HTMLElement>("[autofocus]") ?? box.querySelector<HTMLElement>(FOCUSABLE) ?? box).focus();
     const onKey = (e: KeyboardEvent) => {
