@@ -36,6 +36,7 @@ describe("editor canvas", () => {
         assert.equal(await page.locator('.react-flow__edge[data-id="$trigger->transform"]').count(), 0);
         assert.equal(await page.locator('.react-flow__edge[data-id="$trigger->wait"]').count(), 0);
         assert.deepEqual(await edgesBehindNodes(page), []);
+        await shot(page, "editor-drop-order-1366");
       },
       { viewport: { width: 1366, height: 768 } },
     ),
@@ -70,6 +71,7 @@ ui:
       await page.goto("/workflows/route-around");
       await page.locator('.react-flow__edge[data-id="a->c"]').waitFor({ state: "attached" });
       assert.deepEqual(await edgesBehindNodes(page), []);
+      await shot(page, "editor-routed-edges");
     }),
   );
 

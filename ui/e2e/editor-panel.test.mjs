@@ -65,6 +65,9 @@ describe("editor step panel", () => {
           await putWorkflow("panel-check", YAML);
           await runOnce("ada");
           await page.goto("/workflows/panel-check");
+          await node(page, "greet").click();
+          await page.getByRole("tab", { name: "Output" }).click();
+          await shot(page, `editor-step-output-${w}`);
           await node(page, "greet").dblclick();
           const panel = page.getByRole("dialog", { name: "Step panel: greet" });
           await panel.waitFor();
