@@ -27,6 +27,8 @@ func (s *server) routes() []route {
 		{"POST", "/api/v1/workflows/{name}/enable", false, h(s.enableWorkflow)},
 		{"POST", "/api/v1/workflows/{name}/disable", false, h(s.disableWorkflow)},
 		{"POST", "/api/v1/workflows/{name}/executions", false, h(s.startExecution)},
+		{"POST", "/api/v1/workflows/{name}/steps/{step}/run", false, h(s.runStep)},
+		{"POST", "/api/v1/expressions/evaluate", false, h(s.evaluateExpression)},
 
 		{"GET", "/api/v1/executions", false, h(s.listExecutions)},
 		{"GET", "/api/v1/executions/{id}", false, h(s.getExecution)},

@@ -135,7 +135,8 @@ steps:
       await page.locator('.wf-node[data-step="shout"][data-status="succeeded"]').waitFor();
       await page.getByTestId("runbar").locator(".badge.st-succeeded").waitFor();
       await page.locator('.react-flow__node[data-id="greet"]').click();
-      await page.getByTestId("step-form").getByTestId("step-output").getByText('"greeting": "Hello Grace"').waitFor();
+      await page.getByRole("tab", { name: "Output" }).click();
+      await page.getByTestId("panel-output").getByTestId("step-output").getByText('"greeting": "Hello Grace"').waitFor();
       await shot(page, "editor-test-run");
 
       // Expressions: suggestions come from this run's real data, problems show inline.

@@ -147,3 +147,49 @@ export async function until(f, what, timeout = 15000) {
   }
   throw new Error(`timed out waiting for ${what}`);
 }
+
+/** Store a workflow through the API (create or replace). */
+export async function putWorkflow(name, yaml) {
+  const r = await api("PUT", `/api/v1/workflows/${name}`, yaml, "application/yaml");
+  assert.ok(r.status === 200 || r.status === 201, `PUT ${name}: ${r.status} ${JSON.stringify(r.data)}`);
+  return r.data;
+}
+
+/**
+ * Edges drawn behind a node they do not connect: each edge's path is sampled
+ * every few pixels in screen coordinates and tested against the node boxes.
+ */
+export async function edgesBehindNodes(page) {
+  return page.evaluate(() => {
+    const boxes = [...document.querySelectorAll(".react-flow__node")].map((n) => ({ id: n.getAttribute("data-id"), r: n.getBoundingClientRect() }));
+    const out = new Set();
+    for (const e of document.querySelectorAll(".react-flow__edge")) {
+      const [src, dst] = e.getAttribute("data-id").split("->");
+      const path = e.querySelector("path.react-flow__edge-path");
+      if (!path) continue;
+      const m = path.getScreenCTM();
+      const len = path.getTotalLength();
+      for (let i = 0; i <= len; i += 3) {
+        const p = path.getPointAtLength(i);
+        const x = m.a * p.x + m.c * p.y + m.e;
+        const y = m.b * p.x + m.d * p.y + m.f;
+        for (const b of boxes) {
+          if (b.id === src || b.id === dst) continue;
+          if (x > b.r.left + 1 && x < b.r.right - 1 && y > b.r.top + 1 && y < b.r.bottom - 1) out.add(`${src}->${dst} behind ${b.id}`);
+        }
+      }
+    }
+    return [...out];
+  });
+}
+
+/** Drop a palette item at a point relative to a node's box (dx from its left, dy from its bottom). */
+export async function dropNear(page, type, node, dx, dy) {
+  const canvas = await page.getByTestId("canvas").boundingBox();
+  const b = await page.locator(`.react-flow__node[data-id="${node}"]`).boundingBox();
+  await page.getByLabel("Search steps").fill(type);
+  await page.locator(`.palette-item[data-type="${type}"]`).dragTo(page.getByTestId("canvas"), {
+    targetPosition: { x: b.x - canvas.x + dx, y: b.y + b.height - canvas.y + dy },
+  });
+  await page.getByLabel("Search steps").fill("");
+}

@@ -3,11 +3,44 @@
 import { useEffect, useState, type AnchorHTMLAttributes, type MouseEvent } from "react";
 
 const listeners = new Set<() => void>();
-window.addEventListener("popstate", () => listeners.forEach((f) => f()));
+
+/**
+ * A page with unsaved work registers a blocker: it returns a question to ask
+ * before leaving (or undefined to let go). In-app links, navigate() and the
+ * browser's back/forward ask it; a reload is the page's beforeunload.
+ */
+type Blocker = (to: string) => string | undefined;
+const blockers = new Set<Blocker>();
+export function blockNavigation(b: Blocker) {
+  blockers.add(b);
+  return () => void blockers.delete(b);
+}
+function allowed(to: string): boolean {
+  for (const b of blockers) {
+    const q = b(to);
+    if (q && !window.confirm(q)) return false;
+  }
+  return true;
+}
+
+let here = location.pathname + location.search;
+window.addEventListener("popstate", (e) => {
+  const to = location.pathname + location.search;
+  if (!allowed(to)) {
+    // Stay: put the page we were on back on top of the history.
+    history.pushState(e.state, "", here);
+    return;
+  }
+  here = to;
+  listeners.forEach((f) => f());
+});
 
 /** Go to a path; state travels with the history entry (the editor keeps its session through a save under a new name). */
 export function navigate(to: string, replace = false, state: unknown = null) {
   if (to === location.pathname + location.search) return;
+  // replace is the app moving itself (a save under a new name), not the user leaving.
+  if (!replace && !allowed(to)) return;
+  here = to;
   if (replace) history.replaceState(state, "", to);
   else history.pushState(state, "", to);
   listeners.forEach((f) => f());

@@ -99,6 +99,13 @@ export const api = {
     for (const [k, v] of Object.entries(q)) if (v) p.set(k, v);
     return request<Usage>("GET", `/api/v1/usage?${p}`);
   },
+  runStep: (workflow: string, step: string, body: { trigger?: unknown; steps: Record<string, unknown> }) =>
+    request<{ step: string; input?: unknown; output?: unknown; error?: { code: string; message: string }; duration: string }>(
+      "POST",
+      `/api/v1/workflows/${enc(workflow)}/steps/${enc(step)}/run`,
+      body,
+    ),
+  evaluate: (expression: string, scope: Record<string, unknown>) => request<{ value: unknown }>("POST", "/api/v1/expressions/evaluate", { expression, scope }),
   approvals: () => request<List<Approval>>("GET", "/api/v1/approvals?limit=500"),
   decide: (execution: string, step: string, decision: "approve" | "reject", comment: string) =>
     request<Decision>("POST", `/api/v1/approvals/${enc(execution)}/${enc(step)}`, { decision, comment }),

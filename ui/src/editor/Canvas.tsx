@@ -15,6 +15,7 @@ import {
 import type { Spec, StepStatus } from "../api/types";
 import { TRIGGER, type Graph, type XY } from "../doc/graph";
 import { positionsFor } from "../doc/layout";
+import { edgeTypes } from "./edges";
 import { nodeTypes, type StepData } from "./nodes";
 
 export const DRAG_TYPE = "application/x-weft-step";
@@ -34,12 +35,19 @@ interface Props {
   onConnect: (source: string, target: string) => void;
   onDelete: (nodes: string[], edges: { source: string; target: string }[]) => void;
   onDrop: (type: string, at: XY) => void;
+  /** The "+" under a node: add the next step there. */
+  onAddAfter: (id: string) => void;
+  /** Double click or Enter twice: the step panel. */
+  onOpen: (id: string) => void;
+  pinned: Set<string>;
+  /** Bumped to fit the whole graph into view (after auto-layout). */
+  fitRequest: number;
 }
 
 function buildNodes(p: Props, sel: Set<string>): Node[] {
   const pos = positionsFor(p.graph);
   const nodes: Node[] = [
-    { id: TRIGGER, type: "trigger", position: pos[TRIGGER], data: { trigger: p.graph.trigger }, deletable: false, selected: sel.has(TRIGGER) },
+    { id: TRIGGER, type: "trigger", position: pos[TRIGGER], data: { trigger: p.graph.trigger, onAdd: p.onAddAfter }, deletable: false, selected: sel.has(TRIGGER), ariaLabel: `Trigger: ${p.graph.trigger.label}` },
   ];
   for (const s of p.graph.steps) {
     const spec = p.specs.get(s.uses);
@@ -50,10 +58,18 @@ function buildNodes(p: Props, sel: Set<string>): Node[] {
       unknown: p.specs.size > 0 && !spec,
       status: p.statuses[s.id],
       problems: p.problems[s.id] ?? [],
+      pinned: p.pinned.has(s.id),
+      onAdd: p.onAddAfter,
     };
-    nodes.push({ id: s.id, type: "step", position: pos[s.id] ?? { x: 0, y: 0 }, data, selected: sel.has(s.id) });
+    nodes.push({ id: s.id, type: "step", position: pos[s.id] ?? { x: 0, y: 0 }, data, selected: sel.has(s.id), ariaLabel: `Step ${s.id} (${spec?.title ?? s.uses})` });
   }
   return nodes;
+}
+
+/** A condition as an edge label: the expression without its braces, cut to fit. */
+export function conditionLabel(cond: string): string {
+  const c = cond.replace(/^\s*\{\{\s*|\s*\}\}\s*$/g, "").trim();
+  return `if ${c.length > 28 ? `${c.slice(0, 27)}…` : c}`;
 }
 
 function buildEdges(g: Graph, statuses: Record<string, StepStatus>): FlowEdge[] {
@@ -61,16 +77,19 @@ function buildEdges(g: Graph, statuses: Record<string, StepStatus>): FlowEdge[] 
   const ids = new Set(g.steps.map((s) => s.id));
   const marker = { type: MarkerType.ArrowClosed, width: 16, height: 16 };
   for (const s of g.steps) {
-    if (s.deps.length === 0) edges.push({ id: `${TRIGGER}->${s.id}`, source: TRIGGER, target: s.id, deletable: false, className: "from-trigger", markerEnd: marker });
+    const label = s.if ? conditionLabel(s.if) : undefined;
+    if (s.deps.length === 0)
+      edges.push({ id: `${TRIGGER}->${s.id}`, type: "routed", source: TRIGGER, target: s.id, deletable: false, className: `from-trigger${s.if ? " conditional" : ""}`, markerEnd: marker, label });
     for (const d of s.deps) {
       if (!ids.has(d)) continue;
       edges.push({
         id: `${d}->${s.id}`,
+        type: "routed",
         source: d,
         target: s.id,
         markerEnd: marker,
         animated: statuses[s.id] === "running",
-        label: s.if && s.deps.length === 1 ? "if" : undefined,
+        label,
         className: s.if ? "conditional" : undefined,
       });
     }
@@ -80,13 +99,17 @@ function buildEdges(g: Graph, statuses: Record<string, StepStatus>): FlowEdge[] 
 
 export function Canvas(props: Props) {
   const [nodes, setNodes] = useState<Node[]>(() => buildNodes(props, new Set(props.selected)));
-  const { screenToFlowPosition, getNodes } = useReactFlow();
+  const { screenToFlowPosition, getNodes, fitView } = useReactFlow();
+  useEffect(() => {
+    // After auto-layout the nodes move: fit once they are rendered at their new places.
+    if (props.fitRequest) requestAnimationFrame(() => void fitView(FIT));
+  }, [props.fitRequest]); // eslint-disable-line react-hooks/exhaustive-deps
   // React Flow owns the selection while the user clicks; the editor only mirrors it
   // (onSelect) and overrides it through selectRequest. Feeding it back on every
   // change makes the two stores chase each other.
   useEffect(
     () => setNodes((prev) => buildNodes(props, new Set(prev.filter((n) => n.selected).map((n) => n.id)))),
-    [props.graph, props.specs, props.statuses, props.problems], // eslint-disable-line react-hooks/exhaustive-deps
+    [props.graph, props.specs, props.statuses, props.problems, props.pinned], // eslint-disable-line react-hooks/exhaustive-deps
   );
   useEffect(() => {
     if (!props.selectRequest) return;
@@ -130,6 +153,8 @@ export function Canvas(props: Props) {
         nodes={nodes}
         edges={edges}
         nodeTypes={nodeTypes}
+        edgeTypes={edgeTypes}
+        onNodeDoubleClick={(_, n) => n.id !== TRIGGER && props.onOpen(n.id)}
         onNodesChange={onNodesChange}
         onSelectionChange={onSelectionChange}
         onNodeDragStop={(_, __, dragged) => {

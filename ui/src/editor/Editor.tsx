@@ -28,20 +28,34 @@ import {
   toGraph,
   writeDeps,
   type Graph,
-  type NewStep,
   type XY,
 } from "../doc/graph";
 import { positionsFor } from "../doc/layout";
+import { below, dependencyFor, freeSpot } from "../doc/placement";
+import { dependencyProblems } from "../doc/checks";
+import { stepsFromYAML, stepsToYAML } from "../doc/clipboard";
 import { EXAMPLES, blank } from "../examples";
-import { Link, navigate } from "../router";
+import { blockNavigation, Link, navigate } from "../router";
 import { Canvas } from "./Canvas";
 import { push, redo, start, undo, type History } from "./history";
-import { Inspector, type Sample } from "./Inspector";
+import { Inspector, StepForm, type Sample } from "./Inspector";
+import { StepPanelDialog, type PanelData, type StepTest, type Upstream } from "./StepPanel";
+import { ancestors } from "./expr";
 import { Palette } from "./Palette";
 import { TestRunDialog } from "./TestRun";
 import { YamlView } from "./YamlView";
 
-let clipboard: NewStep[] = [];
+/** Pinned test output per workflow and step: kept in this browser (docs/ui.md, "Test data"). */
+const pinKey = (name: string) => `weft.pins.${name}`;
+function loadPins(name: string): Record<string, unknown> {
+  try {
+    const t = localStorage.getItem(pinKey(name));
+    const v = t ? JSON.parse(t) : {};
+    return v && typeof v === "object" ? v : {};
+  } catch {
+    return {};
+  }
+}
 
 /** The JSON input of the last test run dialog for this workflow (TestRun keeps it). */
 function testInput(name: string): unknown {
@@ -79,6 +93,14 @@ export default function Editor({ name, session }: { name: string; session: strin
   const stopFollow = useRef<() => void>(undefined);
   // The newest stored execution of this workflow: real data for expression suggestions.
   const [lastRun, setLastRun] = useState<Live>();
+  // "Run this step" results of this session, and pinned outputs (by step id).
+  const [tests, setTests] = useState<Record<string, StepTest>>({});
+  const [pins, setPinsState] = useState<Record<string, unknown>>({});
+  const [runningStep, setRunningStep] = useState<string>();
+  const [panelOpen, setPanelOpen] = useState<string>();
+  const [fitRequest, setFitRequest] = useState(0);
+  // The text the server's diagnostics are about: any edit makes them (and their banner) stale.
+  const diagnosed = useRef<string>(undefined);
 
   // The workflow this editor already holds: after saving under a new name the
   // route changes to it, and there is nothing to load.
@@ -137,14 +159,17 @@ export default function Editor({ name, session }: { name: string; session: strin
   }, [parsed]);
   const specMap = useMemo(() => new Map(specs.map((s) => [s.type, s])), [specs]);
   const problems = useMemo(() => pinProblems(parsed, [...parsed.problems, ...serverProblems]), [parsed, serverProblems]);
+  // Dependency problems show on the canvas at once, without waiting for a save.
+  const depProblems = useMemo(() => dependencyProblems(view.doc, view.graph), [view]);
   const byStep = useMemo(() => {
     const m: Record<string, string[]> = {};
     for (const p of problems) {
       const k = p.step ?? TRIGGER;
       (m[k] ??= []).push(p.line ? `line ${p.line}: ${p.message}` : p.message);
     }
+    for (const [k, list] of Object.entries(depProblems)) for (const msg of list) if (!(m[k] ??= []).some((x) => x.endsWith(msg))) m[k].push(msg);
     return m;
-  }, [problems]);
+  }, [problems, depProblems]);
   const statuses = useMemo(() => {
     const m: Record<string, StepStatus> = {};
     for (const [k, v] of Object.entries(live?.steps ?? {})) m[k] = v.status;
@@ -168,12 +193,26 @@ export default function Editor({ name, session }: { name: string; session: strin
     [],
   );
 
-  // Diagnostics from the last save point at lines of that text; back at the saved text they are gone.
+  // Diagnostics from the last save point at lines of that text; once the text changes they
+  // describe something else, so they and their banner go (the next Save asks again).
   useEffect(() => {
     if (saved !== undefined && text === saved) setServerProblems((p) => (p.length ? [] : p));
+    if (diagnosed.current !== undefined && text !== diagnosed.current) {
+      diagnosed.current = undefined;
+      setServerProblems([]);
+      setError(undefined);
+    }
   }, [text, saved]);
 
+  // While the YAML does not parse the canvas shows the last good document, and so does the header.
   const docName = String(view.doc.get("name") ?? "");
+  useEffect(() => setPinsState(docName ? loadPins(docName) : {}), [docName]);
+  const setPins = (next: Record<string, unknown>) => {
+    setPinsState(next);
+    if (!docName) return;
+    if (Object.keys(next).length) localStorage.setItem(pinKey(docName), JSON.stringify(next));
+    else localStorage.removeItem(pinKey(docName));
+  };
   const dirty = hist !== undefined && text !== saved;
 
   const save = useCallback(async (): Promise<string | undefined> => {
@@ -196,6 +235,7 @@ export default function Editor({ name, session }: { name: string; session: strin
       return docName;
     } catch (e) {
       if (e instanceof ApiError && e.diagnostics.length) {
+        diagnosed.current = text;
         setServerProblems(e.diagnostics.map((d) => ({ line: d.line, column: d.column, message: d.message })));
         setError(new Error(`The server found ${e.diagnostics.length} problem${e.diagnostics.length > 1 ? "s" : ""}; they are marked on the steps and in the YAML.`));
       } else setError(e);
@@ -234,16 +274,15 @@ export default function Editor({ name, session }: { name: string; session: strin
       newId = freshId(d, type.split(".").pop() ?? "step");
       const g = toGraph(d);
       const stored = positionsOf(d);
-      // Click-to-add: after the selected step, below it.
-      const after = !at && selected.length === 1 && g.steps.some((s) => s.id === selected[0]) ? selected[0] : undefined;
       const all = positionsFor(g);
-      const last = g.steps.length ? g.steps[g.steps.length - 1].id : TRIGGER;
-      const pos = at ?? (after ? { x: all[after].x, y: all[after].y + 120 } : { x: all[last]?.x ?? 0, y: (all[last]?.y ?? 0) + 120 });
+      // Dropped on or below a node: it waits for that node; clicked in the palette: for the selected step.
+      const deps = dependencyFor(g, all, at, selected.length === 1 ? selected[0] : undefined);
+      const pos = at ? freeSpot(all, at) : below(all, deps[0] ?? TRIGGER);
       // The first stored position freezes the automatic layout, so nothing jumps.
       if (!Object.keys(stored).length) setPositions(d, all);
       const w: Record<string, unknown> = {};
       for (const f of spec?.fields ?? []) if (f.required && f.default !== undefined) w[f.name] = f.default;
-      addSteps(d, [{ id: newId, uses: type, ...(Object.keys(w).length ? { with: w } : {}) }], { [newId]: after ? [after] : at ? [] : g.steps.length ? [last] : [] }, { [newId]: pos });
+      addSteps(d, [{ id: newId, uses: type, ...(Object.keys(w).length ? { with: w } : {}) }], { [newId]: deps }, { [newId]: pos });
     });
     setTimeout(() => newId && setSelected([newId]), 0);
   };
@@ -256,23 +295,69 @@ export default function Editor({ name, session }: { name: string; session: strin
       setSelected([]);
     });
 
-  const copy = () => {
+  /** The selected steps as YAML (a steps: list), or undefined when no step is selected. */
+  const copyText = (): string | undefined => {
     const ids = selected.filter((s) => s !== TRIGGER);
-    if (!ids.length) return;
-    clipboard = copySteps(view.doc, ids);
-    setNotice(`Copied ${ids.length} step${ids.length > 1 ? "s" : ""}.`);
+    if (!ids.length) return undefined;
+    setNotice(`Copied ${ids.length} step${ids.length > 1 ? "s" : ""} as YAML.`);
+    return stepsToYAML(copySteps(view.doc, ids));
   };
-  const paste = () => {
-    if (!clipboard.length) return;
+  /** Paste steps (YAML text from any workflow or file): after the selected step, below it, never on top of a node. */
+  const pasteText = (t: string): boolean => {
+    const steps = stepsFromYAML(t);
+    if (!steps) return false;
     let ids: string[] = [];
+    const anchor = selected.length === 1 ? selected[0] : undefined;
     edit((d) => {
-      const all = positionsFor(toGraph(d));
+      const g = toGraph(d);
+      const all = positionsFor(g);
       if (!Object.keys(positionsOf(d)).length) setPositions(d, all);
-      const src = clipboard.map((s) => all[s.id]).find(Boolean) ?? { x: 0, y: 0 };
-      ids = pasteSteps(d, clipboard, { x: src.x + 40, y: src.y + 40 });
+      const inSet = new Set(steps.map((s) => s.id));
+      const after = anchor && (anchor === TRIGGER || g.steps.some((s) => s.id === anchor)) ? anchor : g.steps.length ? g.steps[g.steps.length - 1].id : TRIGGER;
+      // Needs inside the pasted set keep their shape; the rest wait for the step they were pasted after.
+      const wired = steps.map((s) => {
+        const inner = ((s.needs as string[] | undefined) ?? []).filter((n) => inSet.has(n));
+        return { ...s, needs: inner.length ? inner : after === TRIGGER ? [] : [after] };
+      });
+      ids = pasteSteps(d, wired);
+      const rename = new Map(steps.map((s, i) => [s.id, ids[i]]));
+      const placed: Record<string, XY> = { ...all };
+      const fresh: Record<string, XY> = {};
+      wired.forEach((s, i) => {
+        const parent = s.needs.length ? (rename.get(s.needs[0]) ?? s.needs[0]) : after;
+        const p = freeSpot(placed, below(placed, parent));
+        placed[ids[i]] = p;
+        fresh[ids[i]] = p;
+      });
+      setPositions(d, fresh);
     });
     setTimeout(() => setSelected(ids), 0);
+    return true;
   };
+
+  // Copy and paste go through the system clipboard as YAML text (the copy and
+  // paste events work over plain http too, where navigator.clipboard does not).
+  useEffect(() => {
+    const onCopy = (e: ClipboardEvent) => {
+      if (tab !== "canvas" || inField(e.target) || inField(document.activeElement) || panelOpen) return;
+      const t = copyText();
+      if (!t) return;
+      e.clipboardData?.setData("text/plain", t);
+      e.preventDefault();
+    };
+    const onPaste = (e: ClipboardEvent) => {
+      if (tab !== "canvas" || inField(e.target) || inField(document.activeElement) || panelOpen) return;
+      const t = e.clipboardData?.getData("text/plain") ?? "";
+      if (pasteText(t)) e.preventDefault();
+      else if (t.trim()) setNotice("The clipboard holds no steps: paste YAML with uses: (a steps: list or one step).");
+    };
+    document.addEventListener("copy", onCopy);
+    document.addEventListener("paste", onPaste);
+    return () => {
+      document.removeEventListener("copy", onCopy);
+      document.removeEventListener("paste", onPaste);
+    };
+  });
 
   // Keyboard: undo/redo, copy/paste, save. Delete is React Flow's (Delete/Backspace).
   useEffect(() => {
@@ -290,26 +375,80 @@ export default function Editor({ name, session }: { name: string; session: strin
       } else if (mod && e.key.toLowerCase() === "y") {
         e.preventDefault();
         setHist((h) => h && redo(h));
-      } else if (mod && e.key.toLowerCase() === "c" && tab === "canvas") copy();
-      else if (mod && e.key.toLowerCase() === "v" && tab === "canvas") paste();
+      }
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
   });
 
-  // Leaving with unsaved changes asks first.
+  // Leaving with unsaved changes asks first: a reload or closed tab (beforeunload) and
+  // every in-app link or back/forward (the router's blocker).
   useEffect(() => {
     if (!dirty) return;
     const f = (e: BeforeUnloadEvent) => e.preventDefault();
     window.addEventListener("beforeunload", f);
-    return () => window.removeEventListener("beforeunload", f);
-  }, [dirty]);
+    const unblock = blockNavigation((to) =>
+      to.startsWith("/workflows/") && decodeURIComponent(to.slice(11).split("?")[0]) === docName
+        ? undefined
+        : `“${docName || "This workflow"}” has unsaved changes. Leave without saving?`,
+    );
+    return () => {
+      window.removeEventListener("beforeunload", f);
+      unblock();
+    };
+  }, [dirty, docName]);
 
   const runData = live ?? lastRun;
+  // What each step's output is for the tools: pinned, else this session's "Run this step", else the run's.
+  const outputs: Record<string, unknown> = Object.fromEntries(Object.entries(runData?.steps ?? {}).map(([k, v]) => [k, v.output]));
+  const from: Record<string, string> = Object.fromEntries(Object.keys(outputs).map((k) => [k, live ? "this test run" : "the last run"]));
+  for (const [k, t] of Object.entries(tests)) if (!t.error) ((outputs[k] = t.output), (from[k] = "Run this step"));
+  for (const [k, v] of Object.entries(pins)) ((outputs[k] = v), (from[k] = "pinned data"));
+  const trigger = runData?.execution.input ?? testInput(docName);
   const sample: Sample = {
-    trigger: runData?.execution.input ?? testInput(docName),
-    outputs: Object.fromEntries(Object.entries(runData?.steps ?? {}).map(([k, v]) => [k, v.output])),
-    source: live ? "this test run" : lastRun ? `the last run (${lastRun.execution.id.slice(-6)})` : testInput(docName) ? "the test input" : undefined,
+    trigger,
+    outputs,
+    source: live ? "this test run" : lastRun ? `the last run (${lastRun.execution.id.slice(-6)})` : Object.keys(tests).length || Object.keys(pins).length ? "step tests and pins" : testInput(docName) ? "the test input" : undefined,
+  };
+
+  const runStep = async (id: string) => {
+    const wf = dirty || !saved ? await save() : docName;
+    if (!wf) return;
+    setRunningStep(id);
+    try {
+      const readable = ancestors(view.graph, id);
+      const steps = Object.fromEntries(Object.entries(outputs).filter(([k]) => readable.has(k)));
+      const r = await api.runStep(wf, id, { trigger: trigger ?? {}, steps });
+      setTests((t) => ({ ...t, [id]: r }));
+    } catch (e) {
+      setError(e);
+    } finally {
+      setRunningStep(undefined);
+    }
+  };
+  const panelFor = (id: string): PanelData => {
+    const readable = ancestors(view.graph, id);
+    const upstream: Upstream[] = [];
+    if (trigger !== undefined) upstream.push({ id: "trigger", path: "trigger", value: trigger, from: live ? "this test run" : runData ? "the last run" : "the test input" });
+    // The steps it waits for directly first, then the rest it may read.
+    const step = view.graph.steps.find((s) => s.id === id);
+    const order = [...(step?.deps ?? []), ...view.graph.steps.map((s) => s.id).filter((s) => readable.has(s))];
+    for (const s of [...new Set(order)]) if (readable.has(s) && outputs[s] !== undefined) upstream.push({ id: s, path: `steps.${s}.output`, value: outputs[s], from: from[s] });
+    return {
+      id,
+      run: live?.steps[id] ?? (live ? undefined : lastRun?.steps[id]),
+      test: tests[id],
+      pinned: id in pins ? { output: pins[id] } : undefined,
+      upstream,
+      runnable: !!docName,
+      running: runningStep === id,
+      onRun: () => void runStep(id),
+      onPin: (output) => setPins({ ...pins, [id]: output }),
+      onUnpin: () => {
+        const { [id]: _gone, ...rest } = pins;
+        setPins(rest);
+      },
+    };
   };
 
   if (loadError)
@@ -331,6 +470,26 @@ export default function Editor({ name, session }: { name: string; session: strin
 
   const sel = selected.length === 1 ? selected[0] : undefined;
   const exec = live?.execution;
+  const pinnedSet = new Set(Object.keys(pins));
+  const inspectorProps = {
+    doc: view.doc,
+    graph: view.graph,
+    specs: specMap,
+    sample,
+    problems: [] as string[],
+    setStep: (id: string, path: (string | number)[], value: unknown, key?: string) => edit((d) => setStepValue(d, id, path, value), key ? `${id}:${key}` : undefined),
+    setDoc: (path: string[], value: unknown, key?: string) => edit((d) => setDocValue(d, path, value), key),
+    rename: (from: string, to: string) => {
+      if (!/^[a-zA-Z_][a-zA-Z0-9_-]{0,62}$/.test(to)) return "letters, digits, _ and -; not starting with a digit";
+      if (view.graph.steps.some((s) => s.id === to)) return `a step named ${to} exists already`;
+      edit((d) => renameStep(d, from, to));
+      setSelected([to]);
+      if (panelOpen === from) setPanelOpen(to);
+      return undefined;
+    },
+    setNeeds: (id: string, deps: string[]) => edit((d) => writeDeps(d, new Map([[id, deps]]))),
+    onExpand: (id: string) => setPanelOpen(id),
+  };
   return (
     <div className="editor">
       <div className="toolbar">
@@ -338,7 +497,7 @@ export default function Editor({ name, session }: { name: string; session: strin
           Workflows
         </Link>
         <span className="muted">/</span>
-        <strong className="mono">{docName || "untitled"}</strong>
+        <strong className="mono" data-testid="workflow-name">{docName || "untitled"}</strong>
         {dirty && <span className="tag">unsaved</span>}
         <div className="tabs" role="tablist">
           <button role="tab" aria-selected={tab === "canvas"} className={tab === "canvas" ? "active" : ""} onClick={() => setTab("canvas")}>
@@ -358,7 +517,10 @@ export default function Editor({ name, session }: { name: string; session: strin
         <button
           className="btn"
           title="Lay the graph out again"
-          onClick={() => edit((d) => (d.hasIn(["ui", "positions"]) ? void d.deleteIn(["ui", "positions"]) : false))}
+          onClick={() => {
+            edit((d) => (d.hasIn(["ui", "positions"]) ? void d.deleteIn(["ui", "positions"]) : false));
+            setFitRequest((n) => n + 1);
+          }}
         >
           Auto-layout
         </button>
@@ -418,6 +580,15 @@ export default function Editor({ name, session }: { name: string; session: strin
                 }
                 onDelete={onDelete}
                 onDrop={onDrop}
+                onAddAfter={(id) => {
+                  setSelected([id]);
+                  const search = document.querySelector<HTMLInputElement>(".palette .search");
+                  search?.focus();
+                  setNotice(`Pick a step in the palette: it is added after ${id === TRIGGER ? "the trigger" : id}.`);
+                }}
+                onOpen={(id) => setPanelOpen(id)}
+                pinned={pinnedSet}
+                fitRequest={fitRequest}
               />
             </ReactFlowProvider>
           </>
@@ -432,23 +603,11 @@ export default function Editor({ name, session }: { name: string; session: strin
           />
         )}
         <Inspector
-          doc={view.doc}
-          graph={view.graph}
-          specs={specMap}
+          {...inspectorProps}
           selected={sel === TRIGGER ? undefined : sel}
-          run={sel ? live?.steps[sel] : undefined}
-          sample={sample}
           problems={byStep[sel ?? TRIGGER] ?? []}
-          setStep={(id, path, value, key) => edit((d) => setStepValue(d, id, path, value), key ? `${id}:${key}` : undefined)}
-          setDoc={(path, value, key) => edit((d) => setDocValue(d, path, value), key)}
-          rename={(from, to) => {
-            if (!/^[a-zA-Z_][a-zA-Z0-9_-]{0,62}$/.test(to)) return "letters, digits, _ and -; not starting with a digit";
-            if (view.graph.steps.some((s) => s.id === to)) return `a step named ${to} exists already`;
-            edit((d) => renameStep(d, from, to));
-            setSelected([to]);
-            return undefined;
-          }}
-          setNeeds={(id, deps) => edit((d) => writeDeps(d, new Map([[id, deps]])))}
+          panel={sel && sel !== TRIGGER && view.graph.steps.some((s) => s.id === sel) ? panelFor(sel) : undefined}
+          expanded={!!panelOpen && panelOpen === sel}
         />
       </div>
       {problems.length > 0 && tab === "canvas" && (
@@ -463,6 +622,9 @@ export default function Editor({ name, session }: { name: string; session: strin
           {problems.length} problem{problems.length > 1 ? "s" : ""}: {problems[0].line ? `line ${problems[0].line}: ` : ""}
           {problems[0].message} — show in YAML
         </button>
+      )}
+      {panelOpen && view.graph.steps.some((s) => s.id === panelOpen) && (
+        <StepPanelDialog d={panelFor(panelOpen)} params={<StepForm {...inspectorProps} selected={panelOpen} problems={byStep[panelOpen] ?? []} id={panelOpen} />} onClose={() => setPanelOpen(undefined)} />
       )}
       {testing && <TestRunDialog
           name={docName}

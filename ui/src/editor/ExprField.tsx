@@ -3,8 +3,58 @@
 // take, Escape to close, Ctrl+Space to ask), and exprProblems() says what is
 // wrong with the expressions of a value. The scope comes from the step form
 // through ScopeContext (see Inspector).
-import { createContext, useContext, useId, useRef, useState, type InputHTMLAttributes, type KeyboardEvent } from "react";
-import { checkExpressions, complete, type Completion, type ExprScope, type Suggestion } from "./expr";
+import { createContext, useContext, useEffect, useId, useMemo, useRef, useState, type InputHTMLAttributes, type KeyboardEvent } from "react";
+import { api } from "../api/client";
+import { checkExpressions, complete, rootObject, type Completion, type ExprScope, type Suggestion } from "./expr";
+
+/** The {{ … }} around the caret of a multi-line value (a YAML block holds many). */
+export function expressionAt(text: string, caret: number): string | undefined {
+  const open = text.lastIndexOf("{{", caret);
+  if (open < 0) return undefined;
+  const close = text.indexOf("}}", open);
+  if (close < 0 || close + 2 < caret) return undefined;
+  return text.slice(open, close + 2);
+}
+
+function show(v: unknown): string {
+  const s = typeof v === "string" ? JSON.stringify(v) : JSON.stringify(v) ?? "null";
+  return s.length > 300 ? `${s.slice(0, 299)}…` : s;
+}
+
+/**
+ * The value of the expression being edited, evaluated by the server with the
+ * sample data (the last run's, a step test or pinned output): what the step
+ * would get. Debounced; only for the focused field.
+ */
+function Preview({ text, scope }: { text: string; scope: ExprScope }) {
+  const [out, setOut] = useState<{ ok: boolean; text: string }>();
+  const data = useMemo(() => {
+    const root = rootObject(scope);
+    delete root.now;
+    return JSON.stringify(root);
+  }, [scope]);
+  useEffect(() => {
+    const root = JSON.parse(data) as Record<string, unknown>;
+    let live = true;
+    const t = setTimeout(() => {
+      api.evaluate(text, root).then(
+        (r) => live && setOut({ ok: true, text: show(r.value) }),
+        (e) => live && setOut({ ok: false, text: (e as Error).message }),
+      );
+    }, 250);
+    return () => {
+      live = false;
+      clearTimeout(t);
+    };
+  }, [text, data]);
+  if (!out) return null;
+  return (
+    <div className={`expr-preview mono small ${out.ok ? "" : "bad"}`} data-testid="expr-preview" role="status" title={scope.source ? `with values from ${scope.source}` : "with no run data yet"}>
+      {out.ok ? "= " : "⚠ "}
+      {out.text}
+    </div>
+  );
+}
 
 export const ScopeContext = createContext<ExprScope | undefined>(undefined);
 
@@ -28,6 +78,8 @@ export function ExprField({ value, onChange, multiline, rows, onBlur, onKeyDown,
   const el = useRef<HTMLInputElement & HTMLTextAreaElement>(null);
   const [comp, setComp] = useState<Completion>();
   const [active, setActive] = useState(0);
+  const [focused, setFocused] = useState(false);
+  const [caret, setCaret] = useState(0);
   const id = useId();
 
   const refresh = (text: string, caret: number | null) => {
@@ -90,13 +142,21 @@ export function ExprField({ value, onChange, multiline, rows, onBlur, onKeyDown,
     onChange: (e: { target: HTMLInputElement | HTMLTextAreaElement }) => {
       onChange(e.target.value);
       refresh(e.target.value, e.target.selectionStart);
+      setCaret(e.target.selectionStart ?? 0);
     },
     onKeyDown: keys,
+    onKeyUp: (e: KeyboardEvent<HTMLInputElement & HTMLTextAreaElement>) => setCaret(e.currentTarget.selectionStart ?? 0),
+    onFocus: (e: React.FocusEvent<HTMLInputElement & HTMLTextAreaElement>) => {
+      setFocused(true);
+      setCaret(e.currentTarget.selectionStart ?? 0);
+    },
     onBlur: (e: React.FocusEvent<HTMLInputElement & HTMLTextAreaElement>) => {
+      setFocused(false);
       setComp(undefined);
       onBlur?.(e as React.FocusEvent<HTMLInputElement>);
     },
   };
+  const previewed = !scope || !focused || !value.includes("{{") ? undefined : multiline ? expressionAt(value, caret) : value;
   return (
     <div className="expr-wrap">
       {multiline ? <textarea {...(common as object)} rows={rows} /> : <input {...(common as object)} />}
@@ -122,6 +182,7 @@ export function ExprField({ value, onChange, multiline, rows, onBlur, onKeyDown,
           {scope?.source && <li className="expr-source muted small" aria-hidden>values from {scope.source}</li>}
         </ul>
       )}
+      {previewed && scope && <Preview text={previewed} scope={scope} />}
     </div>
   );
 }

@@ -2,15 +2,15 @@
 // nothing (or the trigger) is selected, plus the last test run of the step.
 import { useEffect, useState } from "react";
 import type { Document } from "yaml";
-import type { Spec, StepRun } from "../api/types";
+import type { Spec } from "../api/types";
 import { webhookURL } from "../api/client";
-import { StepDetail } from "../components/StepDetail";
 import { CopyButton } from "../components/ui";
 import { toJS } from "../doc/document";
 import { stepJS, type Graph } from "../doc/graph";
 import { DURATION, FieldInput, YamlValue, type SetValue } from "./fields";
 import { scopeFor, type ExprScope } from "./expr";
 import { ExprField, ScopeContext, useExprProblems } from "./ExprField";
+import { StepTabs, type PanelData } from "./StepPanel";
 
 /** Real data for expression suggestions: the last run's trigger input and step outputs. */
 export interface Sample {
@@ -24,13 +24,17 @@ interface Props {
   graph: Graph;
   specs: Map<string, Spec>;
   selected?: string; // a step id, or undefined for workflow settings
-  run?: StepRun;
   sample: Sample;
   problems: string[];
   setStep: (id: string, path: (string | number)[], value: unknown, key?: string) => void;
   setDoc: (path: string[], value: unknown, key?: string) => void;
   rename: (from: string, to: string) => string | undefined;
   setNeeds: (id: string, deps: string[]) => void;
+  /** The step panel's data for the selected step. */
+  panel?: PanelData;
+  /** The wide step panel is open for this step: the inspector steps aside. */
+  expanded?: boolean;
+  onExpand: (id: string) => void;
 }
 
 function Text({ label, value, onChange, placeholder, help, problem, mono }: { label: string; value: string; onChange: (v: string) => void; placeholder?: string; help?: string; problem?: string; mono?: boolean }) {
@@ -77,7 +81,7 @@ function StepId({ id, rename }: { id: string; rename: Props["rename"] }) {
   );
 }
 
-function StepForm(p: Props & { id: string }) {
+export function StepForm(p: Props & { id: string }) {
   const { id, graph, specs } = p;
   const js = stepJS(p.doc, id) ?? {};
   const step = graph.steps.find((s) => s.id === id)!;
@@ -106,6 +110,24 @@ function StepForm(p: Props & { id: string }) {
       ))}
       <StepId id={id} rename={p.rename} />
       <Text label="name" value={String(js.name ?? "")} placeholder="Shown on the canvas" onChange={(v) => set(["name"], v, `${id}.name`)} />
+      <fieldset className="nested needs">
+        <legend>Depends on</legend>
+        {others.length === 0 && <div className="muted small">No other steps.</div>}
+        {others.map((o) => (
+          <label key={o.id} className="check">
+            <input
+              type="checkbox"
+              aria-label={`needs ${o.id}`}
+              checked={step.deps.includes(o.id)}
+              onChange={(e) => p.setNeeds(id, e.target.checked ? [...step.deps, o.id] : step.deps.filter((d) => d !== o.id))}
+            />
+            <span className="mono">{o.id}</span>
+          </label>
+        ))}
+        <div className="field-help">
+          The steps this one waits for (<code>needs:</code>; the arrows on the canvas). {step.explicit ? "Listed in needs:." : "Implicit: a step without needs: runs after the step before it."}
+        </div>
+      </fieldset>
 
       <h4>with</h4>
       {!spec && <p className="muted small">Unknown step type: edit its inputs as YAML.</p>}
@@ -129,22 +151,6 @@ function StepForm(p: Props & { id: string }) {
 
       <h4>flow</h4>
       <Expr label="if" value={String(js.if ?? "")} placeholder="{{ steps.x.output.ok }}" help="Run only when this is true; otherwise the step is skipped." onChange={(v) => set(["if"], v, `${id}.if`)} />
-      <fieldset className="nested needs">
-        <legend>needs</legend>
-        {others.length === 0 && <div className="muted small">No other steps.</div>}
-        {others.map((o) => (
-          <label key={o.id} className="check">
-            <input
-              type="checkbox"
-              aria-label={`needs ${o.id}`}
-              checked={step.deps.includes(o.id)}
-              onChange={(e) => p.setNeeds(id, e.target.checked ? [...step.deps, o.id] : step.deps.filter((d) => d !== o.id))}
-            />
-            <span className="mono">{o.id}</span>
-          </label>
-        ))}
-        <div className="field-help">{step.explicit ? "Listed in needs:." : "Implicit: a step without needs: runs after the step before it."}</div>
-      </fieldset>
       <Expr label="for_each" value={String(js.for_each ?? "")} placeholder="{{ trigger.body.items }}" help="Run once per item (as item); the output is the list of results." onChange={(v) => set(["for_each"], v, `${id}.for_each`)} />
       <Text label="timeout" value={timeout} placeholder="30s" problem={timeout && !DURATION.test(timeout) ? "a duration like 30s, 5m or 2h" : undefined} onChange={(v) => set(["timeout"], v, `${id}.timeout`)} />
       <fieldset className="nested">
@@ -176,12 +182,6 @@ function StepForm(p: Props & { id: string }) {
         <input type="checkbox" checked={js.continue_on_error === true} onChange={(e) => set(["continue_on_error"], e.target.checked ? true : undefined)} />
         continue_on_error <span className="muted small">— the workflow goes on past a failure</span>
       </label>
-      {p.run && (
-        <>
-          <h4>last test run</h4>
-          <StepDetail run={p.run} />
-        </>
-      )}
     </div>
     </ScopeContext.Provider>
   );
@@ -204,7 +204,11 @@ function WorkflowForm(p: Props) {
         mono
         value={name}
         problem={name && !/^[a-z0-9][a-z0-9-]{0,62}$/.test(name) ? "lower-case letters, digits and dashes" : undefined}
-        onChange={(v) => p.setDoc(["name"], v, "name")}
+        onChange={(v) => {
+          p.setDoc(["name"], v, "name");
+          // The webhook path follows the name until someone changes it by hand.
+          if (wh && (wh.path === name || !wh.path)) p.setDoc(["on", "webhook", "path"], v, "name");
+        }}
       />
       <label className="field">
         <span className="field-label">description</span>
@@ -271,5 +275,18 @@ function WorkflowForm(p: Props) {
 
 export function Inspector(p: Props) {
   const exists = p.selected && p.graph.steps.some((s) => s.id === p.selected);
-  return <aside className="inspector">{exists ? <StepForm {...p} id={p.selected!} /> : <WorkflowForm {...p} />}</aside>;
+  // Keyed by the selection: each node opens at the top of its panel, not at the last one's scroll.
+  return (
+    <aside className="inspector" key={exists ? `step:${p.selected}` : "workflow"} aria-label="Inspector">
+      {exists && p.expanded ? (
+        <p className="muted pad">The step panel is open.</p>
+      ) : exists && p.panel ? (
+        <StepTabs d={p.panel} params={<StepForm {...p} id={p.selected!} />} onExpand={() => p.onExpand(p.selected!)} />
+      ) : exists ? (
+        <StepForm {...p} id={p.selected!} />
+      ) : (
+        <WorkflowForm {...p} />
+      )}
+    </aside>
+  );
 }

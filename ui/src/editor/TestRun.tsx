@@ -1,10 +1,13 @@
-import { useState } from "react";
+import { useRef, useState } from "react";
+import { useModal } from "./dialog";
 
 const key = (name: string) => `weft.testinput.${name}`;
 
 export function TestRunDialog({ name, last, onRun, onClose }: { name: string; last?: { input: unknown; trigger: string }; onRun: (input: unknown) => void; onClose: () => void }) {
   const [text, setText] = useState(() => localStorage.getItem(key(name)) ?? '{\n  "body": {}\n}');
   const [error, setError] = useState("");
+  const box = useRef<HTMLDivElement>(null);
+  useModal(box, onClose);
   const run = () => {
     try {
       const v = JSON.parse(text);
@@ -16,8 +19,8 @@ export function TestRunDialog({ name, last, onRun, onClose }: { name: string; la
   };
   return (
     <div className="modal-backdrop" onClick={onClose}>
-      <div className="modal" role="dialog" aria-label="Test run" onClick={(e) => e.stopPropagation()} onKeyDown={(e) => e.key === "Escape" && onClose()}>
-        <h3>Test run</h3>
+      <div className="modal" role="dialog" aria-modal="true" aria-labelledby="testrun-title" ref={box} onClick={(e) => e.stopPropagation()}>
+        <h3 id="testrun-title">Test run</h3>
         <p className="muted small">
           The JSON input becomes <code>trigger</code> in expressions. The workflow is saved first; the run is a real execution you can find under Executions.
         </p>

@@ -78,7 +78,8 @@ function describe(v: unknown): string {
   return s.length > 40 ? `${s.slice(0, 39)}…` : s;
 }
 
-function rootObject(scope: ExprScope): Record<string, unknown> {
+/** The scope as the engine builds it, from the sample data (for suggestions and the live preview). */
+export function rootObject(scope: ExprScope): Record<string, unknown> {
   const steps: Record<string, unknown> = {};
   for (const [id, s] of Object.entries(scope.steps)) steps[id] = { output: s.output ?? {}, status: "succeeded", error: null };
   const root: Record<string, unknown> = {

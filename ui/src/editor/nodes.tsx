@@ -9,8 +9,27 @@ export type StepData = {
   unknown: boolean;
   status?: StepStatus;
   problems: string[];
+  pinned: boolean;
+  onAdd: (id: string) => void;
 };
-export type TriggerData = { trigger: TriggerInfo };
+export type TriggerData = { trigger: TriggerInfo; onAdd: (id: string) => void };
+
+/** The "+" under a node's output: add the next step there (n8n's habit). */
+function AddNext({ id, onAdd }: { id: string; onAdd: (id: string) => void }) {
+  return (
+    <button
+      className="wf-add nodrag nopan"
+      title="Add the next step here"
+      aria-label={`Add a step after ${id}`}
+      onClick={(e) => {
+        e.stopPropagation();
+        onAdd(id);
+      }}
+    >
+      +
+    </button>
+  );
+}
 
 export function StepNodeView({ data, selected }: NodeProps<Node<StepData>>) {
   const { step, status, problems } = data;
@@ -20,6 +39,7 @@ export function StepNodeView({ data, selected }: NodeProps<Node<StepData>>) {
       <Handle type="target" position={Position.Top} />
       <div className="wf-node-head">
         <span className="wf-node-id">{step.name || step.id}</span>
+        {data.pinned && <span className="pin tag" title="Pinned test output: the steps after it use it in Run this step">pinned</span>}
         {status && <span className={`dot st-${status}`} aria-label={status} />}
       </div>
       <div className="wf-node-type">
@@ -34,6 +54,7 @@ export function StepNodeView({ data, selected }: NodeProps<Node<StepData>>) {
       )}
       {problems.length > 0 && <div className="wf-node-problem">{problems[0]}</div>}
       <Handle type="source" position={Position.Bottom} />
+      <AddNext id={step.id} onAdd={data.onAdd} />
     </div>
   );
 }
@@ -46,6 +67,7 @@ export function TriggerNodeView({ data, selected }: NodeProps<Node<TriggerData>>
       </div>
       <div className="wf-node-type mono">{data.trigger.detail}</div>
       <Handle type="source" position={Position.Bottom} />
+      <AddNext id="$trigger" onAdd={data.onAdd} />
     </div>
   );
 }
