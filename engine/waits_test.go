@@ -306,6 +306,10 @@ steps:
 	if list, _, err := svc.Approvals(ctx, store.Page{}); err != nil || len(list) != 0 {
 		t.Fatalf("approvals after cancel = %+v, %v", list, err)
 	}
+	// The rows went with the cancel: the inbox does not filter them out.
+	if ws, _, err := b.store.ListEventWaits(ctx, "", store.Page{}); err != nil || len(ws) != 0 {
+		t.Fatalf("event waits left after cancel = %+v, %v", ws, err)
+	}
 	if _, err := svc.Decide(ctx, id, "approve", events.Decision{Decision: "approve"}); !errors.Is(err, events.ErrGone) {
 		t.Fatalf("deciding a canceled execution: %v, want ErrGone", err)
 	}

@@ -44,13 +44,9 @@ func (s *Service) Approvals(ctx context.Context, page store.Page) ([]Approval, s
 		return nil, "", err
 	}
 	out := make([]Approval, 0, len(ws))
+	// The store deletes an execution's waits in the write that finishes
+	// or cancels it, so every row listed belongs to a live execution.
 	for _, w := range ws {
-		// An execution canceled (or timed out) while it waited leaves its
-		// row behind: drop it rather than show a request nobody can answer.
-		if s.unfinished(ctx, w.ExecutionID) != nil {
-			_ = s.cfg.Store.DeleteEventWait(ctx, w.ExecutionID, w.StepID, w.Item)
-			continue
-		}
 		out = append(out, Approval{ExecutionID: w.ExecutionID, StepID: w.StepID, Workflow: w.Workflow, Info: w.Info, CreatedAt: w.CreatedAt, ExpiresAt: w.ExpiresAt})
 	}
 	return out, next, nil
