@@ -117,9 +117,9 @@ func (s *server) decideApproval(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, badRequest("request body must be {\"decision\": \"approve\"|\"reject\", \"comment\": …}: %v", err))
 		return
 	}
-	// One admin token for now: users and roles come later and will name
-	// the person here.
-	d.By = "admin token"
+	// Whoever the token verifier says the caller is: "admin" for the
+	// static admin token; users and roles will name the person.
+	d.By = PrincipalFrom(r.Context())
 	d, err = s.cfg.Events.Decide(r.Context(), r.PathValue("execution"), r.PathValue("step"), d)
 	if err != nil {
 		writeError(w, r, s.log, eventError(err))

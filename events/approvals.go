@@ -18,8 +18,8 @@ type Decision struct {
 	// Decision is "approve" or "reject".
 	Decision string `json:"decision"`
 	Comment  string `json:"comment,omitempty"`
-	// By says who decided: the API token's identity ("admin token" until
-	// users exist) or "resume URL".
+	// By says who decided: the principal of the API token ("admin" for
+	// the static admin token) or "resume URL".
 	By string    `json:"by"`
 	At time.Time `json:"at"`
 }
