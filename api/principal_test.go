@@ -62,7 +62,7 @@ func TestDecisionRecordsPrincipal(t *testing.T) {
 			t.Fatal(err)
 		}
 		if err := b.store.PutEventWait(ctx, store.EventWait{ExecutionID: "x1", StepID: "ok", Item: weft.WholeStep, Workflow: "wf",
-			Name: step.EventApproval, Key: step.ResumeKey("x1", "ok"), CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+			Name: step.EventApproval, Key: step.ResumeKey("x1", "ok", weft.WholeStep), CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		tok := tc.token
@@ -70,7 +70,7 @@ func TestDecisionRecordsPrincipal(t *testing.T) {
 		if res.status != 200 || res.json(t)["by"] != tc.want {
 			t.Fatalf("decision by %s: %d %s", tc.want, res.status, res.body)
 		}
-		evs, err := b.store.PendingEvents(ctx, step.EventApproval, step.ResumeKey("x1", "ok"), now.Add(-time.Minute), 10)
+		evs, err := b.store.PendingEvents(ctx, step.EventApproval, step.ResumeKey("x1", "ok", weft.WholeStep), now.Add(-time.Minute), 10)
 		if err != nil || len(evs) != 1 {
 			t.Fatalf("pending decisions = %v, %v", evs, err)
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/events"
@@ -120,7 +121,16 @@ func (s *server) decideApproval(w http.ResponseWriter, r *http.Request) {
 	// Whoever the token verifier says the caller is: "admin" for the
 	// static admin token; users and roles will name the person.
 	d.By = PrincipalFrom(r.Context())
-	d, err = s.cfg.Events.Decide(r.Context(), r.PathValue("execution"), r.PathValue("step"), d)
+	item := weft.WholeStep
+	if v := r.URL.Query().Get("item"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			writeError(w, r, s.log, badRequest("item %q: give the for_each item's index (0, 1, …), as GET /api/v1/approvals lists it", v))
+			return
+		}
+		item = n
+	}
+	d, err = s.cfg.Events.Decide(r.Context(), r.PathValue("execution"), r.PathValue("step"), item, d)
 	if err != nil {
 		writeError(w, r, s.log, eventError(err))
 		return
@@ -141,11 +151,16 @@ func (s *server) resume(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	exec, stepID, err := s.cfg.Events.Resume(r.Context(), r.PathValue("token"), body)
+	t, err := s.cfg.Events.Resume(r.Context(), r.PathValue("token"), body)
 	if err != nil {
 		writeError(w, r, s.log, eventError(err))
 		return
 	}
-	writeJSON(w, http.StatusAccepted, map[string]any{"resumed": true, "execution_id": exec, "step_id": stepID,
-		"message": fmt.Sprintf("step %q of execution %s goes on", stepID, exec)})
+	out := map[string]any{"resumed": true, "execution_id": t.ExecutionID, "step_id": t.StepID,
+		"message": fmt.Sprintf("step %q of execution %s goes on", t.StepID, t.ExecutionID)}
+	if t.Item != weft.WholeStep {
+		out["item"] = t.Item
+		out["message"] = fmt.Sprintf("item %d of step %q of execution %s goes on", t.Item, t.StepID, t.ExecutionID)
+	}
+	writeJSON(w, http.StatusAccepted, out)
 }

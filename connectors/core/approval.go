@@ -62,7 +62,7 @@ func (h approval) Run(ctx context.Context, req *step.Request) (step.Result, erro
 	}
 	ev := req.Env.Events
 	now := clock(req.Env)()
-	key := step.ResumeKey(req.ExecutionID, req.StepID)
+	key := step.ResumeKey(req.ExecutionID, req.StepID, req.Item)
 	var st approvalState
 	if req.State != nil {
 		if err := json.Unmarshal(req.State, &st); err != nil || st.Deadline.IsZero() {

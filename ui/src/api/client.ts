@@ -98,8 +98,12 @@ export const api = {
     return request<Usage>("GET", `/api/v1/usage?${p}`);
   },
   approvals: () => request<List<Approval>>("GET", "/api/v1/approvals?limit=500"),
-  decide: (execution: string, step: string, decision: "approve" | "reject", comment: string) =>
-    request<Decision>("POST", `/api/v1/approvals/${enc(execution)}/${enc(step)}`, { decision, comment }),
+  decide: (execution: string, step: string, item: number, decision: "approve" | "reject", comment: string) =>
+    request<Decision>(
+      "POST",
+      `/api/v1/approvals/${enc(execution)}/${enc(step)}${item >= 0 ? `?item=${item}` : ""}`,
+      { decision, comment },
+    ),
 };
 
 export function eventsURL(id: string): string {
