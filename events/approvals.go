@@ -29,15 +29,15 @@ const MaxCommentLen = 4000
 
 // Approval is a pending approval as the inbox lists it.
 type Approval struct {
-	ExecutionID string          `json:"execution_id"`
-	StepID      string          `json:"step_id"`
+	ExecutionID string `json:"execution_id"`
+	StepID      string `json:"step_id"`
 	// Item is the for_each item the request is about, or -1 for a step
 	// without for_each.
-	Item     int             `json:"item"`
-	Workflow    string          `json:"workflow"`
-	Info        json.RawMessage `json:"request,omitempty"`
-	CreatedAt   time.Time       `json:"created_at"`
-	ExpiresAt   time.Time       `json:"expires_at"`
+	Item      int             `json:"item"`
+	Workflow  string          `json:"workflow"`
+	Info      json.RawMessage `json:"request,omitempty"`
+	CreatedAt time.Time       `json:"created_at"`
+	ExpiresAt time.Time       `json:"expires_at"`
 }
 
 // Approvals lists pending approvals, oldest first.
