@@ -3,7 +3,6 @@ package api
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 
@@ -136,31 +135,4 @@ func (s *server) decideApproval(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, d)
-}
-
-// resume serves POST /hooks/resume/{token}: public, authorized by the
-// token itself; the body (JSON, or empty) becomes the waiting step's output.
-func (s *server) resume(w http.ResponseWriter, r *http.Request) {
-	if s.eventsOff(w, r) {
-		return
-	}
-	limit := int64(s.cfg.Events.Limits().MaxPayload)
-	r.Body = http.MaxBytesReader(w, r.Body, limit)
-	body, err := readJSON(r, "{}")
-	if err != nil {
-		writeError(w, r, s.log, err)
-		return
-	}
-	t, err := s.cfg.Events.Resume(r.Context(), r.PathValue("token"), body)
-	if err != nil {
-		writeError(w, r, s.log, eventError(err))
-		return
-	}
-	out := map[string]any{"resumed": true, "execution_id": t.ExecutionID, "step_id": t.StepID,
-		"message": fmt.Sprintf("step %q of execution %s goes on", t.StepID, t.ExecutionID)}
-	if t.Item != weft.WholeStep {
-		out["item"] = t.Item
-		out["message"] = fmt.Sprintf("item %d of step %q of execution %s goes on", t.Item, t.StepID, t.ExecutionID)
-	}
-	writeJSON(w, http.StatusAccepted, out)
 }
