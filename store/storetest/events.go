@@ -21,6 +21,7 @@ func eventTests() map[string]func(t *testing.T, s store.Store) {
 		"WaitsListPage":      testWaitsListPage,
 		"PruneEvents":        testPruneEvents,
 		"FinishDeletesWaits": testFinishDeletesWaits,
+		"WakesOnlyItsKey":    testPublishWakesOnlyItsKey,
 	}
 }
 

@@ -1,6 +1,9 @@
 package storetest
 
 import (
+	"context"
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -95,5 +98,74 @@ func testFinishDeletesWaits(t *testing.T, s store.Store) {
 	mustApply(t, s, store.Mutation{ExecutionID: "other", Patch: &store.ExecutionPatch{Status: &waiting, WakeAt: store.Ptr(at(time.Minute))}})
 	if n := waitsOf(t, s, "other"); n != 4 {
 		t.Fatalf("a non-final patch deleted waits: %d left, want 4", n)
+	}
+}
+
+// testPublishWakesOnlyItsKey: 10,000 executions wait on one event name,
+// each with its own key (two share one); a publish on that key makes due
+// exactly those two and touches no other execution: the wake-up is an
+// indexed lookup by (name, key), not a scan of every waiter.
+func testPublishWakesOnlyItsKey(t *testing.T, s store.Store) {
+	// 20,000 writes: more than ctxFor's budget on a loaded machine.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	const n = 10_000
+	later := at(time.Hour)
+	ids := make(chan int)
+	const writers = 64 // concurrent writers share SQLite's group commits
+	errs := make(chan error, writers)
+	for range writers {
+		go func() {
+			var err error
+			for i := range ids {
+				if err != nil {
+					continue
+				}
+				id := fmt.Sprintf("w%05d", i)
+				e := newExecution(id, "wf", at(0))
+				e.Status, e.WakeAt = weft.ExecutionWaiting, &later
+				if _, err = s.Apply(ctx, store.Mutation{Create: e, ExecutionID: id}); err == nil {
+					err = s.PutEventWait(ctx, wait(id, "w", "paid", fmt.Sprintf("k%05d", i%(n-1)), at(0)))
+				}
+			}
+			errs <- err
+		}()
+	}
+	for i := range n {
+		ids <- i
+	}
+	close(ids)
+	for range writers {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Key k00000 is held by w00000 and w09999 (i % 9999 == 0).
+	woken, err := s.PublishEvent(ctx, event("E1", "paid", "k00000", at(time.Second)), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(woken)
+	if fmt.Sprint(woken) != "[w00000 w09999]" {
+		t.Fatalf("woken = %v (%d), want [w00000 w09999]", woken[:min(len(woken), 10)], len(woken))
+	}
+	for _, id := range []string{"w00000", "w09999"} {
+		if w := mustGet(t, s, id).WakeAt; w == nil || !w.Equal(utc(at(time.Second))) {
+			t.Fatalf("%s wake_at = %v, want the event's time", id, w)
+		}
+	}
+	for i := 1; i < n-1; i += 97 {
+		id := fmt.Sprintf("w%05d", i)
+		if w := mustGet(t, s, id).WakeAt; w == nil || !w.Equal(utc(later)) {
+			t.Fatalf("%s (another key) was touched: wake_at %v", id, w)
+		}
+	}
+	// Due now: only the two woken, not the 9,998 others.
+	claimed, err := s.Claim(ctx, "p1", at(2*time.Second), time.Minute, 100, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(claimed) != 2 {
+		t.Fatalf("%d executions were due after one publish, want 2", len(claimed))
 	}
 }
