@@ -43,6 +43,10 @@ type Config struct {
 	// Events serves POST /api/v1/events, the approvals inbox and the
 	// resume URLs; nil answers 404 not_configured there.
 	Events *events.Service
+	// ResumeVerifier verifies calls of resume URLs whose step sets
+	// `verify:` (the webhook handler, which owns the verifiers); nil
+	// refuses such calls with 401.
+	ResumeVerifier ResumeVerifier
 	// Ready reports readiness for /readyz; nil means always ready.
 	Ready func(ctx context.Context) error
 	// Credentials serves /api/v1/credentials and the OAuth flow; nil

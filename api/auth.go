@@ -8,9 +8,25 @@ import (
 	"strings"
 )
 
-// TokenVerifier decides whether an API token is valid.
+// TokenVerifier decides whether an API token is valid, and whose it is.
 type TokenVerifier interface {
 	Verify(ctx context.Context, token string) bool
+	// Principal names who token belongs to, as recorded where the API
+	// notes who did something (an approval's "by"); ok is false for a
+	// token that is not valid. The static admin token is "admin".
+	Principal(ctx context.Context, token string) (name string, ok bool)
+}
+
+// AdminPrincipal is the principal of the static admin token.
+const AdminPrincipal = "admin"
+
+type principalKey struct{}
+
+// PrincipalFrom returns the principal that authenticated the request
+// whose context is ctx ("" outside authenticated routes).
+func PrincipalFrom(ctx context.Context) string {
+	p, _ := ctx.Value(principalKey{}).(string)
+	return p
 }
 
 type staticToken [][32]byte
@@ -32,6 +48,13 @@ func (s staticToken) Verify(_ context.Context, token string) bool {
 		ok |= subtle.ConstantTimeCompare(sum[:], h[:])
 	}
 	return ok == 1
+}
+
+func (s staticToken) Principal(ctx context.Context, token string) (string, bool) {
+	if !s.Verify(ctx, token) {
+		return "", false
+	}
+	return AdminPrincipal, true
 }
 
 const tokenHint = "send the header `Authorization: Bearer <token>`; the admin token is the value of " +
@@ -56,12 +79,13 @@ func (s *server) authenticate(next http.Handler) http.Handler {
 			writeError(w, r, nil, &Error{Status: http.StatusUnauthorized, Code: "unauthorized", Message: "missing API token: " + tokenHint})
 			return
 		}
-		if !s.cfg.Tokens.Verify(r.Context(), token) {
+		who, ok := s.cfg.Tokens.Principal(r.Context(), token)
+		if !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="weft", error="invalid_token"`)
 			writeError(w, r, nil, &Error{Status: http.StatusUnauthorized, Code: "unauthorized", Message: "the API token is not valid: " + tokenHint})
 			return
 		}
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, who)))
 	})
 }
 

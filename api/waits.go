@@ -3,8 +3,8 @@ package api
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/events"
@@ -117,35 +117,22 @@ func (s *server) decideApproval(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, badRequest("request body must be {\"decision\": \"approve\"|\"reject\", \"comment\": …}: %v", err))
 		return
 	}
-	// One admin token for now: users and roles come later and will name
-	// the person here.
-	d.By = "admin token"
-	d, err = s.cfg.Events.Decide(r.Context(), r.PathValue("execution"), r.PathValue("step"), d)
+	// Whoever the token verifier says the caller is: "admin" for the
+	// static admin token; users and roles will name the person.
+	d.By = PrincipalFrom(r.Context())
+	item := weft.WholeStep
+	if v := r.URL.Query().Get("item"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			writeError(w, r, s.log, badRequest("item %q: give the for_each item's index (0, 1, …), as GET /api/v1/approvals lists it", v))
+			return
+		}
+		item = n
+	}
+	d, err = s.cfg.Events.Decide(r.Context(), r.PathValue("execution"), r.PathValue("step"), item, d)
 	if err != nil {
 		writeError(w, r, s.log, eventError(err))
 		return
 	}
 	writeJSON(w, http.StatusOK, d)
-}
-
-// resume serves POST /hooks/resume/{token}: public, authorized by the
-// token itself; the body (JSON, or empty) becomes the waiting step's output.
-func (s *server) resume(w http.ResponseWriter, r *http.Request) {
-	if s.eventsOff(w, r) {
-		return
-	}
-	limit := int64(s.cfg.Events.Limits().MaxPayload)
-	r.Body = http.MaxBytesReader(w, r.Body, limit)
-	body, err := readJSON(r, "{}")
-	if err != nil {
-		writeError(w, r, s.log, err)
-		return
-	}
-	exec, stepID, err := s.cfg.Events.Resume(r.Context(), r.PathValue("token"), body)
-	if err != nil {
-		writeError(w, r, s.log, eventError(err))
-		return
-	}
-	writeJSON(w, http.StatusAccepted, map[string]any{"resumed": true, "execution_id": exec, "step_id": stepID,
-		"message": fmt.Sprintf("step %q of execution %s goes on", stepID, exec)})
 }

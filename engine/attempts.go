@@ -24,6 +24,7 @@ func (r *runner) launch(ctx context.Context, n *workflow.Node, t *weft.StepRun) 
 		r.taskFailed(n, t, &weft.ErrorInfo{Code: "unknown_step_type", Message: fmt.Sprintf("step type %q is not registered in this process", n.Step.Uses)}, now)
 		return nil
 	}
+	r.refreshResumeItems(ctx)
 	with, err := n.With.Eval(ctx, r.scopeFor(t))
 	if err != nil && ctx.Err() != nil {
 		return nil // stopping: the attempt did not start, run() records the rest

@@ -68,6 +68,11 @@ type runner struct {
 	// park holds the waiting attempts that asked to park however short
 	// their wait (step.Suspend.Park: polling).
 	park map[runKey]bool
+	// resumeEach are the Resumable for_each steps, whose resume URLs are
+	// one per item (see refreshResumeItems); resumeCount is the item count
+	// their URL lists were built for.
+	resumeEach  []*workflow.Node
+	resumeCount map[string]int
 	// careful is set when this execution was taken over from a process that
 	// died running it: every attempt, pure ones too, is then recorded as
 	// started before it runs, so a step that kills the process is counted

@@ -6,6 +6,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"maps"
 
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/expr"
@@ -13,8 +14,9 @@ import (
 )
 
 // executionScope is `execution` in expressions. With an event service it
-// holds resume_urls (one per Resumable step) and resume_url: the first wait
-// with `resume: true`, else the first Resumable step.
+// holds resume_urls (one per Resumable step; a list, one per item, for a
+// for_each step) and resume_url: the first wait with `resume: true`, else
+// the first Resumable step, for_each steps aside.
 func (r *runner) executionScope() map[string]any {
 	m := map[string]any{"id": r.ex.ID, "trigger": r.ex.Trigger}
 	ev := r.e.cfg.Events
@@ -27,7 +29,13 @@ func (r *runner) executionScope() map[string]any {
 		if !n.Spec.Resumable {
 			continue
 		}
-		u := ev.ResumeURL(r.ex.ID, n.Step.ID)
+		if n.ForEach != nil {
+			// Filled in once the item count is known (refreshResumeItems).
+			urls[n.Step.ID] = []any{}
+			r.resumeEach = append(r.resumeEach, n)
+			continue
+		}
+		u := ev.ResumeURL(r.ex.ID, n.Step.ID, weft.WholeStep)
 		urls[n.Step.ID] = u
 		if resume, _ := n.Step.With["resume"].(bool); resume && preferred == "" {
 			preferred = u
@@ -40,9 +48,65 @@ func (r *runner) executionScope() map[string]any {
 		first = preferred
 	}
 	if first != "" {
-		m["resume_url"], m["resume_urls"] = first, urls
+		m["resume_url"] = first
+	}
+	if len(urls) > 0 {
+		m["resume_urls"] = urls
 	}
 	return m
+}
+
+// refreshResumeItems fills execution.resume_urls.<step> of each Resumable
+// for_each step with one URL per item, before an attempt's inputs are
+// evaluated: a step before it hands the URLs out, so the count comes from
+// the step's items once it started, else from its for_each evaluated now
+// (an expression that cannot be evaluated yet leaves the list as it was).
+// The execution map is replaced, never changed, since running handlers
+// hold snapshots of the scope.
+func (r *runner) refreshResumeItems(ctx context.Context) {
+	if len(r.resumeEach) == 0 {
+		return
+	}
+	var changed map[string]int
+	for _, n := range r.resumeEach {
+		count := -1
+		if items, ok := r.items[n.Step.ID]; ok {
+			count = len(items)
+		} else if v, err := n.ForEach.Eval(ctx, r.base); err == nil {
+			if list, ok := asList(v); ok {
+				count = len(list)
+			}
+		}
+		if limit := r.e.cfg.MaxForEachItems; count > limit {
+			count = limit // the step will fail with for_each_limit
+		}
+		if prev, ok := r.resumeCount[n.Step.ID]; count < 0 || (ok && prev == count) {
+			continue
+		}
+		if changed == nil {
+			changed = map[string]int{}
+		}
+		changed[n.Step.ID] = count
+	}
+	if changed == nil {
+		return
+	}
+	if r.resumeCount == nil {
+		r.resumeCount = map[string]int{}
+	}
+	old, _ := r.base["execution"].(map[string]any)
+	m := maps.Clone(old)
+	urls := maps.Clone(old["resume_urls"].(map[string]any))
+	for id, count := range changed {
+		list := make([]any, count)
+		for i := range list {
+			list[i] = r.e.cfg.Events.ResumeURL(r.ex.ID, id, i)
+		}
+		urls[id] = list
+		r.resumeCount[id] = count
+	}
+	m["resume_urls"] = urls
+	r.base["execution"] = m
 }
 
 // deferredEval returns the Request.Eval of an attempt: it evaluates the

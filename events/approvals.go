@@ -18,8 +18,8 @@ type Decision struct {
 	// Decision is "approve" or "reject".
 	Decision string `json:"decision"`
 	Comment  string `json:"comment,omitempty"`
-	// By says who decided: the API token's identity ("admin token" until
-	// users exist) or "resume URL".
+	// By says who decided: the principal of the API token ("admin" for
+	// the static admin token) or "resume URL".
 	By string    `json:"by"`
 	At time.Time `json:"at"`
 }
@@ -29,12 +29,15 @@ const MaxCommentLen = 4000
 
 // Approval is a pending approval as the inbox lists it.
 type Approval struct {
-	ExecutionID string          `json:"execution_id"`
-	StepID      string          `json:"step_id"`
-	Workflow    string          `json:"workflow"`
-	Info        json.RawMessage `json:"request,omitempty"`
-	CreatedAt   time.Time       `json:"created_at"`
-	ExpiresAt   time.Time       `json:"expires_at"`
+	ExecutionID string `json:"execution_id"`
+	StepID      string `json:"step_id"`
+	// Item is the for_each item the request is about, or -1 for a step
+	// without for_each.
+	Item      int             `json:"item"`
+	Workflow  string          `json:"workflow"`
+	Info      json.RawMessage `json:"request,omitempty"`
+	CreatedAt time.Time       `json:"created_at"`
+	ExpiresAt time.Time       `json:"expires_at"`
 }
 
 // Approvals lists pending approvals, oldest first.
@@ -44,21 +47,18 @@ func (s *Service) Approvals(ctx context.Context, page store.Page) ([]Approval, s
 		return nil, "", err
 	}
 	out := make([]Approval, 0, len(ws))
+	// The store deletes an execution's waits in the write that finishes
+	// or cancels it, so every row listed belongs to a live execution.
 	for _, w := range ws {
-		// An execution canceled (or timed out) while it waited leaves its
-		// row behind: drop it rather than show a request nobody can answer.
-		if s.unfinished(ctx, w.ExecutionID) != nil {
-			_ = s.cfg.Store.DeleteEventWait(ctx, w.ExecutionID, w.StepID, w.Item)
-			continue
-		}
-		out = append(out, Approval{ExecutionID: w.ExecutionID, StepID: w.StepID, Workflow: w.Workflow, Info: w.Info, CreatedAt: w.CreatedAt, ExpiresAt: w.ExpiresAt})
+		out = append(out, Approval{ExecutionID: w.ExecutionID, StepID: w.StepID, Item: w.Item, Workflow: w.Workflow, Info: w.Info, CreatedAt: w.CreatedAt, ExpiresAt: w.ExpiresAt})
 	}
 	return out, next, nil
 }
 
-// Decide records d for the approval step stepID of executionID. Only the
-// first decision counts: a second gets ErrUsed.
-func (s *Service) Decide(ctx context.Context, executionID, stepID string, d Decision) (Decision, error) {
+// Decide records d for the approval step stepID of executionID (item: the
+// for_each item, or weft.WholeStep). Only the first decision counts: a
+// second gets ErrUsed.
+func (s *Service) Decide(ctx context.Context, executionID, stepID string, item int, d Decision) (Decision, error) {
 	d.Decision = strings.ToLower(strings.TrimSpace(d.Decision))
 	if d.Decision != "approve" && d.Decision != "reject" {
 		return d, fmt.Errorf("decision %q: use approve or reject: %w", d.Decision, weft.ErrInvalid)
@@ -66,7 +66,7 @@ func (s *Service) Decide(ctx context.Context, executionID, stepID string, d Deci
 	if len(d.Comment) > MaxCommentLen {
 		return d, fmt.Errorf("comment is %d bytes, more than the limit of %d: %w", len(d.Comment), MaxCommentLen, weft.ErrInvalid)
 	}
-	if _, err := s.cfg.Store.GetEventWait(ctx, executionID, stepID, weft.WholeStep); err != nil {
+	if _, err := s.cfg.Store.GetEventWait(ctx, executionID, stepID, item); err != nil {
 		if errors.Is(err, weft.ErrNotFound) {
 			if gone := s.unfinished(ctx, executionID); gone != nil {
 				return d, gone
@@ -81,7 +81,8 @@ func (s *Service) Decide(ctx context.Context, executionID, stepID string, d Deci
 	if err != nil {
 		return d, err
 	}
-	_, err = s.publish(ctx, step.EventApproval, step.ResumeKey(executionID, stepID), payload, "approval:"+step.ResumeKey(executionID, stepID))
+	key := step.ResumeKey(executionID, stepID, item)
+	_, err = s.publish(ctx, step.EventApproval, key, payload, "approval:"+key)
 	if errors.Is(err, weft.ErrDuplicate) {
 		return d, fmt.Errorf("step %q of execution %s was decided already: %w", stepID, executionID, ErrUsed)
 	}

@@ -3,7 +3,10 @@ package step
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"time"
+
+	"github.com/weftworks/weft"
 )
 
 // Reserved event names: a resume URL's POST and an approval decision are
@@ -14,8 +17,15 @@ const (
 )
 
 // ResumeKey is the correlation key of a step's resume URL and approval
-// decisions: one per execution and step.
-func ResumeKey(executionID, stepID string) string { return executionID + "/" + stepID }
+// decisions: one per execution, step and for_each item (item is
+// weft.WholeStep for a step without for_each), so each item of a for_each
+// is resumed and decided on its own.
+func ResumeKey(executionID, stepID string, item int) string {
+	if item == weft.WholeStep {
+		return executionID + "/" + stepID
+	}
+	return executionID + "/" + stepID + "/" + strconv.Itoa(item)
+}
 
 // Events is what a step may do with events: wait for them without holding
 // a worker, take one, publish one.
@@ -33,8 +43,9 @@ type Events interface {
 	Done(ctx context.Context, req *Request) error
 	// Publish publishes an event and wakes the steps waiting for it.
 	Publish(ctx context.Context, name, key string, payload json.RawMessage) (Event, error)
-	// ResumeURL is the URL that resumes the step (see Spec.Resumable).
-	ResumeURL(executionID, stepID string) string
+	// ResumeURL is the URL that resumes the step, or one item of a
+	// for_each step (item weft.WholeStep: the step; see Spec.Resumable).
+	ResumeURL(executionID, stepID string, item int) string
 }
 
 // Wait describes what a step waits for.

@@ -248,6 +248,7 @@ func (a *ancestry) has(r *Node) bool {
 // steps.<id> they read is an ancestor of the step.
 func (k *compiler) compileExprs(n *Node, sn *stepNodes, cyclic bool, anc *ancestry) {
 	s := n.Step
+	k.checkResumeVerify(n, sn)
 	walked := false
 	checkRefs := func(t *expr.Template, at *yaml.Node, shift int) {
 		if cyclic {

@@ -16,6 +16,7 @@ import (
 	"github.com/weftworks/weft/expr"
 	"github.com/weftworks/weft/step"
 	"github.com/weftworks/weft/trigger/webhook/policy"
+	"github.com/weftworks/weft/trigger/webhook/verifyspec"
 )
 
 // Diagnostic is one problem in a workflow file.
@@ -80,6 +81,10 @@ type Node struct {
 	// CacheKey is the compiled `cache.key`; nil when the step has no cache
 	// or uses the default key.
 	CacheKey *expr.Template
+	// ResumeVerify is `with.verify` of a Resumable step, parsed: a call of
+	// its resume URL must pass one of them (checked by the HTTP side, the
+	// engine never verifies). Empty: the URL's token is enough.
+	ResumeVerify []verifyspec.Config
 }
 
 // MaxSteps bounds the steps of one workflow. Validation is linear in the

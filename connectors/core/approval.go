@@ -32,6 +32,10 @@ func approvalSpec() step.Spec {
 				Description: "How long to wait for a decision (at most 365d)."},
 			{Name: "on_timeout", Type: step.String, Default: "fail", Enum: []string{"fail", "reject"},
 				Description: "When nobody decided in time: fail the step (code `approval_timeout`), or go on as rejected."},
+			{Name: "verify", Type: step.Any, Literal: "verify is configuration read when the workflow is saved; secrets come from the credential it names",
+				Example: map[string]any{"scheme": "hmac", "credential": "jobs_callback", "header": "X-Signature"},
+				Description: "Verify decisions POSTed to the resume URL like a webhook: the same schemes and keys as on.webhook.verify " +
+					"(one mapping or a list, any one passing is enough). A call that fails is answered 401 and does not use up the URL."},
 			{Name: "on_reject", Type: step.String, Default: "continue", Enum: []string{"continue", "fail"},
 				Description: "A rejection outputs `approved: false` and the workflow goes on (use `if:`), or fails the step (code `rejected`)."},
 		},
@@ -62,7 +66,7 @@ func (h approval) Run(ctx context.Context, req *step.Request) (step.Result, erro
 	}
 	ev := req.Env.Events
 	now := clock(req.Env)()
-	key := step.ResumeKey(req.ExecutionID, req.StepID)
+	key := step.ResumeKey(req.ExecutionID, req.StepID, req.Item)
 	var st approvalState
 	if req.State != nil {
 		if err := json.Unmarshal(req.State, &st); err != nil || st.Deadline.IsZero() {

@@ -35,6 +35,10 @@ func waitSpec() step.Spec {
 				Description: "Correlation key, evaluated when the step starts: only events published with the same key are considered (indexed). Empty: events published without a key."},
 			{Name: "match", Type: step.Any, Deferred: true, Example: "{{ event.amount >= trigger.body.total }}",
 				Description: "Extra filter evaluated for each candidate event, with the event's payload as `event`; the first event it accepts is taken."},
+			{Name: "verify", Type: step.Any, Literal: "verify is configuration read when the workflow is saved; secrets come from the credential it names",
+				Example: map[string]any{"scheme": "hmac", "credential": "jobs_callback", "header": "X-Signature"},
+				Description: "With resume: verify calls of the resume URL like a webhook: the same schemes and keys as on.webhook.verify " +
+					"(one mapping or a list, any one passing is enough). A call that fails is answered 401 and does not use up the URL."},
 			{Name: "resume", Type: step.Boolean, Example: true,
 				Description: "Wait for a POST to this step's resume URL ({{ execution.resume_url }}); the POSTed JSON becomes the output. The URL works once."},
 			{Name: "timeout", Type: step.Duration, Default: "24h", Example: "2h",

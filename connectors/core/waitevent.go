@@ -70,7 +70,7 @@ func (h wait) eventMode(req *step.Request) (eventWait, bool, error) {
 	}
 	st := eventWait{Deadline: clock(req.Env)().Add(timeout).UTC(), Continue: onTimeout == "continue", Timeout: timeout.String()}
 	if resume {
-		st.Name, st.Key, st.Reason = step.EventResume, step.ResumeKey(req.ExecutionID, req.StepID), "resume_url"
+		st.Name, st.Key, st.Reason = step.EventResume, step.ResumeKey(req.ExecutionID, req.StepID, req.Item), "resume_url"
 		return st, true, nil
 	}
 	if st.Name, err = in.String("event"); err != nil {

@@ -198,6 +198,7 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 		Engine: a.Engine, Store: st, Registry: a.Registry, Logger: a.Logger, Metrics: a.Metrics,
 		Tokens: tokens, Hooks: a.hooks, UI: web.Handler(),
 		Credentials: out.vault, Limiter: out.limiter, Breakers: out.breakers, Subscriptions: a.subs.svc, Events: a.evts,
+		ResumeVerifier: a.hooks,
 		Ready: func(ctx context.Context) error {
 			if err := a.integrity.ready(); err != nil {
 				return err

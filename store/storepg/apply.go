@@ -50,6 +50,9 @@ const claimDedupeSQL = `INSERT INTO dedupe_keys (scope, key, execution_id, expir
 
 // Apply writes m in its own transaction; see store.Executions. PostgreSQL
 // groups the commits of concurrent transactions into shared WAL flushes.
+// deleteWaitsSQL removes every event wait of one execution.
+const deleteWaitsSQL = "DELETE FROM event_waits WHERE execution_id = $1"
+
 func (s *Store) Apply(ctx context.Context, m store.Mutation) (store.Result, error) {
 	id, err := m.Validate()
 	if err != nil {
@@ -139,6 +142,13 @@ func apply(ctx context.Context, tx pgx.Tx, m *store.Mutation, id string, res *st
 		}
 		if tag.RowsAffected() == 0 {
 			return fmt.Errorf("execution %q: %w", id, weft.ErrNotFound)
+		}
+		if p.Status != nil && p.Status.Finished() {
+			// A finished execution waits for nothing: its event waits go
+			// in the transaction that finishes it.
+			if _, err := tx.Exec(ctx, deleteWaitsSQL, id); err != nil {
+				return fmt.Errorf("deleting the event waits of a finished execution: %w", err)
+			}
 		}
 	}
 

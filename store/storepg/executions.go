@@ -300,6 +300,10 @@ func (s *Store) RequestCancel(ctx context.Context, id string, now time.Time) (we
 			out, err = scanExecution(tx.QueryRow(ctx, `UPDATE executions SET cancel_requested = true,
 				status = 'canceled', finished_at = $2, wake_at = NULL, lease_owner = NULL, lease_until = NULL
 				WHERE id = $1 RETURNING `+executionCols, id, ts(now)))
+			if err != nil {
+				return err
+			}
+			_, err = tx.Exec(ctx, deleteWaitsSQL, id)
 		} else {
 			out, err = scanExecution(tx.QueryRow(ctx,
 				"UPDATE executions SET cancel_requested = true WHERE id = $1 RETURNING "+executionCols, id))

@@ -40,6 +40,9 @@ const upsertStepRunSQL = `INSERT INTO step_runs (` + stepRunCols + `)
 const putDedupeSQL = `INSERT INTO dedupe_keys (scope, key, execution_id, expires_at) VALUES (?, ?, ?, ?)
 	ON CONFLICT (scope, key) DO UPDATE SET execution_id = excluded.execution_id, expires_at = excluded.expires_at`
 
+// deleteWaitsSQL removes every event wait of one execution.
+const deleteWaitsSQL = "DELETE FROM event_waits WHERE execution_id = ?"
+
 // Apply writes m atomically through the group-commit writer; see
 // store.Executions. It returns once the batch holding m is committed.
 func (s *Store) Apply(ctx context.Context, m store.Mutation) (store.Result, error) {
@@ -133,6 +136,14 @@ func (w *writer) apply(m *store.Mutation, id string, res *store.Result, now time
 			return fmt.Errorf("patching execution: %w", err)
 		} else if n == 0 {
 			return fmt.Errorf("execution %q: %w", id, weft.ErrNotFound)
+		}
+		if p.Status != nil && p.Status.Finished() {
+			// A finished execution waits for nothing: its event waits go
+			// in the write that finishes it, so the table holds only live
+			// waits and nobody has to filter out stale ones.
+			if _, err := w.conn.ExecContext(w.ctx, deleteWaitsSQL, id); err != nil {
+				return fmt.Errorf("deleting the event waits of a finished execution: %w", err)
+			}
 		}
 	}
 

@@ -293,6 +293,10 @@ func (s *Store) RequestCancel(ctx context.Context, id string, now time.Time) (we
 			out, err = scanExecution(w.conn.QueryRowContext(w.ctx, `UPDATE executions SET cancel_requested = 1,
 				status = 'canceled', finished_at = ?, wake_at = NULL, lease_owner = NULL, lease_until = NULL
 				WHERE id = ? RETURNING `+executionCols, now.UnixMicro(), id))
+			if err != nil {
+				return err
+			}
+			_, err = w.conn.ExecContext(w.ctx, deleteWaitsSQL, id)
 		} else {
 			out, err = scanExecution(w.conn.QueryRowContext(w.ctx,
 				"UPDATE executions SET cancel_requested = 1 WHERE id = ? RETURNING "+executionCols, id))

@@ -20,6 +20,8 @@ func eventTests() map[string]func(t *testing.T, s store.Store) {
 		"PendingOrderExpiry": testPendingOrderExpiry,
 		"WaitsListPage":      testWaitsListPage,
 		"PruneEvents":        testPruneEvents,
+		"FinishDeletesWaits": testFinishDeletesWaits,
+		"WakesOnlyItsKey":    testPublishWakesOnlyItsKey,
 	}
 }
 

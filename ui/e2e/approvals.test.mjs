@@ -52,7 +52,8 @@ describe("approvals", () => {
       await page.locator('.tl-row[data-step="approve"]').click();
       const decision = page.getByTestId("approval-decision");
       await decision.getByText("Approved").waitFor();
-      await decision.getByText("admin token").waitFor();
+      await decision.getByText("by admin").waitFor();
+      assert.equal(ex.steps.find((s) => s.step_id === "approve").output.by, "admin");
       await decision.getByText("known customer, ok").waitFor();
       await shot(page, "approval-decision");
 

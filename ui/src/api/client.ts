@@ -107,8 +107,12 @@ export const api = {
     ),
   evaluate: (expression: string, scope: Record<string, unknown>) => request<{ value: unknown }>("POST", "/api/v1/expressions/evaluate", { expression, scope }),
   approvals: () => request<List<Approval>>("GET", "/api/v1/approvals?limit=500"),
-  decide: (execution: string, step: string, decision: "approve" | "reject", comment: string) =>
-    request<Decision>("POST", `/api/v1/approvals/${enc(execution)}/${enc(step)}`, { decision, comment }),
+  decide: (execution: string, step: string, item: number, decision: "approve" | "reject", comment: string) =>
+    request<Decision>(
+      "POST",
+      `/api/v1/approvals/${enc(execution)}/${enc(step)}${item >= 0 ? `?item=${item}` : ""}`,
+      { decision, comment },
+    ),
 };
 
 export function eventsURL(id: string): string {

@@ -208,6 +208,8 @@ export interface Delivery {
 export interface Approval {
   execution_id: string;
   step_id: string;
+  /** The for_each item the request is about; -1 for a step without for_each. */
+  item: number;
   workflow: string;
   request?: { message?: string; details?: unknown };
   created_at: string;

@@ -24,7 +24,7 @@ export function Approvals() {
       ) : (
         <ul className="approvals" aria-label="Pending approvals">
           {items.map((a) => (
-            <ApprovalCard key={`${a.execution_id}/${a.step_id}`} a={a} onDone={list.reload} />
+            <ApprovalCard key={`${a.execution_id}/${a.step_id}/${a.item}`} a={a} onDone={list.reload} />
           ))}
         </ul>
       )}
@@ -40,7 +40,7 @@ function ApprovalCard({ a, onDone }: { a: Approval; onDone: () => void }) {
     setBusy(true);
     setError(undefined);
     try {
-      await api.decide(a.execution_id, a.step_id, d, comment);
+      await api.decide(a.execution_id, a.step_id, a.item ?? -1, d, comment);
       onDone();
     } catch (e) {
       setError(e);
@@ -54,7 +54,8 @@ function ApprovalCard({ a, onDone }: { a: Approval; onDone: () => void }) {
         <strong>{a.workflow}</strong>
         <span className="muted">
           {" "}
-          · step <code>{a.step_id}</code> · <Link to={`/executions/${a.execution_id}`}>{a.execution_id}</Link> · asked {ago(a.created_at)}
+          · step <code>{a.step_id}</code>
+          {a.item >= 0 ? <> item {a.item}</> : null} · <Link to={`/executions/${a.execution_id}`}>{a.execution_id}</Link> · asked {ago(a.created_at)}
         </span>
       </div>
       <p className="approval-message">{a.request?.message}</p>
