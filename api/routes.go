@@ -52,5 +52,6 @@ func (s *server) routes() []route {
 		{"GET", "/api/v1/credentials/{name}/oauth/start", false, h(s.startOAuth)},
 		{"GET", "/oauth/callback", true, h(s.oauthCallback)},
 		{"GET", "/api/v1/connections", false, h(s.listConnections)},
+		{"GET", "/api/v1/triggers", false, h(s.listTriggers)},
 	}
 }

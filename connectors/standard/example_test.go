@@ -13,7 +13,7 @@ func ExampleRegister() {
 		panic(err)
 	}
 	fmt.Println(reg.Types())
-	// Output: [ai.agent ai.chat ai.classify ai.embed ai.extract fail http.request jq respond transform wait webhook.send workflow.call]
+	// Output: [ai.agent ai.chat ai.classify ai.embed ai.extract fail http.request jq queue.publish respond transform wait webhook.send workflow.call]
 }
 
 func ExampleGenerateDocs() {
@@ -23,5 +23,5 @@ func ExampleGenerateDocs() {
 	}
 	files := standard.GenerateDocs(reg)
 	fmt.Println(len(files), "files; index:", standard.IndexFile)
-	// Output: 14 files; index: README.md
+	// Output: 15 files; index: README.md
 }

@@ -6,8 +6,10 @@ import (
 	"github.com/weftworks/weft/connectors/core"
 	"github.com/weftworks/weft/connectors/http"
 	"github.com/weftworks/weft/connectors/jq"
+	"github.com/weftworks/weft/connectors/queuepublish"
 	"github.com/weftworks/weft/connectors/webhooksend"
 	"github.com/weftworks/weft/step"
+	"github.com/weftworks/weft/trigger/queue"
 )
 
 // Options hand built-in steps the services of the composition root.
@@ -18,6 +20,9 @@ type Options struct {
 	// Breakers are http.request's per-host circuit breakers; nil gives it
 	// its own.
 	Breakers *circuit.Breakers
+	// Publishers are queue.publish's broker clients; none leaves the step
+	// registered but failing with a clear error.
+	Publishers []queue.Publisher
 }
 
 // Register adds every built-in step type to reg.
@@ -34,6 +39,7 @@ func RegisterWith(reg *step.Registry, o Options) error {
 		func(reg *step.Registry) error { return http.RegisterWith(reg, http.Options{Breakers: o.Breakers}) },
 		jq.Register,
 		webhooksend.Register,
+		func(reg *step.Registry) error { return queuepublish.Register(reg, o.Publishers) },
 		registerAI,
 	} {
 		if err := register(reg); err != nil {

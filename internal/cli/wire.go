@@ -16,6 +16,7 @@ import (
 	"github.com/weftworks/weft/metrics"
 	"github.com/weftworks/weft/step"
 	"github.com/weftworks/weft/store"
+	"github.com/weftworks/weft/trigger/queue"
 	"github.com/weftworks/weft/trigger/schedule"
 	"github.com/weftworks/weft/trigger/webhook"
 	"github.com/weftworks/weft/web"
@@ -75,7 +76,11 @@ type App struct {
 	hooks *webhook.Handler
 	sched *schedule.Scheduler
 	subs  *subscriptionHook
-	raw   store.Store // the store as opened, for Close
+	// Queues runs the queue triggers; Publishers are queue.publish's
+	// broker clients, closed by Close.
+	Queues     *queue.Manager
+	publishers []queue.Publisher
+	raw        store.Store // the store as opened, for Close
 }
 
 // Wire opens the store and builds everything on it: metrics, vault, SSRF
@@ -129,7 +134,8 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 		return nil, err
 	}
 	a.Registry = step.NewRegistry()
-	if err := standard.RegisterWith(a.Registry, standard.Options{AI: aiSvc, Breakers: out.breakers}); err != nil {
+	a.publishers = queuePublishers()
+	if err := standard.RegisterWith(a.Registry, standard.Options{AI: aiSvc, Breakers: out.breakers, Publishers: a.publishers}); err != nil {
 		return nil, fmt.Errorf("registering built-in steps: %w", err)
 	}
 	a.Engine, err = engine.New(engine.Config{
@@ -159,6 +165,9 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	if err := a.subs.setup(ctx, a.Engine, st, out.keyring, out.vault, a.Logger); err != nil {
 		return nil, err
 	}
+	if a.Queues, err = newQueueManager(a.Engine, st, out.vault, a.Metrics.Registry, a.Logger); err != nil {
+		return nil, err
+	}
 	if a.sched, err = schedule.New(schedule.Config{Engine: a.Engine, Store: st, Logger: a.Logger}); err != nil {
 		return nil, err
 	}
@@ -167,6 +176,7 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 		Engine: a.Engine, Store: st, Registry: a.Registry, Logger: a.Logger, Metrics: a.Metrics,
 		Tokens: tokens, Hooks: a.hooks, UI: web.Handler(),
 		Credentials: out.vault, Limiter: out.limiter, Breakers: out.breakers, Subscriptions: a.subs.svc,
+		Triggers: a.Queues,
 		Ready: func(ctx context.Context) error {
 			_, _, err := st.ListWorkflows(ctx, store.Page{Limit: 1})
 			return err
@@ -186,7 +196,7 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 // for all of them.
 func (a *App) Start(ctx context.Context) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{}, 4)
+	done := make(chan struct{}, 5)
 	run := func(f func(context.Context) error) {
 		go func() { defer func() { done <- struct{}{} }(); _ = f(ctx) }()
 	}
@@ -194,13 +204,19 @@ func (a *App) Start(ctx context.Context) (stop func()) {
 	run(a.sched.Run)
 	run(a.hooks.Run)
 	run(a.subs.svc.Run)
+	run(a.Queues.Run)
 	return func() {
 		cancel()
-		for range 4 {
+		for range 5 {
 			<-done
 		}
 	}
 }
 
 // Close releases the store. Call the stop function of Start first.
-func (a *App) Close() error { return a.raw.Close() }
+func (a *App) Close() error {
+	for _, p := range a.publishers {
+		_ = p.Close()
+	}
+	return a.raw.Close()
+}
