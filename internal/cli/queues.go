@@ -13,16 +13,17 @@ import (
 	"github.com/weftworks/weft/store"
 	"github.com/weftworks/weft/trigger/queue"
 	"github.com/weftworks/weft/trigger/queue/queueamqp"
+	"github.com/weftworks/weft/trigger/queue/queuenats"
 )
 
 // queueBrokers are the brokers built into this binary.
 func queueBrokers() []queue.Broker {
-	return []queue.Broker{queueamqp.Broker{}}
+	return []queue.Broker{queueamqp.Broker{}, queuenats.Broker{}}
 }
 
 // queuePublishers are the publishers of queue.publish; the App closes them.
 func queuePublishers() []queue.Publisher {
-	return []queue.Publisher{queueamqp.NewPublisher()}
+	return []queue.Publisher{queueamqp.NewPublisher(), queuenats.NewPublisher()}
 }
 
 // newQueueManager wires the queue triggers to the engine and the vault.

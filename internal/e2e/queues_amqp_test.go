@@ -79,3 +79,9 @@ func (r *rabbit) pending(t *testing.T) int {
 func TestQueueRabbitMQKill9DuringBurst(t *testing.T) {
 	killDuringBurst(t, newRabbit(t), 5000)
 }
+
+// TestQueueRabbitMQTwoProcessesPostgres: two processes share the queue and
+// one database; one is killed mid-burst; no message runs twice.
+func TestQueueRabbitMQTwoProcessesPostgres(t *testing.T) {
+	twoProcessesKillOne(t, newRabbit(t), 3000)
+}

@@ -169,3 +169,47 @@ func envOrSkip(t *testing.T, name, example string) string {
 func ctxFor(d time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), d)
 }
+
+// twoProcessesKillOne runs two weft serve processes on one PostgreSQL
+// database consuming the same binding (competing consumers), kills one
+// mid-burst and checks that each message became exactly one execution.
+func twoProcessesKillOne(t *testing.T, b queueBroker, total int) {
+	t.Helper()
+	db := pgSchemaURL(t)
+	name := "queue-" + randomSuffix()
+	wfDir := t.TempDir()
+	writeWorkflow(t, wfDir, name, fmt.Sprintf(queueWorkflow, name, b.binding()))
+	args := func() []string { return []string{"--db", db, "--data", t.TempDir(), "--workflows", wfDir, "--lease", "2s"} }
+	a := startServer(t, nil, args()...)
+	putCredential(t, a, "broker", b.credential())
+	other := startServer(t, nil, args()...)
+	b.publish(t, 0, total)
+	deadline := time.Now().Add(60 * time.Second)
+	for a.started(name)+other.started(name) < int64(total/5) {
+		if time.Now().After(deadline) {
+			t.Fatal("the burst was not consumed")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	shareA, shareB := a.started(name), other.started(name)
+	a.kill()
+	t.Logf("killed one process; so far %d and %d executions by each", shareA, shareB)
+	deadline = time.Now().Add(120 * time.Second)
+	for {
+		got := executionInputs(t, other, name)
+		if len(got) == total && b.pending(t) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d distinct messages of %d became executions, %d pending", len(got), total, b.pending(t))
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	time.Sleep(time.Second)
+	got := executionInputs(t, other, name)
+	for n := 0; n < total; n++ {
+		if got[n] != 1 {
+			t.Errorf("message %d became %d executions, want 1", n, got[n])
+		}
+	}
+}
