@@ -179,7 +179,9 @@ func twoProcessesKillOne(t *testing.T, b queueBroker, total int) {
 	name := "queue-" + randomSuffix()
 	wfDir := t.TempDir()
 	writeWorkflow(t, wfDir, name, fmt.Sprintf(queueWorkflow, name, b.binding()))
-	args := func() []string { return []string{"--db", db, "--data", t.TempDir(), "--workflows", wfDir, "--lease", "2s"} }
+	args := func() []string {
+		return []string{"--db", db, "--data", t.TempDir(), "--workflows", wfDir, "--lease", "2s"}
+	}
 	a := startServer(t, nil, args()...)
 	putCredential(t, a, "broker", b.credential())
 	other := startServer(t, nil, args()...)
