@@ -152,7 +152,7 @@ func TestIntegrationRabbitMQReconnects(t *testing.T) {
 	m := queuetest.Run(t, queueamqp.Broker{}, cred(u.String()), st, queuetest.Binding("orders", "rabbitmq", map[string]any{"queue": b.queue}))
 	b.publish(t, 0, 200)
 	queuetest.Eventually(t, 20*time.Second, "some executions", func() bool { return st.Count() > 20 })
-	proxy.Cut()
+	proxy.Restart(time.Second)
 	b.publish(t, 200, 400)
 	queuetest.Eventually(t, 30*time.Second, "400 executions", func() bool { return st.Count() == 400 })
 	queuetest.Eventually(t, 20*time.Second, "reconnected and drained", func() bool {

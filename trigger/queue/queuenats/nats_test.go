@@ -126,7 +126,7 @@ func TestIntegrationNATSReconnects(t *testing.T) {
 	m := queuetest.Run(t, queuenats.Broker{}, cred(u.String()), st, queuetest.Binding("orders", "nats", map[string]any{"stream": b.stream, "ack_wait": "2s"}))
 	b.publish(t, 0, 200)
 	queuetest.Eventually(t, 20*time.Second, "some executions", func() bool { return st.Count() > 20 })
-	proxy.Cut()
+	proxy.Restart(time.Second)
 	b.publish(t, 200, 400)
 	queuetest.Eventually(t, 30*time.Second, "400 executions", func() bool { return st.Count() == 400 })
 	queuetest.Eventually(t, 20*time.Second, "reconnected and drained", func() bool {

@@ -156,6 +156,7 @@ type Proxy struct {
 	target string
 	mu     sync.Mutex
 	conns  []net.Conn
+	down   time.Time // connections are refused until then
 }
 
 // NewProxy listens on 127.0.0.1 and forwards to target until the test ends.
@@ -180,6 +181,13 @@ func (p *Proxy) serve() {
 		if err != nil {
 			return
 		}
+		p.mu.Lock()
+		down := time.Now().Before(p.down)
+		p.mu.Unlock()
+		if down {
+			_ = c.Close()
+			continue
+		}
 		up, err := net.DialTimeout("tcp", p.target, 5*time.Second)
 		if err != nil {
 			_ = c.Close()
@@ -191,6 +199,15 @@ func (p *Proxy) serve() {
 		go func() { _, _ = io.Copy(up, c); _ = up.Close() }()
 		go func() { _, _ = io.Copy(c, up); _ = c.Close() }()
 	}
+}
+
+// Restart cuts every connection and refuses new ones for d, like a broker
+// that restarts: whatever the client does meanwhile fails.
+func (p *Proxy) Restart(d time.Duration) {
+	p.mu.Lock()
+	p.down = time.Now().Add(d)
+	p.mu.Unlock()
+	p.Cut()
 }
 
 // Cut closes every open connection through the proxy.
