@@ -13,18 +13,19 @@ import (
 	"github.com/weftworks/weft/store"
 	"github.com/weftworks/weft/trigger/queue"
 	"github.com/weftworks/weft/trigger/queue/queueamqp"
+	"github.com/weftworks/weft/trigger/queue/queuekafka"
 	"github.com/weftworks/weft/trigger/queue/queuenats"
 	"github.com/weftworks/weft/trigger/queue/queueredis"
 )
 
 // queueBrokers are the brokers built into this binary.
 func queueBrokers() []queue.Broker {
-	return []queue.Broker{queueamqp.Broker{}, queuenats.Broker{}, queueredis.Broker{}}
+	return []queue.Broker{queueamqp.Broker{}, queuenats.Broker{}, queueredis.Broker{}, queuekafka.Broker{}}
 }
 
 // queuePublishers are the publishers of queue.publish; the App closes them.
 func queuePublishers() []queue.Publisher {
-	return []queue.Publisher{queueamqp.NewPublisher(), queuenats.NewPublisher(), queueredis.NewPublisher()}
+	return []queue.Publisher{queueamqp.NewPublisher(), queuenats.NewPublisher(), queueredis.NewPublisher(), queuekafka.NewPublisher()}
 }
 
 // newQueueManager wires the queue triggers to the engine and the vault.

@@ -91,6 +91,10 @@ type Sink interface {
 	Wait()
 	// Lag reports how many messages wait at the broker (-1: unknown).
 	Lag(n int64)
+	// Dropped reports a connection the client lost and re-established by
+	// itself (clients that reconnect internally, like Kafka's): health
+	// counts it as a reconnect until Connected is called again.
+	Dropped(err error)
 }
 
 // Broker builds consumers for one kind of broker.

@@ -129,6 +129,10 @@ var _ Sink = (*sink)(nil)
 
 func (s *sink) Connected()  { s.r.health.connected(s.r.m.cfg.Now()) }
 func (s *sink) Lag(n int64) { s.r.health.lag(n) }
+func (s *sink) Dropped(err error) {
+	s.r.health.disconnected(err, s.r.m.cfg.Now())
+	s.r.log.Warn("queue consumer lost a connection; the client reconnects", "err", err)
+}
 func (s *sink) Wait()       { s.wg.Wait() }
 
 func (s *sink) Deliver(ctx context.Context, d Delivery) {
