@@ -133,7 +133,7 @@ func (s *sink) Dropped(err error) {
 	s.r.health.disconnected(err, s.r.m.cfg.Now())
 	s.r.log.Warn("queue consumer lost a connection; the client reconnects", "err", err)
 }
-func (s *sink) Wait()       { s.wg.Wait() }
+func (s *sink) Wait() { s.wg.Wait() }
 
 func (s *sink) Deliver(ctx context.Context, d Delivery) {
 	select {
