@@ -12,7 +12,7 @@ type rabbit struct {
 	ch         *amqp.Channel
 }
 
-func newRabbit(t *testing.T) *rabbit {
+func newRabbit(t testing.TB) *rabbit {
 	u := envOrSkip(t, "WEFT_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 	conn, err := amqp.Dial(u)
 	if err != nil {
@@ -41,7 +41,7 @@ func (r *rabbit) binding() string {
 	return fmt.Sprintf("{ broker: rabbitmq, connection: broker, queue: %s, prefetch: 64 }", r.queue)
 }
 
-func (r *rabbit) publish(t *testing.T, from, to int) {
+func (r *rabbit) publish(t testing.TB, from, to int) {
 	t.Helper()
 	ctx, cancel := ctxFor(60e9)
 	defer cancel()
@@ -62,7 +62,7 @@ func (r *rabbit) publish(t *testing.T, from, to int) {
 	}
 }
 
-func (r *rabbit) pending(t *testing.T) int {
+func (r *rabbit) pending(t testing.TB) int {
 	t.Helper()
 	// Ready messages; unacknowledged ones are counted by the broker too
 	// once their consumer's connection is gone, and the running consumer

@@ -20,7 +20,7 @@ type kafkaTopic struct {
 	produced int
 }
 
-func newKafkaTopic(t *testing.T) *kafkaTopic {
+func newKafkaTopic(t testing.TB) *kafkaTopic {
 	topic := "weft-e2e-" + randomSuffix()
 	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(4, topic))
 	if err != nil {
@@ -42,7 +42,7 @@ func (k *kafkaTopic) binding() string {
 	return fmt.Sprintf("{ broker: kafka, connection: broker, topics: [%s], group: weft, prefetch: 64 }", k.topic)
 }
 
-func (k *kafkaTopic) publish(t *testing.T, from, to int) {
+func (k *kafkaTopic) publish(t testing.TB, from, to int) {
 	t.Helper()
 	var recs []*kgo.Record
 	for i := from; i < to; i++ {
@@ -56,7 +56,7 @@ func (k *kafkaTopic) publish(t *testing.T, from, to int) {
 
 // pending is what the group has not committed past: offsets start at 0,
 // so the committed offsets add up to the records consumed.
-func (k *kafkaTopic) pending(t *testing.T) int {
+func (k *kafkaTopic) pending(t testing.TB) int {
 	t.Helper()
 	req := kmsg.NewPtrOffsetFetchRequest()
 	req.Group = "weft"

@@ -16,7 +16,7 @@ type natsStream struct {
 	js                   jetstream.JetStream
 }
 
-func newNATSStream(t *testing.T) *natsStream {
+func newNATSStream(t testing.TB) *natsStream {
 	u := envOrSkip(t, "WEFT_TEST_NATS_URL", "nats://127.0.0.1:4222")
 	nc, err := nats.Connect(u)
 	if err != nil {
@@ -43,7 +43,7 @@ func (n *natsStream) binding() string {
 	return fmt.Sprintf("{ broker: nats, connection: broker, stream: %s, consumer: weft, prefetch: 64, ack_wait: 5s }", n.stream)
 }
 
-func (n *natsStream) publish(t *testing.T, from, to int) {
+func (n *natsStream) publish(t testing.TB, from, to int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -66,7 +66,7 @@ func (n *natsStream) publish(t *testing.T, from, to int) {
 	}
 }
 
-func (n *natsStream) pending(t *testing.T) int {
+func (n *natsStream) pending(t testing.TB) int {
 	t.Helper()
 	c, err := n.js.Consumer(context.Background(), n.stream, "weft")
 	if err != nil {

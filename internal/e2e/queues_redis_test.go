@@ -13,7 +13,7 @@ type redisStream struct {
 	rc           *redis.Client
 }
 
-func newRedisStream(t *testing.T) *redisStream {
+func newRedisStream(t testing.TB) *redisStream {
 	addr := envOrSkip(t, "WEFT_TEST_REDIS_ADDR", "127.0.0.1:6379")
 	r := &redisStream{addr: addr, stream: "weft-e2e-" + randomSuffix(), rc: redis.NewClient(&redis.Options{Addr: addr})}
 	t.Cleanup(func() { r.rc.Del(context.Background(), r.stream); _ = r.rc.Close() })
@@ -30,7 +30,7 @@ func (r *redisStream) binding() string {
 	return fmt.Sprintf("{ broker: redis, connection: broker, stream: %s, group: weft, prefetch: 64, claim_idle: 2s }", r.stream)
 }
 
-func (r *redisStream) publish(t *testing.T, from, to int) {
+func (r *redisStream) publish(t testing.TB, from, to int) {
 	t.Helper()
 	ctx := context.Background()
 	_, err := r.rc.Pipelined(ctx, func(p redis.Pipeliner) error {
@@ -44,7 +44,7 @@ func (r *redisStream) publish(t *testing.T, from, to int) {
 	}
 }
 
-func (r *redisStream) pending(t *testing.T) int {
+func (r *redisStream) pending(t testing.TB) int {
 	t.Helper()
 	gs, err := r.rc.XInfoGroups(context.Background(), r.stream).Result()
 	if err != nil {

@@ -26,10 +26,10 @@ type queueBroker interface {
 	// binding is the on.queue mapping (YAML flow style).
 	binding() string
 	// publish sends messages n in [from, to) with message ids.
-	publish(t *testing.T, from, to int)
+	publish(t testing.TB, from, to int)
 	// pending is how many messages are still at the broker, unacknowledged
 	// or not yet delivered.
-	pending(t *testing.T) int
+	pending(t testing.TB) int
 }
 
 func randomSuffix() string {
@@ -157,7 +157,7 @@ func killDuringBurst(t *testing.T, b queueBroker, total int, extraArgs ...string
 	}
 }
 
-func envOrSkip(t *testing.T, name, example string) string {
+func envOrSkip(t testing.TB, name, example string) string {
 	t.Helper()
 	v := os.Getenv(name)
 	if v == "" {
