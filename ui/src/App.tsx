@@ -10,6 +10,7 @@ import { Dashboard } from "./pages/Dashboard";
 import { Placeholder } from "./pages/Placeholder";
 import { Credentials } from "./pages/Credentials";
 import { UsagePage } from "./pages/Usage";
+import { Triggers, useUnhealthyTriggers } from "./pages/Triggers";
 import { ErrorBoundary } from "./components/ErrorBoundary";
 
 // The editor pulls in @xyflow/react and yaml: load it only when a workflow is opened.
@@ -19,6 +20,7 @@ const NAV = [
   { to: "/", label: "Workflows", match: (p: string) => p === "/" || p.startsWith("/workflows") },
   { to: "/executions", label: "Executions", match: (p: string) => p.startsWith("/executions") },
   { to: "/webhooks", label: "Webhooks", match: (p: string) => p.startsWith("/webhooks") },
+  { to: "/triggers", label: "Triggers", match: (p: string) => p.startsWith("/triggers") },
   { to: "/dashboard", label: "Dashboard", match: (p: string) => p.startsWith("/dashboard") },
   { to: "/credentials", label: "Credentials", match: (p: string) => p.startsWith("/credentials") },
   { to: "/usage", label: "Usage", match: (p: string) => p.startsWith("/usage") },
@@ -47,6 +49,11 @@ export function App() {
     [],
   );
   if (!signedIn) return <SignIn onDone={() => setSignedIn(true)} />;
+  return <Shell path={path} setSignedIn={setSignedIn} />;
+}
+
+function Shell({ path, setSignedIn }: { path: string; setSignedIn: (b: boolean) => void }) {
+  const unhealthy = useUnhealthyTriggers();
 
   let page;
   let m;
@@ -56,6 +63,7 @@ export function App() {
   else if (path === "/executions") page = <Executions />;
   else if ((m = match("/executions/:id", path))) page = <ExecutionDetail key={m.id} id={m.id} />;
   else if (path === "/webhooks") page = <Webhooks />;
+  else if (path === "/triggers") page = <Triggers />;
   else if (path === "/dashboard") page = <Dashboard />;
   else if (path === "/credentials") page = <Credentials />;
   else if (path === "/usage") page = <UsagePage />;
@@ -74,6 +82,11 @@ export function App() {
         {NAV.map((n) => (
           <Link key={n.to} to={n.to} className={n.match(path) ? "nav active" : "nav"} aria-current={n.match(path) ? "page" : undefined}>
             {n.label}
+            {n.to === "/triggers" && unhealthy > 0 && (
+              <span className="nav-alert" data-testid="nav-unhealthy" title={`${unhealthy} unhealthy trigger${unhealthy === 1 ? "" : "s"}`}>
+                {unhealthy}
+              </span>
+            )}
           </Link>
         ))}
         <div className="grow" />
