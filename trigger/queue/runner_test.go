@@ -38,8 +38,8 @@ func TestPrefetchBoundedByConcurrency(t *testing.T) {
 func TestMessageInputEncodings(t *testing.T) {
 	t.Parallel()
 	for body, want := range map[string]string{
-		`{"a":1}`: `"body":{"a":1}`,
-		"plain":   `"body":"plain"`,
+		`{"a":1}`:  `"body":{"a":1}`,
+		"plain":    `"body":"plain"`,
 		"\xff\xfe": `"body_encoding":"base64"`,
 	} {
 		in, err := messageInput("rabbitmq", "id-1", Message{Body: []byte(body), Meta: map[string]any{"queue": "q"}})
