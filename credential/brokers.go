@@ -9,6 +9,8 @@ const (
 	TypeMQTT  = "mqtt"
 	TypeRedis = "redis"
 	TypeKafka = "kafka"
+	// TypePostgres is a PostgreSQL database (the LISTEN/NOTIFY trigger).
+	TypePostgres = "postgres"
 )
 
 // brokerTypes are the connection types of message brokers. The URL is
@@ -36,6 +38,9 @@ func brokerTypes() []step.Spec {
 			{Name: "sasl", Type: step.String, Enum: []string{"plain", "scram-sha-256", "scram-sha-512"}, Default: "plain", Description: "SASL mechanism when a user is set."},
 			{Name: "tls", Type: step.String, Enum: []string{"true", "false"}, Default: "false", Description: "Connect with TLS."},
 			ca,
+		}},
+		{Type: TypePostgres, Title: "PostgreSQL", Description: "A PostgreSQL database: postgres://user@host:5432/db?sslmode=require.", Fields: []step.Field{
+			secret("url", "Connection URL, like postgres://weft@db.internal:5432/app?sslmode=require.", true),
 		}},
 	}
 }

@@ -15,12 +15,13 @@ import (
 	"github.com/weftworks/weft/trigger/queue/queueamqp"
 	"github.com/weftworks/weft/trigger/queue/queuekafka"
 	"github.com/weftworks/weft/trigger/queue/queuenats"
+	"github.com/weftworks/weft/trigger/queue/queuepg"
 	"github.com/weftworks/weft/trigger/queue/queueredis"
 )
 
 // queueBrokers are the brokers built into this binary.
 func queueBrokers() []queue.Broker {
-	return []queue.Broker{queueamqp.Broker{}, queuenats.Broker{}, queueredis.Broker{}, queuekafka.Broker{}}
+	return []queue.Broker{queueamqp.Broker{}, queuenats.Broker{}, queueredis.Broker{}, queuekafka.Broker{}, queuepg.Broker{}}
 }
 
 // queuePublishers are the publishers of queue.publish; the App closes them.
