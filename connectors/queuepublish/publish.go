@@ -1,7 +1,7 @@
 // Package queuepublish is the queue.publish step: it sends one message to a
 // broker through a vault connection and returns once the broker confirmed
-// it (RabbitMQ publisher confirms, a JetStream ack, MQTT QoS 1 PUBACK, the
-// XADD reply, a Kafka produce ack). The step run's idempotency key is the
+// it (RabbitMQ publisher confirms, a JetStream ack, the XADD reply, a Kafka
+// produce ack). The step run's idempotency key is the
 // message id, so a step repeated after a crash publishes a message the
 // broker (NATS Nats-Msg-Id) or the consuming Weft (the store's dedupe)
 // recognises as the same one.
@@ -31,10 +31,10 @@ func Spec() step.Spec {
 		Title:    "Publish to a message queue",
 		Category: step.CategoryCore,
 		Description: "Publishes `body` (JSON, or a string as is) through `connection`, whose type picks the broker: " +
-			"amqp (RabbitMQ: `exchange` and/or `routing_key`), nats (JetStream: `subject`), mqtt (`topic`, `qos`), " +
+			"amqp (RabbitMQ: `exchange` and/or `routing_key`), nats (JetStream: `subject`), " +
 			"redis (`stream`), kafka (`topic`, `key`). The step finishes when the broker confirmed the message. " +
 			"`message_id` defaults to the step's idempotency key, stable across retries and crashes.",
-		Auth: []string{"amqp", "nats", "mqtt", "redis", "kafka"},
+		Auth: []string{"amqp", "kafka", "nats", "redis"},
 		Fields: []step.Field{
 			{Name: "connection", Type: step.String, Required: true, Example: "orders-broker", Description: "Vault connection of the broker."},
 			{Name: "body", Type: step.Any, Required: true, Description: "Message body: a string is sent as is, anything else as JSON."},
@@ -43,8 +43,7 @@ func Spec() step.Spec {
 			{Name: "exchange", Type: step.String, Description: "RabbitMQ exchange (default: the default exchange)."},
 			{Name: "routing_key", Type: step.String, Description: "RabbitMQ routing key (the queue name on the default exchange)."},
 			{Name: "subject", Type: step.String, Description: "NATS subject (bound to a JetStream stream)."},
-			{Name: "topic", Type: step.String, Description: "MQTT or Kafka topic."},
-			{Name: "qos", Type: step.Integer, Default: 1, Description: "MQTT QoS: 1 or 2."},
+			{Name: "topic", Type: step.String, Description: "Kafka topic."},
 			{Name: "stream", Type: step.String, Description: "Redis stream key."},
 			{Name: "key", Type: step.String, Description: "Kafka partition key."},
 		},
@@ -82,7 +81,7 @@ type handler struct {
 var _ step.Handler = handler{}
 
 // targetKeys are the inputs that name where a message goes.
-var targetKeys = []string{"exchange", "routing_key", "subject", "topic", "qos", "stream"}
+var targetKeys = []string{"exchange", "routing_key", "subject", "topic", "stream"}
 
 func (h handler) Run(ctx context.Context, req *step.Request) (step.Result, error) {
 	in := input.New(&h.spec, req.With)
