@@ -38,7 +38,7 @@ func Spec() step.Spec {
 		Fields: []step.Field{
 			{Name: "connection", Type: step.String, Required: true, Example: "orders-broker", Description: "Vault connection of the broker."},
 			{Name: "body", Type: step.Any, Required: true, Description: "Message body: a string is sent as is, anything else as JSON."},
-			{Name: "headers", Type: step.Object, Description: "Message headers (AMQP headers, NATS headers, MQTT user properties, Kafka headers, extra Redis fields)."},
+			{Name: "headers", Type: step.Object, Description: "Message headers (AMQP headers, NATS headers, Kafka headers, extra Redis fields)."},
 			{Name: "message_id", Type: step.String, Description: "Message id (Nats-Msg-Id, AMQP message-id, …); default: the step's idempotency key."},
 			{Name: "exchange", Type: step.String, Description: "RabbitMQ exchange (default: the default exchange)."},
 			{Name: "routing_key", Type: step.String, Description: "RabbitMQ routing key (the queue name on the default exchange)."},
