@@ -50,6 +50,8 @@ func (w *Workflow) StepByID(id string) (*Step, bool) {
 type Triggers struct {
 	Webhook  *WebhookTrigger   `json:"webhook,omitempty"`
 	Schedule []ScheduleTrigger `json:"schedule,omitempty"`
+	// Queue lists message-queue bindings (one execution per message).
+	Queue []QueueTrigger `json:"queue,omitempty"`
 }
 
 // Respond modes of a webhook trigger.

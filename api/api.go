@@ -57,6 +57,9 @@ type Config struct {
 	// Breakers reports circuit breaker state per host in
 	// /api/v1/connections; nil shows none.
 	Breakers BreakerStates
+	// Triggers reports the health of queue triggers in GET
+	// /api/v1/triggers; nil lists none.
+	Triggers TriggerHealth
 	// MaxBody limits request bodies (everything but /hooks/); default 4 MiB.
 	MaxBody int64
 	// Now returns the current time; tests may replace it.

@@ -60,5 +60,6 @@ func (s *server) routes() []route {
 		{"GET", "/api/v1/approvals", false, h(s.listApprovals)},
 		{"POST", "/api/v1/approvals/{execution}/{step}", false, h(s.decideApproval)},
 		{"POST", "/hooks/resume/{token}", true, h(s.resume)},
+		{"GET", "/api/v1/triggers", false, h(s.listTriggers)},
 	}
 }

@@ -96,6 +96,7 @@ func Types() []step.Spec {
 		{Type: TypeNone, Title: "No authentication", Description: "A connection without a secret: useful for its limits, retry manners and host allowlist alone."},
 	}
 	specs = append(specs, databaseTypes()...)
+	specs = append(specs, brokerTypes()...)
 	for i := range specs {
 		specs[i].Category = categoryCredentialRef
 	}

@@ -20,7 +20,7 @@ import (
 // the decoder, the "did you mean" hints and the JSON Schema use.
 var (
 	workflowKeys = []string{"name", "description", "on", "steps", "on_error", "timeout", "concurrency", "enabled", "ui"}
-	triggersKeys = []string{"webhook", "schedule"}
+	triggersKeys = []string{"webhook", "schedule", "queue"}
 	webhookKeys  = []string{"path", "method", "respond", "timeout", "max_body"}
 	// webhookExtraKeys (verify, dedupe, allow_ips, rate_limit) are kept in
 	// WebhookTrigger.Extra and checked by the webhook policy package.
@@ -278,6 +278,8 @@ func (d *decoder) decodeTriggers(n *yaml.Node) weft.Triggers {
 			t.Webhook = d.decodeWebhook(f.val)
 		case "schedule":
 			t.Schedule = d.decodeSchedules(f.val)
+		case "queue":
+			t.Queue = d.decodeQueues(f.val)
 		}
 	}
 	return t

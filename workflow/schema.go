@@ -5,6 +5,7 @@ import (
 
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/step"
+	"github.com/weftworks/weft/trigger/queue/spec"
 	"github.com/weftworks/weft/trigger/webhook/policy"
 )
 
@@ -77,12 +78,15 @@ func JSONSchema(reg *step.Registry) ([]byte, error) {
 		"input":    map[string]any{"type": "object"},
 	}, []any{"cron"})
 
+	queue := spec.JSONSchema()
+
 	doc := object(workflowKeys, map[string]any{
 		"name":        map[string]any{"type": "string", "pattern": weft.NamePattern.String()},
 		"description": str,
 		"on": object(triggersKeys, map[string]any{
 			"webhook":  webhook,
 			"schedule": map[string]any{"type": "array", "items": schedule},
+			"queue":    map[string]any{"oneOf": []any{queue, map[string]any{"type": "array", "items": queue}}},
 		}, nil),
 		"steps":       map[string]any{"type": "array", "minItems": 1, "items": stepSchema},
 		"on_error":    map[string]any{"type": "string", "pattern": weft.NamePattern.String()},

@@ -7,8 +7,10 @@ import (
 	"github.com/weftworks/weft/connectors/http"
 	"github.com/weftworks/weft/connectors/jq"
 	sqlstep "github.com/weftworks/weft/connectors/sql"
+	"github.com/weftworks/weft/connectors/queuepublish"
 	"github.com/weftworks/weft/connectors/webhooksend"
 	"github.com/weftworks/weft/step"
+	"github.com/weftworks/weft/trigger/queue"
 )
 
 // Options hand built-in steps the services of the composition root.
@@ -22,6 +24,9 @@ type Options struct {
 	// SQL backs sql.query and sql.exec (pools, SQLite directory, row
 	// ceiling); nil uses sqlstep.Register's defaults (no SQLite files).
 	SQL *sqlstep.Service
+	// Publishers are queue.publish's broker clients; none leaves the step
+	// registered but failing with a clear error.
+	Publishers []queue.Publisher
 }
 
 // Register adds every built-in step type to reg.
@@ -42,6 +47,7 @@ func RegisterWith(reg *step.Registry, o Options) error {
 		func(reg *step.Registry) error { return http.RegisterWith(reg, http.Options{Breakers: o.Breakers}) },
 		jq.Register,
 		webhooksend.Register,
+		func(reg *step.Registry) error { return queuepublish.Register(reg, o.Publishers) },
 		registerAI,
 		registerSQL,
 	} {

@@ -18,6 +18,7 @@ import (
 	"github.com/weftworks/weft/metrics"
 	"github.com/weftworks/weft/step"
 	"github.com/weftworks/weft/store"
+	"github.com/weftworks/weft/trigger/queue"
 	"github.com/weftworks/weft/trigger/schedule"
 	"github.com/weftworks/weft/trigger/webhook"
 	"github.com/weftworks/weft/web"
@@ -87,8 +88,12 @@ type App struct {
 	sched *schedule.Scheduler
 	evts  *events.Service
 	subs  *subscriptionHook
-	raw   store.Store // the store as opened, for Close
-	sql   *sqlstep.Service
+	// Queues runs the queue triggers; Publishers are queue.publish's
+	// broker clients, closed by Close.
+	Queues     *queue.Manager
+	publishers []queue.Publisher
+	raw        store.Store // the store as opened, for Close
+	sql        *sqlstep.Service
 
 	integrity  *integrityCheck // SQLite only; nil on PostgreSQL
 	checkEvery time.Duration
@@ -149,7 +154,8 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 		return nil, err
 	}
 	a.Registry = step.NewRegistry()
-	if err := standard.RegisterWith(a.Registry, standard.Options{AI: aiSvc, Breakers: out.breakers, SQL: a.sql}); err != nil {
+	a.publishers = queuePublishers()
+	if err := standard.RegisterWith(a.Registry, standard.Options{AI: aiSvc, Breakers: out.breakers, SQL: a.sql, Publishers: a.publishers}); err != nil {
 		return nil, fmt.Errorf("registering built-in steps: %w", err)
 	}
 	secret, err := resumeSecret(ctx, st)
@@ -190,6 +196,9 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	if err := a.subs.setup(ctx, a.Engine, st, out.keyring, out.vault, a.Logger); err != nil {
 		return nil, err
 	}
+	if a.Queues, err = newQueueManager(a.Engine, st, out.vault, a.Metrics.Registry, a.Logger); err != nil {
+		return nil, err
+	}
 	if a.sched, err = schedule.New(schedule.Config{Engine: a.Engine, Store: st, Logger: a.Logger}); err != nil {
 		return nil, err
 	}
@@ -199,6 +208,7 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 		Tokens: tokens, Hooks: a.hooks, UI: web.Handler(),
 		Credentials: out.vault, Limiter: out.limiter, Breakers: out.breakers, Subscriptions: a.subs.svc, Events: a.evts,
 		ResumeVerifier: a.hooks,
+		Triggers:       a.Queues,
 		Ready: func(ctx context.Context) error {
 			if err := a.integrity.ready(); err != nil {
 				return err
@@ -221,7 +231,7 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 // for all of them.
 func (a *App) Start(ctx context.Context) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{}, 6)
+	done := make(chan struct{}, 8)
 	n := 0
 	run := func(f func(context.Context) error) {
 		n++
@@ -232,6 +242,7 @@ func (a *App) Start(ctx context.Context) (stop func()) {
 	run(a.hooks.Run)
 	run(a.subs.svc.Run)
 	run(a.evts.Run)
+	run(a.Queues.Run)
 	if a.integrity != nil {
 		run(func(ctx context.Context) error { a.integrity.run(ctx, a.checkEvery); return nil })
 	}
@@ -243,11 +254,15 @@ func (a *App) Start(ctx context.Context) (stop func()) {
 	}
 }
 
-// Close releases the store and the sql steps' connection pools. Call the
+// Close releases the store, the sql steps' connection pools and the
+// queue publishers. Call the
 // stop function of Start first.
 func (a *App) Close() error {
 	if a.sql != nil {
 		_ = a.sql.Close()
+	}
+	for _, p := range a.publishers {
+		_ = p.Close()
 	}
 	return a.raw.Close()
 }

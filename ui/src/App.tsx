@@ -11,6 +11,7 @@ import { Placeholder } from "./pages/Placeholder";
 import { Credentials } from "./pages/Credentials";
 import { UsagePage } from "./pages/Usage";
 import { Approvals } from "./pages/Approvals";
+import { Triggers, useUnhealthyTriggers } from "./pages/Triggers";
 import { ErrorBoundary } from "./components/ErrorBoundary";
 
 // The editor pulls in @xyflow/react and yaml: load it only when a workflow is opened.
@@ -21,6 +22,7 @@ const NAV = [
   { to: "/executions", label: "Executions", match: (p: string) => p.startsWith("/executions") },
   { to: "/approvals", label: "Approvals", match: (p: string) => p.startsWith("/approvals") },
   { to: "/webhooks", label: "Webhooks", match: (p: string) => p.startsWith("/webhooks") },
+  { to: "/triggers", label: "Triggers", match: (p: string) => p.startsWith("/triggers") },
   { to: "/dashboard", label: "Dashboard", match: (p: string) => p.startsWith("/dashboard") },
   { to: "/credentials", label: "Credentials", match: (p: string) => p.startsWith("/credentials") },
   { to: "/usage", label: "Usage", match: (p: string) => p.startsWith("/usage") },
@@ -49,6 +51,11 @@ export function App() {
     [],
   );
   if (!signedIn) return <SignIn onDone={() => setSignedIn(true)} />;
+  return <Shell path={path} setSignedIn={setSignedIn} />;
+}
+
+function Shell({ path, setSignedIn }: { path: string; setSignedIn: (b: boolean) => void }) {
+  const unhealthy = useUnhealthyTriggers();
 
   let page;
   let m;
@@ -58,6 +65,7 @@ export function App() {
   else if (path === "/executions") page = <Executions />;
   else if ((m = match("/executions/:id", path))) page = <ExecutionDetail key={m.id} id={m.id} />;
   else if (path === "/webhooks") page = <Webhooks />;
+  else if (path === "/triggers") page = <Triggers />;
   else if (path === "/dashboard") page = <Dashboard />;
   else if (path === "/credentials") page = <Credentials />;
   else if (path === "/usage") page = <UsagePage />;
@@ -77,6 +85,11 @@ export function App() {
         {NAV.map((n) => (
           <Link key={n.to} to={n.to} className={n.match(path) ? "nav active" : "nav"} aria-current={n.match(path) ? "page" : undefined}>
             {n.label}
+            {n.to === "/triggers" && unhealthy > 0 && (
+              <span className="nav-alert" data-testid="nav-unhealthy" title={`${unhealthy} unhealthy trigger${unhealthy === 1 ? "" : "s"}`}>
+                {unhealthy}
+              </span>
+            )}
           </Link>
         ))}
         <div className="grow" />

@@ -1,6 +1,6 @@
 // A thin fetch wrapper: the token from sign-in on every request, and the
 // API's error envelope turned into ApiError.
-import type { Approval, Connection, Credential, Decision, Delivery, Diagnostic, Execution, List, Spec, Stats, Usage, WorkflowRecord } from "./types";
+import type { Approval, Connection, Credential, Decision, Delivery, Diagnostic, Execution, List, Spec, Stats, TriggerList, Usage, WorkflowRecord } from "./types";
 
 const TOKEN_KEY = "weft.token";
 
@@ -93,6 +93,7 @@ export const api = {
   deliveries: (q: { workflow?: string; limit?: number } = {}) =>
     request<List<Delivery>>("GET", `/api/v1/webhooks/deliveries?limit=${q.limit ?? 50}${q.workflow ? `&workflow=${enc(q.workflow)}` : ""}`),
   replay: (id: string) => request<{ execution_id: string }>("POST", `/api/v1/webhooks/deliveries/${enc(id)}/replay`),
+  triggers: () => request<TriggerList>("GET", "/api/v1/triggers"),
   stats: (since: string) => request<Stats>("GET", `/api/v1/stats?since=${enc(since)}`),
   usage: (q: { from?: string; to?: string; group_by?: string; workflow?: string } = {}) => {
     const p = new URLSearchParams();

@@ -223,3 +223,28 @@ export interface Decision {
   by: string;
   at: string;
 }
+
+/** One queue trigger's health (GET /api/v1/triggers). */
+export interface TriggerHealth {
+  kind: string;
+  workflow: string;
+  index: number;
+  broker: string;
+  connection: string;
+  target: string;
+  status: "ok" | "connecting" | "error";
+  connected: boolean;
+  connected_since?: string;
+  last_message_at?: string;
+  last_error?: string;
+  last_error_at?: string;
+  reconnects: number;
+  lag: number | null;
+  in_flight: number;
+  messages: Record<string, number>;
+}
+
+export interface TriggerList {
+  items: TriggerHealth[];
+  unhealthy: number;
+}

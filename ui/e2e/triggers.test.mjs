@@ -1,0 +1,54 @@
+// The Triggers page against a real `weft serve`: a queue trigger whose broker
+// cannot be reached is red in the list and counted next to "Triggers" in the
+// navigation, wherever the user is.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { api, launch, shot, shutdown, withSession } from "./helpers.mjs";
+
+before(launch);
+after(shutdown);
+
+describe("triggers", () => {
+  it(
+    "shows an unhealthy queue trigger at a glance",
+    withSession(async ({ page }) => {
+      // Port 1 on loopback refuses connections: the consumer fails and retries.
+      const cred = await api("PUT", "/api/v1/credentials/dead-broker", { type: "amqp", data: { url: "amqp://guest:guest@127.0.0.1:1/" } });
+      assert.equal(cred.status, 200, JSON.stringify(cred.data));
+      const yaml = [
+        "name: orders-from-rabbit",
+        "on:",
+        "  queue: { broker: rabbitmq, connection: dead-broker, queue: orders }",
+        "steps:",
+        "  - id: record",
+        "    uses: transform",
+        '    with: { order: "{{ trigger.body }}" }',
+        "",
+      ].join("\n");
+      const wf = await api("PUT", "/api/v1/workflows/orders-from-rabbit", yaml, "application/yaml");
+      assert.ok(wf.status === 200 || wf.status === 201, JSON.stringify(wf.data));
+
+      await page.goto("/executions");
+      // The navigation badge appears once the consumer has failed (the
+      // trigger list is re-read every few seconds).
+      const alert = page.getByTestId("nav-unhealthy");
+      await alert.waitFor({ timeout: 30000 });
+      assert.equal(await alert.textContent(), "1");
+
+      await page.getByRole("link", { name: /Triggers/ }).click();
+      await page.getByRole("heading", { name: "Triggers" }).waitFor();
+      const row = page.locator('tr[data-trigger="orders-from-rabbit/0"]');
+      await row.waitFor();
+      assert.equal(await row.getByTestId("trigger-status").textContent(), "unhealthy");
+      assert.match(await row.getByTestId("trigger-status").getAttribute("class"), /st-failed/);
+      assert.match(await row.getByTestId("trigger-error").textContent(), /RabbitMQ/);
+      assert.equal(await page.getByTestId("triggers-summary").textContent(), "1 unhealthy");
+      // The URL holds a password: it must not be shown anywhere.
+      assert.ok(!(await page.content()).includes("guest:guest"), "the connection URL leaked into the page");
+      await shot(page, "triggers-unhealthy");
+
+      await api("DELETE", "/api/v1/workflows/orders-from-rabbit");
+      await api("DELETE", "/api/v1/credentials/dead-broker");
+    }),
+  );
+});

@@ -1,0 +1,122 @@
+// Queue triggers and their health (GET /api/v1/triggers): a trigger that lost
+// its broker, or cannot store what it receives, is red at a glance — the
+// silent consumer is the failure peers are known for.
+import { useEffect } from "react";
+import { api } from "../api/client";
+import type { TriggerHealth } from "../api/types";
+import { ago, Empty, ErrorBox, PageHeader, useLoad } from "../components/ui";
+import { Link } from "../router";
+
+const STATUS_CLASS: Record<string, string> = { ok: "st-succeeded", connecting: "st-waiting", error: "st-failed" };
+const STATUS_LABEL: Record<string, string> = { ok: "healthy", connecting: "connecting", error: "unhealthy" };
+
+function counts(m: Record<string, number>): string {
+  const parts = Object.entries(m)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${n.toLocaleString()} ${k.replace("_", " ")}`);
+  return parts.length ? parts.join(", ") : "none yet";
+}
+
+function Row({ t }: { t: TriggerHealth }) {
+  return (
+    <tr data-trigger={`${t.workflow}/${t.index}`} className={t.status === "error" ? "row-bad" : undefined}>
+      <td>
+        <span className={`badge ${STATUS_CLASS[t.status] ?? "st-failed"}`} data-testid="trigger-status">
+          {STATUS_LABEL[t.status] ?? t.status}
+        </span>
+      </td>
+      <td>
+        <Link to={`/workflows/${encodeURIComponent(t.workflow)}`}>{t.workflow}</Link>
+      </td>
+      <td className="small">
+        <span className="tag">{t.broker}</span> <span className="mono">{t.target}</span>
+        <div className="muted">via {t.connection}</div>
+      </td>
+      <td className="small nowrap">
+        {t.connected ? <span title={t.connected_since}>since {ago(t.connected_since)}</span> : <span className="muted">disconnected</span>}
+        {t.reconnects > 0 && <div className="muted">{t.reconnects} reconnect{t.reconnects === 1 ? "" : "s"}</div>}
+      </td>
+      <td className="small nowrap" title={t.last_message_at}>
+        {t.last_message_at ? ago(t.last_message_at) : <span className="muted">never</span>}
+      </td>
+      <td className="small mono">{t.lag === null ? <span className="muted">—</span> : t.lag.toLocaleString()}</td>
+      <td className="small">{counts(t.messages)}</td>
+      <td className="small">
+        {t.last_error ? (
+          <div className="clip" title={t.last_error} data-testid="trigger-error">
+            {t.last_error}
+            <div className="muted">{ago(t.last_error_at)}</div>
+          </div>
+        ) : (
+          <span className="muted">—</span>
+        )}
+      </td>
+    </tr>
+  );
+}
+
+export function Triggers() {
+  const list = useLoad(() => api.triggers());
+  useEffect(() => {
+    const id = setInterval(list.reload, 5000);
+    return () => clearInterval(id);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+  const items = list.data?.items ?? [];
+  const bad = list.data?.unhealthy ?? 0;
+  return (
+    <>
+      <PageHeader title="Triggers">
+        {list.data && (
+          <span className={`badge ${bad > 0 ? "st-failed" : "st-succeeded"}`} data-testid="triggers-summary">
+            {bad > 0 ? `${bad} unhealthy` : "all healthy"}
+          </span>
+        )}
+        <button className="btn small" onClick={list.reload}>
+          Refresh
+        </button>
+      </PageHeader>
+      <ErrorBox error={list.error} />
+      {list.data && items.length === 0 ? (
+        <Empty title="No queue triggers running">
+          <p className="muted">
+            Give a workflow an <code>on.queue</code> binding (RabbitMQ, NATS JetStream, Redis Streams, Kafka) and its consumer shows up here with
+            its health.
+          </p>
+        </Empty>
+      ) : (
+        <table className="table">
+          <thead>
+            <tr>
+              <th>Health</th>
+              <th>Workflow</th>
+              <th>Consumes</th>
+              <th>Connection</th>
+              <th>Last message</th>
+              <th>Lag</th>
+              <th>Messages</th>
+              <th>Last error</th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((t) => (
+              <Row key={`${t.workflow}/${t.index}`} t={t} />
+            ))}
+          </tbody>
+        </table>
+      )}
+      <p className="muted small">Health is per process: with several Weft processes, each lists the consumers it runs.</p>
+    </>
+  );
+}
+
+/** The number of unhealthy triggers, polled for the navigation badge. */
+export function useUnhealthyTriggers(): number {
+  const list = useLoad(() => api.triggers());
+  useEffect(() => {
+    const id = setInterval(list.reload, 10000);
+    return () => clearInterval(id);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+  return list.data?.unhealthy ?? 0;
+}
