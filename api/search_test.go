@@ -197,3 +197,24 @@ func TestBulkRetryAndCancel(t *testing.T) {
 	res := b.do(t, req{method: "POST", path: "/api/v1/executions/retry", body: `{"filter":{"input":"` + strings.Repeat("a", 10_000) + `=x"}}`, contentType: "application/json"})
 	res.apiError(t, 400)
 }
+
+func TestListTemplates(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	res := b.get(t, "/api/v1/templates")
+	var l struct {
+		Items []struct{ Name, Description, YAML string } `json:"items"`
+	}
+	if res.status != 200 || json.Unmarshal(res.body, &l) != nil {
+		t.Fatalf("GET /api/v1/templates: %d %s", res.status, res.body)
+	}
+	found := false
+	for _, it := range l.Items {
+		if it.Name == "ticket-triage" && it.Description != "" && strings.Contains(it.YAML, "uses: ai.chat") {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("ticket-triage missing or incomplete: %s", res.body)
+	}
+}

@@ -11,6 +11,7 @@ import { Placeholder } from "./pages/Placeholder";
 import { Credentials } from "./pages/Credentials";
 import { UsagePage } from "./pages/Usage";
 import { Approvals } from "./pages/Approvals";
+import { Templates } from "./pages/Templates";
 import { ErrorBoundary } from "./components/ErrorBoundary";
 
 // The editor pulls in @xyflow/react and yaml: load it only when a workflow is opened.
@@ -18,6 +19,7 @@ const Editor = lazy(() => import("./editor/Editor"));
 
 const NAV = [
   { to: "/", label: "Workflows", match: (p: string) => p === "/" || p.startsWith("/workflows") },
+  { to: "/templates", label: "Templates", match: (p: string) => p.startsWith("/templates") },
   { to: "/executions", label: "Executions", match: (p: string) => p.startsWith("/executions") },
   { to: "/approvals", label: "Approvals", match: (p: string) => p.startsWith("/approvals") },
   { to: "/webhooks", label: "Webhooks", match: (p: string) => p.startsWith("/webhooks") },
@@ -62,6 +64,7 @@ export function App() {
   else if (path === "/credentials") page = <Credentials />;
   else if (path === "/usage") page = <UsagePage />;
   else if (path === "/approvals") page = <Approvals />;
+  else if (path === "/templates") page = <Templates />;
   else page = <Placeholder title="Not found">There is no page at {path}.</Placeholder>;
 
   const editor = path.startsWith("/workflows/");

@@ -78,6 +78,7 @@ export const api = {
   },
   /** Retry or cancel up to 100 executions by id or by the list's filter: one result per execution. */
   bulk: (action: "retry" | "cancel", by: { ids: string[] } | { filter: ExecutionQuery }) => request<BulkAnswer>("POST", `/api/v1/executions/${action}`, by),
+  templates: () => request<List<{ name: string; description: string; file: string; yaml: string }>>("GET", "/api/v1/templates"),
   execution: (id: string) => request<Execution>("GET", `/api/v1/executions/${enc(id)}`),
   cancel: (id: string) => request<Execution>("POST", `/api/v1/executions/${enc(id)}/cancel`),
   retry: (id: string) => request<Execution>("POST", `/api/v1/executions/${enc(id)}/retry`),
