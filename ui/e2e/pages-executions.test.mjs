@@ -3,7 +3,7 @@
 // range, and bulk retry/cancel of checked rows after a confirmation.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { api, launch, putWorkflow, shutdown, until, withSession } from "./helpers.mjs";
+import { api, launch, putWorkflow, shot, shutdown, until, withSession } from "./helpers.mjs";
 
 before(launch);
 after(shutdown);
@@ -67,6 +67,7 @@ describe("execution list", () => {
         await until(async () => (await rows(page).count()) === 3, "the three failed executions");
         await page.getByRole("checkbox", { name: "Select all on this page" }).check();
         await page.getByText("3 selected").waitFor();
+        await shot(page, "executions-search-1366");
         const asked = [];
         page.once("dialog", (d) => {
           asked.push(d.message());

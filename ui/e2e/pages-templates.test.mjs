@@ -3,7 +3,7 @@
 // name made unique when a workflow already has it.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { api, launch, putWorkflow, shutdown, withSession, yamlText } from "./helpers.mjs";
+import { api, launch, putWorkflow, shot, shutdown, withSession, yamlText } from "./helpers.mjs";
 
 before(launch);
 after(shutdown);
@@ -23,6 +23,7 @@ describe("templates", () => {
           const card = page.locator(`[data-template="${t.name}"]`);
           await card.getByText(t.description).waitFor();
         }
+        await shot(page, "templates-1366");
         await page.getByRole("button", { name: "Import echo" }).click();
         await page.waitForURL(/\/workflows\/new/);
         await page.locator('.react-flow__node[data-id="reply"]').waitFor();
