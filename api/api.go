@@ -68,6 +68,10 @@ type Config struct {
 	// Poll how often an SSE stream re-reads the store (default 1s).
 	KeepAlive time.Duration
 	Poll      time.Duration
+	// MaxSearchScan bounds the executions one trigger-data search of the
+	// execution list reads (default store.DefaultMaxScan); the answer says
+	// when it stopped there and gives a cursor to go on.
+	MaxSearchScan int
 }
 
 // WithDefaults returns a copy of c with defaults filled in.
@@ -86,6 +90,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.Poll <= 0 {
 		c.Poll = time.Second
+	}
+	if c.MaxSearchScan <= 0 {
+		c.MaxSearchScan = store.DefaultMaxScan
 	}
 	return c
 }

@@ -111,6 +111,10 @@ func (s *server) listExecutions(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
+	if q := r.URL.Query(); q.Has("from") || q.Has("to") || q.Has("id_prefix") || q.Has("input") {
+		s.searchExecutions(w, r, p)
+		return
+	}
 	f := store.ExecutionFilter{Workflow: r.URL.Query().Get("workflow"), Page: p}
 	if v := r.URL.Query().Get("status"); v != "" {
 		st := weft.ExecutionStatus(v)

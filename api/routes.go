@@ -31,12 +31,15 @@ func (s *server) routes() []route {
 		{"POST", "/api/v1/expressions/evaluate", false, h(s.evaluateExpression)},
 
 		{"GET", "/api/v1/executions", false, h(s.listExecutions)},
+		{"POST", "/api/v1/executions/retry", false, h(s.retryExecutions)},
+		{"POST", "/api/v1/executions/cancel", false, h(s.cancelExecutions)},
 		{"GET", "/api/v1/executions/{id}", false, h(s.getExecution)},
 		{"POST", "/api/v1/executions/{id}/cancel", false, h(s.cancelExecution)},
 		{"POST", "/api/v1/executions/{id}/retry", false, h(s.retryExecution)},
 		{"GET", "/api/v1/executions/{id}/events", false, h(s.executionEvents)},
 
 		{"GET", "/api/v1/steps", false, h(s.listSteps)},
+		{"GET", "/api/v1/templates", false, h(s.listTemplates)},
 		{"GET", "/api/v1/usage", false, h(s.getUsage)},
 		{"GET", "/api/v1/stats", false, h(s.getStats)},
 

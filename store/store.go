@@ -12,6 +12,7 @@ import (
 type Store interface {
 	Workflows
 	Executions
+	ExecutionSearcher
 	WebhookDeliveries
 	Subscriptions
 	Credentials

@@ -21,7 +21,7 @@ import (
 type serveFlags struct {
 	addr, data, db, workflows, retention, logLevel, logFormat, envAllow, seed, lease, debugAddr, sqliteSync string
 	sqliteCheck                                                                                             string
-	maxRunning                                                                                              int
+	maxRunning, maxSearchScan                                                                               int
 	conn                                                                                                    connectionFlags
 	hooks                                                                                                   hookFlags
 	limits                                                                                                  limitFlags
@@ -48,6 +48,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	var aiConfig string
 	fs.stringVar(&aiConfig, "ai-config", "WEFT_AI_CONFIG", "", "YAML file with AI prices, budgets, cache and gateway routes (see docs/ai.md)")
 	fs.intVar(&f.maxRunning, "max-running", "WEFT_MAX_RUNNING", 1024, "executions this process runs at once; more wait in the queue")
+	fs.intVar(&f.maxSearchScan, "max-search-scan", "WEFT_MAX_SEARCH_SCAN", 10_000, "most executions one trigger-data search of the execution list reads; it then answers what it found with a cursor to go on")
 	f.conn.register(fs)
 	f.hooks.register(fs)
 	f.limits.register(fs)
@@ -61,6 +62,9 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		// execution): collecting half as often costs ~10 MB of RSS and
 		// buys ~6% throughput (docs/benchmarks.md). GOGC overrides it.
 		debug.SetGCPercent(200)
+	}
+	if f.maxSearchScan < 1 {
+		return fmt.Errorf("--max-search-scan %d: must be at least 1", f.maxSearchScan)
 	}
 	retention := time.Duration(0)
 	if f.retention != "0" {
@@ -109,6 +113,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		LogLevel: f.logLevel, LogFormat: f.logFormat, EnvAllow: splitList(f.envAllow),
 		AllowPrivateNet: f.conn.allowPrivateNet, MasterKeyFile: f.conn.masterKeyFile, TrustedProxies: hookCfg.trusted,
 		AIConfig: aiConfig, Retention: retention, Lease: lease.D(), MaxRunning: f.maxRunning, Limits: limits,
+		MaxSearchScan:    f.maxSearchScan,
 		SQLiteCheckEvery: checkEvery,
 		SQL:              sqlCfg,
 		Events:           evCfg,

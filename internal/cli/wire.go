@@ -51,6 +51,9 @@ type AppConfig struct {
 	Retention       time.Duration
 	Lease           time.Duration
 	MaxRunning      int
+	// MaxSearchScan bounds the rows one trigger-data search of the
+	// execution list reads (--max-search-scan; 0: the API's default).
+	MaxSearchScan int
 	// Limits guard against workflows that multiply work (--max-call-depth,
 	// --max-for-each-items, --quarantine-after); zero takes the engine's
 	// defaults.
@@ -205,7 +208,7 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	tokens := api.StaticToken(a.token.hash)
 	handler, err := api.New(api.Config{
 		Engine: a.Engine, Store: st, Registry: a.Registry, Logger: a.Logger, Metrics: a.Metrics,
-		Tokens: tokens, Hooks: a.hooks, UI: web.Handler(),
+		Tokens: tokens, Hooks: a.hooks, UI: web.Handler(), MaxSearchScan: cfg.MaxSearchScan,
 		Credentials: out.vault, Limiter: out.limiter, Breakers: out.breakers, Subscriptions: a.subs.svc, Events: a.evts,
 		ResumeVerifier: a.hooks,
 		Triggers:       a.Queues,

@@ -26,6 +26,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Apply", applyTests()},
 		{"Dedupe", dedupeTests()},
 		{"List", listTests()},
+		{"Search", searchTests()},
 		{"Claim", claimTests()},
 		{"Wake", wakeTests()},
 		{"Lifecycle", lifecycleTests()},

@@ -31,8 +31,9 @@ export async function shutdown() {
  * records console errors and failed API responses. signedIn puts the token
  * in localStorage before the app loads, so a test starts where it means to.
  */
-export async function session({ signedIn = true, viewport = { width: 1280, height: 800 } } = {}) {
-  const context = await browser.newContext({ viewport, baseURL: BASE });
+export async function session({ signedIn = true, viewport = { width: 1280, height: 800 }, bypassCSP = false } = {}) {
+  // bypassCSP lets a test inject a script tag (axe-core) past the console's script-src 'self'.
+  const context = await browser.newContext({ viewport, baseURL: BASE, bypassCSP });
   if (signedIn) await context.addInitScript((t) => localStorage.setItem("weft.token", t), TOKEN);
   const page = await context.newPage();
   page.setDefaultTimeout(15000);

@@ -12,6 +12,7 @@ import { Credentials } from "./pages/Credentials";
 import { UsagePage } from "./pages/Usage";
 import { Approvals } from "./pages/Approvals";
 import { Triggers, useUnhealthyTriggers } from "./pages/Triggers";
+import { Templates } from "./pages/Templates";
 import { ErrorBoundary } from "./components/ErrorBoundary";
 
 // The editor pulls in @xyflow/react and yaml: load it only when a workflow is opened.
@@ -19,6 +20,7 @@ const Editor = lazy(() => import("./editor/Editor"));
 
 const NAV = [
   { to: "/", label: "Workflows", match: (p: string) => p === "/" || p.startsWith("/workflows") },
+  { to: "/templates", label: "Templates", match: (p: string) => p.startsWith("/templates") },
   { to: "/executions", label: "Executions", match: (p: string) => p.startsWith("/executions") },
   { to: "/approvals", label: "Approvals", match: (p: string) => p.startsWith("/approvals") },
   { to: "/webhooks", label: "Webhooks", match: (p: string) => p.startsWith("/webhooks") },
@@ -70,6 +72,7 @@ function Shell({ path, setSignedIn }: { path: string; setSignedIn: (b: boolean) 
   else if (path === "/credentials") page = <Credentials />;
   else if (path === "/usage") page = <UsagePage />;
   else if (path === "/approvals") page = <Approvals />;
+  else if (path === "/templates") page = <Templates />;
   else page = <Placeholder title="Not found">There is no page at {path}.</Placeholder>;
 
   const editor = path.startsWith("/workflows/");

@@ -1,6 +1,6 @@
 // A thin fetch wrapper: the token from sign-in on every request, and the
 // API's error envelope turned into ApiError.
-import type { Approval, Connection, Credential, Decision, Delivery, Diagnostic, Execution, List, Spec, Stats, TriggerList, Usage, WorkflowRecord } from "./types";
+import type { Approval, BulkAnswer, Connection, Credential, Decision, Delivery, Diagnostic, Execution, ExecutionList, ExecutionQuery, List, Spec, Stats, TriggerList, Usage, WorkflowRecord } from "./types";
 
 const TOKEN_KEY = "weft.token";
 
@@ -71,11 +71,14 @@ export const api = {
   deleteWorkflow: (name: string) => request<void>("DELETE", `/api/v1/workflows/${enc(name)}`),
   setEnabled: (name: string, on: boolean) => request<WorkflowRecord>("POST", `/api/v1/workflows/${enc(name)}/${on ? "enable" : "disable"}`),
   start: (name: string, input: unknown) => request<Execution>("POST", `/api/v1/workflows/${enc(name)}/executions`, input),
-  executions: (q: { workflow?: string; status?: string; limit?: number; cursor?: string } = {}) => {
+  executions: (q: ExecutionQuery & { limit?: number; cursor?: string } = {}) => {
     const p = new URLSearchParams();
     for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== "") p.set(k, String(v));
-    return request<List<Execution>>("GET", `/api/v1/executions?${p}`);
+    return request<ExecutionList>("GET", `/api/v1/executions?${p}`);
   },
+  /** Retry or cancel up to 100 executions by id or by the list's filter: one result per execution. */
+  bulk: (action: "retry" | "cancel", by: { ids: string[] } | { filter: ExecutionQuery }) => request<BulkAnswer>("POST", `/api/v1/executions/${action}`, by),
+  templates: () => request<List<{ name: string; description: string; file: string; yaml: string }>>("GET", "/api/v1/templates"),
   execution: (id: string) => request<Execution>("GET", `/api/v1/executions/${enc(id)}`),
   cancel: (id: string) => request<Execution>("POST", `/api/v1/executions/${enc(id)}/cancel`),
   retry: (id: string) => request<Execution>("POST", `/api/v1/executions/${enc(id)}/retry`),

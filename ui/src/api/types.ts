@@ -131,6 +131,29 @@ export interface List<T> {
   next_cursor?: string;
 }
 
+/** The execution list's filter (GET /api/v1/executions and the bulk actions). */
+export interface ExecutionQuery {
+  workflow?: string;
+  status?: string;
+  from?: string;
+  to?: string;
+  id_prefix?: string;
+  /** field=value on the trigger data, e.g. body.customer.id=42 */
+  input?: string;
+}
+
+/** With ?input=: how far the bounded search read. */
+export interface ExecutionList extends List<Execution> {
+  scanned?: number;
+  scan_limited?: boolean;
+  max_scan?: number;
+}
+
+export interface BulkAnswer {
+  results: { id: string; ok: boolean; status?: string; error?: { code: string; message: string } }[];
+  more?: boolean;
+}
+
 /** GET /api/v1/stats: aggregated from the store (the same in every process). */
 export interface Stats {
   since: string;

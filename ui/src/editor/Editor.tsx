@@ -125,7 +125,9 @@ export default function Editor({ name, session }: { name: string; session: strin
       };
     }
     const tpl = new URLSearchParams(location.search).get("template");
-    setHist(start(EXAMPLES.find((e) => e.id === tpl)?.text ?? blank("my-workflow")));
+    // A template imported from the gallery travels in the history entry's state.
+    const given = (history.state as { yaml?: unknown } | null)?.yaml;
+    setHist(start(typeof given === "string" ? given : (EXAMPLES.find((e) => e.id === tpl)?.text ?? blank("my-workflow"))));
   }, [name]);
   useEffect(() => {
     if (!name) return;

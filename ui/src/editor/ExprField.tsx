@@ -3,7 +3,7 @@
 // take, Escape to close, Ctrl+Space to ask), and exprProblems() says what is
 // wrong with the expressions of a value. The scope comes from the step form
 // through ScopeContext (see Inspector).
-import { createContext, useContext, useEffect, useId, useMemo, useRef, useState, type InputHTMLAttributes, type KeyboardEvent } from "react";
+import { createContext, useContext, useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type InputHTMLAttributes, type KeyboardEvent } from "react";
 import { api } from "../api/client";
 import { checkExpressions, complete, rootObject, type Completion, type ExprScope, type Suggestion } from "./expr";
 
@@ -73,14 +73,42 @@ type Props = Omit<InputHTMLAttributes<HTMLInputElement>, "value" | "onChange"> &
   wrap?: string;
 };
 
+/**
+ * Where the suggestion list fits: below the field, or above it when the
+ * space below (inside the viewport and every scrolling ancestor, which would
+ * clip it) is short, with the height the chosen side has room for.
+ */
+function placeList(field: HTMLElement): { above: boolean; max: number } {
+  let top = 0;
+  let bottom = window.innerHeight;
+  for (let p = field.parentElement; p; p = p.parentElement) {
+    const o = getComputedStyle(p).overflowY;
+    if (o === "visible") continue;
+    const r = p.getBoundingClientRect();
+    top = Math.max(top, r.top);
+    bottom = Math.min(bottom, r.bottom);
+  }
+  const r = field.getBoundingClientRect();
+  const below = bottom - r.bottom - 6;
+  const above = r.top - top - 6;
+  const want = 220;
+  if (below >= want || below >= above) return { above: false, max: Math.max(60, Math.min(want, below)) };
+  return { above: true, max: Math.max(60, Math.min(want, above)) };
+}
+
 export function ExprField({ value, onChange, multiline, rows, onBlur, onKeyDown, ...rest }: Props) {
   const scope = useContext(ScopeContext);
   const el = useRef<HTMLInputElement & HTMLTextAreaElement>(null);
+  const [place, setPlace] = useState<{ above: boolean; max: number }>({ above: false, max: 220 });
   const [comp, setComp] = useState<Completion>();
   const [active, setActive] = useState(0);
   const [focused, setFocused] = useState(false);
   const [caret, setCaret] = useState(0);
   const id = useId();
+  const open = !!comp;
+  useLayoutEffect(() => {
+    if (open && el.current) setPlace(placeList(el.current));
+  }, [open]);
 
   const refresh = (text: string, caret: number | null) => {
     const c = scope ? complete(text, caret ?? text.length, scope) : undefined;
@@ -161,7 +189,7 @@ export function ExprField({ value, onChange, multiline, rows, onBlur, onKeyDown,
     <div className="expr-wrap">
       {multiline ? <textarea {...(common as object)} rows={rows} /> : <input {...(common as object)} />}
       {comp && (
-        <ul className="expr-suggest" role="listbox" id={id} aria-label="Expression suggestions">
+        <ul className={`expr-suggest${place.above ? " above" : ""}`} style={{ maxHeight: place.max }} role="listbox" id={id} aria-label="Expression suggestions">
           {comp.items.map((s, i) => (
             <li
               key={s.label}

@@ -124,14 +124,17 @@ export function StepTabs({ d, params, onExpand }: { d: PanelData; params: ReactN
   const status = d.test ? (d.test.error ? "failed" : "succeeded") : d.run?.status;
   return (
     <div className="step-tabs">
-      <div className="tabs panel-tabs" role="tablist" aria-label="Step panel">
-        {(["input", "parameters", "output"] as Tab[]).map((t) => (
-          <button key={t} role="tab" id={`tab-${t}`} aria-selected={tab === t} className={tab === t ? "active" : ""} onClick={() => setTab(t)}>
-            {t[0].toUpperCase() + t.slice(1)}
-            {t === "output" && status && <span className={`dot st-${status}`} aria-label={status} />}
-            {t === "output" && !status && d.pinned && <span className="tag">pinned</span>}
-          </button>
-        ))}
+      {/* The expand button sits beside the tablist, not in it: a tablist holds only tabs. */}
+      <div className="tabs panel-tabs">
+        <div role="tablist" aria-label="Step panel" className="tablist">
+          {(["input", "parameters", "output"] as Tab[]).map((t) => (
+            <button key={t} role="tab" id={`tab-${t}`} aria-selected={tab === t} className={tab === t ? "active" : ""} onClick={() => setTab(t)}>
+              {t[0].toUpperCase() + t.slice(1)}
+              {t === "output" && status && <span className={`dot st-${status}`} role="img" aria-label={status} />}
+              {t === "output" && !status && d.pinned && <span className="tag">pinned</span>}
+            </button>
+          ))}
+        </div>
         <div className="grow" />
         <button className="btn icon small" onClick={onExpand} title="Open the step panel: Input, Parameters and Output side by side" aria-label="Open step panel">
           ⤢

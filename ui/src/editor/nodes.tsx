@@ -40,7 +40,7 @@ export function StepNodeView({ data, selected }: NodeProps<Node<StepData>>) {
       <div className="wf-node-head">
         <span className="wf-node-id">{step.name || step.id}</span>
         {data.pinned && <span className="pin tag" title="Pinned test output: the steps after it use it in Run this step">pinned</span>}
-        {status && <span className={`dot st-${status}`} aria-label={status} />}
+        {status && <span className={`dot st-${status}`} role="img" aria-label={status} />}
       </div>
       <div className="wf-node-type">
         {data.title ?? step.uses}

@@ -8,7 +8,12 @@ import { ago, Empty, ErrorBox, Json, PageHeader, useLoad } from "../components/u
 
 export function Approvals() {
   const list = useLoad(() => api.approvals(), []);
-  const items = list.data?.items ?? [];
+  // A decision is accepted at once, but the wait row goes only when the
+  // engine resumes the execution: a reload right after may still list it.
+  // Cards decided here leave the inbox at once instead.
+  const [decided, setDecided] = useState<Set<string>>(new Set());
+  const key = (a: Approval) => `${a.execution_id}/${a.step_id}/${a.item}`;
+  const items = (list.data?.items ?? []).filter((a) => !decided.has(key(a)));
   return (
     <>
       <PageHeader title="Approvals">
@@ -24,7 +29,14 @@ export function Approvals() {
       ) : (
         <ul className="approvals" aria-label="Pending approvals">
           {items.map((a) => (
-            <ApprovalCard key={`${a.execution_id}/${a.step_id}/${a.item}`} a={a} onDone={list.reload} />
+            <ApprovalCard
+              key={key(a)}
+              a={a}
+              onDone={() => {
+                setDecided((d) => new Set(d).add(key(a)));
+                list.reload();
+              }}
+            />
           ))}
         </ul>
       )}

@@ -79,7 +79,7 @@ export function ExecutionDetail({ id }: { id: string }) {
             <div>
               <div className="label">Status</div>
               <StatusBadge status={e.status} />
-              {running && <span className="pulse" aria-label="live" />}
+              {running && <span className="pulse" role="img" aria-label="live" />}
               {e.status === "waiting" &&
                 steps
                   .map((r) => waitingReason(r))
