@@ -30,7 +30,11 @@ func (s *Store) SearchExecutions(ctx context.Context, q store.ExecutionSearch) (
 	if q.Workflow != "" {
 		where = append(where, "workflow = "+arg(q.Workflow))
 	}
-	if q.Status != "" {
+	// A status alone has no index in created_at order: with a trigger-data
+	// filter it is checked per row read, like the data, so the scan follows
+	// the created_at index and stops at MaxScan rows.
+	statusPerRow := q.Input != nil && q.Workflow == "" && q.Status != ""
+	if q.Status != "" && !statusPerRow {
 		where = append(where, "status = "+arg(string(q.Status)))
 	}
 	if q.IDPrefix != "" {
@@ -77,6 +81,9 @@ func (s *Store) SearchExecutions(ctx context.Context, q store.ExecutionSearch) (
 	// true/false, numbers as written); rows are read until the page is full.
 	maxScan := q.MaxScanOrDefault()
 	match := "(convert_from(input, 'UTF8')::jsonb #>> " + arg(q.Input.Path) + "::text[]) IS NOT DISTINCT FROM " + arg(q.Input.Value)
+	if statusPerRow {
+		match = "status = " + arg(string(q.Status)) + " AND " + match
+	}
 	sqlText := "SELECT id, created_at, COALESCE(" + match + ", false) FROM executions" + cond +
 		" ORDER BY created_at DESC, id DESC LIMIT " + arg(maxScan)
 	rows, err := s.pool.Query(ctx, sqlText, args...)

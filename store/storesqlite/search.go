@@ -37,7 +37,11 @@ func (s *Store) SearchExecutions(ctx context.Context, q store.ExecutionSearch) (
 		where = append(where, "workflow = ?")
 		args = append(args, q.Workflow)
 	}
-	if q.Status != "" {
+	// A status alone has no index in created_at order: with a trigger-data
+	// filter it is checked per row read, like the data, so the scan follows
+	// executions_created and stops at MaxScan rows.
+	statusPerRow := q.Input != nil && q.Workflow == "" && q.Status != ""
+	if q.Status != "" && !statusPerRow {
 		where = append(where, "status = ?")
 		args = append(args, string(q.Status))
 	}
@@ -80,8 +84,12 @@ func (s *Store) SearchExecutions(ctx context.Context, q store.ExecutionSearch) (
 	// after that are never read.
 	maxScan := q.MaxScanOrDefault()
 	path := "$." + strings.Join(q.Input.Path, ".")
-	scanArgs := append([]any{path, path, q.Input.Value}, args...)
-	rows, err := s.rdb.QueryContext(ctx, "SELECT id, created_at, "+inputMatchSQL+" FROM executions"+cond+
+	hitSQL, hitArgs := inputMatchSQL, []any{path, path, q.Input.Value}
+	if statusPerRow {
+		hitSQL, hitArgs = "status = ? AND "+inputMatchSQL, append([]any{string(q.Status)}, hitArgs...)
+	}
+	scanArgs := append(hitArgs, args...)
+	rows, err := s.rdb.QueryContext(ctx, "SELECT id, created_at, "+hitSQL+" FROM executions"+cond+
 		" ORDER BY created_at DESC, id DESC LIMIT ?", append(scanArgs, maxScan)...)
 	if err != nil {
 		return store.ExecutionPage{}, fmt.Errorf("searching executions: %w", err)

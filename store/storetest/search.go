@@ -145,7 +145,7 @@ func testSearchRangePrefix(t *testing.T, s store.Store) {
 // A filter that matches nothing reads at most MaxScan rows per request and
 // answers an empty page with a cursor that goes on where it stopped.
 func testSearchScanBound(t *testing.T, s store.Store) {
-	seedSearch(t, s, 45)
+	all := seedSearch(t, s, 45)
 	q := store.ExecutionSearch{ExecutionFilter: store.ExecutionFilter{Page: store.Page{Limit: 5}},
 		Input: &store.InputMatch{Path: []string{"kind"}, Value: "nothing"}, MaxScan: 10}
 	got, pages := searchAll(t, s, q)
@@ -172,6 +172,30 @@ func testSearchScanBound(t *testing.T, s store.Store) {
 	if len(got) != 22 {
 		t.Fatalf("found %d refunds over bounded pages, want 22", len(got))
 	}
+	// A status without a workflow has no index in time order: the bound
+	// holds for it too, and it still narrows.
+	for _, tc := range []struct {
+		status weft.ExecutionStatus
+		want   int
+	}{{all[0].Status, 22}, {otherStatus(all[0].Status), 0}} {
+		q.Status = tc.status
+		got, pages = searchAll(t, s, q)
+		if len(got) != tc.want {
+			t.Fatalf("status %s: found %d refunds, want %d", tc.status, len(got), tc.want)
+		}
+		for i, p := range pages {
+			if p.Scanned > 10 {
+				t.Fatalf("status %s: page %d read %d rows, bound 10", tc.status, i, p.Scanned)
+			}
+		}
+	}
+}
+
+func otherStatus(st weft.ExecutionStatus) weft.ExecutionStatus {
+	if st == weft.ExecutionFailed {
+		return weft.ExecutionSucceeded
+	}
+	return weft.ExecutionFailed
 }
 
 func testSearchHostile(t *testing.T, s store.Store) {
