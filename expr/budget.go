@@ -67,11 +67,24 @@ func (rs *runState) output(v any) error {
 	limit := MaxEvalBytes - rs.out
 	n := encodedSize(v, limit, false)
 	if n > limit {
-		return fmt.Errorf("%w: the evaluated value would be more than %d bytes as JSON (the limit); reduce the data or move the work into a step",
-			ErrMemoryBudget, MaxEvalBytes)
+		return errOutputTooLarge()
 	}
 	rs.out += n
 	return nil
+}
+
+// checkOutput fails when v alone would overflow what is left of the output
+// budget, without charging it.
+func (rs *runState) checkOutput(v any) error {
+	if limit := MaxEvalBytes - rs.out; encodedSize(v, limit, false) > limit {
+		return errOutputTooLarge()
+	}
+	return nil
+}
+
+func errOutputTooLarge() error {
+	return fmt.Errorf("%w: the evaluated value would be more than %d bytes as JSON (the limit); reduce the data or move the work into a step",
+		ErrMemoryBudget, MaxEvalBytes)
 }
 
 // mulSize returns a*b, or -1 when it overflows.

@@ -239,6 +239,15 @@ func (p part) run(rs *runState) (any, error) {
 	if err != nil {
 		return nil, wrapErr(err, p.prog.Source().String(), p.offset)
 	}
+	switch out.(type) {
+	case map[string]any, []any:
+		// normalize copies what it changes, and a value may share its
+		// parts (a few input bytes can describe 2^40 nodes): measure
+		// before copying, as the output budget will.
+		if err := rs.checkOutput(out); err != nil {
+			return nil, &Error{Offset: p.offset, Message: err.Error(), Err: err}
+		}
+	}
 	return normalize(out), nil
 }
 
