@@ -10,10 +10,13 @@ package queuepublish
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
+	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/connectors/internal/input"
+	"github.com/weftworks/weft/netguard"
 	"github.com/weftworks/weft/step"
 	"github.com/weftworks/weft/trigger/queue"
 )
@@ -71,6 +74,23 @@ func Register(reg *step.Registry, pubs []queue.Publisher) error {
 		return fmt.Errorf("registering %s: %w", Type, err)
 	}
 	return nil
+}
+
+// refusal turns a dial the SSRF guard or the connection's hosts refused
+// into a permanent error that says how to allow it: retrying cannot help.
+func refusal(name string, err error) error {
+	if !errors.Is(err, netguard.ErrBlocked) && !errors.Is(err, weft.ErrInvalid) {
+		return err
+	}
+	var re *step.RetryableError
+	if errors.As(err, &re) {
+		err = re.Err
+	}
+	if errors.Is(err, netguard.ErrBlocked) {
+		return fmt.Errorf("connection %q: the broker's address is private and not allowed: %w; "+
+			"set allow_private_net on the connection (or start weft with --allow-private-net) to reach it", name, err)
+	}
+	return fmt.Errorf("connection %q: %w", name, err)
 }
 
 type handler struct {
@@ -134,10 +154,13 @@ func (h handler) Run(ctx context.Context, req *step.Request) (step.Result, error
 			p.Target[k] = val
 		}
 	}
-	out, err := pub.Publish(ctx, cred, p)
+	// The client may be kept and reused by other workflows (access was
+	// checked by Get above); each of its dials asks the vault again, so the
+	// SSRF guard sees the connection's current allow_private_net and hosts.
+	out, err := pub.Publish(ctx, cred, queue.Dial(req.Env.Connections, "", name), p)
 	req.Env.Connections.Report(name, err)
 	if err != nil {
-		return step.Result{}, err
+		return step.Result{}, refusal(name, err)
 	}
 	out["broker"] = pub.Name()
 	if _, ok := out["message_id"]; !ok {

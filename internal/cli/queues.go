@@ -30,7 +30,7 @@ func queuePublishers() []queue.Publisher {
 }
 
 // newQueueManager wires the queue triggers to the engine and the vault.
-func newQueueManager(eng *engine.Engine, st store.Store, creds step.Credentials, reg prometheus.Registerer, logger *slog.Logger) (*queue.Manager, error) {
+func newQueueManager(eng *engine.Engine, st store.Store, conns step.Connections, reg prometheus.Registerer, logger *slog.Logger) (*queue.Manager, error) {
 	m, err := queue.NewMetrics(reg)
 	if err != nil {
 		return nil, fmt.Errorf("queue metrics: %w", err)
@@ -38,7 +38,7 @@ func newQueueManager(eng *engine.Engine, st store.Store, creds step.Credentials,
 	return queue.New(queue.Config{
 		Starter:     engineStarter{eng},
 		Workflows:   func(ctx context.Context) ([]queue.Workflow, error) { return queueWorkflows(ctx, eng, st, logger) },
-		Credentials: creds, Brokers: queueBrokers(), Logger: logger, Metrics: m, Owner: eng.Owner(),
+		Connections: conns, Brokers: queueBrokers(), Logger: logger, Metrics: m, Owner: eng.Owner(),
 	})
 }
 

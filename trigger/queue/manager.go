@@ -21,8 +21,9 @@ type Config struct {
 	Starter Starter
 	// Workflows lists the enabled workflows that have queue bindings.
 	Workflows func(ctx context.Context) ([]Workflow, error)
-	// Credentials resolves connections; values are never logged.
-	Credentials step.Credentials
+	// Connections resolves connections and dials their brokers through the
+	// SSRF guard; values are never logged.
+	Connections step.Connections
 	Brokers     []Broker
 	Logger      *slog.Logger
 	Metrics     *Metrics
@@ -63,8 +64,8 @@ func (c Config) WithDefaults() Config {
 
 // Validate checks the required fields.
 func (c Config) Validate() error {
-	if c.Starter == nil || c.Workflows == nil || c.Credentials == nil {
-		return errors.New("queue config: Starter, Workflows and Credentials are required")
+	if c.Starter == nil || c.Workflows == nil || c.Connections == nil {
+		return errors.New("queue config: Starter, Workflows and Connections are required")
 	}
 	return nil
 }
@@ -125,7 +126,7 @@ func (m *Manager) refresh(ctx context.Context) error {
 	for _, wf := range wfs {
 		for i, t := range wf.Queue {
 			key := bindingKey(wf, i, t)
-			cred, cerr := m.cfg.Credentials.Get(ctx, wf.Name, t.Connection)
+			cred, cerr := m.cfg.Connections.Get(ctx, wf.Name, t.Connection)
 			if cerr == nil {
 				key += "/" + fingerprint(cred)
 			}
