@@ -69,7 +69,7 @@ func TestPublishRefusesOtherConnectionsAndHugeBodies(t *testing.T) {
 	t.Parallel()
 	pub := &fakePub{}
 	_, err := run(t, pub, map[string]any{"connection": "web", "subject": "x", "body": "hi"})
-	if err == nil || !strings.Contains(err.Error(), "bearer") || !strings.Contains(err.Error(), "amqp, kafka, nats, redis") {
+	if err == nil || !strings.Contains(err.Error(), "bearer") || !strings.Contains(err.Error(), "amqp, kafka, mqtt, nats, redis") {
 		t.Errorf("wrong-type error = %v", err)
 	}
 	_, err = run(t, pub, map[string]any{"connection": "events", "subject": "x", "body": strings.Repeat("x", queuepublish.MaxBody+1)})

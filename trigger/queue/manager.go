@@ -29,6 +29,8 @@ type Config struct {
 	Metrics     *Metrics
 	// Owner names this process.
 	Owner string
+	// Node names this process stably across restarts (default Owner).
+	Node string
 	// Refresh is how often the workflow list is re-read (default 5s).
 	Refresh time.Duration
 	// Backoff bounds reconnect delays (default 250ms to 30s, full jitter).
@@ -58,6 +60,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.Node == "" {
+		c.Node = c.Owner
 	}
 	return c
 }

@@ -70,6 +70,10 @@ type Binding struct {
 	Prefetch int
 	// Owner names this process (for client ids and consumer names).
 	Owner string
+	// Node names this process stably across restarts (host and data
+	// directory): brokers whose sessions outlive a connection (MQTT) name
+	// their client after it, so a restarted process resumes its session.
+	Node string
 }
 
 // Consumer consumes one binding.

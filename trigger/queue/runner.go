@@ -107,7 +107,7 @@ func (r *runner) session(ctx context.Context) error {
 		return fmt.Errorf("connection %q is of type %s; a %s binding needs a connection of type %s", r.t.Connection, cred.Type, r.t.Broker, b.CredentialType())
 	}
 	bind := Binding{Workflow: r.wf.Name, Index: r.index, Trigger: r.t, Credential: cred,
-		Dial: Dial(r.m.cfg.Connections, r.wf.Name, r.t.Connection), Prefetch: prefetch(r.wf, r.t.Options), Owner: r.m.cfg.Owner}
+		Dial: Dial(r.m.cfg.Connections, r.wf.Name, r.t.Connection), Prefetch: prefetch(r.wf, r.t.Options), Owner: r.m.cfg.Owner, Node: r.m.cfg.Node}
 	c, err := b.Consumer(bind)
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 	"github.com/weftworks/weft/trigger/queue"
 	"github.com/weftworks/weft/trigger/queue/queueamqp"
 	"github.com/weftworks/weft/trigger/queue/queuekafka"
+	"github.com/weftworks/weft/trigger/queue/queuemqtt"
 	"github.com/weftworks/weft/trigger/queue/queuenats"
 	"github.com/weftworks/weft/trigger/queue/queuepg"
 	"github.com/weftworks/weft/trigger/queue/queueredis"
@@ -26,6 +27,7 @@ var loopbackCreds = map[string]step.Credential{
 	"nats":     {Type: "nats", Data: map[string]string{"url": "nats://127.0.0.1:4222"}},
 	"redis":    {Type: "redis", Data: map[string]string{"url": "redis://127.0.0.1:6379/0"}},
 	"kafka":    {Type: "kafka", Data: map[string]string{"brokers": "127.0.0.1:9092"}},
+	"mqtt":     {Type: "mqtt", Data: map[string]string{"url": "mqtt://127.0.0.1:1883"}},
 	"postgres": {Type: "postgres", Data: map[string]string{"url": "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"}},
 }
 
@@ -43,6 +45,7 @@ func TestTriggersDialThroughTheSSRFGuard(t *testing.T) {
 		{queueredis.Broker{}, map[string]any{"stream": "s"}},
 		{queuekafka.Broker{}, map[string]any{"topics": []any{"t"}}},
 		{queuepg.Broker{}, map[string]any{"channel": "c"}},
+		{queuemqtt.Broker{}, map[string]any{"topic": "t"}},
 	}
 	for _, tc := range brokers {
 		t.Run(tc.b.Name(), func(t *testing.T) {
@@ -80,6 +83,7 @@ func TestPublishersDialThroughTheSSRFGuard(t *testing.T) {
 		{queuenats.NewPublisher(), map[string]any{"subject": "s"}},
 		{queueredis.NewPublisher(), map[string]any{"stream": "s"}},
 		{queuekafka.NewPublisher(), map[string]any{"topic": "t"}},
+		{queuemqtt.NewPublisher(), map[string]any{"topic": "t"}},
 	}
 	for _, tc := range pubs {
 		t.Run(tc.p.Name(), func(t *testing.T) {
@@ -102,7 +106,7 @@ func TestPublishersDialThroughTheSSRFGuard(t *testing.T) {
 // instead of falling back to an unguarded net.Dialer.
 func TestBrokersRefuseToDialWithoutADialer(t *testing.T) {
 	t.Parallel()
-	for _, b := range []queue.Broker{queueamqp.Broker{}, queuenats.Broker{}, queueredis.Broker{}, queuekafka.Broker{}, queuepg.Broker{}} {
+	for _, b := range []queue.Broker{queueamqp.Broker{}, queuenats.Broker{}, queueredis.Broker{}, queuekafka.Broker{}, queuemqtt.Broker{}, queuepg.Broker{}} {
 		c, err := b.Consumer(queue.Binding{Workflow: "w", Credential: loopbackCreds[b.CredentialType()], Prefetch: 1})
 		if err != nil {
 			t.Fatal(err)
