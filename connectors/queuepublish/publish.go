@@ -10,10 +10,13 @@ package queuepublish
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
+	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/connectors/internal/input"
+	"github.com/weftworks/weft/netguard"
 	"github.com/weftworks/weft/step"
 	"github.com/weftworks/weft/trigger/queue"
 )
@@ -32,22 +35,23 @@ func Spec() step.Spec {
 		Category: step.CategoryCore,
 		Description: "Publishes `body` (JSON, or a string as is) through `connection`, whose type picks the broker: " +
 			"amqp (RabbitMQ: `exchange` and/or `routing_key`), nats (JetStream: `subject`), " +
-			"redis (`stream`), kafka (`topic`, `key`). The step finishes when the broker confirmed the message. " +
+			"redis (`stream`), kafka (`topic`, `key`), mqtt (MQTT 5: `topic`, `qos`). The step finishes when the broker confirmed the message. " +
 			"`message_id` defaults to the step's idempotency key, stable across retries and crashes.",
-		Auth: []string{"amqp", "kafka", "nats", "redis"},
+		Auth: []string{"amqp", "kafka", "mqtt", "nats", "redis"},
 		Fields: []step.Field{
 			{Name: "connection", Type: step.String, Required: true, Example: "orders-broker", Description: "Vault connection of the broker."},
 			{Name: "body", Type: step.Any, Required: true, Description: "Message body: a string is sent as is, anything else as JSON."},
 			{Name: "headers", Type: step.Object, Description: "Message headers (AMQP headers, NATS headers, Kafka headers, extra Redis fields)."},
-			{Name: "message_id", Type: step.String, Description: "Message id (Nats-Msg-Id, AMQP message-id, …); default: the step's idempotency key."},
+			{Name: "message_id", Type: step.String, Description: "Message id (Nats-Msg-Id, AMQP message-id, MQTT user property message-id, …); default: the step's idempotency key."},
 			{Name: "exchange", Type: step.String, Description: "RabbitMQ exchange (default: the default exchange)."},
 			{Name: "routing_key", Type: step.String, Description: "RabbitMQ routing key (the queue name on the default exchange)."},
 			{Name: "subject", Type: step.String, Description: "NATS subject (bound to a JetStream stream)."},
-			{Name: "topic", Type: step.String, Description: "Kafka topic."},
+			{Name: "topic", Type: step.String, Description: "Kafka or MQTT topic."},
+			{Name: "qos", Type: step.Integer, Description: "MQTT QoS: 1 (default, waits for PUBACK) or 2 (waits for PUBCOMP)."},
 			{Name: "stream", Type: step.String, Description: "Redis stream key."},
 			{Name: "key", Type: step.String, Description: "Kafka partition key."},
 		},
-		Output: "`{broker, message_id, …}` plus what the broker answered (stream sequence, entry id, partition and offset).",
+		Output: "`{broker, message_id, …}` plus what the broker answered (stream sequence, entry id, partition and offset, the MQTT reason code).",
 		Example: `- id: forward
   uses: queue.publish
   with:
@@ -73,6 +77,23 @@ func Register(reg *step.Registry, pubs []queue.Publisher) error {
 	return nil
 }
 
+// refusal turns a dial the SSRF guard or the connection's hosts refused
+// into a permanent error that says how to allow it: retrying cannot help.
+func refusal(name string, err error) error {
+	if !errors.Is(err, netguard.ErrBlocked) && !errors.Is(err, weft.ErrInvalid) {
+		return err
+	}
+	var re *step.RetryableError
+	if errors.As(err, &re) {
+		err = re.Err
+	}
+	if errors.Is(err, netguard.ErrBlocked) {
+		return fmt.Errorf("connection %q: the broker's address is private and not allowed: %w; "+
+			"set allow_private_net on the connection (or start weft with --allow-private-net) to reach it", name, err)
+	}
+	return fmt.Errorf("connection %q: %w", name, err)
+}
+
 type handler struct {
 	spec step.Spec
 	pubs map[string]queue.Publisher
@@ -80,8 +101,9 @@ type handler struct {
 
 var _ step.Handler = handler{}
 
-// targetKeys are the inputs that name where a message goes.
-var targetKeys = []string{"exchange", "routing_key", "subject", "topic", "stream"}
+// targetKeys are the inputs that name where (and how: MQTT's qos) a
+// message goes.
+var targetKeys = []string{"exchange", "routing_key", "subject", "topic", "stream", "qos"}
 
 func (h handler) Run(ctx context.Context, req *step.Request) (step.Result, error) {
 	in := input.New(&h.spec, req.With)
@@ -134,10 +156,13 @@ func (h handler) Run(ctx context.Context, req *step.Request) (step.Result, error
 			p.Target[k] = val
 		}
 	}
-	out, err := pub.Publish(ctx, cred, p)
+	// The client may be kept and reused by other workflows (access was
+	// checked by Get above); each of its dials asks the vault again, so the
+	// SSRF guard sees the connection's current allow_private_net and hosts.
+	out, err := pub.Publish(ctx, cred, queue.Dial(req.Env.Connections, "", name), p)
 	req.Env.Connections.Report(name, err)
 	if err != nil {
-		return step.Result{}, err
+		return step.Result{}, refusal(name, err)
 	}
 	out["broker"] = pub.Name()
 	if _, ok := out["message_id"]; !ok {

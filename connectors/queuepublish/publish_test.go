@@ -8,8 +8,11 @@ import (
 	"testing"
 
 	"github.com/weftworks/weft/connectors/queuepublish"
+	"github.com/weftworks/weft/netguard"
 	"github.com/weftworks/weft/step"
 	"github.com/weftworks/weft/trigger/queue"
+	"github.com/weftworks/weft/trigger/queue/queuenats"
+	"github.com/weftworks/weft/trigger/queue/queuetest"
 )
 
 type fakePub struct{ got []queue.Publication }
@@ -17,7 +20,7 @@ type fakePub struct{ got []queue.Publication }
 func (*fakePub) Name() string           { return "nats" }
 func (*fakePub) CredentialType() string { return "nats" }
 func (*fakePub) Close() error           { return nil }
-func (f *fakePub) Publish(_ context.Context, _ step.Credential, p queue.Publication) (map[string]any, error) {
+func (f *fakePub) Publish(_ context.Context, _ step.Credential, _ step.DialFunc, p queue.Publication) (map[string]any, error) {
 	f.got = append(f.got, p)
 	return map[string]any{"sequence": 7}, nil
 }
@@ -66,7 +69,7 @@ func TestPublishRefusesOtherConnectionsAndHugeBodies(t *testing.T) {
 	t.Parallel()
 	pub := &fakePub{}
 	_, err := run(t, pub, map[string]any{"connection": "web", "subject": "x", "body": "hi"})
-	if err == nil || !strings.Contains(err.Error(), "bearer") || !strings.Contains(err.Error(), "amqp, kafka, nats, redis") {
+	if err == nil || !strings.Contains(err.Error(), "bearer") || !strings.Contains(err.Error(), "amqp, kafka, mqtt, nats, redis") {
 		t.Errorf("wrong-type error = %v", err)
 	}
 	_, err = run(t, pub, map[string]any{"connection": "events", "subject": "x", "body": strings.Repeat("x", queuepublish.MaxBody+1)})
@@ -75,5 +78,30 @@ func TestPublishRefusesOtherConnectionsAndHugeBodies(t *testing.T) {
 	}
 	if len(pub.got) != 0 {
 		t.Errorf("published %d messages", len(pub.got))
+	}
+}
+
+// TestPublishToAPrivateBrokerIsRefusedForGood: the broker connection goes
+// through the SSRF guard; a refusal is permanent (retrying cannot help) and
+// says how to allow the address.
+func TestPublishToAPrivateBrokerIsRefusedForGood(t *testing.T) {
+	t.Parallel()
+	reg := step.NewRegistry()
+	pub := queuenats.NewPublisher()
+	defer pub.Close()
+	if err := queuepublish.Register(reg, []queue.Publisher{pub}); err != nil {
+		t.Fatal(err)
+	}
+	r, _ := reg.Lookup(queuepublish.Type)
+	conns := queuetest.Creds{C: step.Credential{Type: "nats", Data: map[string]string{"url": "nats://127.0.0.1:4222"}}}
+	_, err := r.Handler.Run(context.Background(), &step.Request{
+		Workflow: "w", With: map[string]any{"connection": "events", "subject": "s", "body": "hi"}, IdempotencyKey: "k",
+		Env: &step.Env{Connections: conns},
+	})
+	if !errors.Is(err, netguard.ErrBlocked) || !strings.Contains(err.Error(), "allow_private_net") || !strings.Contains(err.Error(), `connection "events"`) {
+		t.Fatalf("err = %v, want the SSRF refusal naming the connection and allow_private_net", err)
+	}
+	if ok, _ := step.IsRetryable(err); ok {
+		t.Errorf("an SSRF refusal is retryable: %v", err)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -14,6 +16,7 @@ import (
 	"github.com/weftworks/weft/trigger/queue"
 	"github.com/weftworks/weft/trigger/queue/queueamqp"
 	"github.com/weftworks/weft/trigger/queue/queuekafka"
+	"github.com/weftworks/weft/trigger/queue/queuemqtt"
 	"github.com/weftworks/weft/trigger/queue/queuenats"
 	"github.com/weftworks/weft/trigger/queue/queuepg"
 	"github.com/weftworks/weft/trigger/queue/queueredis"
@@ -21,16 +24,16 @@ import (
 
 // queueBrokers are the brokers built into this binary.
 func queueBrokers() []queue.Broker {
-	return []queue.Broker{queueamqp.Broker{}, queuenats.Broker{}, queueredis.Broker{}, queuekafka.Broker{}, queuepg.Broker{}}
+	return []queue.Broker{queueamqp.Broker{}, queuenats.Broker{}, queueredis.Broker{}, queuekafka.Broker{}, queuemqtt.Broker{}, queuepg.Broker{}}
 }
 
 // queuePublishers are the publishers of queue.publish; the App closes them.
 func queuePublishers() []queue.Publisher {
-	return []queue.Publisher{queueamqp.NewPublisher(), queuenats.NewPublisher(), queueredis.NewPublisher(), queuekafka.NewPublisher()}
+	return []queue.Publisher{queueamqp.NewPublisher(), queuenats.NewPublisher(), queueredis.NewPublisher(), queuekafka.NewPublisher(), queuemqtt.NewPublisher()}
 }
 
 // newQueueManager wires the queue triggers to the engine and the vault.
-func newQueueManager(eng *engine.Engine, st store.Store, creds step.Credentials, reg prometheus.Registerer, logger *slog.Logger) (*queue.Manager, error) {
+func newQueueManager(eng *engine.Engine, st store.Store, conns step.Connections, data string, reg prometheus.Registerer, logger *slog.Logger) (*queue.Manager, error) {
 	m, err := queue.NewMetrics(reg)
 	if err != nil {
 		return nil, fmt.Errorf("queue metrics: %w", err)
@@ -38,8 +41,18 @@ func newQueueManager(eng *engine.Engine, st store.Store, creds step.Credentials,
 	return queue.New(queue.Config{
 		Starter:     engineStarter{eng},
 		Workflows:   func(ctx context.Context) ([]queue.Workflow, error) { return queueWorkflows(ctx, eng, st, logger) },
-		Credentials: creds, Brokers: queueBrokers(), Logger: logger, Metrics: m, Owner: eng.Owner(),
+		Connections: conns, Brokers: queueBrokers(), Logger: logger, Metrics: m, Owner: eng.Owner(), Node: queueNode(data),
 	})
+}
+
+// queueNode names this process stably across restarts: its host and data
+// directory. Two processes on one host have different data directories.
+func queueNode(data string) string {
+	host, _ := os.Hostname()
+	if abs, err := filepath.Abs(data); err == nil {
+		data = abs
+	}
+	return host + ":" + data
 }
 
 // engineStarter starts executions for queue messages through the engine:

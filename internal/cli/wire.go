@@ -199,7 +199,7 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	if err := a.subs.setup(ctx, a.Engine, st, out.keyring, out.vault, a.Logger); err != nil {
 		return nil, err
 	}
-	if a.Queues, err = newQueueManager(a.Engine, st, out.vault, a.Metrics.Registry, a.Logger); err != nil {
+	if a.Queues, err = newQueueManager(a.Engine, st, out.vault, cfg.Data, a.Metrics.Registry, a.Logger); err != nil {
 		return nil, err
 	}
 	if a.sched, err = schedule.New(schedule.Config{Engine: a.Engine, Store: st, Logger: a.Logger}); err != nil {

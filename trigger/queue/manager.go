@@ -21,13 +21,16 @@ type Config struct {
 	Starter Starter
 	// Workflows lists the enabled workflows that have queue bindings.
 	Workflows func(ctx context.Context) ([]Workflow, error)
-	// Credentials resolves connections; values are never logged.
-	Credentials step.Credentials
+	// Connections resolves connections and dials their brokers through the
+	// SSRF guard; values are never logged.
+	Connections step.Connections
 	Brokers     []Broker
 	Logger      *slog.Logger
 	Metrics     *Metrics
 	// Owner names this process.
 	Owner string
+	// Node names this process stably across restarts (default Owner).
+	Node string
 	// Refresh is how often the workflow list is re-read (default 5s).
 	Refresh time.Duration
 	// Backoff bounds reconnect delays (default 250ms to 30s, full jitter).
@@ -58,13 +61,16 @@ func (c Config) WithDefaults() Config {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.Node == "" {
+		c.Node = c.Owner
+	}
 	return c
 }
 
 // Validate checks the required fields.
 func (c Config) Validate() error {
-	if c.Starter == nil || c.Workflows == nil || c.Credentials == nil {
-		return errors.New("queue config: Starter, Workflows and Credentials are required")
+	if c.Starter == nil || c.Workflows == nil || c.Connections == nil {
+		return errors.New("queue config: Starter, Workflows and Connections are required")
 	}
 	return nil
 }
@@ -125,7 +131,7 @@ func (m *Manager) refresh(ctx context.Context) error {
 	for _, wf := range wfs {
 		for i, t := range wf.Queue {
 			key := bindingKey(wf, i, t)
-			cred, cerr := m.cfg.Credentials.Get(ctx, wf.Name, t.Connection)
+			cred, cerr := m.cfg.Connections.Get(ctx, wf.Name, t.Connection)
 			if cerr == nil {
 				key += "/" + fingerprint(cred)
 			}

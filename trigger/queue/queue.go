@@ -62,10 +62,18 @@ type Binding struct {
 	Trigger  weft.QueueTrigger
 	// Credential is the connection's resolved credential: never log it.
 	Credential step.Credential
+	// Dial opens the consumer's TCP connections through the SSRF guard
+	// with the connection's allow_private_net and hosts. Brokers must dial
+	// with it (ErrNoDial when it is nil).
+	Dial step.DialFunc
 	// Prefetch bounds the messages in flight (received, not settled).
 	Prefetch int
 	// Owner names this process (for client ids and consumer names).
 	Owner string
+	// Node names this process stably across restarts (host and data
+	// directory): brokers whose sessions outlive a connection (MQTT) name
+	// their client after it, so a restarted process resumes its session.
+	Node string
 }
 
 // Consumer consumes one binding.
@@ -127,8 +135,9 @@ type Publisher interface {
 	Name() string
 	CredentialType() string
 	// Publish sends p and returns once the broker confirmed it; the result
-	// becomes part of the step output.
-	Publish(ctx context.Context, cred step.Credential, p Publication) (map[string]any, error)
+	// becomes part of the step output. A new client connects with dial
+	// (the connection's SSRF-guarded dialer).
+	Publish(ctx context.Context, cred step.Credential, dial step.DialFunc, p Publication) (map[string]any, error)
 	Close() error
 }
 

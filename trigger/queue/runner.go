@@ -99,14 +99,15 @@ func (r *runner) session(ctx context.Context) error {
 	if !ok {
 		return fmt.Errorf("broker %q is not available in this build", r.t.Broker)
 	}
-	cred, err := r.m.cfg.Credentials.Get(ctx, r.wf.Name, r.t.Connection)
+	cred, err := r.m.cfg.Connections.Get(ctx, r.wf.Name, r.t.Connection)
 	if err != nil {
 		return fmt.Errorf("connection %q: %w", r.t.Connection, err)
 	}
 	if cred.Type != b.CredentialType() {
 		return fmt.Errorf("connection %q is of type %s; a %s binding needs a connection of type %s", r.t.Connection, cred.Type, r.t.Broker, b.CredentialType())
 	}
-	bind := Binding{Workflow: r.wf.Name, Index: r.index, Trigger: r.t, Credential: cred, Prefetch: prefetch(r.wf, r.t.Options), Owner: r.m.cfg.Owner}
+	bind := Binding{Workflow: r.wf.Name, Index: r.index, Trigger: r.t, Credential: cred,
+		Dial: Dial(r.m.cfg.Connections, r.wf.Name, r.t.Connection), Prefetch: prefetch(r.wf, r.t.Options), Owner: r.m.cfg.Owner, Node: r.m.cfg.Node}
 	c, err := b.Consumer(bind)
 	if err != nil {
 		return err

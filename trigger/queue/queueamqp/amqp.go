@@ -16,6 +16,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -49,9 +50,13 @@ type consumer struct {
 	declare bool
 }
 
-// dial connects with the credential's URL, user and CA. Errors never carry
-// the URL (it may hold a password).
-func dial(cred step.Credential, name string) (*amqp.Connection, error) {
+// dial connects with the credential's URL, user and CA, through d (the
+// connection's SSRF-guarded dialer). Errors never carry the URL (it may
+// hold a password).
+func dial(cred step.Credential, d step.DialFunc, name string) (*amqp.Connection, error) {
+	if d == nil {
+		return nil, queue.ErrNoDial
+	}
 	raw := cred.Data["url"]
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "amqp" && u.Scheme != "amqps") {
@@ -60,7 +65,7 @@ func dial(cred step.Credential, name string) (*amqp.Connection, error) {
 	if user := cred.Data["username"]; user != "" {
 		u.User = url.UserPassword(user, cred.Data["password"])
 	}
-	cfg := amqp.Config{Heartbeat: 10 * time.Second, Dial: amqp.DefaultDial(10 * time.Second),
+	cfg := amqp.Config{Heartbeat: 10 * time.Second, Dial: guardedDial(d),
 		Properties: amqp.Table{"connection_name": name}}
 	if pem := cred.Data["ca"]; pem != "" {
 		pool := x509.NewCertPool()
@@ -80,6 +85,24 @@ func dial(cred step.Credential, name string) (*amqp.Connection, error) {
 	return conn, nil
 }
 
+// guardedDial is amqp.DefaultDial through d: a deadline covers the TLS and
+// AMQP handshakes (heartbeats have not started; amqp091 clears it once the
+// connection is open).
+func guardedDial(d step.DialFunc) func(network, addr string) (net.Conn, error) {
+	dial := queue.NoContext(d)
+	return func(network, addr string) (net.Conn, error) {
+		conn, err := dial(network, addr)
+		if err != nil {
+			return nil, err
+		}
+		if err := conn.SetDeadline(time.Now().Add(queue.DialTimeout)); err != nil {
+			_ = conn.Close()
+			return nil, err
+		}
+		return conn, nil
+	}
+}
+
 // scrub drops an error that quotes the URL (with its password).
 func scrub(err error, raw string) error {
 	if raw != "" && strings.Contains(err.Error(), raw) {
@@ -90,7 +113,7 @@ func scrub(err error, raw string) error {
 
 // Consume implements queue.Consumer.
 func (c *consumer) Consume(ctx context.Context, sink queue.Sink) error {
-	conn, err := dial(c.b.Credential, "weft "+c.b.Workflow)
+	conn, err := dial(c.b.Credential, c.b.Dial, "weft "+c.b.Workflow)
 	if err != nil {
 		return err
 	}

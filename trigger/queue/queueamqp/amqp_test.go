@@ -191,7 +191,7 @@ func TestIntegrationRabbitMQPublishConfirms(t *testing.T) {
 	b := setup(t)
 	p := queueamqp.NewPublisher()
 	defer p.Close()
-	out, err := p.Publish(context.Background(), cred(b.url), queue.Publication{Target: map[string]any{"routing_key": b.queue}, Body: []byte(`{"a":1}`), ID: "key-1"})
+	out, err := p.Publish(context.Background(), cred(b.url), queuetest.Dial(), queue.Publication{Target: map[string]any{"routing_key": b.queue}, Body: []byte(`{"a":1}`), ID: "key-1"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,7 +39,7 @@ func (*Publisher) Name() string { return spec.RabbitMQ }
 // CredentialType implements queue.Publisher.
 func (*Publisher) CredentialType() string { return spec.CredentialType(spec.RabbitMQ) }
 
-func (p *Publisher) channel(cred step.Credential) (*amqp.Channel, error) {
+func (p *Publisher) channel(cred step.Credential, d step.DialFunc) (*amqp.Channel, error) {
 	key := fmt.Sprint(cred.Data)
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -49,7 +49,7 @@ func (p *Publisher) channel(cred step.Credential) (*amqp.Channel, error) {
 		_ = c.conn.Close()
 		delete(p.conns, cred.Name)
 	}
-	conn, err := dial(cred, "weft publisher")
+	conn, err := dial(cred, d, "weft publisher")
 	if err != nil {
 		return nil, err
 	}
@@ -68,13 +68,13 @@ func (p *Publisher) channel(cred step.Credential) (*amqp.Channel, error) {
 // Publish implements queue.Publisher. Target keys: exchange (default the
 // default exchange) and routing_key (the queue name for the default
 // exchange).
-func (p *Publisher) Publish(ctx context.Context, cred step.Credential, pub queue.Publication) (map[string]any, error) {
+func (p *Publisher) Publish(ctx context.Context, cred step.Credential, d step.DialFunc, pub queue.Publication) (map[string]any, error) {
 	exchange, _ := pub.Target["exchange"].(string)
 	key, _ := pub.Target["routing_key"].(string)
 	if key == "" && exchange == "" {
 		return nil, errors.New("rabbitmq needs routing_key (the queue name on the default exchange) or exchange")
 	}
-	ch, err := p.channel(cred)
+	ch, err := p.channel(cred, d)
 	if err != nil {
 		return nil, step.Retryable(err, 0)
 	}

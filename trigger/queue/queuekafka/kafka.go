@@ -64,7 +64,10 @@ type consumer struct {
 }
 
 // clientOpts are the connection options of a credential.
-func clientOpts(cred step.Credential) ([]kgo.Opt, error) {
+func clientOpts(cred step.Credential, d step.DialFunc) ([]kgo.Opt, error) {
+	if d == nil {
+		return nil, queue.ErrNoDial
+	}
 	var seeds []string
 	for _, s := range strings.Split(cred.Data["brokers"], ",") {
 		if s = strings.TrimSpace(s); s != "" {
@@ -86,6 +89,7 @@ func clientOpts(cred step.Credential) ([]kgo.Opt, error) {
 			opts = append(opts, kgo.SASL(plain.Auth{User: u, Pass: p}.AsMechanism()))
 		}
 	}
+	var tlsCfg *tls.Config
 	if cred.Data["tls"] == "true" || cred.Data["ca"] != "" {
 		cfg := &tls.Config{MinVersion: tls.VersionTLS12}
 		if pem := cred.Data["ca"]; pem != "" {
@@ -95,14 +99,16 @@ func clientOpts(cred step.Credential) ([]kgo.Opt, error) {
 			}
 			cfg.RootCAs = pool
 		}
-		opts = append(opts, kgo.DialTLSConfig(cfg))
+		tlsCfg = cfg
 	}
-	return opts, nil
+	// franz-go takes either a dialer or a TLS config: TLS is wrapped
+	// around the SSRF-guarded dialer here.
+	return append(opts, kgo.Dialer(queue.WithTLS(d, tlsCfg))), nil
 }
 
 // Consume implements queue.Consumer.
 func (c *consumer) Consume(ctx context.Context, sink queue.Sink) error {
-	opts, err := clientOpts(c.b.Credential)
+	opts, err := clientOpts(c.b.Credential, c.b.Dial)
 	if err != nil {
 		return err
 	}

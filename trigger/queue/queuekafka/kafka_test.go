@@ -158,7 +158,7 @@ func TestKafkaPublish(t *testing.T) {
 	b := setup(t)
 	p := queuekafka.NewPublisher()
 	defer p.Close()
-	out, err := p.Publish(context.Background(), b.cred(), queue.Publication{Target: map[string]any{"topic": b.topic}, Body: []byte(`{"n":1}`), ID: "k-1", Key: "order-1"})
+	out, err := p.Publish(context.Background(), b.cred(), queuetest.Dial(), queue.Publication{Target: map[string]any{"topic": b.topic}, Body: []byte(`{"n":1}`), ID: "k-1", Key: "order-1"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,7 +38,7 @@ func (*Publisher) Name() string { return spec.Kafka }
 // CredentialType implements queue.Publisher.
 func (*Publisher) CredentialType() string { return spec.CredentialType(spec.Kafka) }
 
-func (p *Publisher) client(cred step.Credential) (*kgo.Client, error) {
+func (p *Publisher) client(ctx context.Context, cred step.Credential, d step.DialFunc) (*kgo.Client, error) {
 	key := fmt.Sprint(cred.Data)
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -47,7 +47,7 @@ func (p *Publisher) client(cred step.Credential) (*kgo.Client, error) {
 	} else if ok {
 		c.cl.Close()
 	}
-	opts, err := clientOpts(cred)
+	opts, err := clientOpts(cred, d)
 	if err != nil {
 		return nil, err
 	}
@@ -55,20 +55,30 @@ func (p *Publisher) client(cred step.Credential) (*kgo.Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kafka client: %w", err)
 	}
+	// franz-go retries a failed dial until the produce times out; a ping
+	// first reports why the broker cannot be reached (an SSRF refusal, a
+	// wrong address) as such, and the client is not kept.
+	pctx, cancel := context.WithTimeout(ctx, queue.DialTimeout)
+	err = cl.Ping(pctx)
+	cancel()
+	if err != nil {
+		cl.Close()
+		return nil, fmt.Errorf("reaching Kafka: %w", err)
+	}
 	p.clients[cred.Name] = &pubClient{key: key, cl: cl}
 	return cl, nil
 }
 
 // Publish implements queue.Publisher. Target key: topic; Publication.Key
 // is the partition key.
-func (p *Publisher) Publish(ctx context.Context, cred step.Credential, pub queue.Publication) (map[string]any, error) {
+func (p *Publisher) Publish(ctx context.Context, cred step.Credential, d step.DialFunc, pub queue.Publication) (map[string]any, error) {
 	topic, _ := pub.Target["topic"].(string)
 	if topic == "" {
 		return nil, errors.New("kafka needs topic")
 	}
-	cl, err := p.client(cred)
+	cl, err := p.client(ctx, cred, d)
 	if err != nil {
-		return nil, err
+		return nil, step.Retryable(err, 0)
 	}
 	r := &kgo.Record{Topic: topic, Value: pub.Body}
 	if pub.Key != "" {

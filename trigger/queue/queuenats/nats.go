@@ -17,6 +17,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -56,8 +57,14 @@ type consumer struct {
 
 // connect opens a connection that does not reconnect by itself: the
 // framework does, so health sees every drop. closed fires when it is gone.
-func connect(cred step.Credential, name string, closed chan<- struct{}) (*nats.Conn, error) {
-	opts := []nats.Option{nats.Name(name), nats.Timeout(10 * time.Second)}
+func connect(cred step.Credential, d step.DialFunc, name string, closed chan<- struct{}) (*nats.Conn, error) {
+	if d == nil {
+		return nil, queue.ErrNoDial
+	}
+	// Every dial (reconnects too) goes through the SSRF guard; the host name
+	// is handed on unresolved so the connection's hosts list applies to it.
+	opts := []nats.Option{nats.Name(name), nats.Timeout(10 * time.Second),
+		nats.SetCustomDialer(dialer(d)), nats.SkipHostLookup()}
 	if closed != nil {
 		opts = append(opts, nats.NoReconnect(), nats.ClosedHandler(func(*nats.Conn) { close(closed) }))
 	}
@@ -82,10 +89,17 @@ func connect(cred step.Credential, name string, closed chan<- struct{}) (*nats.C
 	return nc, nil
 }
 
+// dialer adapts a DialFunc to nats.CustomDialer.
+type dialer step.DialFunc
+
+func (d dialer) Dial(network, addr string) (net.Conn, error) {
+	return queue.NoContext(step.DialFunc(d))(network, addr)
+}
+
 // Consume implements queue.Consumer.
 func (c *consumer) Consume(ctx context.Context, sink queue.Sink) error {
 	closed := make(chan struct{})
-	nc, err := connect(c.b.Credential, "weft "+c.b.Workflow, closed)
+	nc, err := connect(c.b.Credential, c.b.Dial, "weft "+c.b.Workflow, closed)
 	if err != nil {
 		return err
 	}

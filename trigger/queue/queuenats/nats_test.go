@@ -145,11 +145,11 @@ func TestIntegrationNATSPublishDedupes(t *testing.T) {
 	p := queuenats.NewPublisher()
 	defer p.Close()
 	pub := queue.Publication{Target: map[string]any{"subject": b.subject + ".out"}, Body: []byte(`{"a":1}`), ID: "exec-1/step/0"}
-	first, err := p.Publish(context.Background(), cred(b.url), pub)
+	first, err := p.Publish(context.Background(), cred(b.url), queuetest.Dial(), pub)
 	if err != nil {
 		t.Fatal(err)
 	}
-	second, err := p.Publish(context.Background(), cred(b.url), pub)
+	second, err := p.Publish(context.Background(), cred(b.url), queuetest.Dial(), pub)
 	if err != nil {
 		t.Fatal(err)
 	}

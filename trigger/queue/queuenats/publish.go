@@ -39,7 +39,7 @@ func (*Publisher) Name() string { return spec.NATS }
 // CredentialType implements queue.Publisher.
 func (*Publisher) CredentialType() string { return spec.CredentialType(spec.NATS) }
 
-func (p *Publisher) js(cred step.Credential) (jetstream.JetStream, error) {
+func (p *Publisher) js(cred step.Credential, d step.DialFunc) (jetstream.JetStream, error) {
 	key := fmt.Sprint(cred.Data)
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -49,7 +49,7 @@ func (p *Publisher) js(cred step.Credential) (jetstream.JetStream, error) {
 		c.nc.Close()
 		delete(p.conns, cred.Name)
 	}
-	nc, err := connect(cred, "weft publisher", nil)
+	nc, err := connect(cred, d, "weft publisher", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -63,12 +63,12 @@ func (p *Publisher) js(cred step.Credential) (jetstream.JetStream, error) {
 }
 
 // Publish implements queue.Publisher. Target key: subject.
-func (p *Publisher) Publish(ctx context.Context, cred step.Credential, pub queue.Publication) (map[string]any, error) {
+func (p *Publisher) Publish(ctx context.Context, cred step.Credential, d step.DialFunc, pub queue.Publication) (map[string]any, error) {
 	subject, _ := pub.Target["subject"].(string)
 	if subject == "" {
 		return nil, errors.New("nats needs subject (a subject bound to a JetStream stream)")
 	}
-	js, err := p.js(cred)
+	js, err := p.js(cred, d)
 	if err != nil {
 		return nil, step.Retryable(err, 0)
 	}

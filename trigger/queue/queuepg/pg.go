@@ -50,7 +50,18 @@ type consumer struct {
 
 // Consume implements queue.Consumer.
 func (c *consumer) Consume(ctx context.Context, sink queue.Sink) error {
-	conn, err := pgx.Connect(ctx, connString(c.b.Credential.Data))
+	if c.b.Dial == nil {
+		return queue.ErrNoDial
+	}
+	cfg, err := pgx.ParseConfig(connString(c.b.Credential.Data))
+	if err != nil {
+		return fmt.Errorf("the connection's url is not a PostgreSQL URL: %w", err) // pgconn redacts the password
+	}
+	// Dial through the SSRF guard, handing the host name on unresolved so
+	// the connection's hosts list applies to it (the guard resolves).
+	cfg.LookupFunc = func(_ context.Context, host string) ([]string, error) { return []string{host}, nil }
+	cfg.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) { return c.b.Dial(ctx, network, addr) }
+	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("connecting to PostgreSQL: %w", err) // pgconn names host, user and database, never the password
 	}

@@ -37,7 +37,7 @@ func (*Publisher) Name() string { return spec.Redis }
 // CredentialType implements queue.Publisher.
 func (*Publisher) CredentialType() string { return spec.CredentialType(spec.Redis) }
 
-func (p *Publisher) client(cred step.Credential) (*redis.Client, error) {
+func (p *Publisher) client(cred step.Credential, d step.DialFunc) (*redis.Client, error) {
 	key := fmt.Sprint(cred.Data)
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -46,7 +46,7 @@ func (p *Publisher) client(cred step.Credential) (*redis.Client, error) {
 	} else if ok {
 		_ = c.rc.Close()
 	}
-	rc, err := client(cred)
+	rc, err := client(cred, d)
 	if err != nil {
 		return nil, err
 	}
@@ -55,12 +55,12 @@ func (p *Publisher) client(cred step.Credential) (*redis.Client, error) {
 }
 
 // Publish implements queue.Publisher. Target key: stream.
-func (p *Publisher) Publish(ctx context.Context, cred step.Credential, pub queue.Publication) (map[string]any, error) {
+func (p *Publisher) Publish(ctx context.Context, cred step.Credential, d step.DialFunc, pub queue.Publication) (map[string]any, error) {
 	stream, _ := pub.Target["stream"].(string)
 	if stream == "" {
 		return nil, errors.New("redis needs stream (the stream key)")
 	}
-	rc, err := p.client(cred)
+	rc, err := p.client(cred, d)
 	if err != nil {
 		return nil, err
 	}

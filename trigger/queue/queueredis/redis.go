@@ -61,7 +61,10 @@ type consumer struct {
 }
 
 // client builds a client from the credential. Errors never quote the URL.
-func client(cred step.Credential) (*redis.Client, error) {
+func client(cred step.Credential, d step.DialFunc) (*redis.Client, error) {
+	if d == nil {
+		return nil, queue.ErrNoDial
+	}
 	opt, err := redis.ParseURL(cred.Data["url"])
 	if err != nil {
 		return nil, errors.New("the connection's url must look like redis://host:6379/0")
@@ -72,13 +75,15 @@ func client(cred step.Credential) (*redis.Client, error) {
 	if p := cred.Data["password"]; p != "" {
 		opt.Password = p
 	}
+	// go-redis leaves TLS to a custom dialer: rediss:// is wrapped here.
+	opt.Dialer = queue.WithTLS(d, opt.TLSConfig)
 	opt.MaxRetries = -1 // the framework reconnects, and health sees it
 	return redis.NewClient(opt), nil
 }
 
 // Consume implements queue.Consumer.
 func (c *consumer) Consume(ctx context.Context, sink queue.Sink) error {
-	rc, err := client(c.b.Credential)
+	rc, err := client(c.b.Credential, c.b.Dial)
 	if err != nil {
 		return err
 	}

@@ -126,7 +126,7 @@ func TestIntegrationRedisDeadLettersAndPublishes(t *testing.T) {
 		if body != strings.Repeat("x", 2048) {
 			id = "step-key-1"
 		}
-		if _, err := p.Publish(context.Background(), cred(b.addr), queue.Publication{Target: map[string]any{"stream": b.stream}, Body: []byte(body), ID: id}); err != nil {
+		if _, err := p.Publish(context.Background(), cred(b.addr), queuetest.Dial(), queue.Publication{Target: map[string]any{"stream": b.stream}, Body: []byte(body), ID: id}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -12,11 +12,13 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/netguard"
 	"github.com/weftworks/weft/step"
 	"github.com/weftworks/weft/trigger/queue"
 )
@@ -80,10 +82,19 @@ func (s *Starter) Count() int {
 	return len(s.inputs)
 }
 
-// Creds lends one credential to every workflow.
-type Creds struct{ C step.Credential }
+// Creds lends one credential to every workflow and dials its broker through
+// the SSRF guard with Allow as the connection's allow_private_net: the zero
+// value reaches no private address (the refusal tests), Loopback reaches
+// the local test brokers.
+type Creds struct {
+	C     step.Credential
+	Allow []netip.Prefix
+}
 
-var _ step.Credentials = Creds{}
+// Loopback is the allow_private_net of the local test brokers.
+var Loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+
+var _ step.Connections = Creds{}
 
 // Get implements step.Credentials.
 func (c Creds) Get(_ context.Context, _, name string) (step.Credential, error) {
@@ -95,14 +106,45 @@ func (c Creds) Get(_ context.Context, _, name string) (step.Credential, error) {
 // Authorize implements step.Credentials.
 func (Creds) Authorize(context.Context, string, string, *http.Request) error { return nil }
 
+// Settings implements step.Connections.
+func (Creds) Settings(context.Context, string, string) (step.ConnectionSettings, error) {
+	return step.ConnectionSettings{}, nil
+}
+
+// Client implements step.Connections.
+func (Creds) Client(_ context.Context, _, _ string, base *http.Client) (*http.Client, error) {
+	return base, nil
+}
+
+// Invalidate implements step.Connections.
+func (Creds) Invalidate(context.Context, string, string) {}
+
+// Report implements step.Connections.
+func (Creds) Report(string, error) {}
+
+// Dialer implements step.Connections: the production SSRF guard.
+func (c Creds) Dialer(context.Context, string, string) (step.DialFunc, error) {
+	return netguard.New(netguard.Config{}).Dialer(c.Allow), nil
+}
+
+// Dial is a dialer that reaches the local test brokers through the guard.
+func Dial() step.DialFunc { return netguard.New(netguard.Config{}).Dialer(Loopback) }
+
 // Run starts a Manager with one workflow holding binding t, consuming from
 // broker b with credential cred. It stops when the test ends.
 func Run(t *testing.T, b queue.Broker, cred step.Credential, starter queue.Starter, wf queue.Workflow) *queue.Manager {
 	t.Helper()
+	return RunWith(t, b, Creds{C: cred, Allow: Loopback}, starter, wf)
+}
+
+// RunWith is Run with the given connections (an SSRF refusal test passes
+// Creds without Allow).
+func RunWith(t *testing.T, b queue.Broker, conns step.Connections, starter queue.Starter, wf queue.Workflow) *queue.Manager {
+	t.Helper()
 	m, err := queue.New(queue.Config{
 		Starter:     starter,
 		Workflows:   func(context.Context) ([]queue.Workflow, error) { return []queue.Workflow{wf}, nil },
-		Credentials: Creds{C: cred}, Brokers: []queue.Broker{b},
+		Connections: conns, Brokers: []queue.Broker{b},
 		Refresh: time.Hour, MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond,
 		Owner: "test-" + Suffix(),
 	})

@@ -90,7 +90,7 @@ func Fields(broker string) []step.Field {
 		return []step.Field{
 			{Name: "topic", Type: step.String, Required: true, Description: "Topic filter (wildcards + and # allowed)."},
 			{Name: "qos", Type: step.Integer, Default: 1, Description: "Subscription QoS: 1 (at least once) or 2 (exactly once between broker and Weft)."},
-			{Name: "share_group", Type: step.String, Default: "weft", Description: "Shared-subscription group ($share/<group>/<topic>): the broker gives each message to one process of the group."},
+			{Name: "share_group", Type: step.String, Description: "Shared-subscription group ($share/<group>/<topic>); default weft-<workflow>. The broker gives each message to one process of the group."},
 			{Name: "session_expiry", Type: step.Duration, Default: "1h", Description: "How long the broker keeps the persistent session (and queued QoS 1/2 messages) while Weft is away."},
 		}
 	case Redis:

@@ -80,7 +80,7 @@ export function Triggers() {
       {list.data && items.length === 0 ? (
         <Empty title="No queue triggers running">
           <p className="muted">
-            Give a workflow an <code>on.queue</code> binding (RabbitMQ, NATS JetStream, Redis Streams, Kafka) and its consumer shows up here with
+            Give a workflow an <code>on.queue</code> binding (RabbitMQ, NATS JetStream, Redis Streams, Kafka, MQTT) and its consumer shows up here with
             its health.
           </p>
         </Empty>
