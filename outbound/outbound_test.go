@@ -151,7 +151,14 @@ func TestRetriesDeadLettersAndDisables(t *testing.T) {
 		w.WriteHeader(503)
 	}))
 	t.Cleanup(srv.Close)
-	b := setup(t, outbound.Config{Schedule: []string{"50ms", "50ms"}, DisableAfter: time.Nanosecond})
+	// A clock that moves a millisecond per reading: the endpoint has been
+	// failing for more than DisableAfter by its first failed delivery. (With
+	// the real clock, a failure stored at a whole microsecond read as failing
+	// for 0 ns, and the endpoint stayed enabled.)
+	var tick atomic.Int64
+	start := time.Now()
+	now := func() time.Time { return start.Add(time.Duration(tick.Add(1)) * time.Millisecond) }
+	b := setup(t, outbound.Config{Schedule: []string{"50ms", "50ms"}, DisableAfter: time.Nanosecond, Now: now})
 	ctx := context.Background()
 	sub, _, err := b.svc.Create(ctx, outbound.Input{URL: srv.URL})
 	if err != nil {
