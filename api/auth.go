@@ -106,3 +106,12 @@ func (s *server) isEventStream(r *http.Request) bool {
 	_, pattern := s.api.Handler(r)
 	return pattern == eventStreamPattern
 }
+
+// principalOr names who made the request for records such as "retried by":
+// the token's principal, or "API token" when the verifier names none.
+func principalOr(r *http.Request) string {
+	if p := PrincipalFrom(r.Context()); p != "" {
+		return p
+	}
+	return "API token"
+}

@@ -168,7 +168,7 @@ func (s *server) cancelExecution(w http.ResponseWriter, r *http.Request) {
 func (s *server) retryExecution(w http.ResponseWriter, r *http.Request) {
 	// One admin token for now: users and roles come later and will name
 	// the person here (as approvals do).
-	ex, err := s.engine.RetryBy(r.Context(), r.PathValue("id"), "admin token")
+	ex, err := s.engine.RetryBy(r.Context(), r.PathValue("id"), principalOr(r))
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return

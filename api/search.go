@@ -145,7 +145,7 @@ type bulkResponse struct {
 
 func (s *server) retryExecutions(w http.ResponseWriter, r *http.Request) {
 	s.bulk(w, r, weft.ExecutionFailed, func(r *http.Request, id string) (weft.Execution, error) {
-		return s.engine.RetryBy(r.Context(), id, "admin token")
+		return s.engine.RetryBy(r.Context(), id, principalOr(r))
 	})
 }
 

@@ -81,7 +81,7 @@ describe("execution list", () => {
             const r = await api("GET", `/api/v1/executions/${id}`);
             return r.data.retries?.length === 1 && r.data.status === "failed" && r.data;
           }, `${id} retried`);
-          assert.equal(e.retries[0].retried_by, "admin token");
+          assert.equal(e.retries[0].retried_by, "admin");
         }
 
         // Bulk cancel of one checked row; a dismissed confirmation does nothing.
