@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -18,19 +17,15 @@ import (
 // in-sync replicas. The message id travels as the message_id header, which
 // a consuming Weft dedupes on across clients.
 type Publisher struct {
-	mu      sync.Mutex
-	clients map[string]*pubClient
-}
-
-type pubClient struct {
-	key string
-	cl  *kgo.Client
+	clients *queue.Clients[*kgo.Client]
 }
 
 var _ queue.Publisher = (*Publisher)(nil)
 
 // NewPublisher returns a Publisher.
-func NewPublisher() *Publisher { return &Publisher{clients: map[string]*pubClient{}} }
+func NewPublisher() *Publisher {
+	return &Publisher{clients: queue.NewClients(func(cl *kgo.Client) { cl.Close() }, nil)}
+}
 
 // Name implements queue.Publisher.
 func (*Publisher) Name() string { return spec.Kafka }
@@ -39,34 +34,27 @@ func (*Publisher) Name() string { return spec.Kafka }
 func (*Publisher) CredentialType() string { return spec.CredentialType(spec.Kafka) }
 
 func (p *Publisher) client(ctx context.Context, cred step.Credential, d step.DialFunc) (*kgo.Client, error) {
-	key := fmt.Sprint(cred.Data)
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if c, ok := p.clients[cred.Name]; ok && c.key == key {
-		return c.cl, nil
-	} else if ok {
-		c.cl.Close()
-	}
-	opts, err := clientOpts(cred, d)
-	if err != nil {
-		return nil, err
-	}
-	cl, err := kgo.NewClient(opts...)
-	if err != nil {
-		return nil, fmt.Errorf("kafka client: %w", err)
-	}
-	// franz-go retries a failed dial until the produce times out; a ping
-	// first reports why the broker cannot be reached (an SSRF refusal, a
-	// wrong address) as such, and the client is not kept.
-	pctx, cancel := context.WithTimeout(ctx, queue.DialTimeout)
-	err = cl.Ping(pctx)
-	cancel()
-	if err != nil {
-		cl.Close()
-		return nil, fmt.Errorf("reaching Kafka: %w", err)
-	}
-	p.clients[cred.Name] = &pubClient{key: key, cl: cl}
-	return cl, nil
+	return p.clients.Get(cred, func() (*kgo.Client, error) {
+		opts, err := clientOpts(cred, d)
+		if err != nil {
+			return nil, err
+		}
+		cl, err := kgo.NewClient(opts...)
+		if err != nil {
+			return nil, fmt.Errorf("kafka client: %w", err)
+		}
+		// franz-go retries a failed dial until the produce times out; a ping
+		// first reports why the broker cannot be reached (an SSRF refusal, a
+		// wrong address) as such, and the client is not kept.
+		pctx, cancel := context.WithTimeout(ctx, queue.DialTimeout)
+		err = cl.Ping(pctx)
+		cancel()
+		if err != nil {
+			cl.Close()
+			return nil, fmt.Errorf("reaching Kafka: %w", err)
+		}
+		return cl, nil
+	})
 }
 
 // Publish implements queue.Publisher. Target key: topic; Publication.Key
@@ -99,11 +87,6 @@ func (p *Publisher) Publish(ctx context.Context, cred step.Credential, d step.Di
 
 // Close implements queue.Publisher.
 func (p *Publisher) Close() error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for k, c := range p.clients {
-		c.cl.Close()
-		delete(p.clients, k)
-	}
+	p.clients.Close()
 	return nil
 }

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/eclipse/paho.golang/paho"
 
@@ -22,19 +21,17 @@ import (
 // the same message-id user property) and reconnects on the next publish
 // after a drop.
 type Publisher struct {
-	mu      sync.Mutex
-	clients map[string]*pubClient
-}
-
-type pubClient struct {
-	key string
-	cl  *paho.Client
+	clients *queue.Clients[*paho.Client]
 }
 
 var _ queue.Publisher = (*Publisher)(nil)
 
 // NewPublisher returns a Publisher.
-func NewPublisher() *Publisher { return &Publisher{clients: map[string]*pubClient{}} }
+func NewPublisher() *Publisher {
+	return &Publisher{clients: queue.NewClients(
+		func(cl *paho.Client) { _ = cl.Disconnect(&paho.Disconnect{ReasonCode: 0}) },
+		func(cl *paho.Client) bool { return !done(cl) })}
+}
 
 // Name implements queue.Publisher.
 func (*Publisher) Name() string { return spec.MQTT }
@@ -43,39 +40,31 @@ func (*Publisher) Name() string { return spec.MQTT }
 func (*Publisher) CredentialType() string { return spec.CredentialType(spec.MQTT) }
 
 func (p *Publisher) client(ctx context.Context, cred step.Credential, d step.DialFunc) (*paho.Client, error) {
-	key := fmt.Sprint(cred.Data)
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if c, ok := p.clients[cred.Name]; ok && c.key == key && !done(c.cl) {
-		return c.cl, nil
-	} else if ok {
-		_ = c.cl.Disconnect(&paho.Disconnect{ReasonCode: 0})
-		delete(p.clients, cred.Name)
-	}
-	srv, err := parse(cred)
-	if err != nil {
-		return nil, err
-	}
-	conn, err := srv.dial(ctx, d)
-	if err != nil {
-		return nil, err
-	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	cl := paho.NewClient(paho.ClientConfig{ClientID: "weft-pub-" + hex.EncodeToString(b[:]), Conn: conn})
-	cctx, cancel := context.WithTimeout(ctx, queue.DialTimeout)
-	defer cancel()
-	ca, err := cl.Connect(cctx, &paho.Connect{KeepAlive: 30, CleanStart: true, Username: srv.user, UsernameFlag: srv.user != "",
-		Password: srv.password, PasswordFlag: len(srv.password) > 0})
-	if err != nil {
-		_ = conn.Close()
-		if ca != nil && ca.ReasonCode >= 0x80 {
-			return nil, fmt.Errorf("the MQTT broker refused the connection: reason %d %s", ca.ReasonCode, reasonString(ca))
+	return p.clients.Get(cred, func() (*paho.Client, error) {
+		srv, err := parse(cred)
+		if err != nil {
+			return nil, err
 		}
-		return nil, fmt.Errorf("connecting to MQTT at %s: %w", srv.u.Host, err)
-	}
-	p.clients[cred.Name] = &pubClient{key: key, cl: cl}
-	return cl, nil
+		conn, err := srv.dial(ctx, d)
+		if err != nil {
+			return nil, err
+		}
+		var b [6]byte
+		_, _ = rand.Read(b[:])
+		cl := paho.NewClient(paho.ClientConfig{ClientID: "weft-pub-" + hex.EncodeToString(b[:]), Conn: conn})
+		cctx, cancel := context.WithTimeout(ctx, queue.DialTimeout)
+		defer cancel()
+		ca, err := cl.Connect(cctx, &paho.Connect{KeepAlive: 30, CleanStart: true, Username: srv.user, UsernameFlag: srv.user != "",
+			Password: srv.password, PasswordFlag: len(srv.password) > 0})
+		if err != nil {
+			_ = conn.Close()
+			if ca != nil && ca.ReasonCode >= 0x80 {
+				return nil, fmt.Errorf("the MQTT broker refused the connection: reason %d %s", ca.ReasonCode, reasonString(ca))
+			}
+			return nil, fmt.Errorf("connecting to MQTT at %s: %w", srv.u.Host, err)
+		}
+		return cl, nil
+	})
 }
 
 func reasonString(ca *paho.Connack) string {
@@ -146,11 +135,6 @@ func (p *Publisher) Publish(ctx context.Context, cred step.Credential, d step.Di
 
 // Close implements queue.Publisher.
 func (p *Publisher) Close() error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for k, c := range p.clients {
-		_ = c.cl.Disconnect(&paho.Disconnect{ReasonCode: 0})
-		delete(p.clients, k)
-	}
+	p.clients.Close()
 	return nil
 }

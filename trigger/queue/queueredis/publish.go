@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/redis/go-redis/v9"
 
@@ -17,19 +16,15 @@ import (
 // header. Redis does not dedupe a repeated XADD; the message_id field lets
 // a consuming Weft do it.
 type Publisher struct {
-	mu      sync.Mutex
-	clients map[string]*pubClient
-}
-
-type pubClient struct {
-	key string
-	rc  *redis.Client
+	clients *queue.Clients[*redis.Client]
 }
 
 var _ queue.Publisher = (*Publisher)(nil)
 
 // NewPublisher returns a Publisher.
-func NewPublisher() *Publisher { return &Publisher{clients: map[string]*pubClient{}} }
+func NewPublisher() *Publisher {
+	return &Publisher{clients: queue.NewClients(func(rc *redis.Client) { _ = rc.Close() }, nil)}
+}
 
 // Name implements queue.Publisher.
 func (*Publisher) Name() string { return spec.Redis }
@@ -38,20 +33,7 @@ func (*Publisher) Name() string { return spec.Redis }
 func (*Publisher) CredentialType() string { return spec.CredentialType(spec.Redis) }
 
 func (p *Publisher) client(cred step.Credential, d step.DialFunc) (*redis.Client, error) {
-	key := fmt.Sprint(cred.Data)
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if c, ok := p.clients[cred.Name]; ok && c.key == key {
-		return c.rc, nil
-	} else if ok {
-		_ = c.rc.Close()
-	}
-	rc, err := client(cred, d)
-	if err != nil {
-		return nil, err
-	}
-	p.clients[cred.Name] = &pubClient{key: key, rc: rc}
-	return rc, nil
+	return p.clients.Get(cred, func() (*redis.Client, error) { return client(cred, d) })
 }
 
 // Publish implements queue.Publisher. Target key: stream.
@@ -82,11 +64,6 @@ func (p *Publisher) Publish(ctx context.Context, cred step.Credential, d step.Di
 
 // Close implements queue.Publisher.
 func (p *Publisher) Close() error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for k, c := range p.clients {
-		_ = c.rc.Close()
-		delete(p.clients, k)
-	}
+	p.clients.Close()
 	return nil
 }
