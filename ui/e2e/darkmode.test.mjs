@@ -40,11 +40,14 @@ const SURFACES = [
   ".palette-item", ".wf-node", ".runbar", ".problems", ".http-status", ".attempt-error", "[role=dialog]",
 ].join(", ");
 const MIN_AREA = 1500;
+// Data marks of the dashboard's charts (bars, latency bars) are accent
+// colours sized by the data, not surfaces: a busy instance draws them large.
+const DATA_MARKS = "[class*='bar-fill'], [class^='lat-'], [class*=' lat-'], svg *";
 
 /** Visible elements on the page whose own background is light, as lines. */
 async function lightSurfaces(page, name) {
   const found = await page.evaluate(
-    ({ selectors, minArea, max }) => {
+    ({ selectors, minArea, max, dataMarks }) => {
       const lum = (rgb) => {
         const [r, g, b] = rgb.map((c) => {
           c /= 255;
@@ -53,13 +56,14 @@ async function lightSurfaces(page, name) {
         return 0.2126 * r + 0.7152 * g + 0.0722 * b;
       };
       const listed = new Set(document.querySelectorAll(selectors));
+      const marks = new Set(document.querySelectorAll(dataMarks));
       const out = [];
       for (const el of document.querySelectorAll("body *")) {
         const box = el.getBoundingClientRect();
         if (box.width === 0 || box.height === 0) continue;
         const cs = getComputedStyle(el);
         if (cs.visibility === "hidden" || cs.display === "none") continue;
-        if (!listed.has(el) && box.width * box.height < minArea) continue;
+        if (!listed.has(el) && (marks.has(el) || box.width * box.height < minArea)) continue;
         const m = cs.backgroundColor.match(/rgba?\(([^)]+)\)/);
         if (!m) continue;
         const parts = m[1].split(/[ ,/]+/).filter(Boolean).map(Number);
@@ -73,7 +77,7 @@ async function lightSurfaces(page, name) {
       }
       return [...new Set(out)];
     },
-    { selectors: SURFACES, minArea: MIN_AREA, max: MAX_LUMINANCE },
+    { selectors: SURFACES, minArea: MIN_AREA, max: MAX_LUMINANCE, dataMarks: DATA_MARKS },
   );
   return found.map((f) => `${name}: light surface ${f}`);
 }
