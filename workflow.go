@@ -52,6 +52,8 @@ type Triggers struct {
 	Schedule []ScheduleTrigger `json:"schedule,omitempty"`
 	// Queue lists message-queue bindings (one execution per message).
 	Queue []QueueTrigger `json:"queue,omitempty"`
+	// Poll lists polling triggers (one execution per new item).
+	Poll []PollTrigger `json:"poll,omitempty"`
 }
 
 // Respond modes of a webhook trigger.

@@ -60,6 +60,9 @@ type Config struct {
 	// Triggers reports the health of queue triggers in GET
 	// /api/v1/triggers; nil lists none.
 	Triggers TriggerHealth
+	// Polls reports the liveness of polling triggers in GET
+	// /api/v1/triggers; nil lists none.
+	Polls PollHealth
 	// MaxBody limits request bodies (everything but /hooks/); default 4 MiB.
 	MaxBody int64
 	// Now returns the current time; tests may replace it.

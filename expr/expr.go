@@ -42,8 +42,9 @@ const (
 
 // ScopeNames are the top-level names an expression may use.
 // event and response exist only in Deferred step fields (a wait's match,
-// http.request's until), which the step evaluates itself.
-var ScopeNames = []string{"trigger", "steps", "execution", "workflow", "env", "item", "index", "event", "response"}
+// http.request's until), which the step evaluates itself; poll only in an
+// on.poll trigger (poll.cursor, poll.output).
+var ScopeNames = []string{"trigger", "steps", "execution", "workflow", "env", "item", "index", "event", "response", "poll"}
 
 // Scope is the data an expression sees: trigger, steps, execution, workflow,
 // env (allowlisted variables only), and item/index inside for_each. The key

@@ -20,7 +20,7 @@ import (
 // the decoder, the "did you mean" hints and the JSON Schema use.
 var (
 	workflowKeys = []string{"name", "description", "on", "steps", "on_error", "timeout", "concurrency", "enabled", "ui"}
-	triggersKeys = []string{"webhook", "schedule", "queue"}
+	triggersKeys = []string{"webhook", "schedule", "queue", "poll"}
 	webhookKeys  = []string{"path", "method", "respond", "timeout", "max_body"}
 	// webhookExtraKeys (verify, dedupe, allow_ips, rate_limit) are kept in
 	// WebhookTrigger.Extra and checked by the webhook policy package.
@@ -42,6 +42,8 @@ type decoder struct {
 	diags Diagnostics
 	// webhook is the parsed on.webhook policy (nil without on.webhook).
 	webhook *policy.Policy
+	// polls keeps the nodes of each on.poll entry, in order.
+	polls []pollNodes
 }
 
 func (d *decoder) errorf(n *yaml.Node, format string, args ...any) {
@@ -280,6 +282,8 @@ func (d *decoder) decodeTriggers(n *yaml.Node) weft.Triggers {
 			t.Schedule = d.decodeSchedules(f.val)
 		case "queue":
 			t.Queue = d.decodeQueues(f.val)
+		case "poll":
+			t.Poll = d.decodePolls(f.val)
 		}
 	}
 	return t

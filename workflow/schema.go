@@ -79,6 +79,16 @@ func JSONSchema(reg *step.Registry) ([]byte, error) {
 	}, []any{"cron"})
 
 	queue := spec.JSONSchema()
+	poll := object(pollKeys, map[string]any{
+		"step":      map[string]any{"type": "string", "description": "step type that fetches items, like http.request"},
+		"operation": map[string]any{"type": "string", "description": "another name for step (app operations)"},
+		"with":      map[string]any{"type": "object", "description": "the step's inputs; may read poll.cursor"},
+		"every":     duration,
+		"items":     map[string]any{"type": "string", "description": "template selecting the list of items from poll.output (default: the output)"},
+		"id":        map[string]any{"type": "string", "description": "template of an item's id, like {{ item.id }}"},
+		"cursor":    map[string]any{"type": "string", "description": "template of the next cursor, from poll.output and poll.items"},
+		"max_items": map[string]any{"type": "integer", "minimum": 1, "maximum": MaxPollMaxItems, "default": DefaultPollMaxItems},
+	}, []any{"every", "id"})
 
 	doc := object(workflowKeys, map[string]any{
 		"name":        map[string]any{"type": "string", "pattern": weft.NamePattern.String()},
@@ -87,6 +97,7 @@ func JSONSchema(reg *step.Registry) ([]byte, error) {
 			"webhook":  webhook,
 			"schedule": map[string]any{"type": "array", "items": schedule},
 			"queue":    map[string]any{"oneOf": []any{queue, map[string]any{"type": "array", "items": queue}}},
+			"poll":     map[string]any{"oneOf": []any{poll, map[string]any{"type": "array", "items": poll}}},
 		}, nil),
 		"steps":       map[string]any{"type": "array", "minItems": 1, "items": stepSchema},
 		"on_error":    map[string]any{"type": "string", "pattern": weft.NamePattern.String()},

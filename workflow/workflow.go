@@ -60,6 +60,8 @@ type Compiled struct {
 	// OnErrorPos is where on_error is written (zero without on_error), for
 	// tools that check the named workflow exists (weft validate).
 	OnErrorPos weft.Position
+	// Poll holds the compiled on.poll entries, in file order.
+	Poll []PollNode
 }
 
 // Node is one compiled step.
@@ -120,6 +122,7 @@ func Parse(filename string, src []byte, reg *step.Registry) (*Compiled, error) {
 	if nodes.stepNodes != nil {
 		k.compileSteps()
 	}
+	k.compilePolls()
 	k.c.Webhook = d.webhook
 	if nodes.onError != nil {
 		k.c.OnErrorPos = weft.Position{Line: nodes.onError.Line, Column: nodes.onError.Column}

@@ -18,6 +18,7 @@ import (
 	"github.com/weftworks/weft/metrics"
 	"github.com/weftworks/weft/step"
 	"github.com/weftworks/weft/store"
+	"github.com/weftworks/weft/trigger/poll"
 	"github.com/weftworks/weft/trigger/queue"
 	"github.com/weftworks/weft/trigger/schedule"
 	"github.com/weftworks/weft/trigger/webhook"
@@ -93,7 +94,9 @@ type App struct {
 	subs  *subscriptionHook
 	// Queues runs the queue triggers; Publishers are queue.publish's
 	// broker clients, closed by Close.
-	Queues     *queue.Manager
+	Queues *queue.Manager
+	// Polls runs the polling triggers (on.poll).
+	Polls      *poll.Poller
 	publishers []queue.Publisher
 	raw        store.Store // the store as opened, for Close
 	sql        *sqlstep.Service
@@ -202,6 +205,9 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	if a.Queues, err = newQueueManager(a.Engine, st, out.vault, cfg.Data, a.Metrics.Registry, a.Logger); err != nil {
 		return nil, err
 	}
+	if a.Polls, err = newPoller(a.Engine, st, a.Registry, out, a.Metrics, a.Logger); err != nil {
+		return nil, err
+	}
 	if a.sched, err = schedule.New(schedule.Config{Engine: a.Engine, Store: st, Logger: a.Logger}); err != nil {
 		return nil, err
 	}
@@ -212,6 +218,7 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 		Credentials: out.vault, Limiter: out.limiter, Breakers: out.breakers, Subscriptions: a.subs.svc, Events: a.evts,
 		ResumeVerifier: a.hooks,
 		Triggers:       a.Queues,
+		Polls:          a.Polls,
 		Ready: func(ctx context.Context) error {
 			if err := a.integrity.ready(); err != nil {
 				return err
@@ -246,6 +253,7 @@ func (a *App) Start(ctx context.Context) (stop func()) {
 	run(a.subs.svc.Run)
 	run(a.evts.Run)
 	run(a.Queues.Run)
+	run(a.Polls.Run)
 	if a.integrity != nil {
 		run(func(ctx context.Context) error { a.integrity.run(ctx, a.checkEvery); return nil })
 	}
