@@ -4,9 +4,11 @@ import (
 	"github.com/weftworks/weft/circuit"
 	"github.com/weftworks/weft/connectors/ai"
 	"github.com/weftworks/weft/connectors/core"
+	"github.com/weftworks/weft/connectors/graphql"
 	"github.com/weftworks/weft/connectors/http"
 	"github.com/weftworks/weft/connectors/jq"
 	"github.com/weftworks/weft/connectors/queuepublish"
+	"github.com/weftworks/weft/connectors/soap"
 	sqlstep "github.com/weftworks/weft/connectors/sql"
 	"github.com/weftworks/weft/connectors/webhooksend"
 	"github.com/weftworks/weft/step"
@@ -46,6 +48,8 @@ func RegisterWith(reg *step.Registry, o Options) error {
 		core.Register,
 		func(reg *step.Registry) error { return http.RegisterWith(reg, http.Options{Breakers: o.Breakers}) },
 		jq.Register,
+		graphql.Register,
+		soap.Register,
 		webhooksend.Register,
 		func(reg *step.Registry) error { return queuepublish.Register(reg, o.Publishers) },
 		registerAI,
