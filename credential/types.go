@@ -97,6 +97,7 @@ func Types() []step.Spec {
 	}
 	specs = append(specs, databaseTypes()...)
 	specs = append(specs, brokerTypes()...)
+	specs = append(specs, mailTypes()...)
 	for i := range specs {
 		specs[i].Category = categoryCredentialRef
 	}

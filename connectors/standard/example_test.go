@@ -13,7 +13,7 @@ func ExampleRegister() {
 		panic(err)
 	}
 	fmt.Println(reg.Types())
-	// Output: [ai.agent ai.chat ai.classify ai.embed ai.extract approval event.emit fail graphql.query http.request jq queue.publish respond soap.call sql.exec sql.query transform wait webhook.send workflow.call]
+	// Output: [ai.agent ai.chat ai.classify ai.embed ai.extract approval email.send event.emit fail graphql.query http.request jq queue.publish respond soap.call sql.exec sql.query transform wait webhook.send workflow.call]
 }
 
 func ExampleGenerateDocs() {
@@ -23,5 +23,5 @@ func ExampleGenerateDocs() {
 	}
 	files := standard.GenerateDocs(reg)
 	fmt.Println(len(files), "files; index:", standard.IndexFile)
-	// Output: 21 files; index: README.md
+	// Output: 22 files; index: README.md
 }

@@ -4,6 +4,7 @@ import (
 	"github.com/weftworks/weft/circuit"
 	"github.com/weftworks/weft/connectors/ai"
 	"github.com/weftworks/weft/connectors/core"
+	"github.com/weftworks/weft/connectors/email"
 	"github.com/weftworks/weft/connectors/graphql"
 	"github.com/weftworks/weft/connectors/http"
 	"github.com/weftworks/weft/connectors/jq"
@@ -50,6 +51,7 @@ func RegisterWith(reg *step.Registry, o Options) error {
 		jq.Register,
 		graphql.Register,
 		soap.Register,
+		email.Register,
 		webhooksend.Register,
 		func(reg *step.Registry) error { return queuepublish.Register(reg, o.Publishers) },
 		registerAI,

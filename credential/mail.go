@@ -1,0 +1,24 @@
+package credential
+
+import "github.com/weftworks/weft/step"
+
+// TypeSMTP is the credential type of a mail submission server.
+const TypeSMTP = "smtp"
+
+// TLS modes of a mail server connection.
+var mailTLSModes = []string{"starttls", "tls", "opportunistic", "none"}
+
+// mailTypes are the connection types of mail servers (email.send).
+func mailTypes() []step.Spec {
+	return []step.Spec{
+		{Type: TypeSMTP, Title: "SMTP server", Description: "A mail submission server for email.send. Weft dials it through the SSRF guard.", Fields: []step.Field{
+			plain("host", "Server host name, like smtp.example.com.", true),
+			{Name: "port", Type: step.String, Default: "587", Description: "Server port: 587 (STARTTLS), 465 (implicit TLS) or 25."},
+			plain("username", "User name; empty sends without authentication.", false),
+			secret("password", "Password or app password.", false),
+			{Name: "tls", Type: step.String, Enum: mailTLSModes, Default: "starttls",
+				Description: "starttls: STARTTLS required; tls: TLS from the first byte (port 465); opportunistic: STARTTLS when offered; none: plain text (local relays only)."},
+			plain("from", "Default sender address when a step gives no `from`.", false),
+		}},
+	}
+}
