@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/weftworks/weft"
@@ -164,6 +165,9 @@ func (p *Poller) runStep(ctx context.Context, e *entry, pollVars map[string]any)
 	defer cancel()
 	res, err := reg.Handler.Run(sctx, req)
 	if err != nil {
+		if strings.HasPrefix(err.Error(), n.Trigger.Step+":") {
+			return nil, err // the step named itself already
+		}
 		return nil, fmt.Errorf("%s: %w", n.Trigger.Step, err)
 	}
 	if res.Suspend != nil {

@@ -267,7 +267,26 @@ export interface TriggerHealth {
   messages: Record<string, number>;
 }
 
+/** One polling trigger's liveness (GET /api/v1/triggers, `polls`), shared by every process. */
+export interface PollHealth {
+  kind: "poll";
+  workflow: string;
+  index: number;
+  step: string;
+  every: string;
+  status: "ok" | "pending" | "error" | "paused" | "late";
+  last_poll_at?: string;
+  last_success_at?: string;
+  last_error_at?: string;
+  last_error?: string;
+  items_seen: number;
+  next_poll_at?: string;
+  paused_until?: string;
+  polled_by?: string;
+}
+
 export interface TriggerList {
   items: TriggerHealth[];
+  polls?: PollHealth[];
   unhealthy: number;
 }

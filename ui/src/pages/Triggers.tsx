@@ -3,7 +3,7 @@
 // silent consumer is the failure peers are known for.
 import { useEffect } from "react";
 import { api } from "../api/client";
-import type { TriggerHealth } from "../api/types";
+import type { PollHealth, TriggerHealth } from "../api/types";
 import { ago, Empty, ErrorBox, PageHeader, useLoad } from "../components/ui";
 import { Link } from "../router";
 
@@ -55,6 +55,85 @@ function Row({ t }: { t: TriggerHealth }) {
   );
 }
 
+const POLL_CLASS: Record<string, string> = { ok: "st-succeeded", pending: "st-waiting", paused: "st-waiting", error: "st-failed", late: "st-failed" };
+const POLL_LABEL: Record<string, string> = { ok: "healthy", pending: "not polled yet", paused: "paused", error: "unhealthy", late: "late" };
+
+/** When a time lies ahead: "in 40s", else how long ago. */
+function until(iso?: string): string {
+  if (!iso) return "—";
+  const ms = new Date(iso).getTime() - Date.now();
+  if (ms <= 0) return "due";
+  const s = Math.round(ms / 1000);
+  return s < 120 ? `in ${s}s` : `in ${Math.round(s / 60)}m`;
+}
+
+function PollRow({ p }: { p: PollHealth }) {
+  const bad = p.status === "error" || p.status === "late";
+  return (
+    <tr data-poll={`${p.workflow}/${p.index}`} className={bad ? "row-bad" : undefined}>
+      <td>
+        <span className={`badge ${POLL_CLASS[p.status] ?? "st-failed"}`} data-testid="poll-status">
+          {POLL_LABEL[p.status] ?? p.status}
+        </span>
+      </td>
+      <td>
+        <Link to={`/workflows/${encodeURIComponent(p.workflow)}`}>{p.workflow}</Link>
+      </td>
+      <td className="small">
+        <span className="tag">{p.step}</span> <span className="muted">every {p.every}</span>
+      </td>
+      <td className="small nowrap" title={p.last_success_at}>
+        {p.last_success_at ? ago(p.last_success_at) : <span className="muted">never</span>}
+      </td>
+      <td className="small mono" data-testid="poll-items">
+        {p.items_seen.toLocaleString()}
+      </td>
+      <td className="small nowrap" title={p.paused_until ?? p.next_poll_at}>
+        {p.status === "paused" ? `paused, resumes ${until(p.paused_until)}` : until(p.next_poll_at)}
+        {p.polled_by && <div className="muted">polling now</div>}
+      </td>
+      <td className="small">
+        {p.last_error ? (
+          <div className="clip" title={p.last_error} data-testid="poll-error">
+            {p.last_error}
+            <div className="muted">{ago(p.last_error_at)}</div>
+          </div>
+        ) : (
+          <span className="muted">—</span>
+        )}
+      </td>
+    </tr>
+  );
+}
+
+function Polls({ polls }: { polls: PollHealth[] }) {
+  if (polls.length === 0) return null;
+  return (
+    <>
+      <h2>Polling triggers</h2>
+      <table className="table" data-testid="polls">
+        <thead>
+          <tr>
+            <th>Health</th>
+            <th>Workflow</th>
+            <th>Polls</th>
+            <th>Last success</th>
+            <th>Items seen</th>
+            <th>Next poll</th>
+            <th>Last error</th>
+          </tr>
+        </thead>
+        <tbody>
+          {polls.map((p) => (
+            <PollRow key={`${p.workflow}/${p.index}`} p={p} />
+          ))}
+        </tbody>
+      </table>
+      <p className="muted small">Polling state is shared by every process on the database: one of them polls each interval.</p>
+    </>
+  );
+}
+
 export function Triggers() {
   const list = useLoad(() => api.triggers());
   useEffect(() => {
@@ -63,6 +142,7 @@ export function Triggers() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
   const items = list.data?.items ?? [];
+  const polls = list.data?.polls ?? [];
   const bad = list.data?.unhealthy ?? 0;
   return (
     <>
@@ -77,10 +157,12 @@ export function Triggers() {
         </button>
       </PageHeader>
       <ErrorBox error={list.error} />
-      {list.data && items.length === 0 ? (
-        <Empty title="No queue triggers running">
+      <Polls polls={polls} />
+      {polls.length > 0 && items.length > 0 && <h2>Queue triggers</h2>}
+      {list.data && items.length === 0 && polls.length > 0 ? null : list.data && items.length === 0 ? (
+        <Empty title="No queue or polling triggers running">
           <p className="muted">
-            Give a workflow an <code>on.queue</code> binding (RabbitMQ, NATS JetStream, Redis Streams, Kafka, MQTT) and its consumer shows up here with
+            Give a workflow an <code>on.queue</code> binding (RabbitMQ, NATS JetStream, Redis Streams, Kafka, MQTT) or an <code>on.poll</code> trigger and it shows up here with
             its health.
           </p>
         </Empty>
@@ -105,7 +187,7 @@ export function Triggers() {
           </tbody>
         </table>
       )}
-      <p className="muted small">Health is per process: with several Weft processes, each lists the consumers it runs.</p>
+      {items.length > 0 && <p className="muted small">Queue health is per process: with several Weft processes, each lists the consumers it runs.</p>}
     </>
   );
 }
