@@ -3,9 +3,11 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -182,5 +184,20 @@ func TestPollTriggerTwoProcessesOnPostgres(t *testing.T) {
 	})
 	if len(polledIDs(t, a)) != 7 {
 		t.Fatalf("executions: %v", polledIDs(t, a))
+	}
+	var metrics strings.Builder
+	for _, s := range []*server{a, b} {
+		resp, err := http.Get(s.url + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		metrics.Write(body)
+	}
+	for _, want := range []string{`weft_poll_runs_total{result="ok",workflow="feed"}`, `weft_poll_runs_total{result="paused",workflow="feed"}`, `weft_poll_items_total{outcome="started",workflow="feed"}`} {
+		if !strings.Contains(metrics.String(), want) {
+			t.Fatalf("/metrics of both processes lack %s", want)
+		}
 	}
 }
