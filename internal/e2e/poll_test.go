@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -200,4 +201,53 @@ func TestPollTriggerTwoProcessesOnPostgres(t *testing.T) {
 			t.Fatalf("/metrics of both processes lack %s", want)
 		}
 	}
+}
+
+// TestPollTriggerHostileFeed: a feed answering a million items (about
+// 20 MB) fails each poll with a clear error through weft serve; nothing
+// starts, the trigger shows as unhealthy, the process stays up, and a
+// sane answer afterwards is polled normally.
+func TestPollTriggerHostileFeed(t *testing.T) {
+	var hostile atomic.Bool
+	hostile.Store(true)
+	huge := func() []byte {
+		var b strings.Builder
+		b.WriteString(`{"results":[`)
+		for i := range 1_000_000 {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `{"id":"%d"}`, i)
+		}
+		b.WriteString(`]}`)
+		return []byte(b.String())
+	}()
+	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if hostile.Load() {
+			_, _ = w.Write(huge)
+			return
+		}
+		_, _ = io.WriteString(w, `{"results":[{"id":"ok-1","seq":1}]}`)
+	}))
+	defer fake.Close()
+	wfDir := t.TempDir()
+	writeWorkflow(t, wfDir, "feed", fmt.Sprintf(pollE2EWorkflow, fake.URL))
+	s := startServer(t, nil, "--data", t.TempDir(), "--workflows", wfDir)
+	var health struct {
+		Polls     []pollHealth `json:"polls"`
+		Unhealthy int          `json:"unhealthy"`
+	}
+	eventually(t, 20*time.Second, "the refused poll", func() bool {
+		_, _ = s.api("GET", "/api/v1/triggers", nil, &health)
+		return len(health.Polls) == 1 && health.Polls[0].Status == "error"
+	})
+	if !strings.Contains(health.Polls[0].LastError, "max_response_bytes") || health.Unhealthy != 1 {
+		t.Fatalf("health = %+v", health)
+	}
+	if n := len(polledIDs(t, s)); n != 0 {
+		t.Fatalf("%d executions from a refused poll", n)
+	}
+	hostile.Store(false)
+	eventually(t, 20*time.Second, "the sane poll", func() bool { return polledIDs(t, s)["ok-1"] == 1 })
 }
