@@ -161,7 +161,10 @@ func (p *Poller) claimAndPoll(ctx context.Context, e *entry) time.Time {
 		return next
 	}
 	st = p.poll(ctx, e, st, now)
-	if err := p.cfg.Store.FinishPoll(context.WithoutCancel(ctx), p.cfg.Owner, st); err != nil {
+	// Recorded even while stopping, so the claim is released at once.
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := p.cfg.Store.FinishPoll(fctx, p.cfg.Owner, st); err != nil {
 		p.cfg.Logger.Error("recording a poll", "workflow", e.workflow, "trigger", e.node.Index, "err", err)
 	}
 	return st.NextPollAt
