@@ -19,7 +19,7 @@ func (v *Vault) Settings(ctx context.Context, workflow, name string) (step.Conne
 	if err != nil {
 		return step.ConnectionSettings{}, err
 	}
-	out := step.ConnectionSettings{}
+	out := step.ConnectionSettings{BaseURL: s.BaseURL}
 	if s.Retry != nil {
 		out.Retry = s.Retry.Policy()
 		out.IdempotencyHeader = s.Retry.IdempotencyHeader

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"os"
 	"slices"
 	"sort"
@@ -41,6 +42,9 @@ type Settings struct {
 	// AllowPrivateNet lists CIDRs this connection may reach even though the
 	// SSRF guard refuses them by default (an internal API).
 	AllowPrivateNet []string `json:"allow_private_net,omitempty"`
+	// BaseURL replaces an app connector's base URL for calls through this
+	// connection: GitHub Enterprise, a sandbox, a local fake.
+	BaseURL string `json:"base_url,omitempty"`
 }
 
 // Limits are a connection's rate limits, written like "10/s", "600/min".
@@ -316,6 +320,12 @@ func (s *Settings) validate() error {
 	}
 	if err := validCIDRs(s.AllowPrivateNet); err != nil {
 		return fmt.Errorf("allow_private_net: %w", err)
+	}
+	if s.BaseURL != "" {
+		u, err := url.Parse(s.BaseURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
+			return fmt.Errorf("base_url: %q must be an absolute http(s) URL without user info, like https://github.example.com/api/v3", s.BaseURL)
+		}
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package standard_test
 
 import (
 	"fmt"
+	"sort"
 
 	"github.com/weftworks/weft/connectors/standard"
 	"github.com/weftworks/weft/step"
@@ -12,7 +13,14 @@ func ExampleRegister() {
 	if err := standard.Register(reg); err != nil {
 		panic(err)
 	}
-	fmt.Println(reg.Types())
+	var builtin []string
+	for _, s := range reg.Specs() {
+		if s.Category != step.CategoryApps { // app connectors: connectors/apps
+			builtin = append(builtin, s.Type)
+		}
+	}
+	sort.Strings(builtin)
+	fmt.Println(builtin)
 	// Output: [ai.agent ai.chat ai.classify ai.embed ai.extract approval event.emit fail http.request jq queue.publish respond sql.exec sql.query transform wait webhook.send workflow.call]
 }
 
@@ -22,6 +30,7 @@ func ExampleGenerateDocs() {
 		panic(err)
 	}
 	files := standard.GenerateDocs(reg)
-	fmt.Println(len(files), "files; index:", standard.IndexFile)
-	// Output: 19 files; index: README.md
+	_, slack := files["slack.post_message.md"]
+	fmt.Println(len(files) == len(reg.Types())+1, "index:", standard.IndexFile, "slack:", slack)
+	// Output: true index: README.md slack: true
 }
