@@ -95,8 +95,29 @@ func (o *operation) build(with map[string]any, base *url.URL, conn string, in in
 		return call, nil
 	}
 	var payload any = body
-	if op.BodyKey != "" {
+	switch {
+	case op.BodyFrom != "":
+		payload = body[op.BodyFrom]
+		if payload == nil {
+			payload = map[string]any{}
+		}
+	case strings.HasSuffix(op.BodyKey, "[]"):
+		payload = map[string]any{strings.TrimSuffix(op.BodyKey, "[]"): []any{body}}
+	case op.BodyKey != "":
 		payload = map[string]any{op.BodyKey: body}
+	}
+	if o.prepare != nil {
+		prepared, contentType, err := o.prepare(with)
+		if err != nil {
+			return nil, err
+		}
+		if text, ok := prepared.(string); ok && contentType != "" {
+			headers["Content-Type"] = contentType
+			call["headers"] = headers
+			call["body"] = text
+			return call, nil
+		}
+		payload = prepared
 	}
 	switch o.bodyKind() {
 	case "form":
@@ -129,6 +150,16 @@ func (o *operation) path(with map[string]any) (string, error) {
 			err = input.Invalid(name, "is required and must be a string or a number")
 			return ""
 		}
+		if p := o.op.Inputs.Path.Properties[name]; p != nil && p.Format == "path" {
+			segs := strings.Split(strings.Trim(s, "/"), "/")
+			for i, seg := range segs {
+				if seg == ".." || seg == "." {
+					err = input.Invalid(name, "must not hold . or .. segments")
+				}
+				segs[i] = url.PathEscape(seg)
+			}
+			return strings.Join(segs, "/")
+		}
 		return url.PathEscape(s)
 	})
 	return out, err
@@ -140,8 +171,11 @@ func present(with map[string]any, part *Schema) map[string]any {
 	if part == nil {
 		return out
 	}
-	for name := range part.Properties {
+	for name, p := range part.Properties {
 		if v, ok := with[name]; ok && v != nil {
+			if p.Wire != "" {
+				name = p.Wire
+			}
 			out[name] = v
 		}
 	}

@@ -65,7 +65,7 @@ func Parse(file string, raw []byte) (App, error) {
 }
 
 // schemaKeys are the JSON Schema keys an input schema may use.
-var schemaKeys = []string{"type", "description", "properties", "required", "items", "enum", "default", "example", "secret"}
+var schemaKeys = []string{"type", "description", "properties", "required", "items", "enum", "default", "example", "secret", "format", "wire"}
 
 // UnmarshalYAML decodes a schema and remembers the order its properties
 // were written in.

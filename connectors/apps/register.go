@@ -36,6 +36,12 @@ func Register(reg *step.Registry) error {
 	return err
 }
 
+// prepared are the operations whose body needs Go, by step type.
+var prepared = map[string]Prepare{
+	"gmail.send_message":  gmailMessage,
+	"google_drive.upload": driveUpload,
+}
+
 // RegisterApps adds the operations of apps to reg and returns their catalog.
 func RegisterApps(reg *step.Registry, list []App) (*Catalog, error) {
 	h, ok := reg.Lookup("http.request")
@@ -47,7 +53,7 @@ func RegisterApps(reg *step.Registry, list []App) (*Catalog, error) {
 		for j := range a.Operations {
 			op := &a.Operations[j]
 			spec := a.StepSpec(op)
-			if err := reg.Add(spec, &operation{app: a, op: op, spec: spec, http: h.Handler}); err != nil {
+			if err := reg.Add(spec, &operation{app: a, op: op, spec: spec, http: h.Handler, prepare: prepared[spec.Type]}); err != nil {
 				return nil, fmt.Errorf("registering app %s: %w", a.Name, err)
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/weftworks/weft/connectors/internal/input"
@@ -18,7 +19,14 @@ type operation struct {
 	op   *Operation
 	spec step.Spec
 	http step.Handler
+	// prepare builds the body where the API needs Go (a MIME message); nil
+	// for most operations.
+	prepare Prepare
 }
+
+// Prepare builds an operation's body from its evaluated inputs: a JSON
+// value, or raw text with its content type.
+type Prepare func(with map[string]any) (body any, contentType string, err error)
 
 var _ step.Handler = (*operation)(nil)
 
@@ -77,6 +85,9 @@ func (o *operation) Run(ctx context.Context, req *step.Request) (step.Result, er
 		return step.Result{}, err
 	}
 	if pg == nil {
+		if o.op.Output == "$response" {
+			return step.Result{Output: resp}, nil
+		}
 		return step.Result{Output: pick(body, o.op.Output)}, nil
 	}
 	return o.page(req, pg, st, base, resp)
@@ -141,11 +152,18 @@ func pick(v any, path string) any {
 		return v
 	}
 	for _, k := range strings.Split(path, ".") {
-		m, ok := v.(map[string]any)
-		if !ok {
+		switch x := v.(type) {
+		case map[string]any:
+			v = x[k]
+		case []any:
+			i, err := strconv.Atoi(k)
+			if err != nil || i < 0 || i >= len(x) {
+				return nil
+			}
+			v = x[i]
+		default:
 			return nil
 		}
-		v = m[k]
 	}
 	return v
 }

@@ -98,11 +98,17 @@ type Operation struct {
 	// Body overrides the app's body encoding: json, form, or raw (the
 	// `body` input sent as it is).
 	Body string `yaml:"body,omitempty" json:"body,omitempty"`
-	// BodyKey, when set, wraps the body inputs under this key (HubSpot's
-	// {"properties": {...}}).
+	// BodyKey, when set, wraps the body inputs under this key; a key
+	// ending in [] wraps them in a one-element list under it (HubSpot's
+	// batch upsert: {"inputs": [{...}]}).
 	BodyKey string `yaml:"body_key,omitempty" json:"body_key,omitempty"`
+	// BodyFrom names one body input whose value is the whole body
+	// (Salesforce: the record's fields are the body).
+	BodyFrom string `yaml:"body_from,omitempty" json:"body_from,omitempty"`
 	// Output is the dotted path of the part of the response body that
-	// becomes the step's output ("" : the whole body).
+	// becomes the step's output ("" : the whole body; a number selects a
+	// list element, results.0). "$response" returns http.request's whole
+	// answer {status, headers, body, body_encoding} (a download).
 	Output string `yaml:"output,omitempty" json:"output,omitempty"`
 	// OutputDoc documents the output for users.
 	OutputDoc string `yaml:"output_doc,omitempty" json:"output_doc,omitempty"`
@@ -136,6 +142,13 @@ type Schema struct {
 	Enum     []string `yaml:"enum,omitempty" json:"enum,omitempty"`
 	Default  any      `yaml:"default,omitempty" json:"default,omitempty"`
 	Example  any      `yaml:"example,omitempty" json:"example,omitempty"`
+	// Wire is the name the provider uses when it differs from the
+	// property's key, which is the step's snake_case input name
+	// (id_property → idProperty). Only top-level inputs are renamed.
+	Wire string `yaml:"wire,omitempty" json:"x-wire,omitempty"`
+	// Format "path" lets a path input hold slashes (a file path in a
+	// repository); other path inputs are escaped as one segment.
+	Format string `yaml:"format,omitempty" json:"format,omitempty"`
 	// Secret marks a value never logged or echoed.
 	Secret bool `yaml:"secret,omitempty" json:"x-secret,omitempty"`
 }

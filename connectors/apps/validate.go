@@ -110,6 +110,9 @@ func (op *Operation) validate() error {
 			}
 		}
 		for name, p := range part.s.Properties {
+			if !nameRE.MatchString(name) {
+				return fmt.Errorf("inputs.%s.%s: input names are snake_case; keep the provider's name in wire: (wire: %s)", part.in, name, name)
+			}
 			if slices.Contains(reserved, name) {
 				return fmt.Errorf("inputs.%s.%s: the name is reserved for every operation (%v); rename it", part.in, name, reserved)
 			}
@@ -136,6 +139,9 @@ func (op *Operation) validate() error {
 				return fmt.Errorf("inputs.path.%s: path inputs must be required", name)
 			}
 		}
+	}
+	if op.BodyFrom != "" && seen[op.BodyFrom] != "body" {
+		return fmt.Errorf("body_from names %q, which is not in inputs.body", op.BodyFrom)
 	}
 	if p := op.Paginate; p != nil {
 		if err := p.validate(op, seen); err != nil {

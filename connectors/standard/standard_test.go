@@ -46,7 +46,7 @@ func TestRegister(t *testing.T) {
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("types = %v, want %v", got, want)
 	}
-	if _, ok := reg.Lookup("slack.post_message"); !ok || apps < 6 {
+	if _, ok := reg.Lookup("slack.post_message"); !ok || apps < 50 {
 		t.Fatalf("the bundled app connectors are not registered (%d app step types)", apps)
 	}
 	if err := standard.Register(reg); err == nil {
