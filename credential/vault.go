@@ -395,17 +395,23 @@ func (v *Vault) load(ctx context.Context, workflow, name string) (*loaded, error
 // StoredSettings returns a connection's settings as stored, after checking
 // that workflow may use it.
 func (v *Vault) StoredSettings(ctx context.Context, workflow, name string) (Settings, error) {
+	s, _, err := v.storedSettings(ctx, workflow, name)
+	return s, err
+}
+
+// storedSettings is StoredSettings that also returns the record read.
+func (v *Vault) storedSettings(ctx context.Context, workflow, name string) (Settings, store.CredentialRecord, error) {
 	rec, err := v.cfg.Store.GetCredential(ctx, name)
 	if err != nil {
-		return Settings{}, readError(name, err)
+		return Settings{}, rec, readError(name, err)
 	}
 	var s Settings
 	_ = json.Unmarshal(rec.Settings, &s)
 	s.defaults()
 	if workflow != "" && !slices.Contains(s.Workflows, "*") && !slices.Contains(s.Workflows, workflow) {
-		return Settings{}, fmt.Errorf("workflow %q may not use connection %q: %w", workflow, name, ErrDenied)
+		return Settings{}, rec, fmt.Errorf("workflow %q may not use connection %q: %w", workflow, name, ErrDenied)
 	}
-	return s, nil
+	return s, rec, nil
 }
 
 // Get implements step.Credentials: a credential's decrypted fields, with
