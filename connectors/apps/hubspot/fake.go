@@ -20,6 +20,21 @@ type Fake struct {
 	*apptest.Fake
 	mu       sync.Mutex
 	contacts map[string]map[string]any // by id
+	tickets  map[string]map[string]any // properties by id
+}
+
+// PutContact adds or replaces a contact.
+func (f *Fake) PutContact(id string, props map[string]any) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.contacts[id] = map[string]any{"id": id, "properties": props, "archived": false}
+}
+
+// Ticket returns a ticket's properties as last written (nil: never).
+func (f *Fake) Ticket(id string) map[string]any {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.tickets[id]
 }
 
 // Contacts returns how many contacts exist.
@@ -35,7 +50,7 @@ func hsError(w http.ResponseWriter, status int, category, msg string) {
 
 // NewFake starts the fake with three contacts (ada@, bob@, cy@example.com).
 func NewFake(t testing.TB) *Fake {
-	f := &Fake{contacts: map[string]map[string]any{}}
+	f := &Fake{contacts: map[string]map[string]any{}, tickets: map[string]map[string]any{}}
 	for i, e := range []string{"ada@example.com", "bob@example.com", "cy@example.com"} {
 		id := fmt.Sprint(51 + i)
 		f.contacts[id] = map[string]any{"id": id, "properties": map[string]any{"email": e, "firstname": strings.Split(e, "@")[0]}, "archived": false}
@@ -127,6 +142,24 @@ func NewFake(t testing.TB) *Fake {
 	})
 	mux.HandleFunc("PUT /crm/v4/objects/{from}/{fromID}/associations/default/{to}/{toID}", func(w http.ResponseWriter, r *http.Request) {
 		apptest.WriteJSON(w, 200, map[string]any{"status": "COMPLETE", "results": []any{map[string]any{"from": map[string]any{"id": r.PathValue("fromID")}, "to": map[string]any{"id": r.PathValue("toID")}}}})
+	})
+	mux.HandleFunc("PATCH /crm/v3/objects/tickets/{id}", func(w http.ResponseWriter, r *http.Request) {
+		props, _ := apptest.ReadJSON(r)["properties"].(map[string]any)
+		if props == nil {
+			hsError(w, 400, "VALIDATION_ERROR", "properties are required")
+			return
+		}
+		f.mu.Lock()
+		t := f.tickets[r.PathValue("id")]
+		if t == nil {
+			t = map[string]any{}
+			f.tickets[r.PathValue("id")] = t
+		}
+		for k, v := range props {
+			t[k] = v
+		}
+		f.mu.Unlock()
+		apptest.WriteJSON(w, 200, map[string]any{"id": r.PathValue("id"), "properties": props})
 	})
 	mux.HandleFunc("POST /crm/v3/objects/notes", func(w http.ResponseWriter, r *http.Request) {
 		b := apptest.ReadJSON(r)
