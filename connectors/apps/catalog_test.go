@@ -1,7 +1,6 @@
 package apps_test
 
 import (
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,18 +73,16 @@ func TestEveryBundledApp(t *testing.T) {
 				t.Fatalf("app %s has no fake: add one to its folder and to fakes", a.Name)
 			}
 			conn := start(t)
-			env := &step.Env{HTTP: http.DefaultClient, Emit: func(string, any) {}}
-			env.Connections = apptest.Connections{"c": conn}
-			if err := apps.CheckConnection(t.Context(), reg, &a, "wf", "c", env); err != nil {
-				t.Errorf("test connection: %v", err)
+			test := a.Name + ".test_connection"
+			if r := apptest.Run(t, reg, apptest.Connections{a.Name: conn}, test, nil); r.Err != nil {
+				t.Errorf("test connection: %v", r.Err)
 			}
 			if a.Name == "google_sheets" {
 				return // the Sheets check reads the public discovery document
 			}
 			wrong := conn
 			wrong.Data = map[string]string{"token": "wrong"}
-			env.Connections = apptest.Connections{"c": wrong}
-			if err := apps.CheckConnection(t.Context(), reg, &a, "wf", "c", env); err == nil {
+			if r := apptest.Run(t, reg, apptest.Connections{a.Name: wrong}, test, nil); r.Err == nil {
 				t.Errorf("test connection with a wrong token succeeded")
 			}
 		})

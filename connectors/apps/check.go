@@ -1,34 +1,21 @@
 package apps
 
-import (
-	"context"
-	"fmt"
+// TestOperation is the id of the operation every app has: its cheap
+// test-connection call, registered as `<app>.test_connection` (the
+// console's "Test connection" button and POST
+// /api/v1/credentials/{name}/test {"app": …} run it).
+const TestOperation = "test_connection"
 
-	"github.com/weftworks/weft/step"
-)
-
-// CheckConnection makes the app's test-connection call through connection
-// (with the connection's base URL, credential and limits, like any
-// operation) and returns nil when it succeeds. reg must hold http.request.
-func CheckConnection(ctx context.Context, reg *step.Registry, a *App, workflow, connection string, env *step.Env) error {
-	h, ok := reg.Lookup("http.request")
-	if !ok {
-		return fmt.Errorf("checking connection %q: http.request is not registered", connection)
-	}
+// testOperation is the app's test call as an operation.
+func (a *App) testOperation() *Operation {
 	method := a.Test.Method
 	if method == "" {
 		method = "GET"
 	}
-	op := &Operation{ID: "test_connection", Title: "Test the connection", Method: method, Path: a.Test.Path, Idempotency: &Idempotency{Safe: true}}
-	o := &operation{app: a, op: op, http: h.Handler}
-	o.spec = a.StepSpec(op)
-	req := &step.Request{Workflow: workflow, Type: o.spec.Type, With: map[string]any{"connection": connection, "timeout": "10s"}, Attempt: 1, Env: env}
-	res, err := o.Run(ctx, req)
-	if err != nil {
-		return err
+	return &Operation{
+		ID: TestOperation, Title: "Test the connection", Method: method, Path: a.Test.Path,
+		Description: "Makes the app's cheapest authenticated call and fails when the connection does not work.",
+		Idempotency: &Idempotency{Safe: true},
+		OutputDoc:   "The provider's answer to the test call.",
 	}
-	if res.Suspend != nil {
-		return fmt.Errorf("checking connection %q: the connection's rate limit is exhausted; try again in a moment", connection)
-	}
-	return nil
 }

@@ -50,6 +50,11 @@ func RegisterApps(reg *step.Registry, list []App) (*Catalog, error) {
 	}
 	for i := range list {
 		a := &list[i]
+		test := a.testOperation()
+		spec := a.StepSpec(test)
+		if err := reg.Add(spec, &operation{app: a, op: test, spec: spec, http: h.Handler}); err != nil {
+			return nil, fmt.Errorf("registering app %s: %w", a.Name, err)
+		}
 		for j := range a.Operations {
 			op := &a.Operations[j]
 			spec := a.StepSpec(op)

@@ -64,6 +64,9 @@ func (a *App) Validate() error {
 	ids := map[string]bool{}
 	for i := range a.Operations {
 		op := &a.Operations[i]
+		if op.ID == TestOperation {
+			return fmt.Errorf("%s: operation id %q is reserved for the test call (declared under test:)", where, op.ID)
+		}
 		if ids[op.ID] {
 			return fmt.Errorf("%s: operation %q declared twice", where, op.ID)
 		}

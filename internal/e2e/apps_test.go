@@ -110,4 +110,26 @@ steps:
 	if !found {
 		t.Fatalf("stripe.create_refund with its app and schema is not in GET /api/v1/steps")
 	}
+	// The console's app list and its Test connection button.
+	var list struct {
+		Items []struct {
+			Name string           `json:"name"`
+			Icon string           `json:"icon"`
+			Auth []map[string]any `json:"auth"`
+		} `json:"items"`
+	}
+	if code, err := s.api("GET", "/api/v1/apps", nil, &list); err != nil || code != 200 || len(list.Items) < 8 {
+		t.Fatalf("GET /api/v1/apps: %d %v %d", code, err, len(list.Items))
+	}
+	var probe struct {
+		OK      bool   `json:"ok"`
+		Message string `json:"message"`
+	}
+	if code, err := s.api("POST", "/api/v1/credentials/slack/test", map[string]any{"app": "slack"}, &probe); err != nil || code != 200 || !probe.OK {
+		t.Fatalf("testing the slack connection: %d %v %+v", code, err, probe)
+	}
+	putCredential(t, s, "slack-revoked", map[string]any{"type": "bearer", "data": map[string]any{"token": "xoxb-revoked"}, "base_url": chat.URL})
+	if code, err := s.api("POST", "/api/v1/credentials/slack-revoked/test", map[string]any{"app": "slack"}, &probe); err != nil || code != 200 || probe.OK || !strings.Contains(probe.Message, "invalid_auth") {
+		t.Fatalf("testing a revoked slack token: %d %v %+v", code, err, probe)
+	}
 }
