@@ -2,9 +2,14 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -131,5 +136,88 @@ steps:
 	putCredential(t, s, "slack-revoked", map[string]any{"type": "bearer", "data": map[string]any{"token": "xoxb-revoked"}, "base_url": chat.URL})
 	if code, err := s.api("POST", "/api/v1/credentials/slack-revoked/test", map[string]any{"app": "slack"}, &probe); err != nil || code != 200 || probe.OK || !strings.Contains(probe.Message, "invalid_auth") {
 		t.Fatalf("testing a revoked slack token: %d %v %+v", code, err, probe)
+	}
+}
+
+// TestPaginationResumesAfterCrashUnderServe: weft serve is killed while an
+// app step pages; after the restart the step goes on from the page after
+// the last one recorded, not from the first.
+func TestPaginationResumesAfterCrashUnderServe(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	cursors := map[string]int{}
+	hold := make(chan struct{})
+	var holdOnce sync.Once
+	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/conversations.list" || r.Header.Get("Authorization") != "Bearer "+slack.Token {
+			http.NotFound(w, r)
+			return
+		}
+		c := r.URL.Query().Get("cursor")
+		mu.Lock()
+		cursors[c]++
+		first := cursors[c] == 1
+		mu.Unlock()
+		n, _ := strconv.Atoi(c)
+		if n == 3 && first {
+			holdOnce.Do(func() { close(hold) })
+			select { // the server is killed meanwhile, which drops the connection
+			case <-r.Context().Done():
+				return
+			case <-time.After(30 * time.Second):
+			}
+		}
+		next := ""
+		if n < 4 {
+			next = strconv.Itoa(n + 1)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"ok":true,"channels":[{"id":"C%d"}],"response_metadata":{"next_cursor":%q}}`, n, next)
+	}))
+	t.Cleanup(fake.Close)
+	dir, data := t.TempDir(), t.TempDir()
+	writeWorkflow(t, dir, "channels", `
+name: channels
+on:
+  webhook: { path: channels, method: POST }
+steps:
+  - id: list
+    uses: slack.list_channels
+    with: { paginate: all }
+`)
+	args := []string{"--data", data, "--workflows", dir, "--lease", "2s"}
+	s := startServer(t, nil, args...)
+	putCredential(t, s, "slack", map[string]any{"type": "bearer", "data": map[string]any{"token": slack.Token}, "base_url": fake.URL})
+	id, err := s.hook("channels", `{}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-hold:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the step never reached page 4")
+	}
+	s.kill()
+	s = startServer(t, nil, args...)
+	ex := finished(t, s, id, 60*time.Second)
+	if ex.Status != "succeeded" {
+		t.Fatalf("after the restart: %s %+v", ex.Status, ex.Steps)
+	}
+	var out struct {
+		Items []any `json:"items"`
+		Pages int   `json:"pages"`
+	}
+	if err := json.Unmarshal(ex.Steps[0].Output, &out); err != nil || len(out.Items) != 5 || out.Pages != 5 {
+		t.Fatalf("output = %s", ex.Steps[0].Output)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, c := range []string{"", "1", "2"} {
+		if cursors[c] != 1 {
+			t.Errorf("page with cursor %q was asked for %d times, want once (recorded before the crash)", c, cursors[c])
+		}
+	}
+	if cursors["3"] != 2 {
+		t.Errorf("the page in flight at the crash was asked for %d times, want 2", cursors["3"])
 	}
 }
