@@ -14,6 +14,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/weftworks/weft/connectors/apps"
 	httpstep "github.com/weftworks/weft/connectors/http"
 	"github.com/weftworks/weft/credential"
 	"github.com/weftworks/weft/step"
@@ -48,9 +49,12 @@ func (s *server) testCredential(w http.ResponseWriter, r *http.Request) {
 	}
 	var in struct {
 		URL string `json:"url"`
+		// App names an app connector whose test call to make through the
+		// connection (GET /api/v1/apps lists them).
+		App string `json:"app"`
 	}
 	if err := json.Unmarshal(body, &in); err != nil {
-		writeError(w, r, s.log, badRequest("request body must be {\"url\": \"https://…\"} or empty: %v", err))
+		writeError(w, r, s.log, badRequest("request body must be {\"url\": \"https://…\"}, {\"app\": \"slack\"} or empty: %v", err))
 		return
 	}
 	var (
@@ -59,6 +63,15 @@ func (s *server) testCredential(w http.ResponseWriter, r *http.Request) {
 		target string
 	)
 	switch {
+	case in.App != "":
+		uses = in.App + "." + apps.TestOperation
+		reg, ok := s.reg.Lookup(uses)
+		if !ok || reg.Spec.App != in.App {
+			writeError(w, r, s.log, badRequest("no app connector %q: GET /api/v1/apps lists them", in.App))
+			return
+		}
+		target = in.App + " test call"
+		with = map[string]any{"connection": name, "timeout": "10s"}
 	case slices.Contains(credential.DatabaseKinds(), md.Type):
 		uses, target = "sql.query", "SELECT 1"
 		with = map[string]any{"credential": name, "sql": "SELECT 1", "max_rows": 1}

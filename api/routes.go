@@ -40,6 +40,7 @@ func (s *server) routes() []route {
 
 		{"GET", "/api/v1/steps", false, h(s.listSteps)},
 		{"GET", "/api/v1/templates", false, h(s.listTemplates)},
+		{"GET", "/api/v1/apps", false, h(s.listApps)},
 		{"GET", "/api/v1/usage", false, h(s.getUsage)},
 		{"GET", "/api/v1/stats", false, h(s.getStats)},
 

@@ -15,7 +15,7 @@ import (
 
 var deliveryOutcomes = []string{store.OutcomeAccepted, store.OutcomeDuplicate, store.OutcomeRejected, store.OutcomeForbidden,
 	store.OutcomeRateLimited, store.OutcomeTooLarge, store.OutcomeBadRequest, store.OutcomeBadMethod, store.OutcomeOverloaded,
-	store.OutcomeChallenge, store.OutcomeError, store.OutcomeReplayed, store.OutcomeNotListening}
+	store.OutcomeChallenge, store.OutcomeIgnored, store.OutcomeError, store.OutcomeReplayed, store.OutcomeNotListening}
 
 // listDeliveries serves the webhook delivery log.
 func (s *server) listDeliveries(w http.ResponseWriter, r *http.Request) {

@@ -50,7 +50,7 @@ func (v *Vault) Authorize(ctx context.Context, workflow, name string, req *http.
 		// The header carries base64(user:password), not the password: an
 		// upstream that echoes headers would otherwise put it on record.
 		v.red.Add(base64.StdEncoding.EncodeToString([]byte(user + ":" + pass)))
-	case TypeOAuth2Client, TypeOAuth2Code:
+	case TypeOAuth2Client, TypeOAuth2Code, TypeOAuth2JWTBearer:
 		tok, err := v.accessToken(ctx, l)
 		if err != nil {
 			v.failed(name, err)

@@ -15,11 +15,17 @@ func (v *Vault) Settings(ctx context.Context, workflow, name string) (step.Conne
 	if _, ok := v.source(name); ok {
 		return step.ConnectionSettings{}, nil // lent secrets carry no settings
 	}
-	s, err := v.StoredSettings(ctx, workflow, name)
+	s, rec, err := v.storedSettings(ctx, workflow, name)
 	if err != nil {
 		return step.ConnectionSettings{}, err
 	}
-	out := step.ConnectionSettings{}
+	out := step.ConnectionSettings{BaseURL: s.BaseURL}
+	switch rec.Type {
+	case TypeOAuth2Code, TypeOAuth2Client, TypeOAuth2JWTBearer:
+		if st, err := v.openTokenState(name, rec.Token); err == nil {
+			out.TokenFields = st.Fields
+		}
+	}
 	if s.Retry != nil {
 		out.Retry = s.Retry.Policy()
 		out.IdempotencyHeader = s.Retry.IdempotencyHeader

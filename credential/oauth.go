@@ -42,10 +42,13 @@ type tokenCache struct {
 
 // tokenState is what the store keeps (sealed) in a credential's Token.
 type tokenState struct {
-	Token           *oauth2.Token `json:"token,omitempty"`
-	PendingState    string        `json:"pending_state,omitempty"`
-	PendingVerifier string        `json:"pending_verifier,omitempty"`
-	PendingExpiry   time.Time     `json:"pending_expiry,omitzero"`
+	Token *oauth2.Token `json:"token,omitempty"`
+	// Fields are the non-secret fields of the token answers (Salesforce's
+	// instance_url), merged across refreshes so none is ever lost.
+	Fields          map[string]string `json:"fields,omitempty"`
+	PendingState    string            `json:"pending_state,omitempty"`
+	PendingVerifier string            `json:"pending_verifier,omitempty"`
+	PendingExpiry   time.Time         `json:"pending_expiry,omitzero"`
 }
 
 func (v *Vault) cache(name string) *tokenCache {
@@ -131,11 +134,12 @@ func (v *Vault) accessToken(ctx context.Context, l *loaded) (string, error) {
 			v.learnToken(tok)
 			return nil, nil
 		}
-		if tok, err = v.refresh(ctx, l, st.Token); err != nil {
+		var fields map[string]string
+		if tok, fields, err = v.refresh(ctx, l, st.Token); err != nil {
 			return nil, err
 		}
 		tc.refreshes++
-		st.Token = tok
+		st.Token, st.Fields = tok, mergeFields(st.Fields, fields)
 		return v.sealTokenState(name, st)
 	})
 	if err != nil {
@@ -148,12 +152,18 @@ func (v *Vault) accessToken(ctx context.Context, l *loaded) (string, error) {
 // refresh fetches a new access token from the token endpoint: a client
 // credentials grant, or the stored refresh token of an authorization-code
 // credential.
-func (v *Vault) refresh(ctx context.Context, l *loaded, stored *oauth2.Token) (*oauth2.Token, error) {
+func (v *Vault) refresh(ctx context.Context, l *loaded, stored *oauth2.Token) (*oauth2.Token, map[string]string, error) {
 	name := l.rec.Name
-	hctx := context.WithValue(ctx, oauth2.HTTPClient, v.cfg.HTTP)
+	hctx, answers := v.recordingContext(ctx)
 	var tok *oauth2.Token
 	var err error
 	switch l.rec.Type {
+	case TypeOAuth2JWTBearer:
+		tok, raw, err := v.jwtBearerToken(ctx, l)
+		if err != nil {
+			return nil, nil, err
+		}
+		return tok, keptFields(raw), nil
 	case TypeOAuth2Client:
 		cc := clientcredentials.Config{ClientID: l.str("client_id"), ClientSecret: l.str("client_secret"),
 			TokenURL: l.str("token_url"), Scopes: splitScopes(l.str("scopes"))}
@@ -168,7 +178,7 @@ func (v *Vault) refresh(ctx context.Context, l *loaded, stored *oauth2.Token) (*
 		tok, err = cc.Token(hctx)
 	case TypeOAuth2Code:
 		if stored == nil || stored.RefreshToken == "" {
-			return nil, fmt.Errorf("credential %q has no token yet: open GET /api/v1/credentials/%s/oauth/start in a browser to authorize Weft: %w", name, name, weft.ErrInvalid)
+			return nil, nil, fmt.Errorf("credential %q has no token yet: open GET /api/v1/credentials/%s/oauth/start in a browser to authorize Weft: %w", name, name, weft.ErrInvalid)
 		}
 		old := *stored
 		old.Expiry = v.cfg.Now().Add(-time.Hour) // force the refresh
@@ -178,14 +188,14 @@ func (v *Vault) refresh(ctx context.Context, l *loaded, stored *oauth2.Token) (*
 			tok.RefreshToken = stored.RefreshToken
 		}
 	default:
-		return nil, fmt.Errorf("credential %q is of type %s, not OAuth 2.0: %w", name, l.rec.Type, weft.ErrInvalid)
+		return nil, nil, fmt.Errorf("credential %q is of type %s, not OAuth 2.0: %w", name, l.rec.Type, weft.ErrInvalid)
 	}
 	if err != nil {
-		return nil, v.tokenError(name, err)
+		return nil, nil, v.tokenError(name, err)
 	}
 	v.onOurClock(tok)
 	v.learnToken(tok)
-	return tok, nil
+	return tok, answers.fields(), nil
 }
 
 // tokenError turns a token endpoint failure into a step error: a
@@ -310,14 +320,14 @@ func (v *Vault) FinishOAuth(ctx context.Context, state, code string) (string, er
 	if st.PendingState == "" || st.PendingState != state || v.cfg.Now().After(st.PendingExpiry) {
 		return "", fmt.Errorf("oauth callback for %q: unknown or expired state; start again: %w", name, weft.ErrInvalid)
 	}
-	hctx := context.WithValue(ctx, oauth2.HTTPClient, v.cfg.HTTP)
+	hctx, answers := v.recordingContext(ctx)
 	tok, err := v.oauthConfig(l).Exchange(hctx, code, oauth2.VerifierOption(st.PendingVerifier))
 	if err != nil {
 		return "", v.tokenError(name, err)
 	}
 	v.onOurClock(tok)
 	v.learnToken(tok)
-	st = tokenState{Token: tok}
+	st = tokenState{Token: tok, Fields: answers.fields()}
 	if err := v.writeTokenState(ctx, name, st); err != nil {
 		return "", err
 	}

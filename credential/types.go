@@ -66,6 +66,18 @@ func Types() []step.Spec {
 			Fields: append(append([]step.Field{plain("auth_url", "Authorization endpoint of the provider.", true)}, oauthCommon...),
 				plain("redirect_url", "Callback URL registered at the provider: https://<weft>/oauth/callback.", true)),
 		},
+		{Type: TypeOAuth2JWTBearer, Title: "OAuth 2.0 JWT bearer grant (RFC 7523)",
+			Description: "Server to server without a browser: Weft signs a short-lived assertion (iss = client_id, sub = subject, aud = audience) with the private key and trades it at token_url for an access token, cached and refreshed like other OAuth 2.0 tokens; every non-secret field of the answer (Salesforce's instance_url) is kept. Salesforce connected apps and Google service accounts use it.",
+			Fields: []step.Field{
+				plain("token_url", "Token endpoint of the provider.", true),
+				plain("client_id", "Issuer of the assertion: the connected app's consumer key, or a service account's client_email.", true),
+				secret("key", "PEM private key that signs the assertion (PKCS#1, PKCS#8 or SEC 1).", true),
+				{Name: "algorithm", Type: step.String, Enum: []string{"RS256", "ES256"}, Default: "RS256", Description: "Signing algorithm."},
+				plain("subject", "`sub` claim: the user to act as (Salesforce user name, a Google Workspace user).", false),
+				plain("audience", "`aud` claim (default: token_url), e.g. https://login.salesforce.com.", false),
+				plain("scopes", "Space- or comma-separated scopes, sent in the assertion's scope claim (Google).", false),
+				plain("key_id", "Value of the `kid` header.", false),
+			}},
 		{Type: TypeJWT, Title: "Signed JWT", Description: "A JSON Web Token signed for every request and sent as a bearer token (e.g. Google service accounts, APNs, GitHub Apps).", Fields: []step.Field{
 			{Name: "algorithm", Type: step.String, Enum: []string{"HS256", "RS256", "ES256"}, Required: true, Description: "Signing algorithm."},
 			secret("key", "HMAC secret (HS256) or PEM private key (RS256, ES256; PKCS#1, PKCS#8 or SEC 1).", true),
@@ -118,7 +130,7 @@ func TypeSpec(typ string) (step.Spec, bool) {
 // AuthKinds are the credential types that can authenticate an outgoing HTTP
 // request (for a step's spec.Auth).
 func AuthKinds() []string {
-	return []string{TypeAPIKey, TypeBasic, TypeBearer, TypeCustom, TypeJWT, TypeMTLS, TypeNone, TypeOAuth2Client, TypeOAuth2Code}
+	return []string{TypeAPIKey, TypeBasic, TypeBearer, TypeCustom, TypeJWT, TypeMTLS, TypeNone, TypeOAuth2Client, TypeOAuth2Code, TypeOAuth2JWTBearer}
 }
 
 // validateData checks data against the type's spec.

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"os"
 	"slices"
 	"sort"
@@ -41,6 +42,9 @@ type Settings struct {
 	// AllowPrivateNet lists CIDRs this connection may reach even though the
 	// SSRF guard refuses them by default (an internal API).
 	AllowPrivateNet []string `json:"allow_private_net,omitempty"`
+	// BaseURL replaces an app connector's base URL for calls through this
+	// connection: GitHub Enterprise, a sandbox, a local fake.
+	BaseURL string `json:"base_url,omitempty"`
 }
 
 // Limits are a connection's rate limits, written like "10/s", "600/min".
@@ -317,6 +321,12 @@ func (s *Settings) validate() error {
 	if err := validCIDRs(s.AllowPrivateNet); err != nil {
 		return fmt.Errorf("allow_private_net: %w", err)
 	}
+	if s.BaseURL != "" {
+		u, err := url.Parse(s.BaseURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
+			return fmt.Errorf("base_url: %q must be an absolute http(s) URL without user info, like https://github.example.com/api/v3", s.BaseURL)
+		}
+	}
 	return nil
 }
 
@@ -385,17 +395,23 @@ func (v *Vault) load(ctx context.Context, workflow, name string) (*loaded, error
 // StoredSettings returns a connection's settings as stored, after checking
 // that workflow may use it.
 func (v *Vault) StoredSettings(ctx context.Context, workflow, name string) (Settings, error) {
+	s, _, err := v.storedSettings(ctx, workflow, name)
+	return s, err
+}
+
+// storedSettings is StoredSettings that also returns the record read.
+func (v *Vault) storedSettings(ctx context.Context, workflow, name string) (Settings, store.CredentialRecord, error) {
 	rec, err := v.cfg.Store.GetCredential(ctx, name)
 	if err != nil {
-		return Settings{}, readError(name, err)
+		return Settings{}, rec, readError(name, err)
 	}
 	var s Settings
 	_ = json.Unmarshal(rec.Settings, &s)
 	s.defaults()
 	if workflow != "" && !slices.Contains(s.Workflows, "*") && !slices.Contains(s.Workflows, workflow) {
-		return Settings{}, fmt.Errorf("workflow %q may not use connection %q: %w", workflow, name, ErrDenied)
+		return Settings{}, rec, fmt.Errorf("workflow %q may not use connection %q: %w", workflow, name, ErrDenied)
 	}
-	return s, nil
+	return s, rec, nil
 }
 
 // Get implements step.Credentials: a credential's decrypted fields, with

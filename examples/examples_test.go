@@ -12,9 +12,11 @@ import (
 	"time"
 
 	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/connectors/apps/apptest"
+	"github.com/weftworks/weft/connectors/apps/hubspot"
+	"github.com/weftworks/weft/connectors/apps/slack"
 	"github.com/weftworks/weft/connectors/standard"
 	"github.com/weftworks/weft/engine"
-	"github.com/weftworks/weft/internal/fakes"
 	"github.com/weftworks/weft/internal/fakes/aifake"
 	"github.com/weftworks/weft/step"
 	"github.com/weftworks/weft/store"
@@ -52,11 +54,9 @@ func TestEveryExampleValidates(t *testing.T) {
 func TestTicketTriageEndToEnd(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	crm := fakes.NewCRM("crm-token", map[string]map[string]any{
-		"c-1": {"id": "c-1", "name": "Ada Lovelace", "plan": "enterprise"},
-		"c-2": {"id": "c-2", "name": "Alan Turing", "plan": "free"},
-	})
-	defer crm.Close()
+	crm := hubspot.NewFake(t)
+	crm.PutContact("c-1", map[string]any{"firstname": "Ada", "lastname": "Lovelace", "plan": "enterprise"})
+	crm.PutContact("c-2", map[string]any{"firstname": "Alan", "lastname": "Turing", "plan": "free"})
 	ai := aifake.New("ai-key", func(c *aifake.Call) aifake.Reply {
 		if strings.Contains(c.LastUser(), "broken") {
 			return aifake.Reply{Text: `{"sentiment":"negative","category":"bug","summary":"The export is broken again."}`}
@@ -64,11 +64,12 @@ func TestTicketTriageEndToEnd(t *testing.T) {
 		return aifake.Reply{Text: `{"sentiment":"positive","category":"question","summary":"Asks how to invite a colleague."}`}
 	})
 	defer ai.Close()
-	slack := fakes.NewSlack("xoxb-test")
-	defer slack.Close()
-	env := map[string]string{
-		"CRM_URL": crm.URL, "CRM_TOKEN": "crm-token",
-		"AI_MODEL": "gpt-4o-mini", "SLACK_URL": slack.URL, "SLACK_TOKEN": "xoxb-test", "SLACK_CHANNEL": "#support",
+	chat := slack.NewFake(t)
+	// Named connections only: no token reaches the workflow file or env.
+	conns := apptest.Connections{
+		"hubspot": {Type: "bearer", Data: map[string]string{"token": hubspot.Token}, BaseURL: crm.URL},
+		"slack":   {Type: "bearer", Data: map[string]string{"token": slack.Token}, BaseURL: chat.URL},
+		"openai":  {Type: "api_key", Data: map[string]string{"api_key": "ai-key", "base_url": ai.OpenAIURL()}},
 	}
 
 	st, err := storesqlite.Open(ctx, filepath.Join(t.TempDir(), "weft.db"), storesqlite.Options{})
@@ -87,13 +88,7 @@ func TestTicketTriageEndToEnd(t *testing.T) {
 	if _, _, err := st.PutWorkflow(ctx, weft.WorkflowRecord{Name: "ticket-triage", Source: string(src), WebhookPath: "tickets", Enabled: true}); err != nil {
 		t.Fatal(err)
 	}
-	allow := make([]string, 0, len(env))
-	for k := range env {
-		allow = append(allow, k)
-	}
-	eng, err := engine.New(engine.Config{Store: st, Registry: reg, EnvAllowlist: allow, PollInterval: 20 * time.Millisecond,
-		Connections: step.CredentialsOnly(ai.CredentialsFor("ai-key")),
-		LookupEnv:   func(k string) (string, bool) { v, ok := env[k]; return v, ok }})
+	eng, err := engine.New(engine.Config{Store: st, Registry: reg, PollInterval: 20 * time.Millisecond, Connections: conns})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,16 +129,22 @@ func TestTicketTriageEndToEnd(t *testing.T) {
 			t.Fatalf("execution %s: %s %v %+v", id, ex.Status, err, ex.Error)
 		}
 	}
-	// The CRM got both analyses written back.
-	if tk := crm.Ticket("T-100"); tk["sentiment"] != "negative" || tk["category"] != "bug" {
-		t.Fatalf("ticket T-100 in CRM = %v", tk)
+	// HubSpot got both analyses written onto the tickets.
+	if tk := crm.Ticket("T-100"); tk["ai_sentiment"] != "negative" || tk["hs_ticket_category"] != "bug" {
+		t.Fatalf("ticket T-100 in HubSpot = %v", tk)
 	}
-	if tk := crm.Ticket("T-101"); tk["sentiment"] != "positive" {
-		t.Fatalf("ticket T-101 in CRM = %v", tk)
+	if tk := crm.Ticket("T-101"); tk["ai_sentiment"] != "positive" {
+		t.Fatalf("ticket T-101 in HubSpot = %v", tk)
 	}
-	// Only the unhappy customer reached Slack, once.
-	posts := slack.Requests()
-	if len(posts) != 1 || !strings.Contains(posts[0].Body["text"].(string), "Ada Lovelace") || posts[0].Body["channel"] != "#support" {
+	// Only the unhappy customer reached Slack, once, with the bot token.
+	var posts []apptest.Seen
+	for _, s := range chat.Seen() {
+		if s.Path == "/chat.postMessage" {
+			posts = append(posts, s)
+		}
+	}
+	if len(posts) != 1 || !strings.Contains(posts[0].JSON(t)["text"].(string), "Ada Lovelace") || posts[0].JSON(t)["channel"] != "#support" ||
+		posts[0].Header.Get("Authorization") != "Bearer "+slack.Token {
 		t.Fatalf("slack received %+v", posts)
 	}
 	// The AI saw the CRM's customer data, and the CRM PATCH carried an idempotency key.
@@ -161,9 +162,9 @@ func TestTicketTriageEndToEnd(t *testing.T) {
 	if !strings.Contains(calls[0].LastUser()+calls[1].LastUser(), "Ada Lovelace (enterprise plan)") {
 		t.Fatalf("the prompt lacks the CRM data: %q / %q", calls[0].LastUser(), calls[1].LastUser())
 	}
-	for _, r := range crm.Requests() {
-		if r.Method == http.MethodPatch && r.IdempotencyKey == "" {
-			t.Fatalf("CRM update without idempotency key: %+v", r)
+	for _, r := range crm.Seen() {
+		if r.Header.Get("Authorization") != "Bearer "+hubspot.Token {
+			t.Fatalf("HubSpot call without the connection's token: %s %s", r.Method, r.Path)
 		}
 	}
 	runs, err := st.GetStepRuns(ctx, happy)
@@ -174,7 +175,7 @@ func TestTicketTriageEndToEnd(t *testing.T) {
 	for _, r := range runs {
 		statuses[r.StepID] = r.Status
 		// Tokens never reach the execution record.
-		if strings.Contains(string(r.Input), "crm-token") || strings.Contains(string(r.Input), "ai-key") {
+		if strings.Contains(string(r.Input), hubspot.Token) || strings.Contains(string(r.Input), "ai-key") {
 			t.Fatalf("step %s recorded a credential: %s", r.StepID, r.Input)
 		}
 	}

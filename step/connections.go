@@ -61,6 +61,13 @@ type ConnectionSettings struct {
 	// Breaker opens the circuit to a host after this many consecutive
 	// failures (0: no breaker).
 	Breaker int
+	// BaseURL replaces an app connector's base URL (GitHub Enterprise, a
+	// sandbox, a test fake); "" keeps the app's.
+	BaseURL string
+	// TokenFields are the non-secret fields of the connection's last token
+	// response (Salesforce instance_url), kept across refreshes; nil when
+	// the credential has no token.
+	TokenFields map[string]string
 }
 
 // CredentialsOnly lends c as Connections that keep no settings: no retry

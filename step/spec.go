@@ -32,11 +32,14 @@ const (
 // Spec describes a step type. It is the single declaration that validation,
 // the JSON Schema, the catalog endpoint and docs/steps/*.md are made from.
 type Spec struct {
-	Type        string  `json:"type"` // "http.request"
-	Title       string  `json:"title"`
-	Description string  `json:"description"`
-	Category    string  `json:"category"`
-	Fields      []Field `json:"fields"`
+	Type        string `json:"type"` // "http.request"
+	Title       string `json:"title"`
+	Description string `json:"description"`
+	Category    string `json:"category"`
+	// App names the app connector an `apps` step belongs to (its icon,
+	// title and connections: GET /api/v1/apps); "" for other steps.
+	App    string  `json:"app,omitempty"`
+	Fields []Field `json:"fields"`
 	// Output documents the shape of the step's output for users.
 	Output string `json:"output,omitempty"`
 	// Example is a YAML snippet of the step as it appears in a workflow.

@@ -18,6 +18,7 @@ const (
 	OutcomeBadMethod    = "bad_method"    // wrong method (405)
 	OutcomeOverloaded   = "overloaded"    // shed under load (503)
 	OutcomeChallenge    = "challenge"     // a verified handshake answered in place (Slack url_verification)
+	OutcomeIgnored      = "ignored"       // verified, but an event type the webhook's events: leaves out (200)
 	OutcomeError        = "error"         // could not be stored (5xx)
 	OutcomeReplayed     = "replayed"      // started again from the delivery log
 	OutcomeNotListening = "not_listening" // no enabled workflow on the path (404)

@@ -89,5 +89,5 @@ func requestSpec() step.Spec {
 // http.request (its spec's Auth). It repeats credential.AuthKinds, which
 // this package may not import; a test in credential keeps them equal.
 func AuthKinds() []string {
-	return []string{"api_key", "basic", "bearer", "custom", "jwt", "mtls", "none", "oauth2_client_credentials", "oauth2_code"}
+	return []string{"api_key", "basic", "bearer", "custom", "jwt", "mtls", "none", "oauth2_client_credentials", "oauth2_code", "oauth2_jwt_bearer"}
 }

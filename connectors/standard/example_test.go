@@ -2,6 +2,7 @@ package standard_test
 
 import (
 	"fmt"
+	"sort"
 
 	"github.com/weftworks/weft/connectors/standard"
 	"github.com/weftworks/weft/step"
@@ -12,8 +13,15 @@ func ExampleRegister() {
 	if err := standard.Register(reg); err != nil {
 		panic(err)
 	}
-	fmt.Println(reg.Types())
-	// Output: [ai.agent ai.chat ai.classify ai.embed ai.extract approval email.send event.emit fail graphql.query http.request jq queue.publish respond soap.call sql.exec sql.query transform wait webhook.send workflow.call]
+	var builtin []string
+	for _, s := range reg.Specs() {
+		if s.Category != step.CategoryApps { // app connectors: connectors/apps
+			builtin = append(builtin, s.Type)
+		}
+	}
+	sort.Strings(builtin)
+	fmt.Println(builtin)
+	// Output: [ai.agent ai.chat ai.classify ai.embed ai.extract approval event.emit fail graphql.query http.request jq queue.publish respond soap.call sql.exec sql.query transform wait webhook.send workflow.call]
 }
 
 func ExampleGenerateDocs() {
@@ -22,6 +30,7 @@ func ExampleGenerateDocs() {
 		panic(err)
 	}
 	files := standard.GenerateDocs(reg)
-	fmt.Println(len(files), "files; index:", standard.IndexFile)
-	// Output: 22 files; index: README.md
+	_, slack := files["slack.post_message.md"]
+	fmt.Println(len(files) == len(reg.Types())+1, "index:", standard.IndexFile, "slack:", slack)
+	// Output: true index: README.md slack: true
 }

@@ -3,6 +3,7 @@ package standard
 import (
 	"github.com/weftworks/weft/circuit"
 	"github.com/weftworks/weft/connectors/ai"
+	"github.com/weftworks/weft/connectors/apps"
 	"github.com/weftworks/weft/connectors/core"
 	"github.com/weftworks/weft/connectors/email"
 	"github.com/weftworks/weft/connectors/graphql"
@@ -48,6 +49,7 @@ func RegisterWith(reg *step.Registry, o Options) error {
 	for _, register := range []func(*step.Registry) error{
 		core.Register,
 		func(reg *step.Registry) error { return http.RegisterWith(reg, http.Options{Breakers: o.Breakers}) },
+		apps.Register, // after http.request: every app call goes through it
 		jq.Register,
 		graphql.Register,
 		soap.Register,

@@ -32,9 +32,22 @@ func TestRegister(t *testing.T) {
 	t.Parallel()
 	reg := newRegistry(t)
 	steptest.CheckRegistry(t, reg)
-	want := []string{"ai.agent", "ai.chat", "ai.classify", "ai.embed", "ai.extract", "approval", "email.send", "event.emit", "fail", "graphql.query", "http.request", "jq", "queue.publish", "respond", "soap.call", "sql.exec", "sql.query", "transform", "wait", "webhook.send", "workflow.call"}
-	if got := reg.Types(); strings.Join(got, ",") != strings.Join(want, ",") {
+	want := []string{"ai.agent", "ai.chat", "ai.classify", "ai.embed", "ai.extract", "approval", "event.emit", "fail", "graphql.query", "http.request", "jq", "queue.publish", "respond", "soap.call", "sql.exec", "sql.query", "transform", "wait", "webhook.send", "workflow.call"}
+	var got []string
+	apps := 0
+	for _, s := range reg.Specs() {
+		if s.Category == step.CategoryApps {
+			apps++ // the bundled app connectors; connectors/apps tests them
+			continue
+		}
+		got = append(got, s.Type)
+	}
+	sort.Strings(got)
+	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("types = %v, want %v", got, want)
+	}
+	if _, ok := reg.Lookup("slack.post_message"); !ok || apps < 50 {
+		t.Fatalf("the bundled app connectors are not registered (%d app step types)", apps)
 	}
 	if err := standard.Register(reg); err == nil {
 		t.Fatal("second Register succeeded, want a duplicate error")

@@ -12,7 +12,7 @@ import (
 // unauthenticated caller can produce at will, so its cost must stay bounded.
 func refused(outcome string) bool {
 	switch outcome {
-	case store.OutcomeAccepted, store.OutcomeDuplicate, store.OutcomeChallenge, store.OutcomeReplayed:
+	case store.OutcomeAccepted, store.OutcomeDuplicate, store.OutcomeChallenge, store.OutcomeIgnored, store.OutcomeReplayed:
 		return false
 	}
 	return true

@@ -403,6 +403,15 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, ip netip.Addr, d
 		h.fail(w, http.StatusInternalServerError, "internal", "could not record the request; try again")
 		return
 	}
+	if len(pol.Events) > 0 && pol.Preset != nil {
+		typ := eventType(pol.Preset.App, r.Header, value["body"])
+		if !pol.EventMatches(typ) {
+			// Acknowledged, so the provider does not retry it; no execution.
+			d.Outcome, d.Reason = store.OutcomeIgnored, "event "+logbound.Clip(typ, 200)+" is not in events:"
+			h.reply(w, http.StatusOK, map[string]any{"ignored": true, "event": typ})
+			return
+		}
+	}
 	var dedupe *store.DedupeKey
 	if pol.Dedupe.Enabled() {
 		scheme := ""

@@ -31,6 +31,13 @@ func Parse(extra map[string]any) (*Policy, error) {
 	if v, ok := extra["rate_limit"]; ok {
 		r.rate(v)
 	}
+	if v, ok := extra["preset"]; ok {
+		r.preset(v)
+	}
+	if v, ok := extra["events"]; ok {
+		r.events(v)
+	}
+	r.applyPreset()
 	if len(r.errs) > 0 {
 		return nil, r.errs
 	}

@@ -14,7 +14,7 @@ const DefaultDedupeWindow = 7 * 24 * time.Hour
 
 // Keys are the keys of on.webhook this package reads. Other keys of
 // weft.WebhookTrigger.Extra are left alone.
-var Keys = []string{"verify", "dedupe", "allow_ips", "rate_limit"}
+var Keys = []string{"verify", "dedupe", "allow_ips", "rate_limit", "preset", "events"}
 
 // Policy is the parsed security and admission part of on.webhook.
 type Policy struct {
@@ -24,6 +24,12 @@ type Policy struct {
 	Dedupe   Dedupe
 	AllowIPs []netip.Prefix
 	Rate     Rate
+	// Preset is the app whose webhooks these are (on.webhook.preset);
+	// nil for none.
+	Preset *Preset
+	// Events lists the event types that start an execution; others are
+	// acknowledged and dropped. Empty: every event.
+	Events []string
 }
 
 // Dedupe modes.

@@ -82,6 +82,18 @@ func JSONSchema() map[string]any {
 			"description": "CIDRs or addresses allowed to call, IPv4 and IPv6",
 			"oneOf":       []any{str, map[string]any{"type": "array", "items": str}},
 		},
+		"preset": map[string]any{
+			"description": "an app's webhooks: its verification scheme, dedupe by its delivery id and where events: reads the event type; the signing secret is the webhook_secret credential <app>-webhook unless given",
+			"oneOf": []any{
+				map[string]any{"enum": strs(Presets)},
+				map[string]any{"type": "object", "additionalProperties": false, "required": []any{"app"},
+					"properties": map[string]any{"app": map[string]any{"enum": strs(Presets)}, "credential": str}},
+			},
+		},
+		"events": map[string]any{
+			"description": `with preset: the event types that start an execution, like payment_intent.succeeded, "invoice.*" or "*"; others are acknowledged (200) and dropped`,
+			"type":        "array", "minItems": 1, "items": str,
+		},
 		"rate_limit": map[string]any{
 			"type": "object", "additionalProperties": false,
 			"properties": map[string]any{

@@ -1,6 +1,6 @@
 // A thin fetch wrapper: the token from sign-in on every request, and the
 // API's error envelope turned into ApiError.
-import type { Approval, BulkAnswer, Connection, Credential, Decision, Delivery, Diagnostic, Execution, ExecutionList, ExecutionQuery, List, Spec, Stats, TriggerList, Usage, WorkflowRecord } from "./types";
+import type { AppInfo, Approval, BulkAnswer, Connection, Credential, Decision, Delivery, Diagnostic, Execution, ExecutionList, ExecutionQuery, List, Spec, Stats, TriggerList, Usage, WorkflowRecord } from "./types";
 
 const TOKEN_KEY = "weft.token";
 
@@ -83,13 +83,19 @@ export const api = {
   cancel: (id: string) => request<Execution>("POST", `/api/v1/executions/${enc(id)}/cancel`),
   retry: (id: string) => request<Execution>("POST", `/api/v1/executions/${enc(id)}/retry`),
   steps: () => request<List<Spec>>("GET", "/api/v1/steps"),
+  apps: () => request<List<AppInfo>>("GET", "/api/v1/apps"),
   credentials: () => request<List<Credential>>("GET", "/api/v1/credentials"),
   credentialTypes: () => request<List<Spec>>("GET", "/api/v1/credentials/types"),
-  putCredential: (name: string, body: { type: string; data: Record<string, unknown>; description?: string; workflows?: string[]; hosts?: string[] }) =>
+  putCredential: (name: string, body: { type: string; data: Record<string, unknown>; description?: string; workflows?: string[]; hosts?: string[]; base_url?: string }) =>
     request<Credential>("PUT", `/api/v1/credentials/${enc(name)}`, body),
   deleteCredential: (name: string) => request<void>("DELETE", `/api/v1/credentials/${enc(name)}`),
-  testCredential: (name: string, url?: string) =>
-    request<{ ok: boolean; message: string; status?: number; duration_ms: number; target: string }>("POST", `/api/v1/credentials/${enc(name)}/test`, url ? { url } : {}),
+  /** Test a connection: an app connector's test call (app), a GET of url, or the stored test_url. */
+  testCredential: (name: string, url?: string, app?: string) =>
+    request<{ ok: boolean; message: string; status?: number; duration_ms: number; target: string }>(
+      "POST",
+      `/api/v1/credentials/${enc(name)}/test`,
+      app ? { app } : url ? { url } : {},
+    ),
   connections: () => request<List<Connection>>("GET", "/api/v1/connections"),
   /** The provider's consent page for an oauth2_code credential (format=json: a fetch cannot follow the 302 usefully). */
   startOAuth: (name: string) => request<{ authorize_url: string }>("GET", `/api/v1/credentials/${enc(name)}/oauth/start?format=json`),

@@ -110,6 +110,8 @@ export interface Spec {
   title: string;
   description: string;
   category: string;
+  /** The app connector an `apps` step belongs to (GET /api/v1/apps). */
+  app?: string;
   fields: Field[] | null;
   output?: string;
   example?: string;
@@ -289,4 +291,23 @@ export interface TriggerList {
   items: TriggerHealth[];
   polls?: PollHealth[];
   unhealthy: number;
+}
+
+/** An app connector (GET /api/v1/apps): what the palette groups its operations under and the credential kinds it accepts. */
+export interface AppAuth {
+  kind: string;
+  title?: string;
+  fields?: Record<string, string>;
+  note?: string;
+}
+
+export interface AppInfo {
+  name: string;
+  title: string;
+  description: string;
+  icon: string;
+  docs?: string;
+  base_url: string;
+  auth: AppAuth[];
+  operations: string[];
 }

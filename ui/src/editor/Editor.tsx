@@ -8,7 +8,7 @@ import { ReactFlowProvider } from "@xyflow/react";
 import type { Document } from "yaml";
 import { api, ApiError } from "../api/client";
 import { follow, toLive, type Live } from "../api/follow";
-import { finished, type Spec, type StepStatus } from "../api/types";
+import { finished, type AppInfo, type Spec, type StepStatus } from "../api/types";
 import { ErrorBox, StatusBadge } from "../components/ui";
 import { parse, pinProblems, stringify, type Problem } from "../doc/document";
 import {
@@ -75,6 +75,7 @@ export default function Editor({ name, session }: { name: string; session: strin
   const [loadError, setLoadError] = useState<unknown>();
   const [specs, setSpecs] = useState<Spec[]>([]);
   const [specError, setSpecError] = useState("");
+  const [apps, setApps] = useState<AppInfo[]>([]);
   const [tab, setTab] = useState<"canvas" | "yaml">("canvas");
   const [selected, setSelectedState] = useState<string[]>([]);
   const [selectRequest, setSelectRequest] = useState(0);
@@ -146,6 +147,11 @@ export default function Editor({ name, session }: { name: string; session: strin
     api.steps().then(
       (r) => setSpecs(r.items ?? []),
       (e) => setSpecError(`The step catalog did not load: ${(e as Error).message}`),
+    );
+    // App titles and icons for the palette; without them apps are listed by name.
+    api.apps().then(
+      (r) => setApps(r.items ?? []),
+      () => setApps([]),
     );
     return () => stopFollow.current?.();
   }, []);
@@ -556,7 +562,7 @@ export default function Editor({ name, session }: { name: string; session: strin
       <div className="editor-body">
         {tab === "canvas" ? (
           <>
-            <Palette specs={specs} error={specError} onAdd={(t) => onDrop(t)} />
+            <Palette specs={specs} apps={apps} error={specError} onAdd={(t) => onDrop(t)} />
             <ReactFlowProvider>
               <Canvas
                 graph={view.graph}

@@ -1,5 +1,6 @@
 import { useState } from "react";
-import type { Spec } from "../api/types";
+import type { AppInfo, Spec } from "../api/types";
+import { AppIcon } from "../components/AppIcon";
 import { DRAG_TYPE } from "./Canvas";
 
 const GROUPS: [string, string][] = [
@@ -47,17 +48,46 @@ export const FLOW_HELP = [
   },
 ];
 
-export function Palette({ specs, error, onAdd }: { specs: Spec[]; error?: string; onAdd: (type: string) => void }) {
+type Item = { type: string; title: string; description: string };
+type Group = { key: string; label: string; app?: AppInfo; items: Item[] };
+
+/**
+ * Groups the palette: triggers, each category, and within apps one group per
+ * app connector (its title and icon; an operation's title without the
+ * "App: " prefix). Test-connection operations stay out of the palette.
+ */
+function groupsOf(specs: Spec[], apps: AppInfo[], hit: (s: Item) => boolean): Group[] {
+  const known = new Set(GROUPS.map((g) => g[0]));
+  const out: Group[] = [{ key: "triggers", label: "Triggers", items: TRIGGERS.filter(hit) }];
+  for (const [key, label] of GROUPS) {
+    if (key !== "apps") {
+      out.push({ key, label, items: specs.filter((s) => s.category === key && hit(s)) });
+      continue;
+    }
+    const byApp = new Map<string, Spec[]>();
+    for (const s of specs) {
+      if (s.category !== "apps" || s.type.endsWith(".test_connection") || !hit(s)) continue;
+      const name = s.app ?? s.type.split(".")[0];
+      byApp.set(name, [...(byApp.get(name) ?? []), s]);
+    }
+    for (const [name, list] of [...byApp.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+      const app = apps.find((a) => a.name === name);
+      const label = app?.title ?? name;
+      out.push({ key: `app:${name}`, label, app, items: list.map((s) => ({ ...s, title: s.title.startsWith(`${label}: `) ? s.title.slice(label.length + 2) : s.title })) });
+    }
+  }
+  out.push({ key: "other", label: "Other", items: specs.filter((s) => !known.has(s.category) && hit(s)) });
+  return out;
+}
+
+export function Palette({ specs, apps = [], error, onAdd }: { specs: Spec[]; apps?: AppInfo[]; error?: string; onAdd: (type: string) => void }) {
   const [q, setQ] = useState("");
   const needle = q.trim().toLowerCase();
   const hit = (s: { type: string; title: string; description: string }) =>
     !needle || s.type.toLowerCase().includes(needle) || s.title.toLowerCase().includes(needle) || s.description.toLowerCase().includes(needle);
-  const known = new Set(GROUPS.map((g) => g[0]));
-  const groups: [string, { type: string; title: string; description: string }[]][] = [["Triggers", TRIGGERS.filter(hit)]];
-  for (const [key, label] of GROUPS) groups.push([label, specs.filter((s) => s.category === key && hit(s))]);
-  groups.push(["Other", specs.filter((s) => !known.has(s.category) && hit(s))]);
+  const groups = groupsOf(specs, apps, hit);
   const help = needle ? FLOW_HELP.filter((h) => h.words.some((w) => w.startsWith(needle) || needle.startsWith(w)) || h.title.toLowerCase().includes(needle)) : [];
-  const none = needle && !help.length && groups.every(([, items]) => !items.length);
+  const none = needle && !help.length && groups.every((g) => !g.items.length);
 
   return (
     <aside className="palette" aria-label="Step palette">
@@ -81,10 +111,13 @@ export function Palette({ specs, error, onAdd }: { specs: Spec[]; error?: string
           </p>
         )}
         {groups
-          .filter(([, items]) => items.length)
-          .map(([label, items]) => (
-            <section key={label}>
-              <h4>{label}</h4>
+          .filter((g) => g.items.length)
+          .map(({ key, label, app, items }) => (
+            <section key={key} data-group={key} aria-label={label}>
+              <h4 className={app ? "app-group" : undefined} title={app?.description}>
+                <AppIcon app={app} />
+                {label}
+              </h4>
               {items.map((s) => (
                 <button
                   key={s.type}

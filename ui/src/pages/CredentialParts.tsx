@@ -2,7 +2,7 @@
 // and "Test connection".
 import { useState } from "react";
 import { api } from "../api/client";
-import type { Credential } from "../api/types";
+import type { AppInfo, Credential } from "../api/types";
 import { ErrorBox, fmtMs } from "../components/ui";
 
 export interface Extra {
@@ -53,8 +53,10 @@ export const testable = (c: Credential) => c.type !== "webhook_secret";
  * the user gives (or the stored test_url) for HTTP credentials, SELECT 1
  * for databases. The server redacts the answer.
  */
-export function TestConnection({ cred, onClose }: { cred: Credential; onClose: () => void }) {
+export function TestConnection({ cred, apps = [], onClose }: { cred: Credential; apps?: AppInfo[]; onClose: () => void }) {
   const db = DATABASES.includes(cred.type);
+  // A connection named like an app (slack, stripe) is tested with that app's own call.
+  const [app, setApp] = useState(() => (apps.some((a) => a.name === cred.name) ? cred.name : ""));
   const [url, setUrl] = useState(() => (cred.hosts?.length && cred.hosts[0] !== "*" ? `https://${cred.hosts[0]}/` : ""));
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<{ ok: boolean; message: string; duration_ms: number }>();
@@ -64,7 +66,7 @@ export function TestConnection({ cred, onClose }: { cred: Credential; onClose: (
     setError(undefined);
     setResult(undefined);
     try {
-      setResult(await api.testCredential(cred.name, db ? undefined : url.trim() || undefined));
+      setResult(await api.testCredential(cred.name, db || app ? undefined : url.trim() || undefined, db ? undefined : app || undefined));
     } catch (e) {
       setError(e);
     } finally {
@@ -80,8 +82,20 @@ export function TestConnection({ cred, onClose }: { cred: Credential; onClose: (
           void run();
         }}
       >
+        {!db && apps.length > 0 && (
+          <select aria-label={`App to test ${cred.name} with`} value={app} onChange={(e) => setApp(e.target.value)}>
+            <option value="">a URL</option>
+            {apps.map((a) => (
+              <option key={a.name} value={a.name}>
+                {a.title}
+              </option>
+            ))}
+          </select>
+        )}
         {db ? (
           <span className="muted">Runs SELECT 1 through the connection.</span>
+        ) : app ? (
+          <span className="muted">Makes {apps.find((a) => a.name === app)?.title}'s test call through the connection.</span>
         ) : (
           <input aria-label={`URL to test ${cred.name} against`} className="mono" value={url} placeholder="https://api.example.com/me — a GET that needs the credential and changes nothing" onChange={(e) => setUrl(e.target.value)} />
         )}

@@ -4,8 +4,9 @@
 // back, so editing means entering them again.
 import { Fragment, useEffect, useState } from "react";
 import { api } from "../api/client";
-import type { Connection, Credential, Field, Spec } from "../api/types";
+import type { AppInfo, Connection, Credential, Field, Spec } from "../api/types";
 import { ago, Empty, ErrorBox, PageHeader, useLoad } from "../components/ui";
+import { AppIcon } from "../components/AppIcon";
 import { ExtraFields, TestConnection, testable, type Extra } from "./CredentialParts";
 
 function Status({ c, oauth }: { c?: Connection; oauth?: boolean }) {
@@ -89,8 +90,13 @@ function Connect({ name, connected, onConnected }: { name: string; connected: bo
   );
 }
 
-function CredentialForm({ types, editing, onDone }: { types: Spec[]; editing?: Credential; onDone: () => void }) {
+function CredentialForm({ types, apps = [], editing, onDone }: { types: Spec[]; apps?: AppInfo[]; editing?: Credential; onDone: () => void }) {
   const [name, setName] = useState(editing?.name ?? "");
+  // An app connector this credential is for: its kinds come pre-filled.
+  const [appName, setAppName] = useState(() => (apps.some((a) => a.name === editing?.name) ? (editing?.name ?? "") : ""));
+  const app = apps.find((a) => a.name === appName);
+  const [kind, setKind] = useState<string>();
+  const [baseURL, setBaseURL] = useState("");
   const [type, setType] = useState(editing?.type ?? types[0]?.type ?? "");
   const [description, setDescription] = useState(editing?.description ?? "");
   const [hosts, setHosts] = useState((editing?.hosts ?? []).filter((h) => h !== "*").join(", "));
@@ -135,7 +141,7 @@ function CredentialForm({ types, editing, onDone }: { types: Spec[]; editing?: C
         }
       }
       const h = hosts.split(",").map((x) => x.trim()).filter(Boolean);
-      await api.putCredential(name, { type, data: d, description: description || undefined, ...(h.length ? { hosts: h } : {}) });
+      await api.putCredential(name, { type, data: d, description: description || undefined, ...(h.length ? { hosts: h } : {}), ...(baseURL.trim() ? { base_url: baseURL.trim() } : {}) });
       onDone();
     } catch (e) {
       setError(e);
@@ -154,6 +160,58 @@ function CredentialForm({ types, editing, onDone }: { types: Spec[]; editing?: C
     >
       <h3>{editing ? `Replace “${editing.name}”` : "New credential"}</h3>
       <ErrorBox error={error} />
+      {apps.length > 0 && (
+        <fieldset className="app-pick" data-testid="app-pick">
+          <label className="field">
+            <span className="field-label">app</span>
+            <select
+              aria-label="App"
+              value={appName}
+              onChange={(e) => {
+                setAppName(e.target.value);
+                setKind(undefined);
+                if (!editing && (!name || apps.some((a) => a.name === name))) setName(e.target.value);
+              }}
+            >
+              <option value="">— any service (no app connector) —</option>
+              {apps.map((a) => (
+                <option key={a.name} value={a.name}>
+                  {a.title}
+                </option>
+              ))}
+            </select>
+            <span className="field-help">A connection named like the app ({appName || "slack"}) is the one its steps use by default.</span>
+          </label>
+          {app && (
+            <div className="row gap wrap" role="group" aria-label={`${app.title} credential kinds`}>
+              <AppIcon app={app} size={20} />
+              {app.auth.map((a) => (
+                <button
+                  type="button"
+                  key={a.kind}
+                  className={`btn small${kind === a.kind ? " primary" : ""}`}
+                  data-kind={a.kind}
+                  onClick={() => {
+                    setKind(a.kind);
+                    setType(a.kind);
+                    setData({ ...(a.fields ?? {}) });
+                  }}
+                >
+                  {a.title ?? a.kind}
+                </button>
+              ))}
+            </div>
+          )}
+          {app && kind && <p className="muted small">{app.auth.find((a) => a.kind === kind)?.note}{type === "oauth2_code" ? " After saving, press Connect in the list to authorize Weft at the provider." : ""}</p>}
+          {app && (
+            <label className="field">
+              <span className="field-label">base_url</span>
+              <input aria-label="Base URL" className="mono" value={baseURL} placeholder={app.base_url} onChange={(e) => setBaseURL(e.target.value)} />
+              <span className="field-help">Only to reach another server: GitHub Enterprise, a sandbox, a test fake.</span>
+            </label>
+          )}
+        </fieldset>
+      )}
       <div className="grid2">
         <label className="field">
           <span className="field-label">name</span>
@@ -234,6 +292,7 @@ export function Credentials() {
   const creds = useLoad(() => api.credentials());
   const conns = useLoad(() => api.connections().catch(() => ({ items: [] as Connection[] })));
   const types = useLoad(() => api.credentialTypes());
+  const apps = useLoad(() => api.apps().catch(() => ({ items: [] as AppInfo[] })));
   const [editing, setEditing] = useState<Credential | "new">();
   const [testing, setTesting] = useState<string>();
   const [error, setError] = useState<unknown>();
@@ -252,7 +311,7 @@ export function Credentials() {
         </button>
       </PageHeader>
       <ErrorBox error={error ?? creds.error ?? types.error} />
-      {editing && types.data && <CredentialForm types={types.data.items} editing={editing === "new" ? undefined : editing} onDone={done} />}
+      {editing && types.data && <CredentialForm types={types.data.items} apps={apps.data?.items} editing={editing === "new" ? undefined : editing} onDone={done} />}
       {creds.data && items.length === 0 && !editing ? (
         <Empty title="No credentials yet">
           <p className="muted">A credential holds an API key, a token or an OAuth client for the steps that call other services. Steps refer to it by name; its values never leave the server.</p>
@@ -319,7 +378,7 @@ export function Credentials() {
                 {testing === c.name && (
                   <tr className="test-row" data-test-for={c.name}>
                     <td colSpan={6}>
-                      <TestConnection cred={c} onClose={() => setTesting(undefined)} />
+                      <TestConnection cred={c} apps={apps.data?.items} onClose={() => setTesting(undefined)} />
                     </td>
                   </tr>
                 )}

@@ -1,0 +1,3 @@
+// Package salesforce is the Salesforce app connector's folder: app.yaml (the
+// spec, embedded by package apps) and Fake, a local Salesforce REST API.
+package salesforce
