@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Settings", settingsTests()},
 		{"Stats", statsTests()},
 		{"Events", eventTests()},
+		{"Cluster", clusterTests()},
 	} {
 		t.Run(group.name, func(t *testing.T) {
 			t.Parallel()
