@@ -59,6 +59,16 @@ type Config struct {
 	// OnOpen is called each time a host's circuit opens (a counter in
 	// metrics). It must not block.
 	OnOpen func(host string)
+	// Shared, when set, shares open circuits with every process on the
+	// same database (PostgreSQL): Run records this process's openings there
+	// and reads the others', so a circuit opened anywhere is open here
+	// within SyncEvery.
+	Shared Shared
+	// SyncEvery is how often Run reads the shared open circuits (default
+	// 500ms).
+	SyncEvery time.Duration
+	// Now returns the current time (default time.Now).
+	Now func() time.Time
 }
 
 // Breakers holds one breaker per host and threshold. The zero value is not
@@ -69,6 +79,12 @@ type Breakers struct {
 	mu    sync.Mutex
 	m     map[string]*gobreaker.CircuitBreaker // key: host#threshold
 	conns map[string]map[string]bool           // connection → hosts it called through a breaker
+	// remote holds the circuits other processes opened (host → until),
+	// as last read from Config.Shared.
+	remote map[string]time.Time
+	// opened carries hosts whose circuit opened here to Run, which records
+	// them in Config.Shared.
+	opened chan string
 }
 
 // New builds Breakers.
@@ -76,7 +92,14 @@ func New(cfg Config) *Breakers {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
 	}
-	return &Breakers{cfg: cfg, m: map[string]*gobreaker.CircuitBreaker{}, conns: map[string]map[string]bool{}}
+	if cfg.SyncEvery <= 0 {
+		cfg.SyncEvery = 500 * time.Millisecond
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Breakers{cfg: cfg, m: map[string]*gobreaker.CircuitBreaker{}, conns: map[string]map[string]bool{},
+		remote: map[string]time.Time{}, opened: make(chan string, openedQueue)}
 }
 
 // Timeout is how long an open circuit stays open.
@@ -98,8 +121,17 @@ func (b *Breakers) get(host, connection string, threshold int) *gobreaker.Circui
 			Name: host, MaxRequests: 1, Timeout: b.cfg.Timeout,
 			ReadyToTrip: func(c gobreaker.Counts) bool { return int(c.ConsecutiveFailures) >= threshold },
 			OnStateChange: func(name string, _, to gobreaker.State) {
-				if to == gobreaker.StateOpen && b.cfg.OnOpen != nil {
+				if to != gobreaker.StateOpen {
+					return
+				}
+				if b.cfg.OnOpen != nil {
 					b.cfg.OnOpen(name)
+				}
+				if b.cfg.Shared != nil {
+					select {
+					case b.opened <- name:
+					default: // Run is behind; the next opening is recorded
+					}
 				}
 			},
 		})
@@ -115,6 +147,9 @@ func (b *Breakers) get(host, connection string, threshold int) *gobreaker.Circui
 // empty, is the connection the call belongs to (for Connection).
 func (b *Breakers) Do(host, connection string, threshold int, call func() (failed bool, err error)) error {
 	cb := b.get(host, connection, threshold)
+	if b.openElsewhere(host) {
+		return ErrOpen
+	}
 	var callErr error
 	_, err := cb.Execute(func() (any, error) {
 		failed, err := call()
@@ -148,6 +183,14 @@ func (b *Breakers) States() map[string]State {
 	}
 	b.mu.Unlock()
 	out := map[string]State{}
+	now := b.cfg.Now()
+	b.mu.Lock()
+	for h, until := range b.remote {
+		if until.After(now) {
+			out[h] = Open
+		}
+	}
+	b.mu.Unlock()
 	for _, cb := range cbs {
 		// State() also moves an open breaker whose timeout passed to
 		// half-open, so the report is current.

@@ -6,6 +6,10 @@
 // weft_circuit_breaker_opens_total{host}) and the connections API, so an
 // open circuit is visible where operators look.
 //
-// Breakers are per process: an open circuit protects this process's calls;
-// other processes sharing the database keep their own.
+// Each process keeps its own breakers, and on PostgreSQL they are shared:
+// with Config.Shared set, Run records every circuit that opens here in the
+// database and reads the circuits open anywhere every SyncEvery (500ms), so
+// a host that failed for one process is skipped by all within a second.
+// Counting failures stays local: only the decision (open until when) is
+// shared, one small write per opening and one read per tick.
 package circuit

@@ -18,6 +18,8 @@ type Store interface {
 	Credentials
 	Cache
 	LimiterStates
+	RateBuckets
+	CircuitStates
 	Settings
 	Usage
 	Stats

@@ -2,6 +2,7 @@ package ai
 
 import (
 	"container/list"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -11,9 +12,11 @@ import (
 
 // Cache keeps model answers for identical calls. A hit costs nothing: no
 // model call, no tokens, no usage record.
+// A cache that cannot be read answers a miss: the call then goes to the
+// model, which costs tokens but never fails the step.
 type Cache interface {
-	Get(key string) (*ChatResponse, bool)
-	Put(key string, resp *ChatResponse)
+	Get(ctx context.Context, key string) (*ChatResponse, bool)
+	Put(ctx context.Context, key string, resp *ChatResponse)
 }
 
 // CacheKey identifies a call: provider, model and every part of the request
@@ -52,7 +55,7 @@ func NewMemoryCache(max int, ttl time.Duration) *MemoryCache {
 }
 
 // Get returns a live entry.
-func (c *MemoryCache) Get(key string) (*ChatResponse, bool) {
+func (c *MemoryCache) Get(_ context.Context, key string) (*ChatResponse, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	el, ok := c.entries[key]
@@ -71,7 +74,7 @@ func (c *MemoryCache) Get(key string) (*ChatResponse, bool) {
 }
 
 // Put stores an answer, evicting the least recently used beyond max.
-func (c *MemoryCache) Put(key string, resp *ChatResponse) {
+func (c *MemoryCache) Put(_ context.Context, key string, resp *ChatResponse) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if el, ok := c.entries[key]; ok {

@@ -306,7 +306,7 @@ func (s *Service) try(ctx context.Context, meta Meta, t Target, req ChatRequest,
 	key := ""
 	if opts.Cache {
 		key = CacheKey(t.Provider, &req)
-		if resp, ok := s.cfg.Cache.Get(key); ok {
+		if resp, ok := s.cfg.Cache.Get(ctx, key); ok {
 			s.count(meta.Workflow, t, "cache_hit")
 			if opts.OnDelta != nil && resp.Text != "" {
 				opts.OnDelta(resp.Text)
@@ -359,7 +359,7 @@ func (s *Service) try(ctx context.Context, meta Meta, t Target, req ChatRequest,
 	}
 	s.record(ctx, meta, t, resp.Usage, cost)
 	if opts.Cache && resp.FinishReason != "length" {
-		s.cfg.Cache.Put(key, resp)
+		s.cfg.Cache.Put(context.WithoutCancel(ctx), key, resp)
 	}
 	return &Outcome{Response: resp, Target: t, CostUSD: cost, Priced: priced, Latency: latency}, nil
 }

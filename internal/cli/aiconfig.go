@@ -71,7 +71,7 @@ func loadAIConfig(env *Env, path string) (aiConfigFile, error) {
 
 // newAIService builds the service behind the AI steps and the gateway: usage
 // records in the store, prices and budgets from the config file.
-func newAIService(c aiConfigFile, st store.Store, m *metrics.Metrics, logger *slog.Logger, client *http.Client, breakers *circuit.Breakers, promptDir string) (*ai.Service, error) {
+func newAIService(c aiConfigFile, st store.Store, m *metrics.Metrics, logger *slog.Logger, client *http.Client, breakers *circuit.Breakers, promptDir string, shared bool) (*ai.Service, error) {
 	ttl := time.Hour
 	if c.Cache.TTL != "" {
 		d, err := time.ParseDuration(c.Cache.TTL)
@@ -84,8 +84,13 @@ func newAIService(c aiConfigFile, st store.Store, m *metrics.Metrics, logger *sl
 	if maxEntries <= 0 {
 		maxEntries = 1000
 	}
+	var cache ai.Cache = ai.NewMemoryCache(maxEntries, ttl)
+	if shared {
+		// every process reuses the answers any of them paid for
+		cache = ai.NewStoreCache(st, maxEntries, ttl, logger)
+	}
 	svc, err := ai.NewService(ai.Config{
-		Prices: ai.DefaultPrices().With(c.Prices), Cache: ai.NewMemoryCache(maxEntries, ttl), Usage: st,
+		Prices: ai.DefaultPrices().With(c.Prices), Cache: cache, Usage: st,
 		Budgets: c.Budgets, Metrics: m, Logger: logger, HTTP: client, Breakers: breakers, PromptDir: promptDir,
 	})
 	if err != nil {

@@ -98,12 +98,18 @@ func setupOutside(env *Env, cf connectionFlags, data, kind string, st store.Stor
 		return nil, err
 	}
 	return &outside{keyring: kr, vault: vault, limiter: limiter, guard: guard, redactor: red, client: client, logger: logger,
-		breakers: newBreakers(m)}, nil
+		breakers: newBreakers(m, kind, st)}, nil
 }
 
-// newBreakers builds the per-host circuit breakers, visible in metrics.
-func newBreakers(m *metrics.Metrics) *circuit.Breakers {
-	b := circuit.New(circuit.Config{OnOpen: m.CircuitOpened})
+// newBreakers builds the per-host circuit breakers, visible in metrics. On
+// PostgreSQL they share open circuits with every process (App.Start runs
+// the sync).
+func newBreakers(m *metrics.Metrics, kind string, st store.Store) *circuit.Breakers {
+	cfg := circuit.Config{OnOpen: m.CircuitOpened}
+	if kind == "postgres" {
+		cfg.Shared = st
+	}
+	b := circuit.New(cfg)
 	m.WatchCircuits(b)
 	return b
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/weftworks/weft/api"
+	"github.com/weftworks/weft/circuit"
 	sqlstep "github.com/weftworks/weft/connectors/sql"
 	"github.com/weftworks/weft/connectors/standard"
 	"github.com/weftworks/weft/credential"
@@ -101,6 +102,7 @@ type App struct {
 	raw        store.Store // the store as opened, for Close
 	sql        *sqlstep.Service
 
+	breakers   *circuit.Breakers
 	integrity  *integrityCheck // SQLite only; nil on PostgreSQL
 	checkEvery time.Duration
 }
@@ -146,13 +148,13 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	if err != nil {
 		return nil, err
 	}
-	a.Vault, a.Logger = out.vault, out.logger
+	a.Vault, a.Logger, a.breakers = out.vault, out.logger, out.breakers
 	a.integrity = newIntegrityCheck(raw, a.Logger)
 	aiCfg, err := loadAIConfig(cfg.Env, cfg.AIConfig)
 	if err != nil {
 		return nil, err
 	}
-	aiSvc, err := newAIService(aiCfg, st, a.Metrics, a.Logger, out.client, out.breakers, cfg.Workflows)
+	aiSvc, err := newAIService(aiCfg, st, a.Metrics, a.Logger, out.client, out.breakers, cfg.Workflows, kind == "postgres")
 	if err != nil {
 		return nil, err
 	}
@@ -196,7 +198,7 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 		}
 	}
 	if a.hooks, err = webhook.New(webhook.Config{Engine: a.Engine, Store: st, Logger: a.Logger, Metrics: a.Metrics,
-		Secrets: out.vault, TrustedProxies: cfg.TrustedProxies, HTTP: out.client}); err != nil {
+		Secrets: out.vault, TrustedProxies: cfg.TrustedProxies, HTTP: out.client, Buckets: sharedBuckets(kind, st)}); err != nil {
 		return nil, err
 	}
 	if err := a.subs.setup(ctx, a.Engine, st, out.keyring, out.vault, a.Logger); err != nil {
@@ -254,6 +256,7 @@ func (a *App) Start(ctx context.Context) (stop func()) {
 	run(a.evts.Run)
 	run(a.Queues.Run)
 	run(a.Polls.Run)
+	run(func(ctx context.Context) error { return a.breakers.Run(ctx, a.Logger) })
 	if a.integrity != nil {
 		run(func(ctx context.Context) error { a.integrity.run(ctx, a.checkEvery); return nil })
 	}
@@ -276,4 +279,14 @@ func (a *App) Close() error {
 		_ = p.Close()
 	}
 	return a.raw.Close()
+}
+
+// sharedBuckets returns the store's rate buckets when processes share it
+// (PostgreSQL), so webhook rate limits hold for the cluster; nil keeps them
+// in this process (SQLite, where one process owns the data).
+func sharedBuckets(kind string, st store.Store) webhook.Buckets {
+	if kind != "postgres" {
+		return nil
+	}
+	return st
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/store"
@@ -40,79 +41,84 @@ const upsertStepRunSQL = `INSERT INTO step_runs (` + stepRunCols + `)
 	error_message = excluded.error_message, state = excluded.state, started_at = excluded.started_at,
 	finished_at = excluded.finished_at, wake_at = excluded.wake_at, attempt_log = excluded.attempt_log`
 
-// claimDedupeSQL inserts the key, or takes over an expired one. Concurrent
-// inserts of one key wait for each other on the primary key, so exactly one
-// gets a row back.
-const claimDedupeSQL = `INSERT INTO dedupe_keys (scope, key, execution_id, expires_at) VALUES ($1, $2, $3, $4)
-	ON CONFLICT (scope, key) DO UPDATE SET execution_id = excluded.execution_id, expires_at = excluded.expires_at
-	WHERE dedupe_keys.expires_at IS NOT NULL AND dedupe_keys.expires_at <= $5
-	RETURNING execution_id`
-
-// Apply writes m in its own transaction; see store.Executions. PostgreSQL
-// groups the commits of concurrent transactions into shared WAL flushes.
 // deleteWaitsSQL removes every event wait of one execution.
 const deleteWaitsSQL = "DELETE FROM event_waits WHERE execution_id = $1"
 
+// Codes raised by the checks of migration 0012 (weft_lease_held,
+// weft_claim_dedupe).
+const (
+	codeLeaseLost = "WF001"
+	codeDuplicate = "WF002"
+)
+
+// Apply writes m; see store.Executions. The whole mutation goes to the
+// server as one pipelined batch: one round trip, run as one implicit
+// transaction, where any failing statement (a lost lease, a held dedupe
+// key, a missing execution) aborts the rest, so nothing of a refused
+// mutation is written. PostgreSQL groups the commits of concurrent batches
+// into shared WAL flushes.
 func (s *Store) Apply(ctx context.Context, m store.Mutation) (store.Result, error) {
 	id, err := m.Validate()
 	if err != nil {
 		return store.Result{}, err
 	}
 	var res store.Result
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return apply(ctx, tx, &m, id, &res, time.Now()) })
-	if err != nil {
+	if err := s.applyBatch(ctx, &m, id, &res, time.Now()); err != nil {
 		return res, fmt.Errorf("applying mutation to execution %q: %w", id, err)
 	}
 	return res, nil
 }
 
-func apply(ctx context.Context, tx pgx.Tx, m *store.Mutation, id string, res *store.Result, now time.Time) error {
+func (s *Store) applyBatch(ctx context.Context, m *store.Mutation, id string, res *store.Result, now time.Time) error {
+	b := &pgx.Batch{}
+	var steps []func(pgconn.CommandTag, error) error
+	add := func(check func(pgconn.CommandTag, error) error, sql string, args ...any) {
+		b.Queue(sql, args...)
+		steps = append(steps, check)
+	}
+	plain := func(what string) func(pgconn.CommandTag, error) error {
+		return func(_ pgconn.CommandTag, err error) error {
+			if err != nil {
+				return fmt.Errorf("%s: %w", what, err)
+			}
+			return nil
+		}
+	}
 	if c := m.Create; c != nil {
 		if d := m.Dedupe; d != nil {
 			var expires any
 			if !d.ExpiresAt.IsZero() {
 				expires = ts(d.ExpiresAt)
 			}
-			var got string
-			err := tx.QueryRow(ctx, claimDedupeSQL, d.Scope, d.Key, id, expires, ts(now)).Scan(&got)
-			if errors.Is(err, pgx.ErrNoRows) {
-				if err := tx.QueryRow(ctx, "SELECT execution_id FROM dedupe_keys WHERE scope = $1 AND key = $2",
-					d.Scope, d.Key).Scan(&res.Existing); err != nil {
-					return fmt.Errorf("reading dedupe key: %w", err)
+			add(func(_ pgconn.CommandTag, err error) error {
+				if pgCode(err) == codeDuplicate {
+					return errDuplicateKey
 				}
-				return fmt.Errorf("dedupe key %q/%q: %w", d.Scope, d.Key, weft.ErrDuplicate)
-			}
-			if err != nil {
-				return fmt.Errorf("claiming dedupe key: %w", err)
-			}
+				return plainErr("claiming dedupe key", err)
+			}, "SELECT weft_claim_dedupe($1, $2, $3, $4, $5)", d.Scope, d.Key, id, expires, ts(now))
 		}
 		created := c.CreatedAt
 		if created.IsZero() {
 			created = now
 		}
 		ec, em := errorCols(c.Error)
-		if _, err := tx.Exec(ctx, insertExecutionSQL, id, c.Workflow, c.WorkflowVersion, string(c.Status), c.Trigger,
-			blob(c.Input), blob(c.Output), ec, em, c.ParentID, c.ParentStep, ts(created),
-			nullTime(c.StartedAt), nullTime(c.FinishedAt), nullTime(c.WakeAt), c.CancelRequested,
-			nullString(c.LeaseOwner), nullTime(c.LeaseUntil), blob(c.Response), blob(store.EncodeRetries(c.Retries))); err != nil {
+		add(func(_ pgconn.CommandTag, err error) error {
 			if pgCode(err) == codeUnique {
 				return fmt.Errorf("execution already exists: %w", weft.ErrConflict)
 			}
-			return fmt.Errorf("inserting execution: %w", err)
-		}
+			return plainErr("inserting execution", err)
+		}, insertExecutionSQL, id, c.Workflow, c.WorkflowVersion, string(c.Status), c.Trigger,
+			blob(c.Input), blob(c.Output), ec, em, c.ParentID, c.ParentStep, ts(created),
+			nullTime(c.StartedAt), nullTime(c.FinishedAt), nullTime(c.WakeAt), c.CancelRequested,
+			nullString(c.LeaseOwner), nullTime(c.LeaseUntil), blob(c.Response), blob(store.EncodeRetries(c.Retries)))
 	} else if m.Owner != "" {
-		// FOR UPDATE holds the row until commit: a concurrent Claim skips
-		// it, and a Claim that committed first is seen here.
-		var owner *string
-		err := tx.QueryRow(ctx, "SELECT lease_owner FROM executions WHERE id = $1 FOR UPDATE", id).Scan(&owner)
-		if errors.Is(err, pgx.ErrNoRows) || (err == nil && (owner == nil || *owner != m.Owner)) {
-			return fmt.Errorf("lease of %q: %w", m.Owner, weft.ErrLeaseLost)
-		}
-		if err != nil {
-			return fmt.Errorf("checking lease: %w", err)
-		}
+		add(func(_ pgconn.CommandTag, err error) error {
+			if pgCode(err) == codeLeaseLost {
+				return fmt.Errorf("lease of %q: %w", m.Owner, weft.ErrLeaseLost)
+			}
+			return plainErr("checking lease", err)
+		}, "SELECT weft_lease_held($1, $2)", id, m.Owner)
 	}
-
 	if p := m.Patch; p != nil {
 		var status any
 		if p.Status != nil {
@@ -126,7 +132,15 @@ func apply(ctx context.Context, tx pgx.Tx, m *store.Mutation, id string, res *st
 		if p.LeaseUntil != nil {
 			until = ts(*p.LeaseUntil)
 		}
-		tag, err := tx.Exec(ctx, patchExecutionSQL,
+		add(func(tag pgconn.CommandTag, err error) error {
+			if err != nil {
+				return fmt.Errorf("patching execution: %w", err)
+			}
+			if tag.RowsAffected() == 0 {
+				return fmt.Errorf("execution %q: %w", id, weft.ErrNotFound)
+			}
+			return nil
+		}, patchExecutionSQL,
 			p.Status != nil, status,
 			p.Output != nil, blob(p.Output),
 			p.Error != nil || p.ClearError, ec, em,
@@ -137,32 +151,61 @@ func apply(ctx context.Context, tx pgx.Tx, m *store.Mutation, id string, res *st
 			p.LeaseOwner != "" || p.ReleaseLease, nullString(p.LeaseOwner),
 			p.LeaseUntil != nil || p.ReleaseLease, until,
 			id, p.KeepEarlierWake && p.WakeAt != nil)
-		if err != nil {
-			return fmt.Errorf("patching execution: %w", err)
-		}
-		if tag.RowsAffected() == 0 {
-			return fmt.Errorf("execution %q: %w", id, weft.ErrNotFound)
-		}
 		if p.Status != nil && p.Status.Finished() {
 			// A finished execution waits for nothing: its event waits go
 			// in the transaction that finishes it.
-			if _, err := tx.Exec(ctx, deleteWaitsSQL, id); err != nil {
-				return fmt.Errorf("deleting the event waits of a finished execution: %w", err)
-			}
+			add(plain("deleting the event waits of a finished execution"), deleteWaitsSQL, id)
 		}
 	}
-
 	for i := range m.StepRuns {
 		r := &m.StepRuns[i]
 		ec, em := errorCols(r.Error)
-		if _, err := tx.Exec(ctx, upsertStepRunSQL, id, r.StepID, r.Item, r.Type, string(r.Status), r.Attempts,
-			blob(r.Input), blob(r.Output), ec, em, blob(r.State),
-			nullTime(r.StartedAt), nullTime(r.FinishedAt), nullTime(r.WakeAt), store.EncodeHistory(r.History)); err != nil {
+		add(func(_ pgconn.CommandTag, err error) error {
 			if pgCode(err) == codeForeignKey {
 				return fmt.Errorf("step run %q of execution %q: %w", r.StepID, id, weft.ErrNotFound)
 			}
-			return fmt.Errorf("writing step run %q: %w", r.StepID, err)
+			return plainErr(fmt.Sprintf("writing step run %q", r.StepID), err)
+		}, upsertStepRunSQL, id, r.StepID, r.Item, r.Type, string(r.Status), r.Attempts,
+			blob(r.Input), blob(r.Output), ec, em, blob(r.State),
+			nullTime(r.StartedAt), nullTime(r.FinishedAt), nullTime(r.WakeAt), store.EncodeHistory(r.History))
+	}
+	if len(steps) == 0 {
+		return nil
+	}
+	// The first failing statement aborts the implicit transaction and the
+	// statements after it are skipped. A patch that matched no row is
+	// reported after the batch ran, but nothing else of it can have
+	// written: the execution does not exist, so its step runs fail on the
+	// foreign key and there are no event waits to delete.
+	br := s.pool.SendBatch(ctx, b)
+	var first error
+	for _, check := range steps {
+		tag, err := br.Exec()
+		if first == nil {
+			first = check(tag, err)
 		}
+	}
+	closeErr := br.Close()
+	if first == nil && closeErr != nil {
+		first = fmt.Errorf("committing: %w", closeErr)
+	}
+	if errors.Is(first, errDuplicateKey) {
+		d := m.Dedupe
+		if err := s.pool.QueryRow(ctx, "SELECT execution_id FROM dedupe_keys WHERE scope = $1 AND key = $2",
+			d.Scope, d.Key).Scan(&res.Existing); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("reading dedupe key: %w", err)
+		}
+		return fmt.Errorf("dedupe key %q/%q: %w", d.Scope, d.Key, weft.ErrDuplicate)
+	}
+	return first
+}
+
+// errDuplicateKey marks a held dedupe key inside applyBatch.
+var errDuplicateKey = errors.New("dedupe key held")
+
+func plainErr(what string, err error) error {
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
 }

@@ -13,3 +13,10 @@ import (
 func BenchmarkApply(b *testing.B) {
 	storetest.BenchmarkApply(b, openSchema(b, storepg.Options{MaxConns: 32}))
 }
+
+// BenchmarkCluster: the cost of the cluster-wide pieces (rate-limit take,
+// open-circuit sync read, AI cache hit), 16 concurrent callers per
+// GOMAXPROCS.
+func BenchmarkCluster(b *testing.B) {
+	storetest.BenchmarkCluster(b, openSchema(b, storepg.Options{MaxConns: 32}))
+}

@@ -18,3 +18,10 @@ func BenchmarkApply(b *testing.B) {
 		storetest.BenchmarkApply(b, openTemp(b, storesqlite.Options{Synchronous: storesqlite.SyncNormal}))
 	})
 }
+
+// BenchmarkCluster: the cost of the cluster-wide pieces (rate-limit take,
+// open-circuit sync read, AI cache hit), 16 concurrent callers per
+// GOMAXPROCS.
+func BenchmarkCluster(b *testing.B) {
+	storetest.BenchmarkCluster(b, openTemp(b, storesqlite.Options{}))
+}

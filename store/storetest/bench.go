@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"runtime"
 	"strconv"
 	"sync/atomic"
@@ -53,4 +54,48 @@ func BenchmarkApply(b *testing.B, s store.Store) {
 	})
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "applies/s")
 	b.ReportMetric(float64(runtime.GOMAXPROCS(0)*64), "callers")
+}
+
+// BenchmarkCluster measures the cluster-wide pieces one at a time, each with
+// 16 concurrent callers per GOMAXPROCS: a webhook rate-limit take (one
+// bucket, rarely empty), a circuit sync read (OpenCircuits) and an AI cache
+// hit read through the step cache. One op is one call.
+func BenchmarkCluster(b *testing.B, s store.Store) {
+	ctx := context.Background()
+	if err := s.OpenCircuit(ctx, "api.example", time.Now().Add(time.Hour)); err != nil {
+		b.Fatal(err)
+	}
+	answer := json.RawMessage(`{"text":"42","finish_reason":"stop","usage":{"input_tokens":12,"output_tokens":1},"model":"m1"}`)
+	if err := s.PutCached(ctx, "ai:bench", answer, time.Now().Add(time.Hour)); err != nil {
+		b.Fatal(err)
+	}
+	run := func(name string, op func() error) {
+		b.Run(name, func(b *testing.B) {
+			b.SetParallelism(16)
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if err := op(); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
+	run("RateTake", func() error {
+		_, _, err := s.TakeRateToken(ctx, "webhook:bench", 1e6, 1000, time.Now())
+		return err
+	})
+	run("OpenCircuits", func() error {
+		_, err := s.OpenCircuits(ctx, time.Now())
+		return err
+	})
+	run("AICacheHit", func() error {
+		_, ok, err := s.GetCached(ctx, "ai:bench", time.Now())
+		if err == nil && !ok {
+			err = errors.New("cache miss")
+		}
+		return err
+	})
 }

@@ -88,6 +88,11 @@ type Config struct {
 	// unknown paths are never logged, only counted.
 	RefusalRate  float64
 	RefusalBurst int
+	// Buckets, when set, holds the webhooks' rate limits for every process
+	// sharing the store (PostgreSQL), so a limit of 10/s is 10/s for the
+	// cluster. Nil: each process keeps its own buckets (SQLite, where one
+	// process owns the data).
+	Buckets Buckets
 	// Now returns the current time; tests may replace it.
 	Now func() time.Time
 }
@@ -340,7 +345,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, ip netip.Addr, d
 		return
 	}
 	if pol.limiter != nil {
-		if ok, wait := pol.limiter.take(d.ReceivedAt); !ok {
+		if ok, wait := h.takeRate(r.Context(), rec.Name, pol, d.ReceivedAt); !ok {
 			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 			d.Outcome = store.OutcomeRateLimited
 			h.fail(w, http.StatusTooManyRequests, "rate_limited", "this webhook's rate limit is reached; retry after the Retry-After delay")
