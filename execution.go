@@ -97,6 +97,10 @@ type Execution struct {
 	// oldest first (at most MaxRetries): a retry keeps what it ran again, so
 	// the failed attempts stay visible after a retry succeeds.
 	Retries []PriorRun `json:"retries,omitempty"`
+	// TraceParent is the W3C traceparent of the span that started the
+	// execution when tracing is on: every process that runs it (after a
+	// crash, a wait or an approval) continues this trace.
+	TraceParent string `json:"trace_parent,omitempty"`
 	// Recovered is set by Claim (only) when it took the execution over
 	// from a process that stopped while running it, without releasing it: a
 	// crash, an out-of-memory kill, a lost lease. The engine then counts

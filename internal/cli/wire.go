@@ -18,6 +18,7 @@ import (
 	"github.com/weftworks/weft/metrics"
 	"github.com/weftworks/weft/step"
 	"github.com/weftworks/weft/store"
+	"github.com/weftworks/weft/tracing"
 	"github.com/weftworks/weft/trigger/queue"
 	"github.com/weftworks/weft/trigger/schedule"
 	"github.com/weftworks/weft/trigger/webhook"
@@ -98,6 +99,7 @@ type App struct {
 	raw        store.Store // the store as opened, for Close
 	sql        *sqlstep.Service
 
+	traces     *tracing.Provider
 	integrity  *integrityCheck // SQLite only; nil on PostgreSQL
 	checkEvery time.Duration
 }
@@ -144,12 +146,20 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 		return nil, err
 	}
 	a.Vault, a.Logger = out.vault, out.logger
+	if a.traces, err = tracing.New(ctx, cfg.Env.Getenv, readBuildInfo().Version, a.Logger); err != nil {
+		return nil, err
+	}
+	stepHTTP := out.client
+	if a.traces.Tracer() != nil {
+		// Steps' outbound requests carry the attempt's traceparent.
+		stepHTTP = tracing.Client(out.client)
+	}
 	a.integrity = newIntegrityCheck(raw, a.Logger)
 	aiCfg, err := loadAIConfig(cfg.Env, cfg.AIConfig)
 	if err != nil {
 		return nil, err
 	}
-	aiSvc, err := newAIService(aiCfg, st, a.Metrics, a.Logger, out.client, out.breakers, cfg.Workflows)
+	aiSvc, err := newAIService(aiCfg, st, a.Metrics, a.Logger, stepHTTP, out.breakers, cfg.Workflows)
 	if err != nil {
 		return nil, err
 	}
@@ -175,8 +185,8 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	a.Engine, err = engine.New(engine.Config{
 		Store: st, Registry: a.Registry, Logger: a.Logger, Metrics: a.Metrics, Retention: cfg.Retention,
 		MaxRunning: cfg.MaxRunning, Lease: cfg.Lease, EnvAllowlist: cfg.EnvAllow, PollInterval: cfg.PollInterval,
-		HTTP: out.client, Connections: out.vault, Limiter: out.limiter, Redactor: out.redactor, Events: a.evts,
-		OnFinish:     a.subs.onFinish,
+		HTTP: stepHTTP, Connections: out.vault, Limiter: out.limiter, Redactor: out.redactor, Events: a.evts,
+		OnFinish: a.subs.onFinish, Tracer: a.traces.Tracer(),
 		MaxCallDepth: cfg.Limits.MaxCallDepth, MaxForEachItems: cfg.Limits.MaxForEachItems, QuarantineAfter: cfg.Limits.QuarantineAfter,
 	})
 	if err != nil {
@@ -261,6 +271,13 @@ func (a *App) Start(ctx context.Context) (stop func()) {
 // queue publishers. Call the
 // stop function of Start first.
 func (a *App) Close() error {
+	if a.traces != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := a.traces.Shutdown(ctx); err != nil {
+			a.Logger.Warn("flushing traces at shutdown", "err", err)
+		}
+		cancel()
+	}
 	if a.sql != nil {
 		_ = a.sql.Close()
 	}

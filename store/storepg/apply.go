@@ -13,7 +13,7 @@ import (
 )
 
 const insertExecutionSQL = `INSERT INTO executions (` + executionCols + `)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`
 
 // patchExecutionSQL sets a column when its flag is true; a true flag with a
 // NULL value clears it. One statement serves every patch shape, so pgx's
@@ -94,7 +94,7 @@ func apply(ctx context.Context, tx pgx.Tx, m *store.Mutation, id string, res *st
 		if _, err := tx.Exec(ctx, insertExecutionSQL, id, c.Workflow, c.WorkflowVersion, string(c.Status), c.Trigger,
 			blob(c.Input), blob(c.Output), ec, em, c.ParentID, c.ParentStep, ts(created),
 			nullTime(c.StartedAt), nullTime(c.FinishedAt), nullTime(c.WakeAt), c.CancelRequested,
-			nullString(c.LeaseOwner), nullTime(c.LeaseUntil), blob(c.Response), blob(store.EncodeRetries(c.Retries))); err != nil {
+			nullString(c.LeaseOwner), nullTime(c.LeaseUntil), blob(c.Response), blob(store.EncodeRetries(c.Retries)), c.TraceParent); err != nil {
 			if pgCode(err) == codeUnique {
 				return fmt.Errorf("execution already exists: %w", weft.ErrConflict)
 			}
