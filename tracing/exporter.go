@@ -55,6 +55,12 @@ func exporterConfigFromEnv(getenv func(string) string) (exporterConfig, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return cfg, fmt.Errorf("OTLP trace endpoint %q is not an http(s) URL: set OTEL_EXPORTER_OTLP_ENDPOINT like http://collector:4318", cfg.URL)
 	}
+	for _, suffix := range []string{"CERTIFICATE", "CLIENT_CERTIFICATE", "CLIENT_KEY"} {
+		if v, name := pick(suffix); v != "" {
+			return cfg, fmt.Errorf("%s is not supported: Weft trusts the system's CA certificates for OTLP; "+
+				"run an OpenTelemetry Collector next to Weft for mutual TLS", name)
+		}
+	}
 	if v, name := pick("HEADERS"); v != "" {
 		for _, kv := range strings.Split(v, ",") {
 			k, val, ok := strings.Cut(kv, "=")
