@@ -22,6 +22,7 @@ type Store interface {
 	Usage
 	Stats
 	Events
+	Alerts
 	// Close releases the database. Pending group commits are flushed first.
 	Close() error
 }

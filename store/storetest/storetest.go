@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Settings", settingsTests()},
 		{"Stats", statsTests()},
 		{"Events", eventTests()},
+		{"Alerts", alertTests()},
 	} {
 		t.Run(group.name, func(t *testing.T) {
 			t.Parallel()
@@ -68,6 +69,7 @@ func newExecution(id, workflow string, created time.Time) *weft.Execution {
 		Status:          weft.ExecutionQueued,
 		Trigger:         weft.TriggerManual,
 		Input:           json.RawMessage(`{"id":"` + id + `"}`),
+		TraceParent:     "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
 		CreatedAt:       created,
 	}
 }
