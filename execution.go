@@ -59,6 +59,7 @@ const (
 	TriggerSchedule = "schedule"
 	TriggerWorkflow = "workflow" // started by workflow.call
 	TriggerError    = "error"    // started as another workflow's on_error handler
+	TriggerAlert    = "alert"    // started as an alert rule's notify workflow
 )
 
 // ErrorInfo is a recorded failure. Message is meant for people: it says what

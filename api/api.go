@@ -60,6 +60,8 @@ type Config struct {
 	// Triggers reports the health of queue triggers in GET
 	// /api/v1/triggers; nil lists none.
 	Triggers TriggerHealth
+	// Alerts serves /api/v1/alerts; nil answers 404 not_configured.
+	Alerts Alerts
 	// MaxBody limits request bodies (everything but /hooks/); default 4 MiB.
 	MaxBody int64
 	// Now returns the current time; tests may replace it.

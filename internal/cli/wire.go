@@ -71,6 +71,10 @@ type AppConfig struct {
 	// Events sets the resume URLs' address and the event buffer's bounds
 	// (zero: http://127.0.0.1:8080 and the defaults of events.Limits).
 	Events EventConfig
+	// Alerts is the alert rules file (--alerts; none when empty) and
+	// AlertInterval how often rules are evaluated (0: 15s).
+	Alerts        string
+	AlertInterval time.Duration
 }
 
 // App is the whole application, wired once for weft serve, weft run and
@@ -100,6 +104,7 @@ type App struct {
 	sql        *sqlstep.Service
 
 	traces     *tracing.Provider
+	alerts     *alertService
 	integrity  *integrityCheck // SQLite only; nil on PostgreSQL
 	checkEvery time.Duration
 }
@@ -215,6 +220,9 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	if a.sched, err = schedule.New(schedule.Config{Engine: a.Engine, Store: st, Logger: a.Logger}); err != nil {
 		return nil, err
 	}
+	if a.alerts, err = newAlertService(cfg.Alerts, cfg.AlertInterval, st, a.Engine, out.breakers, aiSvc, a.Metrics.Registry, a.Logger); err != nil {
+		return nil, err
+	}
 	tokens := api.StaticToken(a.token.hash)
 	handler, err := api.New(api.Config{
 		Engine: a.Engine, Store: st, Registry: a.Registry, Logger: a.Logger, Metrics: a.Metrics,
@@ -222,6 +230,7 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 		Credentials: out.vault, Limiter: out.limiter, Breakers: out.breakers, Subscriptions: a.subs.svc, Events: a.evts,
 		ResumeVerifier: a.hooks,
 		Triggers:       a.Queues,
+		Alerts:         a.alerts,
 		Ready: func(ctx context.Context) error {
 			if err := a.integrity.ready(); err != nil {
 				return err
@@ -256,6 +265,7 @@ func (a *App) Start(ctx context.Context) (stop func()) {
 	run(a.subs.svc.Run)
 	run(a.evts.Run)
 	run(a.Queues.Run)
+	run(a.alerts.Run)
 	if a.integrity != nil {
 		run(func(ctx context.Context) error { a.integrity.run(ctx, a.checkEvery); return nil })
 	}
