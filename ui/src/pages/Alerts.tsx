@@ -102,11 +102,11 @@ function NewAlert({ onSaved }: { onSaved: () => void }) {
       <ErrorBox error={error} />
       <label className="field">
         <span className="field-label">name</span>
-        <input value={name} onChange={(e) => setName(e.target.value)} placeholder="orders-failing" required />
+        <input name="name" value={name} onChange={(e) => setName(e.target.value)} placeholder="orders-failing" required />
       </label>
       <label className="field">
         <span className="field-label">watch</span>
-        <select value={kind} onChange={(e) => setKind(e.target.value)}>
+        <select name="kind" value={kind} onChange={(e) => setKind(e.target.value)}>
           {KINDS.map((x) => (
             <option key={x.kind} value={x.kind}>
               {x.label}
@@ -117,27 +117,27 @@ function NewAlert({ onSaved }: { onSaved: () => void }) {
       {k.needs !== "none" && (
         <label className="field">
           <span className="field-label">{k.needs}</span>
-          <input value={target} onChange={(e) => setTarget(e.target.value)} required />
+          <input name="target" value={target} onChange={(e) => setTarget(e.target.value)} required />
         </label>
       )}
       {kind !== "circuit_open" && kind !== "ai_budget" && (
         <label className="field">
           <span className="field-label">window</span>
-          <input value={window} onChange={(e) => setWindow(e.target.value)} placeholder="5m" />
+          <input name="window" value={window} onChange={(e) => setWindow(e.target.value)} placeholder="5m" />
         </label>
       )}
       <label className="field">
         <span className="field-label">threshold</span>
-        <input value={threshold} onChange={(e) => setThreshold(e.target.value)} inputMode="decimal" placeholder="default" />
+        <input name="threshold" value={threshold} onChange={(e) => setThreshold(e.target.value)} inputMode="decimal" placeholder="default" />
         <span className="field-help">{k.threshold}</span>
       </label>
       <label className="field">
         <span className="field-label">repeat</span>
-        <input value={repeat} onChange={(e) => setRepeat(e.target.value)} placeholder="1h (empty: notify once)" />
+        <input name="repeat" value={repeat} onChange={(e) => setRepeat(e.target.value)} placeholder="1h (empty: notify once)" />
       </label>
       <label className="field">
         <span className="field-label">notify workflow</span>
-        <input value={notify} onChange={(e) => setNotify(e.target.value)} required />
+        <input name="notify" value={notify} onChange={(e) => setNotify(e.target.value)} required />
         <span className="field-help">Runs with alert, state (firing, resolved), value, threshold and since as its trigger.</span>
       </label>
       <div>
