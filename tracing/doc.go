@@ -6,7 +6,7 @@
 // OTEL_TRACES_EXPORTER=otlp): then New returns a Provider whose Tracer is
 // nil, no exporter goroutine runs and the engine skips every span. When on,
 // spans are batched and sent with OTLP over HTTP/protobuf (the gRPC
-// exporter is not linked; see docs/adr/0013-opentelemetry-traces.md).
+// exporter is not linked; see docs/adr/0013-traces-and-alerts.md).
 //
 // The engine itself only speaks the OpenTelemetry API (go.opentelemetry.io/otel/trace):
 // one span marks the start of an execution, one span covers each time a
