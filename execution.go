@@ -59,6 +59,7 @@ const (
 	TriggerSchedule = "schedule"
 	TriggerWorkflow = "workflow" // started by workflow.call
 	TriggerError    = "error"    // started as another workflow's on_error handler
+	TriggerAlert    = "alert"    // started as an alert rule's notify workflow
 )
 
 // ErrorInfo is a recorded failure. Message is meant for people: it says what
@@ -97,6 +98,10 @@ type Execution struct {
 	// oldest first (at most MaxRetries): a retry keeps what it ran again, so
 	// the failed attempts stay visible after a retry succeeds.
 	Retries []PriorRun `json:"retries,omitempty"`
+	// TraceParent is the W3C traceparent of the span that started the
+	// execution when tracing is on: every process that runs it (after a
+	// crash, a wait or an approval) continues this trace.
+	TraceParent string `json:"trace_parent,omitempty"`
 	// Recovered is set by Claim (only) when it took the execution over
 	// from a process that stopped while running it, without releasing it: a
 	// crash, an out-of-memory kill, a lost lease. The engine then counts

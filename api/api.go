@@ -63,6 +63,8 @@ type Config struct {
 	// Polls reports the liveness of polling triggers in GET
 	// /api/v1/triggers; nil lists none.
 	Polls PollHealth
+	// Alerts serves /api/v1/alerts; nil answers 404 not_configured.
+	Alerts Alerts
 	// MaxBody limits request bodies (everything but /hooks/); default 4 MiB.
 	MaxBody int64
 	// Now returns the current time; tests may replace it.

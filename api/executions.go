@@ -73,6 +73,9 @@ func (s *server) startExecution(w http.ResponseWriter, r *http.Request) {
 		Workflow: r.PathValue("name"),
 		Input:    input,
 		Trigger:  weft.TriggerManual,
+		// A caller that traces its own work (a CI job) sees the run in
+		// its trace.
+		TraceParent: r.Header.Get("traceparent"),
 	})
 	if err != nil {
 		writeError(w, r, s.log, err)

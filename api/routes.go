@@ -65,5 +65,8 @@ func (s *server) routes() []route {
 		{"POST", "/api/v1/approvals/{execution}/{step}", false, h(s.decideApproval)},
 		{"POST", "/hooks/resume/{token}", true, h(s.resume)},
 		{"GET", "/api/v1/triggers", false, h(s.listTriggers)},
+		{"GET", "/api/v1/alerts", false, h(s.listAlerts)},
+		{"PUT", "/api/v1/alerts/{name}", false, h(s.putAlert)},
+		{"DELETE", "/api/v1/alerts/{name}", false, h(s.deleteAlert)},
 	}
 }

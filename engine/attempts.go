@@ -59,12 +59,13 @@ func (r *runner) launch(ctx context.Context, n *workflow.Node, t *weft.StepRun) 
 		}
 		if out, hit := r.e.cache.get(ctx, n.Step.Uses, cacheKey, now); hit {
 			t.Attempts++
+			_, span := r.traceAttempt(ctx, n, t, withMap)
 			t.Status, t.Input, t.WakeAt = weft.StepRunning, in, nil
 			if t.StartedAt == nil {
 				t.StartedAt = &now
 			}
 			r.markDirty(k)
-			return r.handle(ctx, taskResult{key: k, res: step.Result{Output: out}, cached: true})
+			return r.handle(ctx, taskResult{key: k, res: step.Result{Output: out}, cached: true, span: span})
 		}
 	}
 	t.Attempts++
@@ -75,6 +76,7 @@ func (r *runner) launch(ctx context.Context, n *workflow.Node, t *weft.StepRun) 
 		t.StartedAt = &now
 	}
 	r.markDirty(k)
+	sctx, span := r.traceAttempt(ctx, n, t, withMap)
 	req := &step.Request{
 		Workflow: r.ex.Workflow, ExecutionID: r.ex.ID, StepID: t.StepID, Item: t.Item, Type: n.Step.Uses,
 		With: withMap, Attempt: t.Attempts, IdempotencyKey: weft.StepRunID(r.ex.ID, t.StepID, t.Item),
@@ -87,16 +89,18 @@ func (r *runner) launch(ctx context.Context, n *workflow.Node, t *weft.StepRun) 
 	if reg.Spec.Pure {
 		if r.careful {
 			if err := r.flush(ctx, nil); err != nil {
+				endAttempt(span, "interrupted", nil)
 				return err
 			}
 		}
 		start := time.Now()
-		res, err := reg.Handler.Run(ctx, req)
-		return r.handle(ctx, taskResult{key: k, res: res, err: err, duration: time.Since(start), cacheKey: cacheKey})
+		res, err := reg.Handler.Run(sctx, req)
+		return r.handle(ctx, taskResult{key: k, res: res, err: err, duration: time.Since(start), cacheKey: cacheKey, span: span})
 	}
 	// A side effect is about to happen: make the attempt (and every pure
 	// result before it) durable first.
 	if err := r.flush(ctx, nil); err != nil {
+		endAttempt(span, "interrupted", nil)
 		return err
 	}
 	r.publishStep(t)
@@ -107,11 +111,11 @@ func (r *runner) launch(ctx context.Context, n *workflow.Node, t *weft.StepRun) 
 	r.inflight[k] = true
 	r.inflightPer[t.StepID]++
 	go func() {
-		actx, cancel := context.WithTimeout(ctx, timeout)
+		actx, cancel := context.WithTimeout(sctx, timeout)
 		defer cancel()
 		start := time.Now()
 		res, err := safeRun(actx, reg.Handler, req)
-		r.results <- taskResult{key: k, res: res, err: err, duration: time.Since(start), cacheKey: cacheKey}
+		r.results <- taskResult{key: k, res: res, err: err, duration: time.Since(start), cacheKey: cacheKey, span: span}
 	}()
 	return nil
 }
@@ -137,7 +141,9 @@ func (r *runner) handle(ctx context.Context, res taskResult) error {
 	reg, _ := r.e.cfg.Registry.Lookup(n.Step.Uses)
 	now := r.e.cfg.Now().UTC()
 	outcome := "succeeded"
+	var failure *weft.ErrorInfo
 	defer func() {
+		endAttempt(res.span, outcome, failure)
 		if r.e.m != nil {
 			r.e.m.StepDuration.WithLabelValues(n.Step.Uses, outcome).Observe(res.duration.Seconds())
 			r.e.m.StepAttempts.WithLabelValues(n.Step.Uses, outcome).Inc()
@@ -213,6 +219,7 @@ func (r *runner) handle(ctx context.Context, res taskResult) error {
 		info := step.ErrorInfo(res.err)
 		info.Message = r.redactString(info.Message)
 		retryable, after := step.IsRetryable(res.err)
+		failure = info
 		policy := policyFor(n.Step, step.RetryDefaultsOf(res.err))
 		if retryable && t.Attempts < policy.MaxAttempts {
 			outcome = "retry"

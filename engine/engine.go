@@ -17,6 +17,8 @@ import (
 	"github.com/oklog/ulid/v2"
 
 	"github.com/weftworks/weft"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/weftworks/weft/metrics"
 	"github.com/weftworks/weft/step"
 	"github.com/weftworks/weft/store"
@@ -79,6 +81,9 @@ type Config struct {
 	LookupEnv func(string) (string, bool)
 	// Now returns the current time; tests may replace it.
 	Now func() time.Time
+	// Tracer records a span per execution start, per run and per step
+	// attempt; nil (the default) turns tracing off at no cost.
+	Tracer trace.Tracer
 	// OnFinish, when set, is told of every execution that finishes in this
 	// process (outbound webhook subscriptions). It must not block.
 	OnFinish func(weft.Execution)
@@ -228,6 +233,10 @@ type StartRequest struct {
 	Dedupe     *store.DedupeKey
 	ParentID   string
 	ParentStep string
+	// TraceParent is the W3C traceparent of the caller (an incoming
+	// webhook's header): the execution's trace continues it. Used only when
+	// tracing is on.
+	TraceParent string
 	// Respond, when true, makes Start return a channel that receives the
 	// output of the execution's `respond` step (or is closed when the
 	// execution finishes without one).
@@ -259,6 +268,16 @@ func (s *Started) Release() {
 // workflow has no concurrency limit, runs it at once in this process. When
 // Start returns without error the execution is on disk.
 func (e *Engine) Start(ctx context.Context, req StartRequest) (*Started, error) {
+	if e.cfg.Tracer == nil {
+		return e.start(ctx, req, "")
+	}
+	ctx, span := e.startSpan(ctx, req)
+	s, err := e.start(ctx, req, FormatTraceParent(span.SpanContext()))
+	endStartSpan(span, s, err)
+	return s, err
+}
+
+func (e *Engine) start(ctx context.Context, req StartRequest, traceParent string) (*Started, error) {
 	cw, err := e.workflows.get(ctx, req.Workflow, req.Version)
 	if err != nil {
 		return nil, err
@@ -280,6 +299,7 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (*Started, error) 
 		ParentID:        req.ParentID,
 		ParentStep:      req.ParentStep,
 		CreatedAt:       now,
+		TraceParent:     traceParent,
 	}
 	if ex.Trigger == "" {
 		ex.Trigger = weft.TriggerManual

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/expr"
 	"github.com/weftworks/weft/step"
@@ -27,8 +29,9 @@ type taskResult struct {
 	res      step.Result
 	err      error
 	duration time.Duration
-	cacheKey string // set when the step has `cache:` and the result may fill it
-	cached   bool   // the result came from the cache
+	cacheKey string     // set when the step has `cache:` and the result may fill it
+	cached   bool       // the result came from the cache
+	span     trace.Span // the attempt's span; nil when tracing is off
 }
 
 // runner executes one execution in this process. All its fields are owned by
@@ -97,6 +100,8 @@ func newRunner(e *Engine, ex weft.Execution, cw *compiledWorkflow, trigger any, 
 }
 
 func (r *runner) run(ctx context.Context) {
+	ctx, endSpan := r.traceRun(ctx)
+	defer endSpan()
 	defer func() {
 		if r.create != nil { // stopped before its first write: it was never stored
 			r.created(store.Result{}, errors.New("execution stopped before it was stored"))

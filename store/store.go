@@ -25,6 +25,7 @@ type Store interface {
 	Stats
 	Events
 	Polls
+	Alerts
 	// Close releases the database. Pending group commits are flushed first.
 	Close() error
 }

@@ -104,3 +104,36 @@ func (s *Service) checkBudgets(ctx context.Context, workflow, credential string)
 	}
 	return nil
 }
+
+// BudgetSpent returns the share spent of the budget whose subject is
+// workflow (or credential) in its current period: the larger of USD spent
+// over its USD limit and tokens over its token limit. ok is false when no
+// such budget is configured. Alert rules of kind ai_budget read it.
+func (s *Service) BudgetSpent(ctx context.Context, workflow, credential string) (share float64, ok bool, err error) {
+	if s == nil {
+		return 0, false, nil
+	}
+	now := s.cfg.Now()
+	for _, b := range s.cfg.Budgets {
+		if b.Workflow != workflow || b.Credential != credential {
+			continue
+		}
+		from, to := b.window(now)
+		tot, err := s.cfg.Usage.SumUsage(ctx, weft.UsageQuery{Workflow: b.Workflow, Credential: b.Credential, From: from, To: to})
+		if err != nil {
+			return 0, false, fmt.Errorf("reading AI usage for the budget of %s: %w", b.subject(), err)
+		}
+		var spent weft.UsageTotal
+		if len(tot) > 0 {
+			spent = tot[0]
+		}
+		if b.USD > 0 {
+			share = max(share, spent.CostUSD/b.USD)
+		}
+		if b.Tokens > 0 {
+			share = max(share, float64(spent.InputTokens+spent.OutputTokens)/float64(b.Tokens))
+		}
+		return share, true, nil
+	}
+	return 0, false, nil
+}

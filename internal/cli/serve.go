@@ -47,6 +47,9 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	fs.stringVar(&f.debugAddr, "debug-addr", "WEFT_DEBUG_ADDR", "", "serve Go's pprof profiles on this separate address (e.g. 127.0.0.1:6060); off when empty")
 	var aiConfig string
 	fs.stringVar(&aiConfig, "ai-config", "WEFT_AI_CONFIG", "", "YAML file with AI prices, budgets, cache and gateway routes (see docs/ai.md)")
+	var alertsFile, alertEvery string
+	fs.stringVar(&alertsFile, "alerts", "WEFT_ALERTS", "", "YAML file of alert rules (alerts: [...]; see docs/operations.md#alerts)")
+	fs.stringVar(&alertEvery, "alert-interval", "WEFT_ALERT_INTERVAL", "15s", "how often alert rules are evaluated")
 	fs.intVar(&f.maxRunning, "max-running", "WEFT_MAX_RUNNING", 1024, "executions this process runs at once; more wait in the queue")
 	fs.intVar(&f.maxSearchScan, "max-search-scan", "WEFT_MAX_SEARCH_SCAN", 10_000, "most executions one trigger-data search of the execution list reads; it then answers what it found with a cursor to go on")
 	f.conn.register(fs)
@@ -79,6 +82,10 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	case "FULL", "NORMAL":
 	default:
 		return fmt.Errorf("--sqlite-synchronous %q: use FULL (the default: survives power loss) or NORMAL (survives a crashed process)", f.sqliteSync)
+	}
+	alertInterval, err := weft.ParseDuration(alertEvery)
+	if err != nil || alertInterval.D() < time.Second {
+		return fmt.Errorf("--alert-interval %q: give a duration of at least 1s (e.g. 15s)", alertEvery)
 	}
 	lease, err := weft.ParseDuration(f.lease)
 	if err != nil {
@@ -117,6 +124,8 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		SQLiteCheckEvery: checkEvery,
 		SQL:              sqlCfg,
 		Events:           evCfg,
+		Alerts:           alertsFile,
+		AlertInterval:    alertInterval.D(),
 	})
 	if err != nil {
 		return err

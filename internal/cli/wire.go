@@ -19,6 +19,7 @@ import (
 	"github.com/weftworks/weft/metrics"
 	"github.com/weftworks/weft/step"
 	"github.com/weftworks/weft/store"
+	"github.com/weftworks/weft/tracing"
 	"github.com/weftworks/weft/trigger/poll"
 	"github.com/weftworks/weft/trigger/queue"
 	"github.com/weftworks/weft/trigger/schedule"
@@ -72,6 +73,10 @@ type AppConfig struct {
 	// Events sets the resume URLs' address and the event buffer's bounds
 	// (zero: http://127.0.0.1:8080 and the defaults of events.Limits).
 	Events EventConfig
+	// Alerts is the alert rules file (--alerts; none when empty) and
+	// AlertInterval how often rules are evaluated (0: 15s).
+	Alerts        string
+	AlertInterval time.Duration
 }
 
 // App is the whole application, wired once for weft serve, weft run and
@@ -103,6 +108,8 @@ type App struct {
 	sql        *sqlstep.Service
 
 	breakers   *circuit.Breakers
+	traces     *tracing.Provider
+	alerts     *alertService
 	integrity  *integrityCheck // SQLite only; nil on PostgreSQL
 	checkEvery time.Duration
 }
@@ -149,12 +156,20 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 		return nil, err
 	}
 	a.Vault, a.Logger, a.breakers = out.vault, out.logger, out.breakers
+	if a.traces, err = tracing.New(ctx, cfg.Env.Getenv, readBuildInfo().Version, a.Logger); err != nil {
+		return nil, err
+	}
+	stepHTTP := out.client
+	if a.traces.Tracer() != nil {
+		// Steps' outbound requests carry the attempt's traceparent.
+		stepHTTP = tracing.Client(out.client)
+	}
 	a.integrity = newIntegrityCheck(raw, a.Logger)
 	aiCfg, err := loadAIConfig(cfg.Env, cfg.AIConfig)
 	if err != nil {
 		return nil, err
 	}
-	aiSvc, err := newAIService(aiCfg, st, a.Metrics, a.Logger, out.client, out.breakers, cfg.Workflows, kind == "postgres")
+	aiSvc, err := newAIService(aiCfg, st, a.Metrics, a.Logger, stepHTTP, out.breakers, cfg.Workflows, kind == "postgres")
 	if err != nil {
 		return nil, err
 	}
@@ -180,8 +195,8 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	a.Engine, err = engine.New(engine.Config{
 		Store: st, Registry: a.Registry, Logger: a.Logger, Metrics: a.Metrics, Retention: cfg.Retention,
 		MaxRunning: cfg.MaxRunning, Lease: cfg.Lease, EnvAllowlist: cfg.EnvAllow, PollInterval: cfg.PollInterval,
-		HTTP: out.client, Connections: out.vault, Limiter: out.limiter, Redactor: out.redactor, Events: a.evts,
-		OnFinish:     a.subs.onFinish,
+		HTTP: stepHTTP, Connections: out.vault, Limiter: out.limiter, Redactor: out.redactor, Events: a.evts,
+		OnFinish: a.subs.onFinish, Tracer: a.traces.Tracer(),
 		MaxCallDepth: cfg.Limits.MaxCallDepth, MaxForEachItems: cfg.Limits.MaxForEachItems, QuarantineAfter: cfg.Limits.QuarantineAfter,
 	})
 	if err != nil {
@@ -213,6 +228,9 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	if a.sched, err = schedule.New(schedule.Config{Engine: a.Engine, Store: st, Logger: a.Logger}); err != nil {
 		return nil, err
 	}
+	if a.alerts, err = newAlertService(cfg.Alerts, cfg.AlertInterval, st, a.Engine, out.breakers, aiSvc, a.Metrics.Registry, a.Logger); err != nil {
+		return nil, err
+	}
 	tokens := api.StaticToken(a.token.hash)
 	handler, err := api.New(api.Config{
 		Engine: a.Engine, Store: st, Registry: a.Registry, Logger: a.Logger, Metrics: a.Metrics,
@@ -221,6 +239,7 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 		ResumeVerifier: a.hooks,
 		Triggers:       a.Queues,
 		Polls:          a.Polls,
+		Alerts:         a.alerts,
 		Ready: func(ctx context.Context) error {
 			if err := a.integrity.ready(); err != nil {
 				return err
@@ -257,6 +276,7 @@ func (a *App) Start(ctx context.Context) (stop func()) {
 	run(a.Queues.Run)
 	run(a.Polls.Run)
 	run(func(ctx context.Context) error { return a.breakers.Run(ctx, a.Logger) })
+	run(a.alerts.Run)
 	if a.integrity != nil {
 		run(func(ctx context.Context) error { a.integrity.run(ctx, a.checkEvery); return nil })
 	}
@@ -272,6 +292,13 @@ func (a *App) Start(ctx context.Context) (stop func()) {
 // queue publishers. Call the
 // stop function of Start first.
 func (a *App) Close() error {
+	if a.traces != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := a.traces.Shutdown(ctx); err != nil {
+			a.Logger.Warn("flushing traces at shutdown", "err", err)
+		}
+		cancel()
+	}
 	if a.sql != nil {
 		_ = a.sql.Close()
 	}

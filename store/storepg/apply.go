@@ -14,7 +14,7 @@ import (
 )
 
 const insertExecutionSQL = `INSERT INTO executions (` + executionCols + `)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`
 
 // patchExecutionSQL sets a column when its flag is true; a true flag with a
 // NULL value clears it. One statement serves every patch shape, so pgx's
@@ -110,7 +110,7 @@ func (s *Store) applyBatch(ctx context.Context, m *store.Mutation, id string, re
 		}, insertExecutionSQL, id, c.Workflow, c.WorkflowVersion, string(c.Status), c.Trigger,
 			blob(c.Input), blob(c.Output), ec, em, c.ParentID, c.ParentStep, ts(created),
 			nullTime(c.StartedAt), nullTime(c.FinishedAt), nullTime(c.WakeAt), c.CancelRequested,
-			nullString(c.LeaseOwner), nullTime(c.LeaseUntil), blob(c.Response), blob(store.EncodeRetries(c.Retries)))
+			nullString(c.LeaseOwner), nullTime(c.LeaseUntil), blob(c.Response), blob(store.EncodeRetries(c.Retries)), c.TraceParent)
 	} else if m.Owner != "" {
 		add(func(_ pgconn.CommandTag, err error) error {
 			if pgCode(err) == codeLeaseLost {

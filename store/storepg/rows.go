@@ -75,7 +75,7 @@ func errorCols(e *weft.ErrorInfo) (code, msg any) {
 
 const executionCols = `id, workflow, workflow_version, status, trigger_kind, input, output,
 	error_code, error_message, parent_id, parent_step, created_at, started_at, finished_at,
-	wake_at, cancel_requested, lease_owner, lease_until, response, retries`
+	wake_at, cancel_requested, lease_owner, lease_until, response, retries, trace_parent`
 
 func scanExecution(row pgx.Row) (weft.Execution, error) {
 	var (
@@ -88,7 +88,7 @@ func scanExecution(row pgx.Row) (weft.Execution, error) {
 	)
 	if err := row.Scan(&e.ID, &e.Workflow, &e.WorkflowVersion, &status, &e.Trigger, &input, &output,
 		&errCode, &errMsg, &e.ParentID, &e.ParentStep, &e.CreatedAt, &started, &finished,
-		&wake, &e.CancelRequested, &leaseOwner, &until, &response, &retries); err != nil {
+		&wake, &e.CancelRequested, &leaseOwner, &until, &response, &retries, &e.TraceParent); err != nil {
 		return weft.Execution{}, err
 	}
 	e.Retries = store.DecodeRetries(retries)

@@ -12,7 +12,7 @@ import (
 )
 
 const insertExecutionSQL = `INSERT INTO executions (` + executionCols + `)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // patchExecutionSQL sets a column when its flag is true; a true flag with a
 // NULL value clears it. One prepared statement serves every patch shape.
@@ -87,7 +87,7 @@ func (w *writer) apply(m *store.Mutation, id string, res *store.Result, now time
 		if _, err := w.insertExec.ExecContext(w.ctx, id, c.Workflow, c.WorkflowVersion, string(c.Status), c.Trigger,
 			blob(c.Input), blob(c.Output), ec, em, c.ParentID, c.ParentStep, micros(created),
 			nullMicros(c.StartedAt), nullMicros(c.FinishedAt), nullMicros(c.WakeAt), c.CancelRequested,
-			nullString(c.LeaseOwner), nullMicros(c.LeaseUntil), blob(c.Response), blob(store.EncodeRetries(c.Retries))); err != nil {
+			nullString(c.LeaseOwner), nullMicros(c.LeaseUntil), blob(c.Response), blob(store.EncodeRetries(c.Retries)), c.TraceParent); err != nil {
 			if isUnique(err) {
 				return fmt.Errorf("execution already exists: %w", weft.ErrConflict)
 			}

@@ -89,7 +89,7 @@ type scanner interface{ Scan(dest ...any) error }
 
 const executionCols = `id, workflow, workflow_version, status, trigger_kind, input, output,
 	error_code, error_message, parent_id, parent_step, created_at, started_at, finished_at,
-	wake_at, cancel_requested, lease_owner, lease_until, response, retries`
+	wake_at, cancel_requested, lease_owner, lease_until, response, retries, trace_parent`
 
 func scanExecution(sc scanner) (weft.Execution, error) {
 	var (
@@ -102,7 +102,7 @@ func scanExecution(sc scanner) (weft.Execution, error) {
 	)
 	if err := sc.Scan(&e.ID, &e.Workflow, &e.WorkflowVersion, &status, &e.Trigger, (*[]byte)(&e.Input), (*[]byte)(&e.Output),
 		&errCode, &errMsg, &e.ParentID, &e.ParentStep, &created, &started, &finished,
-		&wake, &e.CancelRequested, &leaseOwner, &until, (*[]byte)(&e.Response), &retries); err != nil {
+		&wake, &e.CancelRequested, &leaseOwner, &until, (*[]byte)(&e.Response), &retries, &e.TraceParent); err != nil {
 		return weft.Execution{}, err
 	}
 	e.Retries = store.DecodeRetries(retries)

@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Events", eventTests()},
 		{"Polls", pollTests()},
 		{"Cluster", clusterTests()},
+		{"Alerts", alertTests()},
 	} {
 		t.Run(group.name, func(t *testing.T) {
 			t.Parallel()
@@ -70,6 +71,7 @@ func newExecution(id, workflow string, created time.Time) *weft.Execution {
 		Status:          weft.ExecutionQueued,
 		Trigger:         weft.TriggerManual,
 		Input:           json.RawMessage(`{"id":"` + id + `"}`),
+		TraceParent:     "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
 		CreatedAt:       created,
 	}
 }

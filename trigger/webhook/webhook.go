@@ -439,6 +439,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, ip netip.Addr, d
 	started, err := h.cfg.Engine.Start(ctx, engine.StartRequest{
 		Workflow: rec.Name, Version: rec.Version, Input: input, InputValue: value,
 		Trigger: weft.TriggerWebhook, Respond: sync, Dedupe: dedupe,
+		TraceParent: r.Header.Get("traceparent"),
 	})
 	if err != nil {
 		d.Request = h.keepRequest(r, path, raw, pol.redact)

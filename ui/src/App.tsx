@@ -13,6 +13,7 @@ import { UsagePage } from "./pages/Usage";
 import { Approvals } from "./pages/Approvals";
 import { Triggers, useUnhealthyTriggers } from "./pages/Triggers";
 import { Templates } from "./pages/Templates";
+import { Alerts, useFiringAlerts } from "./pages/Alerts";
 import { ErrorBoundary } from "./components/ErrorBoundary";
 
 // The editor pulls in @xyflow/react and yaml: load it only when a workflow is opened.
@@ -25,6 +26,7 @@ const NAV = [
   { to: "/approvals", label: "Approvals", match: (p: string) => p.startsWith("/approvals") },
   { to: "/webhooks", label: "Webhooks", match: (p: string) => p.startsWith("/webhooks") },
   { to: "/triggers", label: "Triggers", match: (p: string) => p.startsWith("/triggers") },
+  { to: "/alerts", label: "Alerts", match: (p: string) => p.startsWith("/alerts") },
   { to: "/dashboard", label: "Dashboard", match: (p: string) => p.startsWith("/dashboard") },
   { to: "/credentials", label: "Credentials", match: (p: string) => p.startsWith("/credentials") },
   { to: "/usage", label: "Usage", match: (p: string) => p.startsWith("/usage") },
@@ -58,6 +60,7 @@ export function App() {
 
 function Shell({ path, setSignedIn }: { path: string; setSignedIn: (b: boolean) => void }) {
   const unhealthy = useUnhealthyTriggers();
+  const firing = useFiringAlerts().length;
 
   let page;
   let m;
@@ -69,6 +72,7 @@ function Shell({ path, setSignedIn }: { path: string; setSignedIn: (b: boolean) 
   else if (path === "/webhooks") page = <Webhooks />;
   else if (path === "/triggers") page = <Triggers />;
   else if (path === "/dashboard") page = <Dashboard />;
+  else if (path === "/alerts") page = <Alerts />;
   else if (path === "/credentials") page = <Credentials />;
   else if (path === "/usage") page = <UsagePage />;
   else if (path === "/approvals") page = <Approvals />;
@@ -88,6 +92,11 @@ function Shell({ path, setSignedIn }: { path: string; setSignedIn: (b: boolean) 
         {NAV.map((n) => (
           <Link key={n.to} to={n.to} className={n.match(path) ? "nav active" : "nav"} aria-current={n.match(path) ? "page" : undefined}>
             {n.label}
+            {n.to === "/alerts" && firing > 0 && (
+              <span className="nav-alert" data-testid="nav-firing" title={`${firing} alert${firing === 1 ? "" : "s"} firing`}>
+                {firing}
+              </span>
+            )}
             {n.to === "/triggers" && unhealthy > 0 && (
               <span className="nav-alert" data-testid="nav-unhealthy" title={`${unhealthy} unhealthy trigger${unhealthy === 1 ? "" : "s"}`}>
                 {unhealthy}

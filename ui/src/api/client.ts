@@ -1,6 +1,6 @@
 // A thin fetch wrapper: the token from sign-in on every request, and the
 // API's error envelope turned into ApiError.
-import type { AppInfo, Approval, BulkAnswer, Connection, Credential, Decision, Delivery, Diagnostic, Execution, ExecutionList, ExecutionQuery, List, Spec, Stats, TriggerList, Usage, WorkflowRecord } from "./types";
+import type { AlertItem, AlertRule, AppInfo, Approval, BulkAnswer, Connection, Credential, Decision, Delivery, Diagnostic, Execution, ExecutionList, ExecutionQuery, List, Spec, Stats, TriggerList, Usage, WorkflowRecord } from "./types";
 
 const TOKEN_KEY = "weft.token";
 
@@ -103,6 +103,9 @@ export const api = {
     request<List<Delivery>>("GET", `/api/v1/webhooks/deliveries?limit=${q.limit ?? 50}${q.workflow ? `&workflow=${enc(q.workflow)}` : ""}`),
   replay: (id: string) => request<{ execution_id: string }>("POST", `/api/v1/webhooks/deliveries/${enc(id)}/replay`),
   triggers: () => request<TriggerList>("GET", "/api/v1/triggers"),
+  alerts: () => request<{ items: AlertItem[] }>("GET", "/api/v1/alerts"),
+  putAlert: (name: string, rule: Omit<AlertRule, "name" | "source">) => request<AlertRule>("PUT", `/api/v1/alerts/${enc(name)}`, rule),
+  deleteAlert: (name: string) => request<void>("DELETE", `/api/v1/alerts/${enc(name)}`),
   stats: (since: string) => request<Stats>("GET", `/api/v1/stats?since=${enc(since)}`),
   usage: (q: { from?: string; to?: string; group_by?: string; workflow?: string } = {}) => {
     const p = new URLSearchParams();

@@ -311,3 +311,32 @@ export interface AppInfo {
   auth: AppAuth[];
   operations: string[];
 }
+
+export interface AlertRule {
+  name: string;
+  kind: string;
+  workflow?: string;
+  connection?: string;
+  credential?: string;
+  window?: string;
+  threshold?: number;
+  min_executions?: number;
+  repeat?: string;
+  notify: string;
+  source?: "file" | "api";
+}
+
+export interface AlertStatus {
+  name: string;
+  state: "pending" | "ok" | "firing";
+  value: number;
+  since?: string;
+  notified_at?: string;
+  evaluated_at?: string;
+  owner?: string;
+}
+
+export interface AlertItem {
+  rule: AlertRule;
+  status: AlertStatus;
+}

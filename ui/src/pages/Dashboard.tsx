@@ -6,6 +6,7 @@ import { useState } from "react";
 import { api } from "../api/client";
 import type { Stats, Usage } from "../api/types";
 import { ErrorBox, PageHeader, useLoad } from "../components/ui";
+import { useFiringAlerts } from "./Alerts";
 import { Link } from "../router";
 
 const RANGES = [
@@ -220,6 +221,7 @@ export function Dashboard() {
   const [range, setRange] = useState("1h");
   const st = useLoad(() => api.stats(range), [range]);
   const usage = useLoad(() => usagePerDay().catch(() => undefined));
+  const firing = useFiringAlerts();
   const s = st.data;
   const total = s?.total ?? 0;
   return (
@@ -234,6 +236,19 @@ export function Dashboard() {
         </div>
       </PageHeader>
       <ErrorBox error={st.error} />
+      {firing.length > 0 && (
+        <div className="card alerts-firing" role="status" data-testid="dashboard-alerts">
+          <strong>
+            {firing.length} alert{firing.length === 1 ? "" : "s"} firing:
+          </strong>{" "}
+          {firing.map((a, i) => (
+            <span key={a.rule.name}>
+              {i > 0 && ", "}
+              <Link to="/alerts">{a.rule.name}</Link> <span className="muted">({a.status.value})</span>
+            </span>
+          ))}
+        </div>
+      )}
       {!s ? (
         <div className="loading">Loading…</div>
       ) : (
