@@ -22,6 +22,8 @@ type Store interface {
 	Usage
 	Stats
 	Events
+	Identity
+	Audit
 	// Close releases the database. Pending group commits are flushed first.
 	Close() error
 }

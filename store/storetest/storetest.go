@@ -34,6 +34,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Settings", settingsTests()},
 		{"Stats", statsTests()},
 		{"Events", eventTests()},
+		{"Identity", identityTests()},
+		{"Audit", auditTests()},
 	} {
 		t.Run(group.name, func(t *testing.T) {
 			t.Parallel()
