@@ -180,4 +180,6 @@ func (s *Service) ListUsers(ctx context.Context, by Principal) ([]store.User, er
 }
 
 // GetUser returns one user.
-func (s *Service) GetUser(ctx context.Context, id string) (store.User, error) { return s.st.GetUser(ctx, id) }
+func (s *Service) GetUser(ctx context.Context, id string) (store.User, error) {
+	return s.st.GetUser(ctx, id)
+}
