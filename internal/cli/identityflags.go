@@ -11,9 +11,9 @@ import (
 // identityFlags configure sign-in (sessions, OIDC) and the audit trail's
 // retention.
 type identityFlags struct {
-	sessionTTL, auditRetention                           string
-	issuer, clientID, clientSecret, redirect, roleMap    string
-	defaultRole, groupsClaim, name, scopes              string
+	sessionTTL, auditRetention                        string
+	issuer, clientID, clientSecret, redirect, roleMap string
+	defaultRole, groupsClaim, name, scopes            string
 }
 
 func (f *identityFlags) register(fs *flagSet) {
