@@ -132,7 +132,7 @@ func TestIdentityEndToEnd(t *testing.T) {
 		t.Fatalf("creating a service account: %d", code)
 	}
 	var tok struct {
-		Token  string `json:"token"`
+		Token  string              `json:"token"`
 		Record struct{ ID string } `json:"record"`
 	}
 	if code, _ := srv.api("POST", "/api/v1/tokens", map[string]any{"name": "deploy wf-a", "user_id": sa["id"], "scopes": []string{"executions:run:wf-a"}, "expires_in": "7d"}, &tok); code != 201 || tok.Token == "" {
