@@ -14,8 +14,14 @@ import (
 	"github.com/weftworks/weft/store"
 )
 
-// oidcCookie keeps the SSO state between the redirect and the callback.
-const oidcCookie = "weft_oidc"
+// oidcCookie keeps the SSO state between the redirect and the callback;
+// hintCookie (readable by scripts, holding nothing secret) tells the
+// console a session cookie may be there, so it asks who is signed in
+// without a 401 on every signed-out visit.
+const (
+	oidcCookie = "weft_oidc"
+	hintCookie = "weft_signed_in"
+)
 
 func (s *server) identityOff(w http.ResponseWriter, r *http.Request) bool {
 	if s.cfg.Identity != nil {
@@ -46,6 +52,8 @@ func secureCookies(r *http.Request) bool {
 func (s *server) setSession(w http.ResponseWriter, r *http.Request, cookie string, sess store.Session) {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: cookie, Path: "/", Expires: sess.ExpiresAt,
 		HttpOnly: true, Secure: secureCookies(r), SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{Name: hintCookie, Value: "1", Path: "/", Expires: sess.ExpiresAt,
+		Secure: secureCookies(r), SameSite: http.SameSiteLaxMode})
 }
 
 type sessionView struct {
@@ -151,6 +159,7 @@ func (s *server) signOut(w http.ResponseWriter, r *http.Request) {
 		s.audit(r, "signout", p.Name, nil)
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: secureCookies(r), SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{Name: hintCookie, Value: "", Path: "/", MaxAge: -1, Secure: secureCookies(r), SameSite: http.SameSiteLaxMode})
 	w.WriteHeader(http.StatusNoContent)
 }
 
