@@ -143,6 +143,18 @@ func (s *server) authenticate(next http.Handler) http.Handler {
 	})
 }
 
+// Authenticate wraps next (an endpoint served outside /api/, such as an
+// MCP server at /mcp) in the API's authentication: the admin token, a
+// user's API token or a console session with its CSRF token, as cfg's
+// Tokens and Identity say. next finds the principal with PrincipalOf and
+// decides per call with Allowed or MayCallWorkflow; requests without a
+// valid principal are answered 401 here.
+func Authenticate(cfg Config, next http.Handler) http.Handler {
+	cfg = cfg.WithDefaults()
+	s := &server{cfg: cfg, log: cfg.Logger}
+	return s.authenticate(next)
+}
+
 // tokenPrincipal resolves a bearer token: the admin token (or whatever
 // Config.Tokens knows) first, then the users' API tokens.
 func (s *server) tokenPrincipal(ctx context.Context, token string) (identity.Principal, bool) {
@@ -232,6 +244,9 @@ func bearer(r *http.Request) (string, bool) {
 }
 
 func (s *server) isEventStream(r *http.Request) bool {
+	if s.api == nil {
+		return false
+	}
 	_, pattern := s.api.Handler(r)
 	return pattern == eventStreamPattern
 }

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -264,3 +266,38 @@ func readAll(t *testing.T, res *http.Response) []byte {
 	}
 	return b
 }
+
+// TestAuthenticateForMCP: an endpoint outside the route table gets the same
+// principals, and a token scoped mcp:call:<wf> may call that workflow only.
+func TestAuthenticateForMCP(t *testing.T) {
+	t.Parallel()
+	ib := setupIdentity(t)
+	var cfg Config
+	cfg.Tokens = StaticToken()
+	cfg.Identity = ib.ids
+	h := Authenticate(cfg, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, strings.Join([]string{
+			boolString(MayCallWorkflow(r.Context(), "support-bot")), boolString(MayCallWorkflow(r.Context(), "billing")),
+		}, ","))
+	}))
+	tok := ib.token(t, identity.RoleOperator, "mcp:call:support-bot")
+	for _, tc := range []struct{ auth, want string }{{"Bearer " + tok, "true,false"}, {"", "401"}, {"Bearer weftpat_nope", "401"}} {
+		rec := httptestRecorder()
+		r, _ := http.NewRequest("POST", "/mcp", strings.NewReader("{}"))
+		if tc.auth != "" {
+			r.Header.Set("Authorization", tc.auth)
+		}
+		h.ServeHTTP(rec, r)
+		got := rec.Body.String()
+		if tc.want == "401" {
+			got = strconv.Itoa(rec.Code)
+		}
+		if got != tc.want {
+			t.Errorf("%q: %s, want %s", tc.auth, got, tc.want)
+		}
+	}
+}
+
+func boolString(b bool) string { return strconv.FormatBool(b) }
+
+func httptestRecorder() *httptest.ResponseRecorder { return httptest.NewRecorder() }
