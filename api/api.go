@@ -10,9 +10,11 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/weftworks/weft/audit"
 	"github.com/weftworks/weft/credential"
 	"github.com/weftworks/weft/engine"
 	"github.com/weftworks/weft/events"
+	"github.com/weftworks/weft/identity"
 	"github.com/weftworks/weft/internal/logbound"
 	"github.com/weftworks/weft/metrics"
 	"github.com/weftworks/weft/step"
@@ -65,6 +67,11 @@ type Config struct {
 	Polls PollHealth
 	// Alerts serves /api/v1/alerts; nil answers 404 not_configured.
 	Alerts Alerts
+	// Identity serves users, their API tokens, console sessions and SSO;
+	// nil accepts the admin token (Tokens) only.
+	Identity *identity.Service
+	// Audit records changes and privileged actions; nil records none.
+	Audit *audit.Recorder
 	// MaxBody limits request bodies (everything but /hooks/); default 4 MiB.
 	MaxBody int64
 	// Now returns the current time; tests may replace it.
@@ -153,11 +160,11 @@ func New(cfg Config) (http.Handler, error) {
 	allowed := map[string][]string{}
 	for _, rt := range s.routes() {
 		pattern := rt.Method + " " + rt.Path
-		if rt.Public {
+		if rt.Need.Public() {
 			root.Handle(pattern, rt.Handler)
 			continue
 		}
-		s.api.Handle(pattern, rt.Handler)
+		s.api.Handle(pattern, s.authorize(rt.Need, rt.Handler))
 		allowed[rt.Path] = append(allowed[rt.Path], rt.Method)
 	}
 	for path, methods := range allowed {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/weftworks/weft/circuit"
 	"github.com/weftworks/weft/credential"
+	"github.com/weftworks/weft/identity"
 	"github.com/weftworks/weft/ratelimit"
 )
 
@@ -53,11 +54,19 @@ func (s *server) putCredential(w http.ResponseWriter, r *http.Request) {
 			Message: fmt.Sprintf("credential body: %v; send {\"type\": \"…\", \"data\": {…}, \"workflows\": […], \"hosts\": […]}", v.Redactor().String(err.Error()))})
 		return
 	}
-	md, err := v.Put(r.Context(), r.PathValue("name"), in)
+	name := r.PathValue("name")
+	_, existed := v.Metadata(r.Context(), name)
+	md, err := v.Put(r.Context(), name, in)
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
 	}
+	action := "credential.created"
+	if existed == nil {
+		action = "credential.replaced"
+	}
+	// The type and the field names; never a value.
+	s.audit(r, action, name, map[string]any{"type": md.Type, "fields": md.Fields, "workflows": md.Workflows, "hosts": md.Hosts})
 	writeJSON(w, http.StatusOK, md)
 }
 
@@ -74,6 +83,12 @@ func (s *server) getCredential(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, md)
 }
 
+// credentialName is what a viewer sees of a credential.
+type credentialName struct {
+	Name string `json:"name"`
+	Type string `json:"type"`
+}
+
 func (s *server) listCredentials(w http.ResponseWriter, r *http.Request) {
 	v := s.vault(w, r)
 	if v == nil {
@@ -82,6 +97,16 @@ func (s *server) listCredentials(w http.ResponseWriter, r *http.Request) {
 	list, err := v.List(r.Context())
 	if err != nil {
 		writeError(w, r, s.log, err)
+		return
+	}
+	if !Allowed(r.Context(), identity.CredentialsRead) {
+		// credentials:list sees names and types only: which fields,
+		// workflows and hosts a credential has is secret metadata.
+		names := make([]credentialName, len(list))
+		for i, md := range list {
+			names[i] = credentialName{Name: md.Name, Type: md.Type}
+		}
+		writeJSON(w, http.StatusOK, newList(names, ""))
 		return
 	}
 	writeJSON(w, http.StatusOK, newList(list, ""))
@@ -96,6 +121,7 @@ func (s *server) deleteCredential(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
+	s.audit(r, "credential.deleted", r.PathValue("name"), nil)
 	w.WriteHeader(http.StatusNoContent)
 }
 

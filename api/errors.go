@@ -9,6 +9,7 @@ import (
 	"net/http"
 
 	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/identity"
 	"github.com/weftworks/weft/internal/logbound"
 	"github.com/weftworks/weft/workflow"
 )
@@ -50,6 +51,8 @@ func toError(err error) *Error {
 		return &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_workflow", Message: msg, Details: []workflow.Diagnostic(diags)}
 	case errors.As(err, &tooBig):
 		return tooLarge(tooBig.Limit)
+	case errors.Is(err, identity.ErrForbidden):
+		return &Error{Status: http.StatusForbidden, Code: "forbidden", Message: err.Error()}
 	case errors.Is(err, weft.ErrNotFound):
 		return &Error{Status: http.StatusNotFound, Code: "not_found", Message: err.Error()}
 	case errors.Is(err, weft.ErrConflict):

@@ -163,18 +163,18 @@ func (s *server) cancelExecution(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
+	s.audit(r, "execution.canceled", ex.ID, map[string]any{"workflow": ex.Workflow})
 	writeJSON(w, http.StatusOK, ex)
 }
 
 // retryExecution resumes a failed execution from its failed step; 409 if
 // it has not failed.
 func (s *server) retryExecution(w http.ResponseWriter, r *http.Request) {
-	// One admin token for now: users and roles come later and will name
-	// the person here (as approvals do).
 	ex, err := s.engine.RetryBy(r.Context(), r.PathValue("id"), principalOr(r))
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
 	}
+	s.audit(r, "execution.retried", ex.ID, map[string]any{"workflow": ex.Workflow})
 	writeJSON(w, http.StatusOK, ex)
 }

@@ -145,13 +145,21 @@ type bulkResponse struct {
 
 func (s *server) retryExecutions(w http.ResponseWriter, r *http.Request) {
 	s.bulk(w, r, weft.ExecutionFailed, func(r *http.Request, id string) (weft.Execution, error) {
-		return s.engine.RetryBy(r.Context(), id, principalOr(r))
+		ex, err := s.engine.RetryBy(r.Context(), id, principalOr(r))
+		if err == nil {
+			s.audit(r, "execution.retried", ex.ID, map[string]any{"workflow": ex.Workflow, "bulk": true})
+		}
+		return ex, err
 	})
 }
 
 func (s *server) cancelExecutions(w http.ResponseWriter, r *http.Request) {
 	s.bulk(w, r, "", func(r *http.Request, id string) (weft.Execution, error) {
-		return s.engine.Cancel(r.Context(), id)
+		ex, err := s.engine.Cancel(r.Context(), id)
+		if err == nil {
+			s.audit(r, "execution.canceled", ex.ID, map[string]any{"workflow": ex.Workflow, "bulk": true})
+		}
+		return ex, err
 	})
 }
 

@@ -46,6 +46,7 @@ func (s *server) createSubscription(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
+	s.audit(r, "subscription.created", sub.ID, map[string]any{"url": sub.URL, "events": sub.Events, "workflows": sub.Workflows})
 	w.Header().Set("Location", "/api/v1/subscriptions/"+sub.ID)
 	writeJSON(w, http.StatusCreated, struct {
 		store.Subscription
@@ -70,5 +71,6 @@ func (s *server) deleteSubscription(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.Subscriptions != nil {
 		s.cfg.Subscriptions.Invalidate()
 	}
+	s.audit(r, "subscription.deleted", r.PathValue("id"), nil)
 	w.WriteHeader(http.StatusNoContent)
 }

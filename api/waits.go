@@ -117,8 +117,7 @@ func (s *server) decideApproval(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, badRequest("request body must be {\"decision\": \"approve\"|\"reject\", \"comment\": …}: %v", err))
 		return
 	}
-	// Whoever the token verifier says the caller is: "admin" for the
-	// static admin token; users and roles will name the person.
+	// The principal: a user's email, "admin" for the static admin token.
 	d.By = PrincipalFrom(r.Context())
 	item := weft.WholeStep
 	if v := r.URL.Query().Get("item"); v != "" {
@@ -134,5 +133,6 @@ func (s *server) decideApproval(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, eventError(err))
 		return
 	}
+	s.audit(r, "approval.decided", r.PathValue("execution"), map[string]any{"step": r.PathValue("step"), "item": item, "decision": d.Decision})
 	writeJSON(w, http.StatusOK, d)
 }

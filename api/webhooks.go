@@ -109,6 +109,7 @@ func (s *server) replayDelivery(w http.ResponseWriter, r *http.Request) {
 	if err := s.store.RecordDeliveries(ctx, []store.WebhookDelivery{rec}); err != nil {
 		s.log.Warn("recording a replay in the delivery log", "delivery", d.ID, "err", err)
 	}
+	s.audit(r, "delivery.replayed", d.ID, map[string]any{"workflow": d.Workflow, "execution_id": started.Execution.ID})
 	w.Header().Set("Location", executionURL(started.Execution.ID))
 	writeJSON(w, http.StatusAccepted, map[string]any{"execution_id": started.Execution.ID, "delivery_id": rec.ID, "replay_of": d.ID})
 }

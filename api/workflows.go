@@ -146,7 +146,8 @@ func (s *server) save(w http.ResponseWriter, r *http.Request, name string, src [
 		return
 	}
 	created := false
-	if _, err := s.store.GetWorkflow(ctx, name); errors.Is(err, weft.ErrNotFound) {
+	prev, err := s.store.GetWorkflow(ctx, name)
+	if errors.Is(err, weft.ErrNotFound) {
 		created = true
 	} else if err != nil {
 		writeError(w, r, s.log, err)
@@ -156,6 +157,9 @@ func (s *server) save(w http.ResponseWriter, r *http.Request, name string, src [
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
+	}
+	if changed {
+		s.auditSaved(r, rec, c, prev, created)
 	}
 	status := http.StatusOK
 	if created && changed {
@@ -199,11 +203,13 @@ func (s *server) put(ctx context.Context, name string, src []byte, c *workflow.C
 
 func (s *server) deleteWorkflow(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
+	prev, _ := s.store.GetWorkflow(r.Context(), name)
 	if err := s.store.DeleteWorkflow(r.Context(), name); err != nil {
 		writeError(w, r, s.log, err)
 		return
 	}
 	s.engine.InvalidateWorkflow(name)
+	s.audit(r, "workflow.deleted", name, map[string]any{"version": prev.Version})
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -245,6 +251,13 @@ func (s *server) setEnabled(w http.ResponseWriter, r *http.Request, on bool) {
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
+	}
+	if changed {
+		action := "workflow.disabled"
+		if on {
+			action = "workflow.enabled"
+		}
+		s.audit(r, action, name, map[string]any{"version": stored.Version})
 	}
 	writeJSON(w, http.StatusOK, workflowView{WorkflowRecord: stored, Workflow: c.Workflow, Changed: &changed})
 }

@@ -34,10 +34,14 @@ const (
 	EventFailed    = "execution.failed"
 	EventCanceled  = "execution.canceled"
 	EventDisabled  = "subscription.disabled"
+	// EventAudit is one audit trail entry. Only subscriptions that list it
+	// by name get it ("*" does not include it): the trail is for whoever
+	// asked for it, not for every execution hook.
+	EventAudit = "audit.entry"
 )
 
 // EventTypes lists the event types a subscription may filter on.
-var EventTypes = []string{EventSucceeded, EventFailed, EventCanceled, EventDisabled}
+var EventTypes = []string{EventSucceeded, EventFailed, EventCanceled, EventDisabled, EventAudit}
 
 // Sealer encrypts subscription secrets at rest (the credential keyring).
 type Sealer interface {
@@ -422,3 +426,24 @@ func (s *Service) sweep(ctx context.Context) {
 }
 
 var _ credential.Source = (*Service)(nil)
+
+// PublishAudit delivers an audit entry to the subscriptions that list
+// "audit.entry", signed like every delivery and at most once per
+// (subscription, seq).
+func (s *Service) PublishAudit(ctx context.Context, e store.AuditEntry) {
+	subs, err := s.subscriptions(ctx)
+	if err != nil {
+		s.cfg.Logger.Warn("listing subscriptions for an audit entry", "err", err)
+		return
+	}
+	var event map[string]any
+	for _, sub := range subs {
+		if !sub.Enabled || !slices.Contains(sub.Events, EventAudit) {
+			continue
+		}
+		if event == nil {
+			event = map[string]any{"type": EventAudit, "timestamp": e.Time.UTC().Format(time.RFC3339Nano), "data": e}
+		}
+		s.start(context.WithoutCancel(ctx), sub, fmt.Sprintf("audit.%d", e.Seq), event)
+	}
+}

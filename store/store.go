@@ -26,6 +26,8 @@ type Store interface {
 	Events
 	Polls
 	Alerts
+	Identity
+	Audit
 	// Close releases the database. Pending group commits are flushed first.
 	Close() error
 }

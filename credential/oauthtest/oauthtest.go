@@ -2,7 +2,9 @@
 // client-credentials, authorization-code (with PKCE S256) and refresh-token
 // grants of RFC 6749 and RFC 7636, speaking the real wire format (form
 // requests, JSON token answers, RFC 6749 §5.2 errors), plus a protected
-// resource that accepts only live access tokens.
+// resource that accepts only live access tokens. It is also an OpenID
+// Connect provider: discovery, a JWKS, and RS256-signed ID tokens for
+// authorization requests with the openid scope (see SetIdentity).
 package oauthtest
 
 import (
@@ -34,20 +36,29 @@ type Server struct {
 	refresh map[string]bool
 	codes   map[string]pending
 
+	oidc     oidcKey
+	identity Identity
+
 	// Issued counts token answers by grant type.
 	ClientCredentials, CodeExchanges, Refreshes atomic.Int32
 }
 
-type pending struct{ challenge, redirect string }
+type pending struct {
+	challenge, redirect, nonce string
+	openid                     bool
+}
 
 // New starts a server; Close it when done.
 func New() *Server {
 	s := &Server{ClientID: "weft-client", ClientSecret: "weft-client-secret-123", TTL: time.Hour, Now: time.Now,
-		access: map[string]time.Time{}, refresh: map[string]bool{}, codes: map[string]pending{}}
+		access: map[string]time.Time{}, refresh: map[string]bool{}, codes: map[string]pending{}, oidc: newOIDCKey(),
+		identity: Identity{Subject: "user-1", Email: "user@example.com", EmailVerified: true, Name: "Test User"}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /authorize", s.authorize)
 	mux.HandleFunc("POST /token", s.token)
 	mux.HandleFunc("/resource", s.resource)
+	mux.HandleFunc("GET /.well-known/openid-configuration", s.discovery)
+	mux.HandleFunc("GET /jwks", s.jwks)
 	s.Server = httptest.NewServer(mux)
 	return s
 }
@@ -68,7 +79,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 	}
 	code := random()
 	s.mu.Lock()
-	s.codes[code] = pending{challenge: q.Get("code_challenge"), redirect: q.Get("redirect_uri")}
+	s.codes[code] = pending{challenge: q.Get("code_challenge"), redirect: q.Get("redirect_uri"), nonce: q.Get("nonce"), openid: hasOpenID(q.Get("scope"))}
 	s.mu.Unlock()
 	u, _ := url.Parse(q.Get("redirect_uri"))
 	v := u.Query()
@@ -101,6 +112,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	withRefresh := false
+	var granted pending
 	switch r.PostForm.Get("grant_type") {
 	case "client_credentials":
 		s.ClientCredentials.Add(1)
@@ -114,8 +126,13 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 			oauthError(w, 400, "invalid_grant")
 			return
 		}
+		if p.redirect != r.PostForm.Get("redirect_uri") {
+			oauthError(w, 400, "invalid_grant")
+			return
+		}
 		s.CodeExchanges.Add(1)
 		withRefresh = true
+		granted = p
 	case "refresh_token":
 		s.mu.Lock()
 		ok := s.refresh[r.PostForm.Get("refresh_token")]
@@ -139,6 +156,9 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		ans["refresh_token"] = rt
 	}
 	s.mu.Unlock()
+	if granted.openid {
+		ans["id_token"] = s.idToken(granted.nonce)
+	}
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(ans)
 }

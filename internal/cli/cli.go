@@ -41,6 +41,8 @@ func commands() []command {
 		{"apply", "create or update workflows on a running server", runApply},
 		{"executions", "list, show, retry or cancel executions on a server", runExecutions},
 		{"credentials", "set, list, delete credentials on a server; rotate the master key", runCredentials},
+		{"users", "create the first owner (or any user) and list users, on the database", runUsers},
+		{"audit", "verify the audit trail's hash chain, or export it as JSON lines", runAudit},
 		{"version", "print the version", runVersion},
 		{"schema", "print the JSON Schema of workflow files (for editor autocompletion)", runSchema},
 	}

@@ -19,6 +19,8 @@ var helpCommands = map[string][][]string{
 	"credentials": {{"credentials", "set"}, {"credentials", "list"}, {"credentials", "delete"}, {"credentials", "rotate-key"}},
 	"version":     {{"version"}},
 	"schema":      {{"schema"}},
+	"users":       {{"users", "create"}, {"users", "list"}},
+	"audit":       {{"audit", "verify"}, {"audit", "export"}},
 }
 
 var helpFlag = regexp.MustCompile(`(?m)^  --([a-z0-9-]+)`)

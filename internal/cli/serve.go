@@ -27,6 +27,7 @@ type serveFlags struct {
 	limits                                                                                                  limitFlags
 	sql                                                                                                     sqlFlags
 	events                                                                                                  eventFlags
+	identity                                                                                                identityFlags
 }
 
 func runServe(ctx context.Context, env *Env, args []string) error {
@@ -57,6 +58,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	f.limits.register(fs)
 	f.sql.register(fs)
 	f.events.register(fs)
+	f.identity.register(fs)
 	if _, err := fs.parse(args); err != nil {
 		return err
 	}
@@ -115,6 +117,10 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	idCfg, err := f.identity.config()
+	if err != nil {
+		return err
+	}
 	a, err := Wire(ctx, AppConfig{
 		Env: env, Data: f.data, DB: f.db, SQLiteSync: f.sqliteSync, Workflows: f.workflows, Seed: f.seed == "true",
 		LogLevel: f.logLevel, LogFormat: f.logFormat, EnvAllow: splitList(f.envAllow),
@@ -126,6 +132,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		Events:           evCfg,
 		Alerts:           alertsFile,
 		AlertInterval:    alertInterval.D(),
+		Identity:         idCfg,
 	})
 	if err != nil {
 		return err

@@ -10,12 +10,14 @@ import (
 	"time"
 
 	"github.com/weftworks/weft/api"
+	"github.com/weftworks/weft/audit"
 	"github.com/weftworks/weft/circuit"
 	sqlstep "github.com/weftworks/weft/connectors/sql"
 	"github.com/weftworks/weft/connectors/standard"
 	"github.com/weftworks/weft/credential"
 	"github.com/weftworks/weft/engine"
 	"github.com/weftworks/weft/events"
+	"github.com/weftworks/weft/identity"
 	"github.com/weftworks/weft/metrics"
 	"github.com/weftworks/weft/step"
 	"github.com/weftworks/weft/store"
@@ -77,6 +79,8 @@ type AppConfig struct {
 	// AlertInterval how often rules are evaluated (0: 15s).
 	Alerts        string
 	AlertInterval time.Duration
+	// Identity configures sign-in (sessions, SSO) and audit retention.
+	Identity IdentityConfig
 }
 
 // App is the whole application, wired once for weft serve, weft run and
@@ -107,9 +111,14 @@ type App struct {
 	raw        store.Store // the store as opened, for Close
 	sql        *sqlstep.Service
 
-	breakers   *circuit.Breakers
-	traces     *tracing.Provider
-	alerts     *alertService
+	breakers *circuit.Breakers
+	traces   *tracing.Provider
+	alerts   *alertService
+	// Identity serves users, tokens and sessions; Audit records the trail.
+	Identity       *identity.Service
+	Audit          *audit.Recorder
+	auditRetention time.Duration
+
 	integrity  *integrityCheck // SQLite only; nil on PostgreSQL
 	checkEvery time.Duration
 }
@@ -231,8 +240,15 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	if a.alerts, err = newAlertService(cfg.Alerts, cfg.AlertInterval, st, a.Engine, out.breakers, aiSvc, a.Metrics.Registry, a.Logger); err != nil {
 		return nil, err
 	}
+	if a.Identity, err = identity.New(identity.Config{Store: st, Logger: a.Logger.With("component", "identity"),
+		SessionTTL: cfg.Identity.SessionTTL, OIDC: cfg.Identity.OIDC}); err != nil {
+		return nil, err
+	}
+	a.Audit = audit.NewRecorder(st, a.Logger.With("component", "audit"), a.subs.svc)
+	a.auditRetention = cfg.Identity.AuditRetention
 	tokens := api.StaticToken(a.token.hash)
 	handler, err := api.New(api.Config{
+		Identity: a.Identity, Audit: a.Audit,
 		Engine: a.Engine, Store: st, Registry: a.Registry, Logger: a.Logger, Metrics: a.Metrics,
 		Tokens: tokens, Hooks: a.hooks, UI: web.Handler(), MaxSearchScan: cfg.MaxSearchScan,
 		Credentials: out.vault, Limiter: out.limiter, Breakers: out.breakers, Subscriptions: a.subs.svc, Events: a.evts,
@@ -262,7 +278,7 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 // for all of them.
 func (a *App) Start(ctx context.Context) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{}, 8)
+	done := make(chan struct{}, 16)
 	n := 0
 	run := func(f func(context.Context) error) {
 		n++
@@ -277,6 +293,11 @@ func (a *App) Start(ctx context.Context) (stop func()) {
 	run(a.Polls.Run)
 	run(func(ctx context.Context) error { return a.breakers.Run(ctx, a.Logger) })
 	run(a.alerts.Run)
+	run(func(ctx context.Context) error {
+		audit.RunRetention(ctx, a.Store, a.auditRetention, time.Hour, a.Logger)
+		return nil
+	})
+	run(func(ctx context.Context) error { a.pruneSessions(ctx); return nil })
 	if a.integrity != nil {
 		run(func(ctx context.Context) error { a.integrity.run(ctx, a.checkEvery); return nil })
 	}
@@ -316,4 +337,26 @@ func sharedBuckets(kind string, st store.Store) webhook.Buckets {
 		return nil
 	}
 	return st
+}
+
+// pruneSessions deletes expired console sessions every hour.
+func (a *App) pruneSessions(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		for {
+			n, err := a.Store.PruneSessions(ctx, time.Now(), 500)
+			if err != nil {
+				a.Logger.Warn("pruning expired sessions", "err", err)
+			}
+			if err != nil || n < 500 {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

@@ -73,7 +73,13 @@ const testMasterKey = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 // startServer runs weft serve with the given flags and waits for /readyz.
 func startServer(t *testing.T, env []string, args ...string) *server {
 	t.Helper()
-	addr := freeAddr(t)
+	return startServerAt(t, freeAddr(t), env, args...)
+}
+
+// startServerAt is startServer on a chosen address (for flags that name
+// the server's own URL, such as an OIDC redirect URL).
+func startServerAt(t *testing.T, addr string, env []string, args ...string) *server {
+	t.Helper()
 	cmd := exec.Command(binary, append([]string{"serve", "--addr", addr, "--log-format", "text", "--seed", "false"}, args...)...)
 	// The fakes listen on loopback, which the SSRF guard refuses by default;
 	// every process shares one credential master key, as production must.

@@ -31,6 +31,13 @@ func testURL(t testing.TB) string {
 // openSchema opens a store in a fresh schema, dropped when the test ends.
 func openSchema(t testing.TB, opts storepg.Options) *storepg.Store {
 	t.Helper()
+	s, _ := openSchemaNamed(t, opts)
+	return s
+}
+
+// openSchemaNamed is openSchema that also names the schema.
+func openSchemaNamed(t testing.TB, opts storepg.Options) (*storepg.Store, string) {
+	t.Helper()
 	url := testURL(t)
 	b := make([]byte, 6)
 	rand.Read(b)
@@ -52,7 +59,7 @@ func openSchema(t testing.TB, opts storepg.Options) *storepg.Store {
 			t.Errorf("dropping schema %s: %v", opts.Schema, err)
 		}
 	})
-	return s
+	return s, opts.Schema
 }
 
 func TestIntegrationConformance(t *testing.T) {
@@ -115,4 +122,19 @@ func TestOptionsValidate(t *testing.T) {
 	if err := (storepg.Options{Schema: "weft"}).WithDefaults().Validate(); err != nil {
 		t.Errorf("valid options: %v", err)
 	}
+}
+
+func TestIntegrationAuditVerifyDetectsEditedRow(t *testing.T) {
+	t.Parallel()
+	s, schema := openSchemaNamed(t, storepg.Options{})
+	storetest.AuditTamper(t, s, func(seq int64, actor string) error {
+		ctx := context.Background()
+		conn, err := pgx.Connect(ctx, testURL(t))
+		if err != nil {
+			return err
+		}
+		defer conn.Close(ctx)
+		_, err = conn.Exec(ctx, "UPDATE "+schema+".audit_log SET actor = $1 WHERE seq = $2", actor, seq)
+		return err
+	})
 }

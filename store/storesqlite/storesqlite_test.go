@@ -2,6 +2,7 @@ package storesqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -144,4 +145,23 @@ func TestPruneReclaimsSpace(t *testing.T) {
 	if pa*4 > pb {
 		t.Fatalf("page count %d -> %d: space was not reclaimed", pb, pa)
 	}
+}
+
+func TestAuditVerifyDetectsEditedRow(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	s, err := storesqlite.Open(context.Background(), filepath.Join(dir, "weft.db"), storesqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	storetest.AuditTamper(t, s, func(seq int64, actor string) error {
+		db, err := sql.Open("sqlite", filepath.Join(dir, "weft.db"))
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		_, err = db.Exec("UPDATE audit_log SET actor = ? WHERE seq = ?", actor, seq)
+		return err
+	})
 }

@@ -37,6 +37,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Polls", pollTests()},
 		{"Cluster", clusterTests()},
 		{"Alerts", alertTests()},
+		{"Identity", identityTests()},
+		{"Audit", auditTests()},
 	} {
 		t.Run(group.name, func(t *testing.T) {
 			t.Parallel()

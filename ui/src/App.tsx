@@ -1,5 +1,5 @@
 import { lazy, Suspense, useEffect, useState } from "react";
-import { onUnauthorized, token } from "./api/client";
+import { identityApi, onUnauthorized, session, token, type Me } from "./api/client";
 import { Link, match, navigate, useLocation } from "./router";
 import { SignIn } from "./pages/SignIn";
 import { Workflows } from "./pages/Workflows";
@@ -15,6 +15,9 @@ import { Triggers, useUnhealthyTriggers } from "./pages/Triggers";
 import { Templates } from "./pages/Templates";
 import { Alerts, useFiringAlerts } from "./pages/Alerts";
 import { ErrorBoundary } from "./components/ErrorBoundary";
+import { Users } from "./pages/Users";
+import { Tokens } from "./pages/Tokens";
+import { Audit } from "./pages/Audit";
 
 // The editor pulls in @xyflow/react and yaml: load it only when a workflow is opened.
 const Editor = lazy(() => import("./editor/Editor"));
@@ -30,7 +33,13 @@ const NAV = [
   { to: "/dashboard", label: "Dashboard", match: (p: string) => p.startsWith("/dashboard") },
   { to: "/credentials", label: "Credentials", match: (p: string) => p.startsWith("/credentials") },
   { to: "/usage", label: "Usage", match: (p: string) => p.startsWith("/usage") },
+  { to: "/users", label: "Users", match: (p: string) => p.startsWith("/users"), perm: "users:read" },
+  { to: "/tokens", label: "Tokens", match: (p: string) => p.startsWith("/tokens"), perm: "tokens:own" },
+  { to: "/audit", label: "Audit", match: (p: string) => p.startsWith("/audit"), perm: "audit:read" },
 ];
+
+/** A console session leaves this readable (non-secret) cookie beside its HttpOnly one. */
+const hasSessionHint = () => document.cookie.split("; ").some((c) => c === "weft_signed_in=1");
 
 /**
  * The editor instance a path belongs to. Saving a new (or renamed) workflow
@@ -44,21 +53,36 @@ function editorSession(path: string): string {
 }
 
 export function App() {
-  const [signedIn, setSignedIn] = useState(() => token.get() !== "");
+  const [signedIn, setSignedIn] = useState(() => token.get() !== "" || hasSessionHint());
+  const [me, setMe] = useState<Me | null>(null);
   const { path } = useLocation();
   useEffect(
     () =>
       onUnauthorized(() => {
         token.clear();
+        session.set(null);
+        setMe(null);
         setSignedIn(false);
       }),
     [],
   );
+  useEffect(() => {
+    if (!signedIn) return;
+    identityApi.me().then(
+      (m) => {
+        session.set(m);
+        setMe(m);
+      },
+      // Not a 401 (that signs out): let the server decide what is allowed.
+      () => setMe({ name: "", role: "", via: "", permissions: [] }),
+    );
+  }, [signedIn]);
   if (!signedIn) return <SignIn onDone={() => setSignedIn(true)} />;
-  return <Shell path={path} setSignedIn={setSignedIn} />;
+  if (!me) return <div className="loading">Loading…</div>;
+  return <Shell path={path} me={me} setSignedIn={setSignedIn} />;
 }
 
-function Shell({ path, setSignedIn }: { path: string; setSignedIn: (b: boolean) => void }) {
+function Shell({ path, me, setSignedIn }: { path: string; me: Me; setSignedIn: (b: boolean) => void }) {
   const unhealthy = useUnhealthyTriggers();
   const firing = useFiringAlerts().length;
 
@@ -77,6 +101,9 @@ function Shell({ path, setSignedIn }: { path: string; setSignedIn: (b: boolean) 
   else if (path === "/usage") page = <UsagePage />;
   else if (path === "/approvals") page = <Approvals />;
   else if (path === "/templates") page = <Templates />;
+  else if (path === "/users") page = <Users />;
+  else if (path === "/tokens") page = <Tokens />;
+  else if (path === "/audit") page = <Audit />;
   else page = <Placeholder title="Not found">There is no page at {path}.</Placeholder>;
 
   const editor = path.startsWith("/workflows/");
@@ -89,7 +116,7 @@ function Shell({ path, setSignedIn }: { path: string; setSignedIn: (b: boolean) 
           </span>
           Weft
         </Link>
-        {NAV.map((n) => (
+        {NAV.filter((n) => !n.perm || me.permissions.includes(n.perm)).map((n) => (
           <Link key={n.to} to={n.to} className={n.match(path) ? "nav active" : "nav"} aria-current={n.match(path) ? "page" : undefined}>
             {n.label}
             {n.to === "/alerts" && firing > 0 && (
@@ -105,10 +132,16 @@ function Shell({ path, setSignedIn }: { path: string; setSignedIn: (b: boolean) 
           </Link>
         ))}
         <div className="grow" />
+        <div className="whoami" data-testid="whoami" title={`signed in ${me.via === "session" ? "with a session" : "with an API token"}`}>
+          {me.name} · {me.role}
+        </div>
         <button
           className="nav signout"
           onClick={() => {
+            const wasSession = me.via === "session";
             token.clear();
+            session.set(null);
+            if (wasSession) void identityApi.signOut().catch(() => undefined);
             setSignedIn(false);
             navigate("/");
           }}

@@ -10,6 +10,23 @@ export const token = {
   clear: () => localStorage.removeItem(TOKEN_KEY),
 };
 
+/**
+ * Who is signed in, as GET /api/v1/session says: a console session (cookie,
+ * with its CSRF token) or an API token. The permissions decide what the
+ * console shows; the server enforces them either way.
+ */
+export type Me = { name: string; email?: string; role: string; via: string; permissions: string[]; csrf_token?: string };
+
+let me: Me | null = null;
+export const session = {
+  get: () => me,
+  set: (m: Me | null) => {
+    me = m;
+  },
+  /** Whether the signed-in principal holds perm (everything while unknown: the server decides). */
+  can: (perm: string) => !me || me.permissions.includes(perm),
+};
+
 export class ApiError extends Error {
   constructor(
     public status: number,
@@ -33,7 +50,9 @@ export const onUnauthorized = (f: () => void) => {
 };
 
 export async function request<T>(method: string, path: string, body?: unknown, contentType = "application/json"): Promise<T> {
-  const headers: Record<string, string> = { Authorization: `Bearer ${token.get()}`, Accept: "application/json" };
+  const headers: Record<string, string> = { Accept: "application/json" };
+  if (token.get()) headers.Authorization = `Bearer ${token.get()}`;
+  else if (me?.csrf_token && method !== "GET") headers["X-CSRF-Token"] = me.csrf_token;
   let payload: BodyInit | undefined;
   if (body !== undefined) {
     headers["Content-Type"] = contentType;
@@ -129,8 +148,44 @@ export const api = {
 };
 
 export function eventsURL(id: string): string {
-  return `/api/v1/executions/${enc(id)}/events?access_token=${enc(token.get())}`;
+  // A console session's cookie goes along by itself.
+  return token.get() ? `/api/v1/executions/${enc(id)}/events?access_token=${enc(token.get())}` : `/api/v1/executions/${enc(id)}/events`;
 }
+
+export type User = { id: string; email: string; name?: string; role: string; kind: string; disabled: boolean; created_at: string; last_login_at?: string };
+export type ApiToken = { id: string; user_id: string; name: string; scopes: string[]; created_by: string; created_at: string; expires_at?: string; last_used_at?: string; revoked_at?: string };
+export type AuditEntry = { seq: number; time: string; actor: string; source: string; action: string; target: string; detail?: unknown; hash: string };
+export type Permissions = { roles: Record<string, string[]>; role_order: string[]; scopes: string[]; workflow_scoped: string[] };
+
+export const identityApi = {
+  me: () => request<Me>("GET", "/api/v1/session"),
+  providers: () => request<{ password: boolean; sso: { enabled: boolean; name?: string; url?: string } }>("GET", "/api/v1/auth/providers"),
+  signIn: (email: string, password: string) => request<Me>("POST", "/api/v1/session", { email, password }),
+  signOut: () => request<void>("DELETE", "/api/v1/session"),
+  permissions: () => request<Permissions>("GET", "/api/v1/permissions"),
+  users: () => request<List<User>>("GET", "/api/v1/users"),
+  createUser: (u: { email: string; role: string; kind: string; password?: string; name?: string }) => request<User>("POST", "/api/v1/users", u),
+  updateUser: (id: string, patch: { role?: string; disabled?: boolean }) => request<User>("PATCH", `/api/v1/users/${enc(id)}`, patch),
+  deleteUser: (id: string) => request<void>("DELETE", `/api/v1/users/${enc(id)}`),
+  tokens: (all = false) => request<List<ApiToken>>("GET", `/api/v1/tokens${all ? "?all=true" : ""}`),
+  createToken: (t: { name: string; scopes: string[]; expires_in?: string; user_id?: string }) => request<{ token: string; record: ApiToken }>("POST", "/api/v1/tokens", t),
+  revokeToken: (id: string) => request<void>("DELETE", `/api/v1/tokens/${enc(id)}`),
+  audit: (q: Record<string, string>) => {
+    const p = new URLSearchParams();
+    for (const [k, v] of Object.entries(q)) if (v) p.set(k, v);
+    return request<List<AuditEntry>>("GET", `/api/v1/audit?${p}`);
+  },
+  exportAudit: async (q: Record<string, string>) => {
+    const p = new URLSearchParams();
+    for (const [k, v] of Object.entries(q)) if (v) p.set(k, v);
+    const headers: Record<string, string> = {};
+    if (token.get()) headers.Authorization = `Bearer ${token.get()}`;
+    const res = await fetch(`/api/v1/audit/export?${p}`, { headers });
+    if (!res.ok) throw new ApiError(res.status, String(res.status), `Export failed (${res.status}).`);
+    return res.text();
+  },
+  verifyAudit: () => request<{ checked: number; head: number; head_hash: string; broken?: { seq: number; reason: string } }>("GET", "/api/v1/audit/verify"),
+};
 
 export function webhookURL(path: string): string {
   return `${location.origin}/hooks/${path.replace(/^\/+/, "")}`;

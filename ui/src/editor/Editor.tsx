@@ -6,7 +6,7 @@ import "@xyflow/react/dist/style.css";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { ReactFlowProvider } from "@xyflow/react";
 import type { Document } from "yaml";
-import { api, ApiError } from "../api/client";
+import { api, ApiError, session as signedIn } from "../api/client";
 import { follow, toLive, type Live } from "../api/follow";
 import { finished, type AppInfo, type Spec, type StepStatus } from "../api/types";
 import { ErrorBox, StatusBadge } from "../components/ui";
@@ -535,7 +535,12 @@ export default function Editor({ name, session }: { name: string; session: strin
         <button className="btn" onClick={() => setTesting(true)} disabled={!docName || view.graph.steps.length === 0}>
           Test run
         </button>
-        <button className="btn primary" onClick={() => void save()} disabled={saving || (!dirty && !!saved)}>
+        <button
+          className="btn primary"
+          onClick={() => void save()}
+          disabled={saving || (!dirty && !!saved) || !signedIn.can("workflows:write")}
+          title={signedIn.can("workflows:write") ? undefined : "Your role cannot change workflows"}
+        >
           {saving ? "Saving…" : "Save"}
         </button>
       </div>

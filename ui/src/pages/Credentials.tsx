@@ -3,7 +3,7 @@
 // PUTs a credential. Values are write-only: the server never sends them
 // back, so editing means entering them again.
 import { Fragment, useEffect, useState } from "react";
-import { api } from "../api/client";
+import { api, session } from "../api/client";
 import type { AppInfo, Connection, Credential, Field, Spec } from "../api/types";
 import { ago, Empty, ErrorBox, PageHeader, useLoad } from "../components/ui";
 import { AppIcon } from "../components/AppIcon";
@@ -306,9 +306,11 @@ export function Credentials() {
   return (
     <>
       <PageHeader title="Credentials">
-        <button className="btn primary" onClick={() => setEditing("new")} disabled={!types.data}>
-          New credential
-        </button>
+        {session.can("credentials:write") && (
+          <button className="btn primary" onClick={() => setEditing("new")} disabled={!types.data}>
+            New credential
+          </button>
+        )}
       </PageHeader>
       <ErrorBox error={error ?? creds.error ?? types.error} />
       {editing && types.data && <CredentialForm types={types.data.items} apps={apps.data?.items} editing={editing === "new" ? undefined : editing} onDone={done} />}

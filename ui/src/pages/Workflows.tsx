@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { api, ApiError } from "../api/client";
+import { api, ApiError, session } from "../api/client";
 import type { Execution, WorkflowRecord } from "../api/types";
 import { ago, Empty, ErrorBox, PageHeader, StatusBadge, useLoad } from "../components/ui";
 import { EXAMPLES } from "../examples";
@@ -97,9 +97,11 @@ export function Workflows() {
   return (
     <>
       <PageHeader title="Workflows">
-        <Link to="/workflows/new" className="btn primary">
-          New workflow
-        </Link>
+        {session.can("workflows:write") && (
+          <Link to="/workflows/new" className="btn primary">
+            New workflow
+          </Link>
+        )}
       </PageHeader>
       <ErrorBox error={error ?? wf.error} />
       {wf.loading && !wf.data ? (
