@@ -13,7 +13,7 @@ func ExampleRegister() {
 		panic(err)
 	}
 	fmt.Println(reg.Types())
-	// Output: [ai.agent ai.chat ai.classify ai.embed ai.extract approval event.emit fail http.request jq queue.publish respond sql.exec sql.query transform wait webhook.send workflow.call]
+	// Output: [ai.agent ai.chat ai.classify ai.embed ai.extract approval event.emit fail http.request jq mcp.call queue.publish respond sql.exec sql.query transform wait webhook.send workflow.call]
 }
 
 func ExampleGenerateDocs() {
@@ -23,5 +23,5 @@ func ExampleGenerateDocs() {
 	}
 	files := standard.GenerateDocs(reg)
 	fmt.Println(len(files), "files; index:", standard.IndexFile)
-	// Output: 19 files; index: README.md
+	// Output: 20 files; index: README.md
 }

@@ -32,7 +32,7 @@ func TestRegister(t *testing.T) {
 	t.Parallel()
 	reg := newRegistry(t)
 	steptest.CheckRegistry(t, reg)
-	want := []string{"ai.agent", "ai.chat", "ai.classify", "ai.embed", "ai.extract", "approval", "event.emit", "fail", "http.request", "jq", "queue.publish", "respond", "sql.exec", "sql.query", "transform", "wait", "webhook.send", "workflow.call"}
+	want := []string{"ai.agent", "ai.chat", "ai.classify", "ai.embed", "ai.extract", "approval", "event.emit", "fail", "http.request", "jq", "mcp.call", "queue.publish", "respond", "sql.exec", "sql.query", "transform", "wait", "webhook.send", "workflow.call"}
 	if got := reg.Types(); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("types = %v, want %v", got, want)
 	}

@@ -27,6 +27,7 @@ type serveFlags struct {
 	limits                                                                                                  limitFlags
 	sql                                                                                                     sqlFlags
 	events                                                                                                  eventFlags
+	mcp                                                                                                     mcpFlags
 }
 
 func runServe(ctx context.Context, env *Env, args []string) error {
@@ -54,6 +55,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	f.limits.register(fs)
 	f.sql.register(fs)
 	f.events.register(fs)
+	f.mcp.register(fs)
 	if _, err := fs.parse(args); err != nil {
 		return err
 	}
@@ -108,6 +110,10 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	mcpCfg, err := f.mcp.config()
+	if err != nil {
+		return err
+	}
 	a, err := Wire(ctx, AppConfig{
 		Env: env, Data: f.data, DB: f.db, SQLiteSync: f.sqliteSync, Workflows: f.workflows, Seed: f.seed == "true",
 		LogLevel: f.logLevel, LogFormat: f.logFormat, EnvAllow: splitList(f.envAllow),
@@ -117,6 +123,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		SQLiteCheckEvery: checkEvery,
 		SQL:              sqlCfg,
 		Events:           evCfg,
+		MCP:              mcpCfg,
 	})
 	if err != nil {
 		return err

@@ -70,6 +70,8 @@ type AppConfig struct {
 	// Events sets the resume URLs' address and the event buffer's bounds
 	// (zero: http://127.0.0.1:8080 and the defaults of events.Limits).
 	Events EventConfig
+	// MCP configures the MCP client (--mcp-stdio-allow).
+	MCP MCPConfig
 }
 
 // App is the whole application, wired once for weft serve, weft run and
@@ -156,9 +158,13 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	if a.sql, err = newSQLService(cfg.SQL, a); err != nil {
 		return nil, err
 	}
+	mcpSvc, err := newMCPService(cfg.MCP, a)
+	if err != nil {
+		return nil, err
+	}
 	a.Registry = step.NewRegistry()
 	a.publishers = queuePublishers()
-	if err := standard.RegisterWith(a.Registry, standard.Options{AI: aiSvc, Breakers: out.breakers, SQL: a.sql, Publishers: a.publishers}); err != nil {
+	if err := standard.RegisterWith(a.Registry, standard.Options{AI: aiSvc, Breakers: out.breakers, SQL: a.sql, Publishers: a.publishers, MCP: mcpSvc}); err != nil {
 		return nil, fmt.Errorf("registering built-in steps: %w", err)
 	}
 	secret, err := resumeSecret(ctx, st)

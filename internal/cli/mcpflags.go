@@ -1,0 +1,63 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/weftworks/weft/connectors/mcp"
+)
+
+// mcpFlags are serve's settings for MCP: the stdio servers mcp connections
+// may start (the MCP server side has none of its own yet).
+type mcpFlags struct {
+	stdio listFlag
+}
+
+// listFlag is a repeatable flag; its environment variable holds the values
+// separated by newlines or semicolons.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ";") }
+func (l *listFlag) Set(v string) error {
+	*l = append(*l, v)
+	return nil
+}
+
+func (m *mcpFlags) register(fs *flagSet) {
+	const envVar = "WEFT_MCP_STDIO_ALLOW"
+	if v := fs.env.Getenv(envVar); v != "" {
+		for _, s := range strings.FieldsFunc(v, func(r rune) bool { return r == '\n' || r == ';' }) {
+			if s = strings.TrimSpace(s); s != "" {
+				m.stdio = append(m.stdio, s)
+			}
+		}
+	}
+	fs.Var(&m.stdio, "mcp-stdio-allow", "NAME=COMMAND: a stdio MCP server that mcp connections may start as `stdio: NAME` "+
+		"(repeatable; the command runs with PATH and HOME only)"+envNote(envVar))
+	fs.vars["mcp-stdio-allow"] = envVar
+}
+
+// MCPConfig configures the MCP client (--mcp-stdio-allow).
+type MCPConfig struct {
+	// Stdio maps allowlisted stdio server names to their command lines.
+	Stdio map[string][]string
+	// ToolsTTL is how long a server's tool list is reused (0: the default).
+	ToolsTTL time.Duration
+}
+
+func (m *mcpFlags) config() (MCPConfig, error) {
+	stdio, err := mcp.ParseStdioAllow(m.stdio)
+	if err != nil {
+		return MCPConfig{}, err
+	}
+	return MCPConfig{Stdio: stdio}, nil
+}
+
+func newMCPService(c MCPConfig, a *App) (*mcp.Service, error) {
+	svc, err := mcp.NewService(mcp.Config{Stdio: c.Stdio, ToolsTTL: c.ToolsTTL, Logger: a.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("--mcp-stdio-allow: %w", err)
+	}
+	return svc, nil
+}
