@@ -60,7 +60,9 @@ func testServer(filler int) *mcp.Server {
 	})
 	for i := range filler {
 		mcp.AddTool(s, &mcp.Tool{Name: fmt.Sprintf("filler_%d", i), Description: strings.Repeat("d", 100)},
-			func(context.Context, *mcp.CallToolRequest, struct{}) (*mcp.CallToolResult, any, error) { return nil, nil, nil })
+			func(context.Context, *mcp.CallToolRequest, struct{}) (*mcp.CallToolResult, any, error) {
+				return nil, nil, nil
+			})
 	}
 	return s
 }
