@@ -1,11 +1,14 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
 
+	"github.com/weftworks/weft/connectors/ai"
 	"github.com/weftworks/weft/connectors/mcp"
+	"github.com/weftworks/weft/step"
 )
 
 // mcpFlags are serve's settings for MCP: the stdio servers mcp connections
@@ -61,3 +64,23 @@ func newMCPService(c MCPConfig, a *App) (*mcp.Service, error) {
 	}
 	return svc, nil
 }
+
+// mcpToolSource lends ai.agent the tools of MCP servers, called with
+// mcp.call.
+type mcpToolSource struct{ svc *mcp.Service }
+
+var _ ai.ToolSource = mcpToolSource{}
+
+func (m mcpToolSource) Tools(ctx context.Context, req *step.Request, connection string) ([]ai.Tool, error) {
+	list, err := m.svc.Tools(ctx, req, connection)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ai.Tool, len(list))
+	for i, t := range list {
+		out[i] = ai.Tool{Name: t.Name, Description: t.Description, Parameters: t.InputSchema}
+	}
+	return out, nil
+}
+
+func (mcpToolSource) CallStep() string { return mcp.TypeCall }

@@ -151,15 +151,15 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	if err != nil {
 		return nil, err
 	}
-	aiSvc, err := newAIService(aiCfg, st, a.Metrics, a.Logger, out.client, out.breakers, cfg.Workflows)
+	mcpSvc, err := newMCPService(cfg.MCP, a)
+	if err != nil {
+		return nil, err
+	}
+	aiSvc, err := newAIService(aiCfg, st, a.Metrics, a.Logger, out.client, out.breakers, cfg.Workflows, mcpToolSource{mcpSvc})
 	if err != nil {
 		return nil, err
 	}
 	if a.sql, err = newSQLService(cfg.SQL, a); err != nil {
-		return nil, err
-	}
-	mcpSvc, err := newMCPService(cfg.MCP, a)
-	if err != nil {
 		return nil, err
 	}
 	a.Registry = step.NewRegistry()
