@@ -59,6 +59,7 @@ const (
 	TriggerSchedule = "schedule"
 	TriggerWorkflow = "workflow" // started by workflow.call
 	TriggerError    = "error"    // started as another workflow's on_error handler
+	TriggerMCP      = "mcp"      // started by a tools/call of Weft's MCP server
 )
 
 // ErrorInfo is a recorded failure. Message is meant for people: it says what

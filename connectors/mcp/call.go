@@ -126,10 +126,11 @@ func compile(schema map[string]any) (*jsonschema.Schema, error) {
 		return nil, err
 	}
 	c := jsonschema.NewCompiler()
-	if err := c.AddResource("input.json", doc); err != nil {
+	const url = "https://weft.dev/schema/mcp-tool-input.json"
+	if err := c.AddResource(url, doc); err != nil {
 		return nil, err
 	}
-	return c.Compile("input.json")
+	return c.Compile(url)
 }
 
 var enPrinter = message.NewPrinter(language.English)
