@@ -6,8 +6,12 @@ import (
 	"strings"
 	"time"
 
+	"net/http"
+
+	"github.com/weftworks/weft/api"
 	"github.com/weftworks/weft/connectors/ai"
 	"github.com/weftworks/weft/connectors/mcp"
+	"github.com/weftworks/weft/mcpserver"
 	"github.com/weftworks/weft/step"
 )
 
@@ -47,6 +51,27 @@ type MCPConfig struct {
 	Stdio map[string][]string
 	// ToolsTTL is how long a server's tool list is reused (0: the default).
 	ToolsTTL time.Duration
+	// Allow decides which workflows a principal may call through /mcp
+	// (and read the executions of); nil lets every valid API token call
+	// every workflow marked `mcp: {tool: true}`. Scoped tokens plug in here.
+	Allow func(ctx context.Context, principal, workflow string) bool
+	// Server overrides the MCP server's limits (zero: its defaults).
+	Server mcpserver.Config
+}
+
+// withMCPServer mounts Weft's MCP server at /mcp in front of next.
+func withMCPServer(c MCPConfig, a *App, tokens api.TokenVerifier, next http.Handler) (http.Handler, error) {
+	cfg := c.Server
+	cfg.Engine, cfg.Store, cfg.Tokens, cfg.Allow = a.Engine, a.Store, tokens, c.Allow
+	cfg.Logger = a.Logger.With("component", "mcp")
+	srv, err := mcpserver.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/mcp", srv)
+	mux.Handle("/", next)
+	return mux, nil
 }
 
 func (m *mcpFlags) config() (MCPConfig, error) {

@@ -232,6 +232,9 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	if a.Handler, err = withGateway(aiCfg, aiSvc, tokens, out.vault, a.Logger, handler); err != nil {
 		return nil, err
 	}
+	if a.Handler, err = withMCPServer(cfg.MCP, a, tokens, a.Handler); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 
