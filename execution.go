@@ -60,6 +60,7 @@ const (
 	TriggerWorkflow = "workflow" // started by workflow.call
 	TriggerError    = "error"    // started as another workflow's on_error handler
 	TriggerAlert    = "alert"    // started as an alert rule's notify workflow
+	TriggerMCP      = "mcp"      // started by a tools/call of Weft's MCP server
 )
 
 // ErrorInfo is a recorded failure. Message is meant for people: it says what

@@ -31,6 +31,19 @@ type Workflow struct {
 	Concurrency int            `json:"concurrency,omitempty"`
 	Enabled     *bool          `json:"enabled,omitempty"`
 	UI          map[string]any `json:"ui,omitempty"` // editor layout; the engine ignores it
+	// Inputs is the JSON Schema of the input a manual, API or MCP start
+	// must give (nil: any input).
+	Inputs map[string]any `json:"inputs,omitempty"`
+	// MCP exposes the workflow as a tool of Weft's MCP server.
+	MCP *MCPTool `json:"mcp,omitempty"`
+}
+
+// MCPTool is the `mcp:` block: whether the workflow is a tool of Weft's MCP
+// server (/mcp) and what the tool tells a model. The tool's name is the
+// workflow's name and its input schema is `inputs`.
+type MCPTool struct {
+	Tool        bool   `json:"tool"`
+	Description string `json:"description,omitempty"`
 }
 
 // IsEnabled reports whether triggers should start the workflow (default true).

@@ -72,6 +72,10 @@ func (v *Vault) Authorize(ctx context.Context, workflow, name string, req *http.
 		if err := applyCustom(l, req); err != nil {
 			return err
 		}
+	case TypeMCP:
+		if err := v.authorizeMCP(ctx, workflow, l, req); err != nil {
+			return err
+		}
 	case TypeMTLS, TypeNone:
 		// The TLS client certificate rides on the transport (Client).
 	default:

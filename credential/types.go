@@ -110,6 +110,7 @@ func Types() []step.Spec {
 	specs = append(specs, databaseTypes()...)
 	specs = append(specs, brokerTypes()...)
 	specs = append(specs, mailTypes()...)
+	specs = append(specs, mcpTypes()...)
 	for i := range specs {
 		specs[i].Category = categoryCredentialRef
 	}
@@ -186,6 +187,11 @@ func validateData(typ string, data map[string]any) error {
 	switch typ {
 	case TypePostgres, TypeMySQL, TypeSQLite:
 		if err := validateDatabase(typ, data); err != nil {
+			return err
+		}
+	}
+	if typ == TypeMCP {
+		if err := validateMCP(data); err != nil {
 			return err
 		}
 	}

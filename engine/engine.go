@@ -288,6 +288,13 @@ func (e *Engine) start(ctx context.Context, req StartRequest, traceParent string
 	if !json.Valid(req.Input) {
 		return nil, fmt.Errorf("execution input is not valid JSON: %w", weft.ErrInvalid)
 	}
+	switch req.Trigger {
+	case "", weft.TriggerManual, weft.TriggerMCP:
+		// A person or a client chose this input: it must match `inputs:`.
+		if err := cw.c.CheckInput(req.Input); err != nil {
+			return nil, err
+		}
+	}
 	now := e.cfg.Now().UTC()
 	ex := weft.Execution{
 		ID:              NewID(now),

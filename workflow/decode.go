@@ -19,7 +19,7 @@ import (
 // The keys each level of a workflow file allows. They are the single list
 // the decoder, the "did you mean" hints and the JSON Schema use.
 var (
-	workflowKeys = []string{"name", "description", "on", "steps", "on_error", "timeout", "concurrency", "enabled", "ui"}
+	workflowKeys = []string{"name", "description", "on", "steps", "on_error", "timeout", "concurrency", "enabled", "ui", "inputs", "mcp"}
 	triggersKeys = []string{"webhook", "schedule", "queue", "poll"}
 	webhookKeys  = []string{"path", "method", "respond", "timeout", "max_body"}
 	// webhookExtraKeys (verify, dedupe, allow_ips, rate_limit) are kept in
@@ -232,6 +232,17 @@ func (d *decoder) decodeWorkflow(root *yaml.Node) (*weft.Workflow, *docNodes) {
 			if b, ok := d.boolean(v, "enabled"); ok {
 				w.Enabled = &b
 			}
+		case "inputs":
+			nodes.inputs = v
+			if g, ok := d.generic(v, "inputs"); ok {
+				if m, isMap := g.(map[string]any); isMap {
+					w.Inputs = m
+				} else {
+					d.errorf(v, "inputs must be a JSON Schema object (like {type: object, required: [email], properties: {email: {type: string}}}), not %s", describe(v))
+				}
+			}
+		case "mcp":
+			w.MCP = d.decodeMCP(v)
 		case "ui":
 			if g, ok := d.generic(v, "ui"); ok {
 				if m, isMap := g.(map[string]any); isMap {
@@ -256,6 +267,7 @@ type docNodes struct {
 	steps     *yaml.Node
 	stepNodes []*stepNodes
 	onError   *yaml.Node
+	inputs    *yaml.Node
 }
 
 // stepNodes keeps the nodes of one step's keys.

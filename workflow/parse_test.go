@@ -3,6 +3,10 @@ package workflow
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"strings"
+
+	"github.com/weftworks/weft"
 	"os"
 	"reflect"
 	"testing"
@@ -121,5 +125,46 @@ func TestDidYouMean(t *testing.T) {
 		if got := closest(tt.in, append(sortedCopy(stepKeys), "http.request")); got != tt.want {
 			t.Errorf("closest(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+func TestInputsAndMCP(t *testing.T) {
+	t.Parallel()
+	src := `name: lookup
+mcp: { tool: true, description: Looks a customer up. }
+inputs:
+  type: object
+  required: [email]
+  properties:
+    email: { type: string, format: email }
+    limit: { type: integer, minimum: 1 }
+steps:
+  - id: a
+    uses: transform
+    with: { x: 1 }
+`
+	c, err := Parse("lookup.yaml", []byte(src), testRegistry(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Workflow.MCP == nil || !c.Workflow.MCP.Tool || c.Workflow.MCP.Description != "Looks a customer up." {
+		t.Fatalf("mcp = %+v", c.Workflow.MCP)
+	}
+	if err := c.CheckInput([]byte(`{"email":"a@example.com","limit":2}`)); err != nil {
+		t.Fatal(err)
+	}
+	err = c.CheckInput([]byte(`{"limit":0}`))
+	if !errors.Is(err, weft.ErrInvalid) || !strings.Contains(err.Error(), "email") || !strings.Contains(err.Error(), "/limit") {
+		t.Fatalf("bad input: %v", err)
+	}
+
+	bad := strings.Replace(src, "type: integer, minimum: 1", "type: integer, minimum: one", 1)
+	_, err = Parse("lookup.yaml", []byte(bad), testRegistry(t))
+	if err == nil || !strings.Contains(err.Error(), "lookup.yaml:4:3: inputs is not a valid JSON Schema: at /properties/limit/minimum") {
+		t.Fatalf("bad schema: %v", err)
+	}
+	_, err = Parse("lookup.yaml", []byte(strings.Replace(src, "tool: true", "tool: yes please", 1)), testRegistry(t))
+	if err == nil || !strings.Contains(err.Error(), "lookup.yaml:2:") {
+		t.Fatalf("bad mcp block: %v", err)
 	}
 }

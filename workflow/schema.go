@@ -105,6 +105,12 @@ func JSONSchema(reg *step.Registry) ([]byte, error) {
 		"concurrency": map[string]any{"type": "integer", "minimum": 1},
 		"enabled":     map[string]any{"type": "boolean", "default": true},
 		"ui":          map[string]any{"type": "object", "description": "editor layout; kept, ignored by the engine"},
+		"inputs": map[string]any{"type": "object", "description": "JSON Schema (type: object) of the input a manual, API or MCP start must give; " +
+			"checked when the workflow is saved and on every such start, and shown as a form in the console's Test run dialog"},
+		"mcp": object(mcpKeys, map[string]any{
+			"tool":        map[string]any{"type": "boolean", "description": "expose the workflow as a tool of Weft's MCP server (/mcp), named after the workflow, with `inputs` as its input schema"},
+			"description": map[string]any{"type": "string", "description": "what the tool does, for the model (default: the workflow's description)"},
+		}, nil),
 	}, []any{"name", "steps"})
 	doc["$schema"] = "https://json-schema.org/draft/2020-12/schema"
 	doc["$id"] = "https://weft.dev/schema/workflow.json"

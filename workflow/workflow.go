@@ -4,6 +4,8 @@
 package workflow
 
 import (
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
 	"fmt"
 	"regexp"
 	"sort"
@@ -54,6 +56,8 @@ type Compiled struct {
 	// Nodes are the steps in file order.
 	Nodes []*Node
 	ByID  map[string]*Node
+	// inputs is the compiled `inputs:` schema (nil: any input).
+	inputs *jsonschema.Schema
 	// Webhook is the parsed security and admission policy of on.webhook
 	// (verify, dedupe, allow_ips, rate_limit); nil without on.webhook.
 	Webhook *policy.Policy
@@ -123,6 +127,7 @@ func Parse(filename string, src []byte, reg *step.Registry) (*Compiled, error) {
 		k.compileSteps()
 	}
 	k.compilePolls()
+	k.compileInputs()
 	k.c.Webhook = d.webhook
 	if nodes.onError != nil {
 		k.c.OnErrorPos = weft.Position{Line: nodes.onError.Line, Column: nodes.onError.Column}

@@ -71,17 +71,37 @@ type toolDef struct {
 
 var toolName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
-func (h agent) tools(with map[string]any) ([]toolDef, error) {
-	list, _ := with["tools"].([]any)
+func (h agent) tools(ctx context.Context, req *step.Request) ([]toolDef, error) {
+	list, _ := req.With["tools"].([]any)
 	if len(list) == 0 {
 		return nil, input.Invalid("tools", "declare at least one tool")
 	}
 	var out []toolDef
 	seen := map[string]bool{}
+	add := func(d toolDef) error {
+		if seen[d.Name] {
+			return input.Invalid("tools", "tool %q is declared twice", d.Name)
+		}
+		seen[d.Name] = true
+		out = append(out, d)
+		return nil
+	}
 	for i, x := range list {
 		m, ok := x.(map[string]any)
 		if !ok {
 			return nil, input.Invalid("tools", "item %d must be an object", i)
+		}
+		if conn, _ := m["mcp"].(string); conn != "" {
+			defs, err := h.mcpTools(ctx, req, i, conn, m)
+			if err != nil {
+				return nil, err
+			}
+			for _, d := range defs {
+				if err := add(d); err != nil {
+					return nil, err
+				}
+			}
+			continue
 		}
 		var d toolDef
 		d.Name, _ = m["name"].(string)
@@ -92,9 +112,7 @@ func (h agent) tools(with map[string]any) ([]toolDef, error) {
 		d.With, _ = m["with"].(map[string]any)
 		switch {
 		case !toolName.MatchString(d.Name):
-			return nil, input.Invalid("tools", "item %d: name %q must be 1-64 letters, digits, _ or -", i, d.Name)
-		case seen[d.Name]:
-			return nil, input.Invalid("tools", "tool %q is declared twice", d.Name)
+			return nil, input.Invalid("tools", "item %d: name %q must be 1-64 letters, digits, _ or - (or give `mcp: CONNECTION` for an MCP server's tools)", i, d.Name)
 		case d.Uses == TypeAgent:
 			return nil, input.Invalid("tools", "tool %q: an agent cannot be a tool of an agent", d.Name)
 		}
@@ -106,10 +124,80 @@ func (h agent) tools(with map[string]any) ([]toolDef, error) {
 				return nil, input.Invalid("tools", "tool %q: parameters is not a valid JSON Schema: %v", d.Name, err)
 			}
 		}
-		seen[d.Name] = true
-		out = append(out, d)
+		if err := add(d); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
+}
+
+// mcpTools expands `{mcp: CONNECTION, include, exclude}` into one tool per
+// listed tool of the server, named CONNECTION__TOOL (letters, digits, _ and
+// - only, at most 64) so that servers never collide, each run by the tool
+// source's call step.
+func (h agent) mcpTools(ctx context.Context, req *step.Request, i int, conn string, m map[string]any) ([]toolDef, error) {
+	src := h.s.cfg.Tools
+	if src == nil {
+		return nil, input.Invalid("tools", "item %d: this Weft has no MCP client configured", i)
+	}
+	include, exclude := stringSet(m["include"]), stringSet(m["exclude"])
+	listed, err := src.Tools(ctx, req, conn)
+	if err != nil {
+		return nil, err
+	}
+	known := map[string]bool{}
+	var out []toolDef
+	for _, t := range listed {
+		known[t.Name] = true
+		if (include != nil && !include[t.Name]) || exclude[t.Name] {
+			continue
+		}
+		d := toolDef{Uses: src.CallStep(), ArgsInto: "arguments", With: map[string]any{"connection": conn, "tool": t.Name}}
+		d.Name = namespaced(conn, t.Name)
+		d.Description = t.Description
+		if d.Description == "" {
+			d.Description = "Tool " + t.Name + " of the MCP server " + conn + "."
+		}
+		if t.Parameters != nil {
+			if _, err := compileSchema(t.Parameters); err == nil {
+				d.Parameters = t.Parameters // a schema Weft cannot read is the server's to check
+			}
+		}
+		out = append(out, d)
+	}
+	for name := range include {
+		if !known[name] {
+			return nil, input.Invalid("tools", "item %d: include names %q, which MCP server %q does not list", i, name, conn)
+		}
+	}
+	if len(out) == 0 {
+		return nil, input.Invalid("tools", "item %d: MCP server %q offers no tool after include/exclude", i, conn)
+	}
+	return out, nil
+}
+
+var notToolChar = regexp.MustCompile(`[^A-Za-z0-9_-]`)
+
+func namespaced(conn, tool string) string {
+	n := notToolChar.ReplaceAllString(conn, "_") + "__" + notToolChar.ReplaceAllString(tool, "_")
+	if len(n) > 64 {
+		n = n[:64]
+	}
+	return n
+}
+
+func stringSet(v any) map[string]bool {
+	list, ok := v.([]any)
+	if !ok {
+		return nil
+	}
+	out := make(map[string]bool, len(list))
+	for _, x := range list {
+		if s, ok := x.(string); ok {
+			out[s] = true
+		}
+	}
+	return out
 }
 
 func (h agent) Run(ctx context.Context, req *step.Request) (step.Result, error) {
@@ -122,7 +210,7 @@ func (h agent) Run(ctx context.Context, req *step.Request) (step.Result, error) 
 	if err != nil {
 		return step.Result{}, err
 	}
-	tools, err := h.tools(req.With)
+	tools, err := h.tools(ctx, req)
 	if err != nil {
 		return step.Result{}, err
 	}

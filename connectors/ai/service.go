@@ -51,6 +51,20 @@ type Config struct {
 	// NewProvider); tests may replace it.
 	Providers func(name string, ep Endpoint) (Provider, error)
 	Now       func() time.Time
+	// Tools lists the tools of MCP servers for ai.agent's `tools: [{mcp:
+	// CONNECTION}]`; nil refuses such tools with a clear error.
+	Tools ToolSource
+}
+
+// ToolSource lists the tools of a server of tools (an MCP connection). Its
+// tools are called through the step type it names (mcp.call), with the
+// model's arguments in that step's `arguments`.
+type ToolSource interface {
+	// Tools lists the server's tools as the workflow of req may see them.
+	Tools(ctx context.Context, req *step.Request, connection string) ([]Tool, error)
+	// CallStep is the step type that calls one of its tools; its inputs are
+	// `connection`, `tool` and `arguments`.
+	CallStep() string
 }
 
 // WithDefaults returns a copy of c with defaults filled in.

@@ -192,10 +192,13 @@ func agentSpec() step.Spec {
 	fields = append(fields,
 		step.Field{Name: "tools", Type: step.Array, Required: true,
 			Items: &step.Field{Type: step.Object, Description: "One tool the model may call.", Fields: []step.Field{
-				{Name: "name", Type: step.String, Required: true, Description: "Tool name the model calls (letters, digits, _ and -)."},
-				{Name: "description", Type: step.String, Required: true, Description: "What the tool does and when to use it."},
+				{Name: "name", Type: step.String, Description: "Tool name the model calls (letters, digits, _ and -); required unless `mcp` is given."},
+				{Name: "description", Type: step.String, Description: "What the tool does and when to use it."},
 				{Name: "parameters", Type: step.Object, Description: "JSON Schema of the arguments (default: an object without properties)."},
-				{Name: "uses", Type: step.String, Required: true, Description: "Step type that runs the tool: http.request, workflow.call, transform, …"},
+				{Name: "uses", Type: step.String, Description: "Step type that runs the tool: http.request, workflow.call, transform, …; required unless `mcp` is given."},
+				{Name: "mcp", Type: step.String, Description: "Instead of one tool: every tool of the MCP server of this mcp connection, named `CONNECTION__TOOL` so tools of different servers never collide, each call run as mcp.call."},
+				{Name: "include", Type: step.Array, Items: &step.Field{Type: step.String, Description: "A tool name as the server lists it."}, Description: "With `mcp`: only these tools of the server (their names as the server lists them)."},
+				{Name: "exclude", Type: step.Array, Items: &step.Field{Type: step.String, Description: "A tool name as the server lists it."}, Description: "With `mcp`: every tool of the server but these."},
 				{Name: "with", Type: step.Object, Description: "The tool step's inputs. Strings may hold `${args.NAME}` placeholders, filled from the model's arguments (a placeholder alone keeps the argument's type)."},
 				{Name: "args_into", Type: step.String, Description: "Input that receives the whole argument object (default: `query` for GET http.request, `json` for other http.request, `input` for workflow.call; none when `with` uses placeholders)."},
 			}},
@@ -231,6 +234,8 @@ func agentSpec() step.Spec {
         parameters: { type: object, properties: { subject: { type: string } } }
         uses: workflow.call
         with: { workflow: open-ticket }
+      - mcp: crm-mcp
+        include: [search_accounts]
 `,
 	}
 }

@@ -21,7 +21,7 @@ func ExampleRegister() {
 	}
 	sort.Strings(builtin)
 	fmt.Println(builtin)
-	// Output: [ai.agent ai.chat ai.classify ai.embed ai.extract approval event.emit fail graphql.query http.request jq queue.publish respond soap.call sql.exec sql.query transform wait webhook.send workflow.call]
+	// Output: [ai.agent ai.chat ai.classify ai.embed ai.extract approval event.emit fail graphql.query http.request jq mcp.call queue.publish respond soap.call sql.exec sql.query transform wait webhook.send workflow.call]
 }
 
 func ExampleGenerateDocs() {

@@ -9,6 +9,7 @@ import (
 	"github.com/weftworks/weft/connectors/graphql"
 	"github.com/weftworks/weft/connectors/http"
 	"github.com/weftworks/weft/connectors/jq"
+	"github.com/weftworks/weft/connectors/mcp"
 	"github.com/weftworks/weft/connectors/queuepublish"
 	"github.com/weftworks/weft/connectors/soap"
 	sqlstep "github.com/weftworks/weft/connectors/sql"
@@ -31,6 +32,9 @@ type Options struct {
 	// Publishers are queue.publish's broker clients; none leaves the step
 	// registered but failing with a clear error.
 	Publishers []queue.Publisher
+	// MCP backs mcp.call (stdio allowlist, tool-list cache); nil uses
+	// mcp.Register's defaults (no stdio servers).
+	MCP *mcp.Service
 }
 
 // Register adds every built-in step type to reg.
@@ -46,6 +50,10 @@ func RegisterWith(reg *step.Registry, o Options) error {
 	if o.SQL != nil {
 		registerSQL = o.SQL.Register
 	}
+	registerMCP := mcp.Register
+	if o.MCP != nil {
+		registerMCP = o.MCP.Register
+	}
 	for _, register := range []func(*step.Registry) error{
 		core.Register,
 		func(reg *step.Registry) error { return http.RegisterWith(reg, http.Options{Breakers: o.Breakers}) },
@@ -58,6 +66,7 @@ func RegisterWith(reg *step.Registry, o Options) error {
 		func(reg *step.Registry) error { return queuepublish.Register(reg, o.Publishers) },
 		registerAI,
 		registerSQL,
+		registerMCP,
 	} {
 		if err := register(reg); err != nil {
 			return err

@@ -32,7 +32,7 @@ func TestRegister(t *testing.T) {
 	t.Parallel()
 	reg := newRegistry(t)
 	steptest.CheckRegistry(t, reg)
-	want := []string{"ai.agent", "ai.chat", "ai.classify", "ai.embed", "ai.extract", "approval", "event.emit", "fail", "graphql.query", "http.request", "jq", "queue.publish", "respond", "soap.call", "sql.exec", "sql.query", "transform", "wait", "webhook.send", "workflow.call"}
+	want := []string{"ai.agent", "ai.chat", "ai.classify", "ai.embed", "ai.extract", "approval", "event.emit", "fail", "graphql.query", "http.request", "jq", "mcp.call", "queue.publish", "respond", "soap.call", "sql.exec", "sql.query", "transform", "wait", "webhook.send", "workflow.call"}
 	var got []string
 	apps := 0
 	for _, s := range reg.Specs() {

@@ -71,7 +71,7 @@ func loadAIConfig(env *Env, path string) (aiConfigFile, error) {
 
 // newAIService builds the service behind the AI steps and the gateway: usage
 // records in the store, prices and budgets from the config file.
-func newAIService(c aiConfigFile, st store.Store, m *metrics.Metrics, logger *slog.Logger, client *http.Client, breakers *circuit.Breakers, promptDir string, shared bool) (*ai.Service, error) {
+func newAIService(c aiConfigFile, st store.Store, m *metrics.Metrics, logger *slog.Logger, client *http.Client, breakers *circuit.Breakers, promptDir string, shared bool, tools ai.ToolSource) (*ai.Service, error) {
 	ttl := time.Hour
 	if c.Cache.TTL != "" {
 		d, err := time.ParseDuration(c.Cache.TTL)
@@ -92,6 +92,7 @@ func newAIService(c aiConfigFile, st store.Store, m *metrics.Metrics, logger *sl
 	svc, err := ai.NewService(ai.Config{
 		Prices: ai.DefaultPrices().With(c.Prices), Cache: cache, Usage: st,
 		Budgets: c.Budgets, Metrics: m, Logger: logger, HTTP: client, Breakers: breakers, PromptDir: promptDir,
+		Tools: tools,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("--ai-config: %w", err)

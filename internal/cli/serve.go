@@ -28,6 +28,7 @@ type serveFlags struct {
 	sql                                                                                                     sqlFlags
 	events                                                                                                  eventFlags
 	identity                                                                                                identityFlags
+	mcp                                                                                                     mcpFlags
 }
 
 func runServe(ctx context.Context, env *Env, args []string) error {
@@ -59,6 +60,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	f.sql.register(fs)
 	f.events.register(fs)
 	f.identity.register(fs)
+	f.mcp.register(fs)
 	if _, err := fs.parse(args); err != nil {
 		return err
 	}
@@ -118,6 +120,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	idCfg, err := f.identity.config()
+	mcpCfg, err := f.mcp.config()
 	if err != nil {
 		return err
 	}
@@ -133,6 +136,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		Alerts:           alertsFile,
 		AlertInterval:    alertInterval.D(),
 		Identity:         idCfg,
+		MCP:              mcpCfg,
 	})
 	if err != nil {
 		return err

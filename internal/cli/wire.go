@@ -81,6 +81,8 @@ type AppConfig struct {
 	AlertInterval time.Duration
 	// Identity configures sign-in (sessions, SSO) and audit retention.
 	Identity IdentityConfig
+	// MCP configures the MCP client (--mcp-stdio-allow).
+	MCP MCPConfig
 }
 
 // App is the whole application, wired once for weft serve, weft run and
@@ -178,7 +180,11 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	if err != nil {
 		return nil, err
 	}
-	aiSvc, err := newAIService(aiCfg, st, a.Metrics, a.Logger, stepHTTP, out.breakers, cfg.Workflows, kind == "postgres")
+	mcpSvc, err := newMCPService(cfg.MCP, a)
+	if err != nil {
+		return nil, err
+	}
+	aiSvc, err := newAIService(aiCfg, st, a.Metrics, a.Logger, stepHTTP, out.breakers, cfg.Workflows, kind == "postgres", mcpToolSource{mcpSvc})
 	if err != nil {
 		return nil, err
 	}
@@ -187,7 +193,7 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	}
 	a.Registry = step.NewRegistry()
 	a.publishers = queuePublishers()
-	if err := standard.RegisterWith(a.Registry, standard.Options{AI: aiSvc, Breakers: out.breakers, SQL: a.sql, Publishers: a.publishers}); err != nil {
+	if err := standard.RegisterWith(a.Registry, standard.Options{AI: aiSvc, Breakers: out.breakers, SQL: a.sql, Publishers: a.publishers, MCP: mcpSvc}); err != nil {
 		return nil, fmt.Errorf("registering built-in steps: %w", err)
 	}
 	secret, err := resumeSecret(ctx, st)
@@ -268,6 +274,9 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 		return nil, err
 	}
 	if a.Handler, err = withGateway(aiCfg, aiSvc, tokens, out.vault, a.Logger, handler); err != nil {
+		return nil, err
+	}
+	if a.Handler, err = withMCPServer(cfg.MCP, a, tokens, a.Handler); err != nil {
 		return nil, err
 	}
 	return a, nil

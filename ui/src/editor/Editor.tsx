@@ -42,7 +42,7 @@ import { Inspector, StepForm, type Sample } from "./Inspector";
 import { StepPanelDialog, type PanelData, type StepTest, type Upstream } from "./StepPanel";
 import { ancestors } from "./expr";
 import { Palette } from "./Palette";
-import { TestRunDialog } from "./TestRun";
+import { TestRunDialog, type InputSchema } from "./TestRun";
 import { YamlView } from "./YamlView";
 
 /** Pinned test output per workflow and step: kept in this browser (docs/ui.md, "Test data"). */
@@ -641,6 +641,7 @@ export default function Editor({ name, session }: { name: string; session: strin
       )}
       {testing && <TestRunDialog
           name={docName}
+          inputs={(view.doc.toJS() as { inputs?: InputSchema } | null)?.inputs}
           last={lastRun ? { input: lastRun.execution.input, trigger: lastRun.execution.trigger } : undefined}
           onRun={runTest}
           onClose={() => setTesting(false)}

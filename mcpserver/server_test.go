@@ -1,0 +1,259 @@
+package mcpserver_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/engine"
+	"github.com/weftworks/weft/mcpserver"
+	"github.com/weftworks/weft/step"
+	"github.com/weftworks/weft/store"
+	"github.com/weftworks/weft/workflow"
+)
+
+const slowTool = `name: slow
+mcp: { tool: true, description: Takes its time. }
+inputs: { type: object, properties: { n: { type: integer } } }
+steps:
+  - id: a
+    uses: t
+`
+
+// fakeEngine starts executions that finish when release is closed.
+type fakeEngine struct {
+	c        *workflow.Compiled
+	release  chan struct{}
+	started  atomic.Int32
+	mu       sync.Mutex
+	canceled []string
+}
+
+func (e *fakeEngine) Start(_ context.Context, req engine.StartRequest) (*engine.Started, error) {
+	if err := e.c.CheckInput(req.Input); err != nil {
+		return nil, err
+	}
+	n := e.started.Add(1)
+	return &engine.Started{Execution: weft.Execution{ID: "ex-" + string(rune('0'+n)), Workflow: req.Workflow, Trigger: req.Trigger}}, nil
+}
+
+func (e *fakeEngine) Wait(ctx context.Context, id string) (weft.Execution, error) {
+	select {
+	case <-e.release:
+		return weft.Execution{ID: id, Status: weft.ExecutionSucceeded, Output: json.RawMessage(`{"ok":true}`)}, nil
+	case <-ctx.Done():
+		return weft.Execution{}, ctx.Err()
+	}
+}
+
+func (e *fakeEngine) Cancel(_ context.Context, id string) (weft.Execution, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.canceled = append(e.canceled, id)
+	return weft.Execution{ID: id, Status: weft.ExecutionCanceled}, nil
+}
+
+func (e *fakeEngine) Compiled(context.Context, string) (weft.WorkflowRecord, *workflow.Compiled, error) {
+	return weft.WorkflowRecord{Name: "slow"}, e.c, nil
+}
+
+type fakeStore struct{}
+
+func (fakeStore) ListWorkflows(context.Context, store.Page) ([]weft.WorkflowRecord, string, error) {
+	return []weft.WorkflowRecord{{Name: "slow", Enabled: true}}, "", nil
+}
+func (fakeStore) GetExecution(_ context.Context, id string) (weft.Execution, error) {
+	return weft.Execution{ID: id, Workflow: "slow"}, nil
+}
+func (fakeStore) GetStepRuns(context.Context, string) ([]weft.StepRun, error) { return nil, nil }
+
+type tokens struct{}
+
+func (tokens) Principal(_ context.Context, tok string) (string, bool) {
+	return "p-" + tok, tok != "bad"
+}
+
+func setup(t *testing.T, cfg mcpserver.Config) (*fakeEngine, string) {
+	t.Helper()
+	reg := step.NewRegistry()
+	reg.MustAdd(step.Spec{Type: "t"}, step.HandlerFunc(func(context.Context, *step.Request) (step.Result, error) { return step.Result{}, nil }))
+	c, err := workflow.Parse("slow.yaml", []byte(slowTool), reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &fakeEngine{c: c, release: make(chan struct{})}
+	cfg.Engine, cfg.Store, cfg.Tokens = e, fakeStore{}, tokens{}
+	s, err := mcpserver.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	return e, srv.URL
+}
+
+type bearer struct{ tok string }
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+b.tok)
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+func connect(t *testing.T, url, tok string, progress func(*mcp.ProgressNotificationParams)) *mcp.ClientSession {
+	t.Helper()
+	c := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "1"}, &mcp.ClientOptions{
+		ProgressNotificationHandler: func(_ context.Context, r *mcp.ProgressNotificationClientRequest) {
+			if progress != nil {
+				progress(r.Params)
+			}
+		}})
+	cs, err := c.Connect(context.Background(), &mcp.StreamableClientTransport{Endpoint: url, HTTPClient: &http.Client{Transport: bearer{tok}}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cs.Close() })
+	return cs
+}
+
+func TestProgressThenResult(t *testing.T) {
+	t.Parallel()
+	e, url := setup(t, mcpserver.Config{Progress: 50 * time.Millisecond})
+	var mu sync.Mutex
+	var got []string
+	cs := connect(t, url, "ok", func(p *mcp.ProgressNotificationParams) {
+		mu.Lock()
+		got = append(got, p.Message)
+		if len(got) == 2 {
+			close(e.release)
+		}
+		mu.Unlock()
+	})
+	params := &mcp.CallToolParams{Name: "slow", Arguments: map[string]any{"n": 1}}
+	params.SetProgressToken("tok-1")
+	res, err := cs.CallTool(context.Background(), params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(res.StructuredContent)
+	if res.IsError || !strings.Contains(string(b), `"succeeded"`) {
+		t.Fatalf("result = %s", b)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) < 2 || !strings.Contains(got[0], "still running") {
+		t.Fatalf("progress = %v", got)
+	}
+	bad, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "slow", Arguments: map[string]any{"n": "x"}})
+	if err == nil && !bad.IsError {
+		t.Fatalf("bad input accepted: %+v", bad)
+	}
+}
+
+func TestMaxWaitAnswersTheExecutionID(t *testing.T) {
+	t.Parallel()
+	_, url := setup(t, mcpserver.Config{Progress: 20 * time.Millisecond, MaxWait: 100 * time.Millisecond})
+	cs := connect(t, url, "ok", nil)
+	res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "slow", Arguments: map[string]any{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(res.StructuredContent)
+	if res.IsError || !strings.Contains(string(b), `"running"`) || !strings.Contains(string(b), "weft://executions/ex-1") {
+		t.Fatalf("result = %s", b)
+	}
+	r, err := cs.ReadResource(context.Background(), &mcp.ReadResourceParams{URI: "weft://executions/ex-1"})
+	if err != nil || len(r.Contents) != 1 || !strings.Contains(r.Contents[0].Text, "ex-1") {
+		t.Fatalf("resource: %+v %v", r, err)
+	}
+}
+
+func TestCancelledCallCancelsTheExecution(t *testing.T) {
+	t.Parallel()
+	e, url := setup(t, mcpserver.Config{Progress: 20 * time.Millisecond})
+	cs := connect(t, url, "ok", nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for e.started.Load() == 0 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		cancel()
+	}()
+	if _, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "slow", Arguments: map[string]any{}}); err == nil {
+		t.Fatal("a cancelled call succeeded")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		e.mu.Lock()
+		n := len(e.canceled)
+		e.mu.Unlock()
+		if n == 1 {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("the execution of a cancelled call was not cancelled")
+}
+
+// TestConcurrentCallsAreBounded: past MaxCalls a call is refused at once,
+// the process keeps serving, and the held calls finish.
+func TestConcurrentCallsAreBounded(t *testing.T) {
+	t.Parallel()
+	e, url := setup(t, mcpserver.Config{MaxCalls: 4, Progress: time.Second})
+	cs := connect(t, url, "ok", nil)
+	var wg sync.WaitGroup
+	var refused, ok atomic.Int32
+	for range 40 {
+		wg.Go(func() {
+			res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "slow", Arguments: map[string]any{}})
+			switch {
+			case err != nil:
+				t.Error(err)
+			case res.IsError:
+				refused.Add(1)
+			default:
+				ok.Add(1)
+			}
+		})
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for refused.Load() < 36 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	close(e.release)
+	wg.Wait()
+	if ok.Load() != 4 || refused.Load() != 36 {
+		t.Fatalf("ok %d, refused %d; want 4 and 36", ok.Load(), refused.Load())
+	}
+}
+
+func TestTokenAndAllow(t *testing.T) {
+	t.Parallel()
+	_, url := setup(t, mcpserver.Config{Allow: func(_ context.Context, principal, wf string) bool { return principal == "p-admin" }})
+	c := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "1"}, nil)
+	if _, err := c.Connect(context.Background(), &mcp.StreamableClientTransport{Endpoint: url, HTTPClient: &http.Client{Transport: bearer{"bad"}}}, nil); err == nil {
+		t.Fatal("a bad token connected")
+	}
+	cs := connect(t, url, "someone", nil)
+	tools, err := cs.ListTools(context.Background(), nil)
+	if err != nil || len(tools.Tools) != 0 {
+		t.Fatalf("a principal without access sees %+v (%v)", tools, err)
+	}
+	if _, err := cs.ReadResource(context.Background(), &mcp.ReadResourceParams{URI: "weft://executions/ex-1"}); err == nil {
+		t.Fatal("a principal without access read an execution")
+	}
+	admin := connect(t, url, "admin", nil)
+	tools, err = admin.ListTools(context.Background(), nil)
+	if err != nil || len(tools.Tools) != 1 || tools.Tools[0].Name != "slow" {
+		t.Fatalf("admin tools = %+v (%v)", tools, err)
+	}
+}
