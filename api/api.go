@@ -60,6 +60,9 @@ type Config struct {
 	// Triggers reports the health of queue triggers in GET
 	// /api/v1/triggers; nil lists none.
 	Triggers TriggerHealth
+	// Connectors imports OpenAPI documents as app connectors (POST
+	// /api/v1/connectors/import); nil answers 501.
+	Connectors ConnectorImporter
 	// MaxBody limits request bodies (everything but /hooks/); default 4 MiB.
 	MaxBody int64
 	// Now returns the current time; tests may replace it.

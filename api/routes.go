@@ -39,6 +39,7 @@ func (s *server) routes() []route {
 		{"GET", "/api/v1/executions/{id}/events", false, h(s.executionEvents)},
 
 		{"GET", "/api/v1/steps", false, h(s.listSteps)},
+		{"POST", "/api/v1/connectors/import", false, h(s.importConnector)},
 		{"GET", "/api/v1/templates", false, h(s.listTemplates)},
 		{"GET", "/api/v1/usage", false, h(s.getUsage)},
 		{"GET", "/api/v1/stats", false, h(s.getStats)},

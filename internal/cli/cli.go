@@ -41,6 +41,7 @@ func commands() []command {
 		{"apply", "create or update workflows on a running server", runApply},
 		{"executions", "list, show, retry or cancel executions on a server", runExecutions},
 		{"credentials", "set, list, delete credentials on a server; rotate the master key", runCredentials},
+		{"connectors", "import an OpenAPI document as an app connector", runConnectors},
 		{"version", "print the version", runVersion},
 		{"schema", "print the JSON Schema of workflow files (for editor autocompletion)", runSchema},
 	}
