@@ -13,6 +13,7 @@ import { UsagePage } from "./pages/Usage";
 import { Approvals } from "./pages/Approvals";
 import { Triggers, useUnhealthyTriggers } from "./pages/Triggers";
 import { Templates } from "./pages/Templates";
+import { ImportOpenAPI } from "./pages/ImportOpenAPI";
 import { ErrorBoundary } from "./components/ErrorBoundary";
 
 // The editor pulls in @xyflow/react and yaml: load it only when a workflow is opened.
@@ -27,6 +28,7 @@ const NAV = [
   { to: "/triggers", label: "Triggers", match: (p: string) => p.startsWith("/triggers") },
   { to: "/dashboard", label: "Dashboard", match: (p: string) => p.startsWith("/dashboard") },
   { to: "/credentials", label: "Credentials", match: (p: string) => p.startsWith("/credentials") },
+  { to: "/connectors/import", label: "Import API", match: (p: string) => p.startsWith("/connectors/import") },
   { to: "/usage", label: "Usage", match: (p: string) => p.startsWith("/usage") },
 ];
 
@@ -73,6 +75,7 @@ function Shell({ path, setSignedIn }: { path: string; setSignedIn: (b: boolean) 
   else if (path === "/usage") page = <UsagePage />;
   else if (path === "/approvals") page = <Approvals />;
   else if (path === "/templates") page = <Templates />;
+  else if (path === "/connectors/import") page = <ImportOpenAPI />;
   else page = <Placeholder title="Not found">There is no page at {path}.</Placeholder>;
 
   const editor = path.startsWith("/workflows/");

@@ -29,6 +29,9 @@ func (c *converter) auth() []apps.Auth {
 		out = append(out, c.scheme(name, ref.Value)...)
 	}
 	optional := len(out) == 0
+	if optional {
+		c.warnf("the document declares no securitySchemes: auth lists kind none; add the kind the API takes (bearer, api_key, ...) to auth: so the console offers it")
+	}
 	for _, req := range c.doc.Security {
 		if len(req) == 0 {
 			optional = true
