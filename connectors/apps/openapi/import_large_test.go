@@ -27,6 +27,9 @@ func largeDoc(tb testing.TB, name string) []byte {
 // register every operation as a step type.
 func TestLargeRealDocuments(t *testing.T) {
 	t.Parallel()
+	if raceEnabled {
+		t.Skip("the full documents are imported without -race (go test -run TestLargeRealDocuments ./connectors/apps/openapi): the race detector makes them minutes long")
+	}
 	for _, tc := range []struct {
 		file, name string
 		minOps     int
