@@ -170,7 +170,7 @@ func writeApp(dir, name string, raw []byte) error {
 	return nil
 }
 
-const connectorsUsage = "connectors import FILE --name NAME [--out DIR | --out -] [--base-url URL] [--title TEXT]\n\n" +
+const connectorsUsage = "connectors import FILE --name NAME [--out DIR | --out -] [flags]\n\n" +
 	"import turns an OpenAPI 3.x document (YAML or JSON) into an app connector: it writes\n" +
 	"DIR/NAME/app.yaml (DIR: --out, else --connectors, else <data>/connectors), which weft serve\n" +
 	"loads at start; its operations become the step types NAME.<operation>. --out - prints the\n" +
