@@ -72,6 +72,9 @@ type Config struct {
 	Identity *identity.Service
 	// Audit records changes and privileged actions; nil records none.
 	Audit *audit.Recorder
+	// Connectors imports OpenAPI documents as app connectors (POST
+	// /api/v1/connectors/import); nil answers 501.
+	Connectors ConnectorImporter
 	// MaxBody limits request bodies (everything but /hooks/); default 4 MiB.
 	MaxBody int64
 	// Now returns the current time; tests may replace it.

@@ -144,12 +144,16 @@ func (s *server) limitBodies(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if r.ContentLength > s.cfg.MaxBody {
-			writeError(w, r, nil, tooLarge(s.cfg.MaxBody))
+		limit := s.cfg.MaxBody
+		if r.URL.Path == "/api/v1/connectors/import" {
+			limit = max(limit, importMaxBody)
+		}
+		if r.ContentLength > limit {
+			writeError(w, r, nil, tooLarge(limit))
 			return
 		}
 		if r.Body != nil {
-			r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
 		next.ServeHTTP(w, r)
 	})

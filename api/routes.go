@@ -68,6 +68,7 @@ func (s *server) routes() []route {
 		{"GET", "/api/v1/executions/{id}/events", need(er), h(s.executionEvents)},
 
 		{"GET", "/api/v1/steps", need(wr), h(s.listSteps)},
+		{"POST", "/api/v1/connectors/import", need(identity.CredentialsWrite), h(s.importConnector)},
 		{"GET", "/api/v1/templates", need(wr), h(s.listTemplates)},
 		{"GET", "/api/v1/apps", need(wr), h(s.listApps)},
 		{"GET", "/api/v1/usage", need(er), h(s.getUsage)},

@@ -43,6 +43,7 @@ func commands() []command {
 		{"credentials", "set, list, delete credentials on a server; rotate the master key", runCredentials},
 		{"users", "create the first owner (or any user) and list users, on the database", runUsers},
 		{"audit", "verify the audit trail's hash chain, or export it as JSON lines", runAudit},
+		{"connectors", "import an OpenAPI document as an app connector", runConnectors},
 		{"version", "print the version", runVersion},
 		{"schema", "print the JSON Schema of workflow files (for editor autocompletion)", runSchema},
 	}

@@ -17,6 +17,7 @@ var helpCommands = map[string][][]string{
 	"apply":       {{"apply"}},
 	"executions":  {{"executions", "list"}, {"executions", "show"}, {"executions", "retry"}, {"executions", "cancel"}},
 	"credentials": {{"credentials", "set"}, {"credentials", "list"}, {"credentials", "delete"}, {"credentials", "rotate-key"}},
+	"connectors":  {{"connectors", "import"}},
 	"version":     {{"version"}},
 	"schema":      {{"schema"}},
 	"users":       {{"users", "create"}, {"users", "list"}},

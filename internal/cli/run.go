@@ -23,6 +23,8 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "run", "run FILE [--input JSON|@file] [--workflows DIR]")
 	fs.stringVar(&input, "input", "WEFT_RUN_INPUT", "{}", "trigger input as JSON, or @file to read it from a file")
 	fs.stringVar(&with, "workflows", "WEFT_WORKFLOWS", "", "directory of other workflows this one calls (workflow.call, on_error)")
+	var connectors string
+	fs.stringVar(&connectors, "connectors", "WEFT_CONNECTORS", "", "directory of imported app connectors (as for serve)")
 	fs.stringVar(&timeout, "timeout", "WEFT_RUN_TIMEOUT", "10m", "give up waiting after this long")
 	fs.stringVar(&envAllow, "env-allow", "WEFT_ENV_ALLOW", "", "comma-separated environment variables that expressions may read as env.NAME (as for serve)")
 	fs.stringVar(&allowPrivateNet, "allow-private-net", "WEFT_ALLOW_PRIVATE_NET", "",
@@ -74,6 +76,7 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 		Env: env, Data: dir, DB: filepath.Join(dir, "run.db"), SQLiteSync: "NORMAL", Workflows: with,
 		LogLevel: "warn", LogFormat: "text", EnvAllow: splitList(envAllow), AllowPrivateNet: allowPrivateNet,
 		PollInterval: 50 * time.Millisecond, Limits: limits, SQL: sqlCfg, AIConfig: aiConfig,
+		Connectors: connectors,
 	})
 	if err != nil {
 		return err

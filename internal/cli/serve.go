@@ -47,7 +47,8 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	fs.stringVar(&f.sqliteSync, "sqlite-synchronous", "WEFT_SQLITE_SYNCHRONOUS", "FULL", "SQLite durability: FULL survives power loss; NORMAL survives a crashed process but may lose the last commits on power loss")
 	fs.stringVar(&f.sqliteCheck, "sqlite-check-every", "WEFT_SQLITE_CHECK_EVERY", "1h", "how often SQLite's PRAGMA quick_check reads the whole database (also once at start); a failure makes /readyz answer 503 (0: at start only)")
 	fs.stringVar(&f.debugAddr, "debug-addr", "WEFT_DEBUG_ADDR", "", "serve Go's pprof profiles on this separate address (e.g. 127.0.0.1:6060); off when empty")
-	var aiConfig string
+	var aiConfig, connectors string
+	fs.stringVar(&connectors, "connectors", "WEFT_CONNECTORS", "", "directory of imported app connectors, <app>/app.yaml each (default <data>/connectors); keep it in git and give every process the same")
 	fs.stringVar(&aiConfig, "ai-config", "WEFT_AI_CONFIG", "", "YAML file with AI prices, budgets, cache and gateway routes (see docs/ai.md)")
 	var alertsFile, alertEvery string
 	fs.stringVar(&alertsFile, "alerts", "WEFT_ALERTS", "", "YAML file of alert rules (alerts: [...]; see docs/operations.md#alerts)")
@@ -137,6 +138,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		AlertInterval:    alertInterval.D(),
 		Identity:         idCfg,
 		MCP:              mcpCfg,
+		Connectors:       connectors,
 	})
 	if err != nil {
 		return err

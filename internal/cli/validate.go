@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +17,8 @@ import (
 
 func runValidate(_ context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "validate", "validate FILE|DIR…\n\nChecks workflow files (.yaml, .yml, .json; directories recursively) and prints every problem as file:line:col: message.\nAn on_error naming a workflow that is not among the files given is a warning (exit status 0).")
+	var connectors string
+	fs.stringVar(&connectors, "connectors", "WEFT_CONNECTORS", "", "directory of imported app connectors whose steps the files may use (as for serve)")
 	pos, err := fs.parse(args)
 	if err != nil {
 		return err
@@ -24,7 +27,7 @@ func runValidate(_ context.Context, env *Env, args []string) error {
 		fs.Usage()
 		return ExitError{Code: 2}
 	}
-	docs, problems, err := checkWorkflowFiles(env.Stdout, pos)
+	docs, problems, err := checkWorkflowFilesWith(env.Stdout, pos, connectors)
 	if err != nil {
 		return err
 	}
@@ -51,9 +54,18 @@ type checkedDoc struct {
 // message, with the path as the user wrote it. It returns the files and the
 // number of problems; err is for arguments that name no files at all.
 func checkWorkflowFiles(w io.Writer, paths []string) ([]checkedDoc, int, error) {
+	return checkWorkflowFilesWith(w, paths, "")
+}
+
+// checkWorkflowFilesWith is checkWorkflowFiles with the imported app
+// connectors of a connectors directory registered too.
+func checkWorkflowFilesWith(w io.Writer, paths []string, connectors string) ([]checkedDoc, int, error) {
 	reg := step.NewRegistry()
 	if err := standard.Register(reg); err != nil {
 		return nil, 0, fmt.Errorf("registering the standard step types: %w", err)
+	}
+	if _, err := loadImportedApps(reg, connectors, slog.New(slog.DiscardHandler)); err != nil {
+		return nil, 0, err
 	}
 	files, err := workflowFiles(paths)
 	if err != nil {

@@ -72,6 +72,9 @@ type AppConfig struct {
 	// SQL configures sql.query and sql.exec (--sql-sqlite-dir,
 	// --sql-max-rows).
 	SQL SQLConfig
+	// Connectors is the directory of imported app connectors (default
+	// <Data>/connectors; --connectors).
+	Connectors string
 	// Events sets the resume URLs' address and the event buffer's bounds
 	// (zero: http://127.0.0.1:8080 and the defaults of events.Limits).
 	Events EventConfig
@@ -196,6 +199,10 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	if err := standard.RegisterWith(a.Registry, standard.Options{AI: aiSvc, Breakers: out.breakers, SQL: a.sql, Publishers: a.publishers, MCP: mcpSvc}); err != nil {
 		return nil, fmt.Errorf("registering built-in steps: %w", err)
 	}
+	imported, err := loadImportedApps(a.Registry, connectorsDir(cfg.Connectors, cfg.Data), a.Logger)
+	if err != nil {
+		return nil, err
+	}
 	secret, err := resumeSecret(ctx, st)
 	if err != nil {
 		return nil, err
@@ -262,6 +269,7 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 		Triggers:       a.Queues,
 		Polls:          a.Polls,
 		Alerts:         a.alerts,
+		Connectors:     imported,
 		Ready: func(ctx context.Context) error {
 			if err := a.integrity.ready(); err != nil {
 				return err

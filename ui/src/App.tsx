@@ -14,6 +14,7 @@ import { Approvals } from "./pages/Approvals";
 import { Triggers, useUnhealthyTriggers } from "./pages/Triggers";
 import { Templates } from "./pages/Templates";
 import { Alerts, useFiringAlerts } from "./pages/Alerts";
+import { ImportOpenAPI } from "./pages/ImportOpenAPI";
 import { ErrorBoundary } from "./components/ErrorBoundary";
 import { Users } from "./pages/Users";
 import { Tokens } from "./pages/Tokens";
@@ -32,6 +33,7 @@ const NAV = [
   { to: "/alerts", label: "Alerts", match: (p: string) => p.startsWith("/alerts") },
   { to: "/dashboard", label: "Dashboard", match: (p: string) => p.startsWith("/dashboard") },
   { to: "/credentials", label: "Credentials", match: (p: string) => p.startsWith("/credentials") },
+  { to: "/connectors/import", label: "Import API", match: (p: string) => p.startsWith("/connectors/import") },
   { to: "/usage", label: "Usage", match: (p: string) => p.startsWith("/usage") },
   { to: "/users", label: "Users", match: (p: string) => p.startsWith("/users"), perm: "users:read" },
   { to: "/tokens", label: "Tokens", match: (p: string) => p.startsWith("/tokens"), perm: "tokens:own" },
@@ -104,6 +106,7 @@ function Shell({ path, me, setSignedIn }: { path: string; me: Me; setSignedIn: (
   else if (path === "/users") page = <Users />;
   else if (path === "/tokens") page = <Tokens />;
   else if (path === "/audit") page = <Audit />;
+  else if (path === "/connectors/import") page = <ImportOpenAPI />;
   else page = <Placeholder title="Not found">There is no page at {path}.</Placeholder>;
 
   const editor = path.startsWith("/workflows/");
