@@ -101,12 +101,20 @@ func setup(t *testing.T, cfg mcpserver.Config) (*fakeEngine, string) {
 	return e, srv.URL
 }
 
-type bearer struct{ tok string }
+// bearer adds a token to each request over a transport of its own:
+// httptest.Server.Close closes http.DefaultTransport's idle connections,
+// which broke a parallel test's session when they shared it.
+type bearer struct {
+	tok string
+	rt  *http.Transport
+}
+
+func newBearer(tok string) bearer { return bearer{tok: tok, rt: &http.Transport{}} }
 
 func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 	r = r.Clone(r.Context())
 	r.Header.Set("Authorization", "Bearer "+b.tok)
-	return http.DefaultTransport.RoundTrip(r)
+	return b.rt.RoundTrip(r)
 }
 
 func connect(t *testing.T, url, tok string, progress func(*mcp.ProgressNotificationParams)) *mcp.ClientSession {
@@ -117,7 +125,7 @@ func connect(t *testing.T, url, tok string, progress func(*mcp.ProgressNotificat
 				progress(r.Params)
 			}
 		}})
-	cs, err := c.Connect(context.Background(), &mcp.StreamableClientTransport{Endpoint: url, HTTPClient: &http.Client{Transport: bearer{tok}}}, nil)
+	cs, err := c.Connect(context.Background(), &mcp.StreamableClientTransport{Endpoint: url, HTTPClient: &http.Client{Transport: newBearer(tok)}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +248,7 @@ func TestTokenAndAllow(t *testing.T) {
 	t.Parallel()
 	_, url := setup(t, mcpserver.Config{Allow: func(_ context.Context, principal, wf string) bool { return principal == "p-admin" }})
 	c := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "1"}, nil)
-	if _, err := c.Connect(context.Background(), &mcp.StreamableClientTransport{Endpoint: url, HTTPClient: &http.Client{Transport: bearer{"bad"}}}, nil); err == nil {
+	if _, err := c.Connect(context.Background(), &mcp.StreamableClientTransport{Endpoint: url, HTTPClient: &http.Client{Transport: newBearer("bad")}}, nil); err == nil {
 		t.Fatal("a bad token connected")
 	}
 	cs := connect(t, url, "someone", nil)

@@ -11,12 +11,17 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
-type bearerTransport struct{ tok string }
+// bearerTransport adds a token over a transport of its own, so no other
+// test closing http.DefaultTransport's connections breaks a session.
+type bearerTransport struct {
+	tok string
+	rt  *http.Transport
+}
 
 func (b bearerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	r = r.Clone(r.Context())
 	r.Header.Set("Authorization", "Bearer "+b.tok)
-	return http.DefaultTransport.RoundTrip(r)
+	return b.rt.RoundTrip(r)
 }
 
 func mcpToolNames(t *testing.T, ctx context.Context, cs *mcp.ClientSession) []string {
@@ -62,7 +67,7 @@ func TestMCPScopedTokens(t *testing.T) {
 	}
 	connect := func(tok string) (*mcp.ClientSession, error) {
 		c := mcp.NewClient(&mcp.Implementation{Name: "e2e", Version: "1"}, nil)
-		return c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: srv.url + "/mcp", HTTPClient: &http.Client{Transport: bearerTransport{tok}}, MaxRetries: -1}, nil)
+		return c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: srv.url + "/mcp", HTTPClient: &http.Client{Transport: bearerTransport{tok, &http.Transport{}}}, MaxRetries: -1}, nil)
 	}
 
 	scopedID, scoped := mkToken("bot", "operator", []string{"mcp:call:tool-a"})
