@@ -23,6 +23,7 @@ type Store interface {
 	Stats
 	Events
 	Polls
+	Registrations
 	// Close releases the database. Pending group commits are flushed first.
 	Close() error
 }
