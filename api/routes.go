@@ -46,6 +46,7 @@ func (s *server) routes() []route {
 
 		{"GET", "/api/v1/webhooks/deliveries", false, h(s.listDeliveries)},
 		{"POST", "/api/v1/webhooks/deliveries/{id}/replay", false, h(s.replayDelivery)},
+		{"GET", "/api/v1/webhooks/registrations", false, h(s.listRegistrations)},
 		{"GET", "/api/v1/subscriptions", false, h(s.listSubscriptions)},
 		{"POST", "/api/v1/subscriptions", false, h(s.createSubscription)},
 		{"DELETE", "/api/v1/subscriptions/{id}", false, h(s.deleteSubscription)},

@@ -19,6 +19,7 @@ import (
 	"github.com/weftworks/weft/step"
 	"github.com/weftworks/weft/store"
 	"github.com/weftworks/weft/trigger/poll"
+	"github.com/weftworks/weft/trigger/webhook/register"
 	"github.com/weftworks/weft/trigger/queue"
 	"github.com/weftworks/weft/trigger/schedule"
 	"github.com/weftworks/weft/trigger/webhook"
@@ -97,6 +98,7 @@ type App struct {
 	Queues *queue.Manager
 	// Polls runs the polling triggers (on.poll).
 	Polls      *poll.Poller
+	registrar  *register.Registrar
 	publishers []queue.Publisher
 	raw        store.Store // the store as opened, for Close
 	sql        *sqlstep.Service
@@ -168,6 +170,7 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	if err != nil {
 		return nil, err
 	}
+	registerURL := cfg.Events.RegisterURL
 	if cfg.Events.PublicURL == "" {
 		cfg.Events.PublicURL = "http://127.0.0.1:8080"
 	}
@@ -206,6 +209,9 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 		return nil, err
 	}
 	if a.Polls, err = newPoller(a.Engine, st, a.Registry, out, a.Metrics, a.Logger); err != nil {
+		return nil, err
+	}
+	if a.registrar, err = newRegistrar(a.Engine, st, out, registerURL, a.Logger); err != nil {
 		return nil, err
 	}
 	if a.sched, err = schedule.New(schedule.Config{Engine: a.Engine, Store: st, Logger: a.Logger}); err != nil {
@@ -254,6 +260,7 @@ func (a *App) Start(ctx context.Context) (stop func()) {
 	run(a.evts.Run)
 	run(a.Queues.Run)
 	run(a.Polls.Run)
+	run(a.registrar.Run)
 	if a.integrity != nil {
 		run(func(ctx context.Context) error { a.integrity.run(ctx, a.checkEvery); return nil })
 	}
