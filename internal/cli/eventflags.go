@@ -36,7 +36,7 @@ type EventConfig struct {
 	// RegisterURL is --public-url as given, "" when not set: webhooks are
 	// registered at providers only with an address set on purpose.
 	RegisterURL string
-	Limits    events.Limits
+	Limits      events.Limits
 }
 
 func (e *eventFlags) config(addr string) (EventConfig, error) {

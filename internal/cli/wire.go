@@ -19,10 +19,10 @@ import (
 	"github.com/weftworks/weft/step"
 	"github.com/weftworks/weft/store"
 	"github.com/weftworks/weft/trigger/poll"
-	"github.com/weftworks/weft/trigger/webhook/register"
 	"github.com/weftworks/weft/trigger/queue"
 	"github.com/weftworks/weft/trigger/schedule"
 	"github.com/weftworks/weft/trigger/webhook"
+	"github.com/weftworks/weft/trigger/webhook/register"
 	"github.com/weftworks/weft/web"
 )
 
