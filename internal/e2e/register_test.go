@@ -254,7 +254,9 @@ func TestRegisterFailingProviderShowsError(t *testing.T) {
 func TestRegisterTwoProcessesOnPostgres(t *testing.T) {
 	db := pgSchemaURL(t)
 	sf := stripe.NewFake(t)
-	args := func() []string { return []string{"--db", db, "--data", t.TempDir(), "--public-url", "https://weft.example.test"} }
+	args := func() []string {
+		return []string{"--db", db, "--data", t.TempDir(), "--public-url", "https://weft.example.test"}
+	}
 	a := startServer(t, nil, args()...)
 	b := startServer(t, nil, args()...)
 	putCredential(t, a, "stripe", map[string]any{"type": "bearer", "data": map[string]any{"token": stripe.Key}, "base_url": sf.URL})
