@@ -48,7 +48,9 @@ func (r *reader) register(v any) {
 		r.fail(at, "must be a mapping, not "+describe(v), "write register: {connection: stripe, events: [payment_intent.succeeded]}")
 		return
 	}
-	r.keys(m, at, []string{"connection", "events", "repo"}, nil)
+	r.keys(m, at, []string{"connection", "events", "repo"}, map[string]string{
+		"secret": "the signing secret is made at registration and kept in the credential vault: remove secret",
+	})
 	var reg Register
 	reg.Connection, _ = m["connection"].(string)
 	if reg.Connection == "" {
