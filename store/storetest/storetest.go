@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Stats", statsTests()},
 		{"Events", eventTests()},
 		{"Polls", pollTests()},
+		{"Registrations", registrationTests()},
 	} {
 		t.Run(group.name, func(t *testing.T) {
 			t.Parallel()
