@@ -181,6 +181,20 @@ func TestRegisterWebhooksAtProvidersUnderServe(t *testing.T) {
 		t.Fatalf("delivery after the update: %d", c)
 	}
 
+	// A lost secret (the credential deleted by hand) re-keys the endpoint:
+	// Stripe's is replaced, since Stripe shows a secret only on create.
+	if code, err := s.api("DELETE", "/api/v1/credentials/registered-paid", nil, nil); err != nil || code/100 != 2 {
+		t.Fatalf("deleting the secret: %d %v", code, err)
+	}
+	eventually(t, 20*time.Second, "a new endpoint with a new secret", func() bool {
+		e := sf.Endpoints()
+		return len(e) == 1 && e[0].ID != eps[0].ID && registrations(t, s)["paid"].EndpointID == e[0].ID
+	})
+	body3 := []byte(`{"id":"evt_3","type":"charge.refunded","data":{"object":{}}}`)
+	if c := post(t, s, "stripe-paid", body3, map[string]string{"Stripe-Signature": stripeSig(body3, sf.Endpoints()[0].Secret)}); c != 202 {
+		t.Fatalf("delivery after re-keying: %d", c)
+	}
+
 	// Disable one, delete the other: both endpoints go.
 	if code, err := s.api("POST", "/api/v1/workflows/paid/disable", nil, nil); err != nil || code/100 != 2 {
 		t.Fatalf("disable: %d %v", code, err)

@@ -143,8 +143,9 @@ func (r *Registrar) Reconcile(ctx context.Context) error {
 	now := r.cfg.Now()
 	for name, w := range wants {
 		reg, ok := have[name]
-		if ok && reg.Spec == specOf(w) && reg.State == weft.RegistrationRegistered {
-			continue
+		if ok && reg.Spec == specOf(w) && reg.State == weft.RegistrationRegistered &&
+			r.cfg.Secrets.HasSecret(ctx, policy.RegisteredSecretName(name), name) {
+			continue // in step; a lost secret re-keys the endpoint
 		}
 		if ok && reg.Spec == specOf(w) && reg.NextAttemptAt.After(now) {
 			continue
