@@ -199,7 +199,7 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 		}
 	}
 	if a.hooks, err = webhook.New(webhook.Config{Engine: a.Engine, Store: st, Logger: a.Logger, Metrics: a.Metrics,
-		Secrets: out.vault, TrustedProxies: cfg.TrustedProxies, HTTP: out.client}); err != nil {
+		Secrets: out.vault, TrustedProxies: cfg.TrustedProxies, HTTP: out.client, PublicURL: registerURL}); err != nil {
 		return nil, err
 	}
 	if err := a.subs.setup(ctx, a.Engine, st, out.keyring, out.vault, a.Logger); err != nil {
