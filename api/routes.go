@@ -76,6 +76,7 @@ func (s *server) routes() []route {
 
 		{"GET", "/api/v1/webhooks/deliveries", need(er), h(s.listDeliveries)},
 		{"POST", "/api/v1/webhooks/deliveries/{id}/replay", need(ex), h(s.replayDelivery)},
+		{"GET", "/api/v1/webhooks/registrations", need(er), h(s.listRegistrations)},
 		{"GET", "/api/v1/subscriptions", need(identity.SubscriptionsRW), h(s.listSubscriptions)},
 		{"POST", "/api/v1/subscriptions", need(identity.SubscriptionsRW), h(s.createSubscription)},
 		{"DELETE", "/api/v1/subscriptions/{id}", need(identity.SubscriptionsRW), h(s.deleteSubscription)},

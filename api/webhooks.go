@@ -113,3 +113,19 @@ func (s *server) replayDelivery(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Location", executionURL(started.Execution.ID))
 	writeJSON(w, http.StatusAccepted, map[string]any{"execution_id": started.Execution.ID, "delivery_id": rec.ID, "replay_of": d.ID})
 }
+
+// listRegistrations serves GET /api/v1/webhooks/registrations: each
+// workflow's webhook subscription at its provider (on.webhook.register)
+// with its state, the provider's endpoint id and the last error. The
+// signing secret is never part of it.
+func (s *server) listRegistrations(w http.ResponseWriter, r *http.Request) {
+	items, err := s.store.ListRegistrations(r.Context())
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	if items == nil {
+		items = []weft.WebhookRegistration{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": items})
+}

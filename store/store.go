@@ -28,6 +28,7 @@ type Store interface {
 	Alerts
 	Identity
 	Audit
+	Registrations
 	// Close releases the database. Pending group commits are flushed first.
 	Close() error
 }

@@ -21,7 +21,7 @@ type eventFlags struct {
 
 func (e *eventFlags) register(fs *flagSet) {
 	fs.stringVar(&e.publicURL, "public-url", "WEFT_PUBLIC_URL", "",
-		"address others reach this server at, used in resume URLs (default http://<addr>)")
+		"address others reach this server at, used in resume URLs (default http://<addr>) and in webhooks registered at providers (on.webhook.register; required for them)")
 	fs.stringVar(&e.ttl, "event-ttl", "WEFT_EVENT_TTL", "24h",
 		"how long an event that no waiting step took stays buffered")
 	fs.intVar(&e.buffer, "event-buffer", "WEFT_EVENT_BUFFER", 100,
@@ -33,7 +33,10 @@ func (e *eventFlags) register(fs *flagSet) {
 // EventConfig is what Wire needs for events.
 type EventConfig struct {
 	PublicURL string
-	Limits    events.Limits
+	// RegisterURL is --public-url as given, "" when not set: webhooks are
+	// registered at providers only with an address set on purpose.
+	RegisterURL string
+	Limits      events.Limits
 }
 
 func (e *eventFlags) config(addr string) (EventConfig, error) {
@@ -54,7 +57,11 @@ func (e *eventFlags) config(addr string) (EventConfig, error) {
 	if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
 		return EventConfig{}, fmt.Errorf("--public-url %q: must start with http:// or https://", u)
 	}
-	return EventConfig{PublicURL: u, Limits: events.Limits{TTL: ttl.D(), MaxPerKey: e.buffer, MaxPayload: e.maxPayload}}, nil
+	reg := ""
+	if e.publicURL != "" {
+		reg = u
+	}
+	return EventConfig{PublicURL: u, RegisterURL: reg, Limits: events.Limits{TTL: ttl.D(), MaxPerKey: e.buffer, MaxPayload: e.maxPayload}}, nil
 }
 
 // resumeSecretKey names the setting holding the key of resume URL MACs,

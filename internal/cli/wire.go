@@ -26,6 +26,7 @@ import (
 	"github.com/weftworks/weft/trigger/queue"
 	"github.com/weftworks/weft/trigger/schedule"
 	"github.com/weftworks/weft/trigger/webhook"
+	"github.com/weftworks/weft/trigger/webhook/register"
 	"github.com/weftworks/weft/web"
 )
 
@@ -112,6 +113,7 @@ type App struct {
 	Queues *queue.Manager
 	// Polls runs the polling triggers (on.poll).
 	Polls      *poll.Poller
+	registrar  *register.Registrar
 	publishers []queue.Publisher
 	raw        store.Store // the store as opened, for Close
 	sql        *sqlstep.Service
@@ -207,6 +209,7 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	if err != nil {
 		return nil, err
 	}
+	registerURL := cfg.Events.RegisterURL
 	if cfg.Events.PublicURL == "" {
 		cfg.Events.PublicURL = "http://127.0.0.1:8080"
 	}
@@ -235,7 +238,7 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 		}
 	}
 	if a.hooks, err = webhook.New(webhook.Config{Engine: a.Engine, Store: st, Logger: a.Logger, Metrics: a.Metrics,
-		Secrets: out.vault, TrustedProxies: cfg.TrustedProxies, HTTP: out.client, Buckets: sharedBuckets(kind, st)}); err != nil {
+		Secrets: out.vault, TrustedProxies: cfg.TrustedProxies, HTTP: out.client, Buckets: sharedBuckets(kind, st), PublicURL: registerURL}); err != nil {
 		return nil, err
 	}
 	if err := a.subs.setup(ctx, a.Engine, st, out.keyring, out.vault, a.Logger); err != nil {
@@ -245,6 +248,9 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 		return nil, err
 	}
 	if a.Polls, err = newPoller(a.Engine, st, a.Registry, out, a.Metrics, a.Logger); err != nil {
+		return nil, err
+	}
+	if a.registrar, err = newRegistrar(a.Engine, st, out, registerURL, a.Logger); err != nil {
 		return nil, err
 	}
 	if a.sched, err = schedule.New(schedule.Config{Engine: a.Engine, Store: st, Logger: a.Logger}); err != nil {
@@ -315,6 +321,7 @@ func (a *App) Start(ctx context.Context) (stop func()) {
 		return nil
 	})
 	run(func(ctx context.Context) error { a.pruneSessions(ctx); return nil })
+	run(a.registrar.Run)
 	if a.integrity != nil {
 		run(func(ctx context.Context) error { a.integrity.run(ctx, a.checkEvery); return nil })
 	}

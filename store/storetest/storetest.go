@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Alerts", alertTests()},
 		{"Identity", identityTests()},
 		{"Audit", auditTests()},
+		{"Registrations", registrationTests()},
 	} {
 		t.Run(group.name, func(t *testing.T) {
 			t.Parallel()

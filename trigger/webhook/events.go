@@ -9,7 +9,8 @@ import (
 // eventType reads the event type of a delivery from where its app puts
 // it: Stripe's body.type, GitHub's X-GitHub-Event header (with ".action"
 // when the body has one, e.g. issues.opened), Slack's body.event.type (an
-// Events API callback) or body.type.
+// Events API callback) or body.type, HubSpot's subscriptionType (of the
+// first event of a batch).
 func eventType(app string, h http.Header, body any) string {
 	m, _ := body.(map[string]any)
 	str := func(v any) string { s, _ := v.(string); return s }
@@ -22,6 +23,13 @@ func eventType(app string, h http.Header, body any) string {
 			return ev + "." + a
 		}
 		return ev
+	case verifyspec.SchemeHubSpot:
+		// A batch of events: the first one's subscriptionType
+		// (contact.creation).
+		if list, ok := body.([]any); ok && len(list) > 0 {
+			m, _ = list[0].(map[string]any)
+		}
+		return str(m["subscriptionType"])
 	case verifyspec.SchemeSlack:
 		if ev, ok := m["event"].(map[string]any); ok {
 			return str(ev["type"])

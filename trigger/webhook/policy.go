@@ -100,7 +100,11 @@ func (h *Handler) verifyRequest(ctx context.Context, workflow string, p *armed, 
 			if h.cfg.Secrets == nil {
 				return verify.Result{}, &verify.Error{Scheme: c.Scheme, Reason: verify.ReasonNoSecret, Detail: "no credential store is configured"}
 			}
-			got, err := h.cfg.Secrets.WebhookSecrets(ctx, c.Credential, workflow)
+			name := c.Credential
+			if name == policy.RegisteredCredential {
+				name = policy.RegisteredSecretName(workflow)
+			}
+			got, err := h.cfg.Secrets.WebhookSecrets(ctx, name, workflow)
 			if err != nil {
 				h.cfg.Logger.Warn("loading webhook secrets", "workflow", workflow, "credential", c.Credential, "err", err)
 				if first == nil {

@@ -22,5 +22,7 @@ func (h *Handler) VerifyResume(ctx context.Context, workflow string, version int
 	if err != nil {
 		return verify.Result{}, &verify.Error{Scheme: configs[0].Scheme, Reason: verify.ReasonKeySource, Detail: err.Error()}
 	}
-	return h.verifyRequest(ctx, workflow, armed, verify.FromHTTP(r, body, h.cfg.Now()))
+	vr := verify.FromHTTP(r, body, h.cfg.Now())
+	vr.PublicURL = h.cfg.PublicURL
+	return h.verifyRequest(ctx, workflow, armed, vr)
 }

@@ -70,6 +70,9 @@ type Config struct {
 	// Secrets lends verification the secrets of webhook_secret credentials
 	// (the credential vault). Nil: webhooks that need secrets are refused.
 	Secrets SecretSource
+	// PublicURL is --public-url as given ("" when not set), for schemes
+	// that sign the full URL the sender called (HubSpot v3).
+	PublicURL string
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
 	// believed when finding the caller's address (for allow_ips and the
 	// delivery log). Empty: the TCP peer is the caller.
@@ -378,7 +381,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, ip netip.Addr, d
 	}
 	var verified *verify.Result
 	if len(pol.Verify) > 0 {
-		res, err := h.verifyRequest(ctx, rec.Name, pol, verify.FromHTTP(r, raw, d.ReceivedAt))
+		vr := verify.FromHTTP(r, raw, d.ReceivedAt)
+		vr.PublicURL = h.cfg.PublicURL
+		res, err := h.verifyRequest(ctx, rec.Name, pol, vr)
 		if err != nil {
 			d.Outcome, d.Reason = store.OutcomeRejected, err.Error()
 			d.Request = h.keepRequest(r, path, raw, pol.redact)

@@ -45,7 +45,8 @@ export WEFT_ENV_ALLOW="CRM_URL,CRM_TOKEN,AI_MODEL,SLACK_URL,SLACK_TOKEN,SLACK_CH
 export WEFT_ADMIN_TOKEN="e2e-$(node -e "console.log(require('crypto').randomBytes(12).toString('hex'))")"
 # The retry test's flaky service and the triage fakes listen on loopback,
 # which the SSRF guard refuses by default: allow exactly that address.
-WEFT_ALLOW_PRIVATE_NET=127.0.0.1/32 "$weft" serve --addr "127.0.0.1:$port" --data "$tmp/data" >"$tmp/server.log" 2>&1 &
+# --public-url is set (to the default address) so on.webhook.register works.
+WEFT_PUBLIC_URL="http://127.0.0.1:$port" WEFT_ALLOW_PRIVATE_NET=127.0.0.1/32 "$weft" serve --addr "127.0.0.1:$port" --data "$tmp/data" >"$tmp/server.log" 2>&1 &
 pid=$!
 
 for _ in $(seq 1 100); do

@@ -14,10 +14,12 @@ const Token = "github_pat_test"
 
 // NewFake starts a local GitHub REST API: Link-header pagination (5 issues,
 // per_page honoured), contents with slashes in the path, workflow dispatch
-// answering 204, GitHub's error bodies and its rate-limit headers.
-func NewFake(t testing.TB) *apptest.Fake {
+// answering 204, GitHub's error bodies and its rate-limit headers, and
+// repository hooks kept in memory.
+func NewFake(t testing.TB) *Fake {
 	mux := http.NewServeMux()
-	var f *apptest.Fake
+	f := &Fake{}
+	f.hookRoutes(mux)
 	mux.HandleFunc("GET /user", func(w http.ResponseWriter, _ *http.Request) {
 		apptest.WriteJSON(w, 200, map[string]any{"login": "weftbot", "id": 1})
 	})
@@ -63,7 +65,7 @@ func NewFake(t testing.TB) *apptest.Fake {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	})
-	f = apptest.NewFake(t, "Bearer "+Token, mux)
+	f.Fake = apptest.NewFake(t, "Bearer "+Token, mux)
 	f.Unauthorized = func(w http.ResponseWriter, _ *http.Request) {
 		apptest.WriteJSON(w, 401, map[string]any{"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest", "status": "401"})
 	}

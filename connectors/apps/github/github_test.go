@@ -10,7 +10,7 @@ import (
 
 func setup(t *testing.T) (*apptest.Fake, apptest.Connections) {
 	f := github.NewFake(t)
-	return f, apptest.Connections{
+	return f.Fake, apptest.Connections{
 		"github": {Type: "bearer", Data: map[string]string{"token": github.Token}, BaseURL: f.URL},
 		"wrong":  {Type: "bearer", Data: map[string]string{"token": "nope"}, BaseURL: f.URL},
 	}

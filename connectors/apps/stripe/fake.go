@@ -14,11 +14,13 @@ const Key = "sk_test_weft"
 
 // Fake is a local Stripe API: form-encoded requests, Bearer keys,
 // Idempotency-Key replay, list pagination by starting_after and Stripe's
-// error bodies.
+// error bodies, and webhook endpoints kept in memory.
 type Fake struct {
 	*apptest.Fake
 	mu      sync.Mutex
 	refunds map[string]map[string]any // by idempotency key
+	// endpoints are the webhook endpoints, oldest first.
+	endpoints []Endpoint
 }
 
 // Refunds reports how many refunds were really created.
@@ -79,6 +81,7 @@ func NewFake(t testing.TB) *Fake {
 		f.refunds[key] = re
 		apptest.WriteJSON(w, 200, re)
 	})
+	f.webhookRoutes(mux)
 	f.Fake = apptest.NewFake(t, "Bearer "+Key, mux)
 	f.Unauthorized = func(w http.ResponseWriter, _ *http.Request) {
 		stripeError(w, 401, "invalid_request_error", "Invalid API Key provided")

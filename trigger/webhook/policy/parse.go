@@ -37,7 +37,11 @@ func Parse(extra map[string]any) (*Policy, error) {
 	if v, ok := extra["events"]; ok {
 		r.events(v)
 	}
+	if v, ok := extra["register"]; ok {
+		r.register(v)
+	}
 	r.applyPreset()
+	r.applyRegister(presetNamesCredential(extra["preset"]))
 	if len(r.errs) > 0 {
 		return nil, r.errs
 	}
@@ -384,4 +388,14 @@ func number(v any) (float64, bool) {
 		return n, true
 	}
 	return 0, false
+}
+
+// presetNamesCredential reports `preset: {app: x, credential: y}`.
+func presetNamesCredential(v any) bool {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return false
+	}
+	c, _ := m["credential"].(string)
+	return c != ""
 }

@@ -14,7 +14,7 @@ const DefaultDedupeWindow = 7 * 24 * time.Hour
 
 // Keys are the keys of on.webhook this package reads. Other keys of
 // weft.WebhookTrigger.Extra are left alone.
-var Keys = []string{"verify", "dedupe", "allow_ips", "rate_limit", "preset", "events"}
+var Keys = []string{"verify", "dedupe", "allow_ips", "rate_limit", "preset", "events", "register"}
 
 // Policy is the parsed security and admission part of on.webhook.
 type Policy struct {
@@ -30,6 +30,8 @@ type Policy struct {
 	// Events lists the event types that start an execution; others are
 	// acknowledged and dropped. Empty: every event.
 	Events []string
+	// Register subscribes the webhook at the provider; nil for none.
+	Register *Register
 }
 
 // Dedupe modes.

@@ -11,7 +11,7 @@ import (
 // Presets are the apps whose webhooks on.webhook.preset sets up: the
 // verification scheme, dedupe by the provider's delivery id and where the
 // event type is read for `events:`.
-var Presets = []string{verifyspec.SchemeStripe, verifyspec.SchemeGitHub, verifyspec.SchemeSlack}
+var Presets = []string{verifyspec.SchemeStripe, verifyspec.SchemeGitHub, verifyspec.SchemeSlack, verifyspec.SchemeHubSpot}
 
 // Preset is a parsed on.webhook.preset.
 type Preset struct {

@@ -94,6 +94,15 @@ func JSONSchema() map[string]any {
 			"description": `with preset: the event types that start an execution, like payment_intent.succeeded, "invoice.*" or "*"; others are acknowledged (200) and dropped`,
 			"type":        "array", "minItems": 1, "items": str,
 		},
+		"register": map[string]any{
+			"description": "with preset: stripe or github: Weft creates and keeps the webhook subscription at the provider (needs --public-url) and stores the signing secret it gets",
+			"type":        "object", "additionalProperties": false, "required": []any{"connection", "events"},
+			"properties": map[string]any{
+				"connection": map[string]any{"type": "string", "description": "the credential Weft calls the provider's API with"},
+				"events":     map[string]any{"type": "array", "minItems": 1, "items": str},
+				"repo":       map[string]any{"type": "string", "description": "GitHub: the repository owner/name"},
+			},
+		},
 		"rate_limit": map[string]any{
 			"type": "object", "additionalProperties": false,
 			"properties": map[string]any{

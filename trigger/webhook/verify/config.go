@@ -41,6 +41,8 @@ func New(c verifyspec.Config, opts Options) (Verifier, error) {
 		return standardVerifier{scheme: verifyspec.SchemeSvix, prefix: "svix-", fallback: "webhook-", tolerance: tol}, nil
 	case verifyspec.SchemeShopify:
 		return shopifyVerifier{}, nil
+	case verifyspec.SchemeHubSpot:
+		return hubspotVerifier{tolerance: tol}, nil
 	case verifyspec.SchemeBasic:
 		return basicVerifier{}, nil
 	case verifyspec.SchemeBearer:

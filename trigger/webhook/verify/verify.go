@@ -24,7 +24,13 @@ type Secret struct {
 type Request struct {
 	Method string
 	URL    *url.URL
-	Header http.Header
+	// Host is the Host header the sender used.
+	Host string
+	// PublicURL is the address senders call this server at (--public-url),
+	// for schemes that sign the full URL (HubSpot v3); "" : built from
+	// Host.
+	PublicURL string
+	Header    http.Header
 	// Body is the raw body exactly as received.
 	Body []byte
 	// TLS is the connection state (nil over plain HTTP).
@@ -34,7 +40,7 @@ type Request struct {
 
 // FromHTTP builds a Request from r and its already-read body.
 func FromHTTP(r *http.Request, body []byte, now time.Time) *Request {
-	return &Request{Method: r.Method, URL: r.URL, Header: r.Header, Body: body, TLS: r.TLS, Now: now}
+	return &Request{Method: r.Method, URL: r.URL, Host: r.Host, Header: r.Header, Body: body, TLS: r.TLS, Now: now}
 }
 
 // Result says how a request was verified.

@@ -26,6 +26,7 @@ const (
 	SchemeStandardWebhooks = "standard-webhooks"
 	SchemeSvix             = "svix"
 	SchemeShopify          = "shopify"
+	SchemeHubSpot          = "hubspot"
 	SchemeBasic            = "basic"
 	SchemeBearer           = "bearer"
 	SchemeJWT              = "jwt"
@@ -34,7 +35,7 @@ const (
 
 // Schemes lists every scheme, for validation messages and the JSON Schema.
 var Schemes = []string{SchemeHMAC, SchemeStripe, SchemeGitHub, SchemeSlack, SchemeStandardWebhooks,
-	SchemeSvix, SchemeShopify, SchemeBasic, SchemeBearer, SchemeJWT, SchemeMTLS}
+	SchemeSvix, SchemeShopify, SchemeHubSpot, SchemeBasic, SchemeBearer, SchemeJWT, SchemeMTLS}
 
 // Config is one entry of on.webhook.verify. Secrets are never part of it:
 // Credential names the credential that holds them.

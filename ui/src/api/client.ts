@@ -1,6 +1,6 @@
 // A thin fetch wrapper: the token from sign-in on every request, and the
 // API's error envelope turned into ApiError.
-import type { AlertItem, AlertRule, AppInfo, Approval, BulkAnswer, Connection, Credential, Decision, Delivery, Diagnostic, Execution, ExecutionList, ExecutionQuery, List, Spec, Stats, TriggerList, Usage, WorkflowRecord } from "./types";
+import type { AlertItem, AlertRule, AppInfo, Approval, BulkAnswer, Connection, Credential, Decision, Delivery, Diagnostic, Registration, Execution, ExecutionList, ExecutionQuery, List, Spec, Stats, TriggerList, Usage, WorkflowRecord } from "./types";
 
 const TOKEN_KEY = "weft.token";
 
@@ -120,6 +120,7 @@ export const api = {
   startOAuth: (name: string) => request<{ authorize_url: string }>("GET", `/api/v1/credentials/${enc(name)}/oauth/start?format=json`),
   deliveries: (q: { workflow?: string; limit?: number } = {}) =>
     request<List<Delivery>>("GET", `/api/v1/webhooks/deliveries?limit=${q.limit ?? 50}${q.workflow ? `&workflow=${enc(q.workflow)}` : ""}`),
+  registrations: () => request<{ items: Registration[] }>("GET", "/api/v1/webhooks/registrations"),
   replay: (id: string) => request<{ execution_id: string }>("POST", `/api/v1/webhooks/deliveries/${enc(id)}/replay`),
   triggers: () => request<TriggerList>("GET", "/api/v1/triggers"),
   alerts: () => request<{ items: AlertItem[] }>("GET", "/api/v1/alerts"),

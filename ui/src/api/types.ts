@@ -229,6 +229,20 @@ export interface Delivery {
   execution_error?: ErrorInfo;
 }
 
+/** A workflow's webhook subscription at its provider (GET /api/v1/webhooks/registrations). */
+export interface Registration {
+  workflow: string;
+  provider: string;
+  url?: string;
+  events?: string[];
+  state: "pending" | "registered" | "error";
+  endpoint_id?: string;
+  last_error?: string;
+  attempts: number;
+  next_attempt_at: string;
+  updated_at: string;
+}
+
 /** A pending approval (GET /api/v1/approvals). */
 export interface Approval {
   execution_id: string;

@@ -1,9 +1,10 @@
 // Every webhook trigger's URL and verification scheme, and the delivery log
 // (GET /api/v1/webhooks/deliveries): verified or why not, duplicates, the
-// execution each started, and replay.
+// execution each started, and replay; and each webhook's registration at
+// its provider (GET /api/v1/webhooks/registrations).
 import { useState } from "react";
 import { api, webhookURL } from "../api/client";
-import type { Delivery, WorkflowRecord } from "../api/types";
+import type { Delivery, Registration, WorkflowRecord } from "../api/types";
 import { ago, CopyButton, Empty, ErrorBox, PageHeader, StatusBadge, useLoad } from "../components/ui";
 import { Link, navigate } from "../router";
 
@@ -13,13 +14,41 @@ async function schemes(items: WorkflowRecord[]): Promise<Record<string, string>>
   const out: Record<string, string> = {};
   for (const w of items) {
     try {
-      const v = (parse(w.source) as { on?: { webhook?: { verify?: unknown } } })?.on?.webhook?.verify;
+      const hook = (parse(w.source) as { on?: { webhook?: { verify?: unknown; preset?: unknown } } })?.on?.webhook;
+      const v = hook?.verify;
+      const preset = hook?.preset;
+      if (!v && preset) {
+        // preset: stripe or {app: stripe}: the app's own scheme.
+        out[w.name] = typeof preset === "string" ? preset : String((preset as Record<string, unknown>).app ?? "");
+        continue;
+      }
       out[w.name] = !v ? "" : typeof v === "string" ? v : typeof v === "object" ? String((v as Record<string, unknown>).scheme ?? (v as Record<string, unknown>).type ?? Object.keys(v as object)[0] ?? "custom") : String(v);
     } catch {
       out[w.name] = "";
     }
   }
   return out;
+}
+
+const REG_CLASS: Record<string, string> = { registered: "st-succeeded", pending: "st-waiting", error: "st-failed" };
+
+/** The registration cell: state, the provider's endpoint id, and the last error. */
+function RegistrationCell({ reg }: { reg?: Registration }) {
+  if (!reg) return <span className="muted">—</span>;
+  return (
+    <div data-testid="registration" data-state={reg.state}>
+      <span className={`badge ${REG_CLASS[reg.state] ?? "st-failed"}`}>{reg.state}</span> <span className="small muted">{reg.provider}</span>
+      {reg.endpoint_id && <div className="mono small" title={reg.url}>{reg.endpoint_id}</div>}
+      {reg.last_error && (
+        <div className="small clip err-text" title={reg.last_error} data-testid="registration-error">
+          {reg.last_error}
+        </div>
+      )}
+      <div className="small muted" title={reg.updated_at}>
+        updated {ago(reg.updated_at)}
+      </div>
+    </div>
+  );
 }
 
 const OUTCOME_CLASS: Record<string, string> = { accepted: "st-succeeded", replayed: "st-succeeded", duplicate: "st-waiting", challenge: "st-skipped" };
@@ -118,9 +147,16 @@ export function Webhooks() {
   const wf = useLoad(() => api.workflows());
   const hooks = (wf.data?.items ?? []).filter((w) => w.webhook_path);
   const sch = useLoad(() => schemes(hooks), [hooks.map((w) => `${w.name}@${w.version}`).join()]);
+  const regs = useLoad(() => api.registrations().catch(() => ({ items: [] as Registration[] })));
+  const byWorkflow: Record<string, Registration> = {};
+  for (const r of regs.data?.items ?? []) byWorkflow[r.workflow] = r;
   return (
     <>
-      <PageHeader title="Webhooks" />
+      <PageHeader title="Webhooks">
+        <button className="btn small" onClick={regs.reload}>
+          Refresh registrations
+        </button>
+      </PageHeader>
       <ErrorBox error={wf.error} />
       {wf.data && hooks.length === 0 ? (
         <Empty title="No webhook triggers yet">
@@ -136,12 +172,13 @@ export function Webhooks() {
               <th>URL</th>
               <th>Verification</th>
               <th>Enabled</th>
+              <th title="on.webhook.register: the subscription Weft keeps at the provider">Registration</th>
               <th aria-label="Copy" />
             </tr>
           </thead>
           <tbody>
             {hooks.map((w) => (
-              <tr key={w.name}>
+              <tr key={w.name} data-workflow={w.name}>
                 <td>
                   <Link to={`/workflows/${encodeURIComponent(w.name)}`}>{w.name}</Link>
                 </td>
@@ -150,6 +187,9 @@ export function Webhooks() {
                 </td>
                 <td className="small">{sch.data?.[w.name] ? <span className="tag">{sch.data[w.name]}</span> : <span className="muted">none</span>}</td>
                 <td>{w.enabled ? "yes" : <span className="muted">disabled</span>}</td>
+                <td>
+                  <RegistrationCell reg={byWorkflow[w.name]} />
+                </td>
                 <td>
                   <CopyButton text={webhookURL(w.webhook_path!)} />
                 </td>
