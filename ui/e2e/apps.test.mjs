@@ -1,8 +1,8 @@
 // App connectors in the console: HubSpot and Slack connected from the
 // credentials page (the app picker pre-fills the kind; base_url points at
-// local fakes), then "new Stripe payment → look up the HubSpot contact →
-// Slack message" built from the palette's app groups without writing a URL,
-// saved, called through its webhook and checked at the fakes.
+// local fakes), then "new Stripe payment → look up the HubSpot contact → AI
+// summary → Slack message" built from the palette's app groups without
+// writing a URL, saved, called through its webhook and checked at the fakes.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
@@ -13,10 +13,11 @@ after(shutdown);
 
 const HUBSPOT_TOKEN = "pat-e2e-hubspot";
 const SLACK_TOKEN = "xoxb-e2e-apps";
+const AI_KEY = "sk-e2e-apps";
 
 /** HubSpot's CRM v3 and Slack's Web API, as far as this test needs them, checking the tokens. */
 async function startAppFakes() {
-  const seen = { hubspot: [], slack: [] };
+  const seen = { hubspot: [], slack: [], ai: [] };
   const server = createServer(async (req, res) => {
     let body = "";
     for await (const c of req) body += c;
@@ -33,6 +34,18 @@ async function startAppFakes() {
         return json(200, { id: "51", properties: { email: "ada@example.com", firstname: "Ada", lastname: "Lovelace", company: "Analytical Engines" } });
       if (url.pathname === "/hubspot/crm/v3/objects/contacts") return json(200, { results: [] });
       return json(404, { status: "error", category: "OBJECT_NOT_FOUND", message: "resource not found" });
+    }
+    if (url.pathname === "/openai/v1/chat/completions" && req.method === "POST") {
+      if (req.headers.authorization !== `Bearer ${AI_KEY}`) return json(401, { error: { message: "Incorrect API key provided.", type: "invalid_request_error", param: null, code: "invalid_api_key" } });
+      const b = JSON.parse(body || "{}");
+      seen.ai.push(b);
+      const prompt = b.messages?.map((m) => m.content).join("\n") ?? "";
+      const content = prompt.includes("Ada Lovelace") ? "Ada Lovelace (Analytical Engines) paid 42.00 EUR." : "unknown customer";
+      return json(200, {
+        id: "chatcmpl-apps1", object: "chat.completion", created: Math.floor(Date.now() / 1000), model: "gpt-4o-mini-2024-07-18",
+        choices: [{ index: 0, message: { role: "assistant", content, refusal: null }, logprobs: null, finish_reason: "stop" }],
+        usage: { prompt_tokens: 40, completion_tokens: 12, total_tokens: 52 },
+      });
     }
     if (url.pathname.startsWith("/slack/")) {
       if (req.headers.authorization !== `Bearer ${SLACK_TOKEN}`) return json(200, { ok: false, error: "invalid_auth" });
@@ -68,13 +81,15 @@ async function connectApp(page, app, kindTitle, token, baseURL) {
 
 describe("app connectors", () => {
   it(
-    "connects HubSpot and Slack from the credentials page, builds a Stripe payment → HubSpot → Slack workflow from the app palette and runs it",
+    "connects HubSpot and Slack from the credentials page, builds a Stripe payment → HubSpot → AI summary → Slack workflow from the app palette and runs it",
     withSession(async ({ page }) => {
       const fakes = await startAppFakes();
       try {
         await api("DELETE", "/api/v1/workflows/new-payment");
         await api("DELETE", "/api/v1/credentials/hubspot");
         await api("DELETE", "/api/v1/credentials/slack");
+        const cred = await api("PUT", "/api/v1/credentials/openai-apps", { type: "custom", description: "fake OpenAI for the apps e2e", data: { api_key: AI_KEY, base_url: `${fakes.url}/openai/v1` } });
+        assert.ok(cred.status === 200 || cred.status === 201, JSON.stringify(cred.data));
         await connectApp(page, "hubspot", "Private app access token", HUBSPOT_TOKEN, `${fakes.url}/hubspot`);
         await connectApp(page, "slack", "Bot token", SLACK_TOKEN, `${fakes.url}/slack`);
         // Test connection runs Slack's own test call.
@@ -114,21 +129,35 @@ describe("app connectors", () => {
         await fill("id_property", "email");
         await fill("properties", "firstname,lastname,company");
 
+        // An AI summary of the payment and the contact.
+        await page.getByLabel("Search steps").fill("ai.chat");
+        await dropStep(page, "ai.chat", 260, 260);
+        form = page.getByTestId("step-form");
+        await form.getByLabel("Step id").fill("summary");
+        await form.getByLabel("Step id").press("Enter");
+        await page.locator('.react-flow__node[data-id="summary"]').waitFor();
+        await connect(page, "contact", "summary");
+        await form.getByLabel("provider", { exact: true }).selectOption("openai");
+        await fill("model", "gpt-4o-mini");
+        await form.locator('[data-field="credential"] select[aria-label="credential"]').selectOption("openai-apps");
+        await fill("prompt", "Summarise in one line: {{ steps.contact.output.properties.firstname }} {{ steps.contact.output.properties.lastname }} of {{ steps.contact.output.properties.company }} paid {{ trigger.body.data.object.amount }} {{ trigger.body.data.object.currency }} cents.");
+
         await page.getByLabel("Search steps").fill("slack");
-        await dropStep(page, "slack.post_message", 260, 300);
+        await dropStep(page, "slack.post_message", 260, 420);
         form = page.getByTestId("step-form");
         await form.getByLabel("Step id").fill("tell-sales");
         await form.getByLabel("Step id").press("Enter");
         await page.locator('.react-flow__node[data-id="tell-sales"]').waitFor();
-        await connect(page, "contact", "tell-sales");
+        await connect(page, "summary", "tell-sales");
         await fill("channel", "#sales");
-        await fill("text", "{{ steps.contact.output.properties.firstname }} {{ steps.contact.output.properties.lastname }} paid {{ trigger.body.data.object.amount }} cents");
+        await fill("text", "{{ steps.summary.output.text }}");
         await page.getByRole("button", { name: "Save" }).click();
         await page.waitForURL("**/workflows/new-payment");
         await page.getByText("Saved new-payment.").waitFor();
         const saved = await api("GET", "/api/v1/workflows/new-payment");
         assert.doesNotMatch(saved.data.source, /https?:\/\//, "no URL written in the workflow");
         assert.match(saved.data.source, /uses: hubspot\.get_contact/);
+        assert.match(saved.data.source, /uses: ai\.chat/);
         assert.match(saved.data.source, /uses: slack\.post_message/);
 
         const res = await fetch(`${BASE}/hooks/stripe-payments`, {
@@ -141,7 +170,9 @@ describe("app connectors", () => {
         await until(async () => (await api("GET", `/api/v1/executions/${id}`)).data.status === "succeeded", "the execution succeeds", 30000);
         assert.equal(fakes.seen.slack.length, 1);
         assert.equal(fakes.seen.slack[0].channel, "#sales");
-        assert.equal(fakes.seen.slack[0].text, "Ada Lovelace paid 4200 cents");
+        assert.equal(fakes.seen.ai.length, 1);
+        assert.match(fakes.seen.ai[0].messages.at(-1).content, /Ada Lovelace of Analytical Engines paid 4200 eur cents/);
+        assert.equal(fakes.seen.slack[0].text, "Ada Lovelace (Analytical Engines) paid 42.00 EUR.");
         assert.ok(fakes.seen.hubspot.some((r) => r.path === "/hubspot/crm/v3/objects/contacts/ada@example.com" && r.auth === `Bearer ${HUBSPOT_TOKEN}`));
         await page.goto(`/executions/${id}`);
         await page.locator('.tl-row[data-step="tell-sales"] .badge.st-succeeded').waitFor();
