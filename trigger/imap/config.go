@@ -38,12 +38,14 @@ type Config struct {
 	// Refresh is how often the workflows are re-read (default 5s).
 	Refresh time.Duration
 	// Lease is how long a claim on a mailbox lasts without renewal
-	// (default 2m); the watcher renews it every cycle.
+	// (default 1m): a crashed process's mailbox is taken over within it.
+	// The watcher renews it every cycle, so it must exceed Idle plus two
+	// Watchdog bounds.
 	Lease time.Duration
 	// Idle is how long one IDLE lasts before it is ended and the server
-	// asked NOOP (default 1m): the keepalive.
+	// asked NOOP (default 25s): the keepalive.
 	Idle time.Duration
-	// Watchdog bounds every command and the end of IDLE (default 30s);
+	// Watchdog bounds every command and the end of IDLE (default 15s);
 	// a server that does not answer within it is treated as gone.
 	Watchdog time.Duration
 	// BackoffMin and BackoffMax bound the reconnect delay (defaults 1s
@@ -68,9 +70,9 @@ func (c Config) WithDefaults() Config {
 		}
 	}
 	def(&c.Refresh, 5*time.Second)
-	def(&c.Lease, 2*time.Minute)
-	def(&c.Idle, time.Minute)
-	def(&c.Watchdog, 30*time.Second)
+	def(&c.Lease, time.Minute)
+	def(&c.Idle, 25*time.Second)
+	def(&c.Watchdog, 15*time.Second)
 	def(&c.BackoffMin, time.Second)
 	def(&c.BackoffMax, 5*time.Minute)
 	def(&c.DedupeTTL, 30*24*time.Hour)
