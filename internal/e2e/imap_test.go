@@ -53,7 +53,9 @@ func (h *imapHost) up(t *testing.T) {
 	}
 	h.addr = ln.Addr().String()
 	h.srv = imapserver.New(&imapserver.Options{
-		NewSession:   func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) { return h.mem.NewSession(), nil, nil },
+		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
+			return h.mem.NewSession(), nil, nil
+		},
 		InsecureAuth: true,
 		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
 	})
