@@ -135,9 +135,10 @@ func (s *session) run(ctx context.Context) (connected bool, err error) {
 func (s *session) wait(ctx context.Context, notify chan struct{}) error {
 	t := s.w.node.Trigger
 	if s.c.Caps().Has(imap.CapIdle) {
-		idle, err := s.c.Idle()
-		if err != nil {
-			return fmt.Errorf("starting IDLE: %w", err)
+		var idle *imapclient.IdleCommand
+		// Idle waits for the server's go-ahead: watched like any command.
+		if err := s.within("IDLE", func() (err error) { idle, err = s.c.Idle(); return err }); err != nil {
+			return err
 		}
 		timer := time.NewTimer(s.m.cfg.Idle)
 		select {
