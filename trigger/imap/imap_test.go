@@ -367,3 +367,28 @@ func TestHostileMailboxBounded(t *testing.T) {
 		t.Fatalf("input of %d bytes from a 50 MB message", n)
 	}
 }
+
+// Two processes on one database: one watches the mailbox, the other
+// stands by and takes over from the cursor when the first stops.
+func TestOneWatcherPerMailbox(t *testing.T) {
+	t.Parallel()
+	b, ms := setup(t), newMailServer(t)
+	m1, stop1 := b.start(t, "p1", ms.addr, nil)
+	m2, stop2 := b.start(t, "p2", ms.addr, nil)
+	waitFor(t, "one watcher connected", func() bool { return health(m1).Connected || health(m2).Connected })
+	time.Sleep(300 * time.Millisecond)
+	if len(m1.Health()) == 1 && len(m2.Health()) == 1 {
+		t.Fatal("both processes watch the mailbox")
+	}
+	stopFirst, other := stop1, m2
+	if len(m1.Health()) == 0 {
+		stopFirst, other = stop2, m1
+	}
+	ms.deliver(t, "", "a", "b")
+	waitFor(t, "two executions", func() bool { return len(b.subjects(t)) == 2 })
+	stopFirst()
+	ms.deliver(t, "", "c")
+	waitFor(t, "the take-over", func() bool { return health(other).Connected })
+	waitFor(t, "c", func() bool { return b.subjects(t)["c"] == 1 })
+	wantOnce(t, b.subjects(t), "a", "b", "c")
+}
