@@ -392,3 +392,29 @@ func TestOneWatcherPerMailbox(t *testing.T) {
 	waitFor(t, "c", func() bool { return b.subjects(t)["c"] == 1 })
 	wantOnce(t, b.subjects(t), "a", "b", "c")
 }
+
+// A UIDVALIDITY change (the stored cursor belongs to an older mailbox)
+// resets the cursor to UIDNEXT: nothing already there is replayed, new
+// mail starts executions.
+func TestUIDValidityChangeResetsToUIDNext(t *testing.T) {
+	t.Parallel()
+	b, ms := setup(t), newMailServer(t)
+	ms.deliver(t, "", "old-1", "old-2")
+	st, claimed, err := b.st.ClaimPoll(context.Background(), "imap:mail", 0, "seed", time.Now(), time.Second)
+	if err != nil || !claimed {
+		t.Fatalf("claim = %v, %v", claimed, err)
+	}
+	st.Cursor = []byte(`{"uidvalidity":4242,"uid":0}`)
+	if err := b.st.FinishPoll(context.Background(), "seed", st); err != nil {
+		t.Fatal(err)
+	}
+	m, _ := b.start(t, "p1", ms.addr, nil)
+	waitFor(t, "connected", func() bool { return health(m).Connected && strings.Contains(health(m).Cursor, "uid 2") })
+	if strings.Contains(health(m).Cursor, "4242") {
+		t.Fatalf("cursor %q kept the old UIDVALIDITY", health(m).Cursor)
+	}
+	ms.deliver(t, "", "new")
+	waitFor(t, "new", func() bool { return b.subjects(t)["new"] == 1 })
+	time.Sleep(300 * time.Millisecond)
+	wantOnce(t, b.subjects(t), "new")
+}
