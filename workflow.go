@@ -67,6 +67,8 @@ type Triggers struct {
 	Queue []QueueTrigger `json:"queue,omitempty"`
 	// Poll lists polling triggers (one execution per new item).
 	Poll []PollTrigger `json:"poll,omitempty"`
+	// IMAP holds the mailbox triggers (`on.imap`), in file order.
+	IMAP []IMAPTrigger `json:"imap,omitempty"`
 }
 
 // Respond modes of a webhook trigger.

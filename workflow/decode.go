@@ -20,7 +20,7 @@ import (
 // the decoder, the "did you mean" hints and the JSON Schema use.
 var (
 	workflowKeys = []string{"name", "description", "on", "steps", "on_error", "timeout", "concurrency", "enabled", "ui", "inputs", "mcp"}
-	triggersKeys = []string{"webhook", "schedule", "queue", "poll"}
+	triggersKeys = []string{"webhook", "schedule", "queue", "poll", "imap"}
 	webhookKeys  = []string{"path", "method", "respond", "timeout", "max_body"}
 	// webhookExtraKeys (verify, dedupe, allow_ips, rate_limit) are kept in
 	// WebhookTrigger.Extra and checked by the webhook policy package.
@@ -296,6 +296,8 @@ func (d *decoder) decodeTriggers(n *yaml.Node) weft.Triggers {
 			t.Queue = d.decodeQueues(f.val)
 		case "poll":
 			t.Poll = d.decodePolls(f.val)
+		case "imap":
+			t.IMAP = d.decodeIMAPs(f.val)
 		}
 	}
 	return t

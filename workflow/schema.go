@@ -98,6 +98,7 @@ func JSONSchema(reg *step.Registry) ([]byte, error) {
 			"schedule": map[string]any{"type": "array", "items": schedule},
 			"queue":    map[string]any{"oneOf": []any{queue, map[string]any{"type": "array", "items": queue}}},
 			"poll":     map[string]any{"oneOf": []any{poll, map[string]any{"type": "array", "items": poll}}},
+			"imap":     map[string]any{"oneOf": []any{imapSchema(duration), map[string]any{"type": "array", "items": imapSchema(duration)}}},
 		}, nil),
 		"steps":       map[string]any{"type": "array", "minItems": 1, "items": stepSchema},
 		"on_error":    map[string]any{"type": "string", "pattern": weft.NamePattern.String()},

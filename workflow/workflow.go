@@ -66,6 +66,8 @@ type Compiled struct {
 	OnErrorPos weft.Position
 	// Poll holds the compiled on.poll entries, in file order.
 	Poll []PollNode
+	// IMAP holds the on.imap entries, in file order.
+	IMAP []IMAPNode
 }
 
 // Node is one compiled step.
@@ -127,6 +129,7 @@ func Parse(filename string, src []byte, reg *step.Registry) (*Compiled, error) {
 		k.compileSteps()
 	}
 	k.compilePolls()
+	k.compileIMAPs()
 	k.compileInputs()
 	k.c.Webhook = d.webhook
 	if nodes.onError != nil {

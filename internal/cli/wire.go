@@ -22,6 +22,7 @@ import (
 	"github.com/weftworks/weft/step"
 	"github.com/weftworks/weft/store"
 	"github.com/weftworks/weft/tracing"
+	"github.com/weftworks/weft/trigger/imap"
 	"github.com/weftworks/weft/trigger/poll"
 	"github.com/weftworks/weft/trigger/queue"
 	"github.com/weftworks/weft/trigger/schedule"
@@ -112,8 +113,10 @@ type App struct {
 	// broker clients, closed by Close.
 	Queues *queue.Manager
 	// Polls runs the polling triggers (on.poll).
-	Polls      *poll.Poller
-	registrar  *register.Registrar
+	Polls     *poll.Poller
+	registrar *register.Registrar
+	// Mailboxes runs the mailbox triggers (on.imap).
+	Mailboxes  *imap.Manager
 	publishers []queue.Publisher
 	raw        store.Store // the store as opened, for Close
 	sql        *sqlstep.Service
@@ -253,6 +256,9 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	if a.registrar, err = newRegistrar(a.Engine, st, out, registerURL, a.Logger); err != nil {
 		return nil, err
 	}
+	if a.Mailboxes, err = newMailboxes(a.Engine, st, out.vault, a.Logger); err != nil {
+		return nil, err
+	}
 	if a.sched, err = schedule.New(schedule.Config{Engine: a.Engine, Store: st, Logger: a.Logger}); err != nil {
 		return nil, err
 	}
@@ -272,7 +278,7 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 		Tokens: tokens, Hooks: a.hooks, UI: web.Handler(), MaxSearchScan: cfg.MaxSearchScan,
 		Credentials: out.vault, Limiter: out.limiter, Breakers: out.breakers, Subscriptions: a.subs.svc, Events: a.evts,
 		ResumeVerifier: a.hooks,
-		Triggers:       a.Queues,
+		Triggers:       triggerHealth{queues: a.Queues, mailboxes: a.Mailboxes},
 		Polls:          a.Polls,
 		Alerts:         a.alerts,
 		Connectors:     imported,
@@ -314,6 +320,7 @@ func (a *App) Start(ctx context.Context) (stop func()) {
 	run(a.evts.Run)
 	run(a.Queues.Run)
 	run(a.Polls.Run)
+	run(a.Mailboxes.Run)
 	run(func(ctx context.Context) error { return a.breakers.Run(ctx, a.Logger) })
 	run(a.alerts.Run)
 	run(func(ctx context.Context) error {

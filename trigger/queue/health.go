@@ -40,6 +40,8 @@ type Health struct {
 	Lag      *int64           `json:"lag"`
 	InFlight int              `json:"in_flight"`
 	Messages map[string]int64 `json:"messages"`
+	// Cursor is where a mailbox trigger (kind imap) stands.
+	Cursor string `json:"cursor,omitempty"`
 }
 
 type health struct {

@@ -51,4 +51,35 @@ describe("triggers", () => {
       await api("DELETE", "/api/v1/credentials/dead-broker");
     }),
   );
+
+  it(
+    "shows a mailbox trigger whose server is unreachable as unhealthy",
+    withSession(async ({ page }) => {
+      // Port 1 on loopback refuses connections; the connection may reach
+      // loopback, so the error is the refusal, not the SSRF guard.
+      const cred = await api("PUT", "/api/v1/credentials/dead-mailbox", {
+        type: "imap",
+        data: { host: "127.0.0.1", port: "1", username: "ann", password: "imap-secret-pw", tls: "none" },
+        allow_private_net: ["127.0.0.0/8"],
+      });
+      assert.equal(cred.status, 200, JSON.stringify(cred.data));
+      const yaml = ["name: inbox-watch", "on:", "  imap: { connection: dead-mailbox, mailbox: INBOX }", "steps:", "  - id: record", "    uses: transform", '    with: { subject: "{{ trigger.subject }}" }', ""].join("\n");
+      const wf = await api("PUT", "/api/v1/workflows/inbox-watch", yaml, "application/yaml");
+      assert.ok(wf.status === 200 || wf.status === 201, JSON.stringify(wf.data));
+
+      await page.goto("/triggers");
+      const row = page.locator('tr[data-trigger="inbox-watch/0"]');
+      await row.waitFor({ timeout: 30000 });
+      await row.getByTestId("trigger-error").waitFor({ timeout: 30000 });
+      assert.equal(await row.getByTestId("trigger-status").textContent(), "unhealthy");
+      assert.match(await row.textContent(), /imap/);
+      assert.match(await row.textContent(), /mailbox INBOX/);
+      assert.match(await row.getByTestId("trigger-error").textContent(), /dialling 127\.0\.0\.1/);
+      assert.ok(!(await page.content()).includes("imap-secret-pw"), "the mailbox password leaked into the page");
+      await shot(page, "triggers-imap-unhealthy");
+
+      await api("DELETE", "/api/v1/workflows/inbox-watch");
+      await api("DELETE", "/api/v1/credentials/dead-mailbox");
+    }),
+  );
 });

@@ -281,6 +281,8 @@ export interface TriggerHealth {
   lag: number | null;
   in_flight: number;
   messages: Record<string, number>;
+  /** Where a mailbox trigger (kind imap) stands: uidvalidity and last uid. */
+  cursor?: string;
 }
 
 /** One polling trigger's liveness (GET /api/v1/triggers, `polls`), shared by every process. */

@@ -31,6 +31,11 @@ function Row({ t }: { t: TriggerHealth }) {
       <td className="small">
         <span className="tag">{t.broker}</span> <span className="mono">{t.target}</span>
         <div className="muted">via {t.connection}</div>
+        {t.cursor && (
+          <div className="muted mono" data-testid="trigger-cursor">
+            {t.cursor}
+          </div>
+        )}
       </td>
       <td className="small nowrap">
         {t.connected ? <span title={t.connected_since}>since {ago(t.connected_since)}</span> : <span className="muted">disconnected</span>}
@@ -158,11 +163,11 @@ export function Triggers() {
       </PageHeader>
       <ErrorBox error={list.error} />
       <Polls polls={polls} />
-      {polls.length > 0 && items.length > 0 && <h2>Queue triggers</h2>}
+      {polls.length > 0 && items.length > 0 && <h2>Queue and mailbox triggers</h2>}
       {list.data && items.length === 0 && polls.length > 0 ? null : list.data && items.length === 0 ? (
         <Empty title="No queue or polling triggers running">
           <p className="muted">
-            Give a workflow an <code>on.queue</code> binding (RabbitMQ, NATS JetStream, Redis Streams, Kafka, MQTT) or an <code>on.poll</code> trigger and it shows up here with
+            Give a workflow an <code>on.queue</code> binding (RabbitMQ, NATS JetStream, Redis Streams, Kafka, MQTT), an <code>on.imap</code> mailbox or an <code>on.poll</code> trigger and it shows up here with
             its health.
           </p>
         </Empty>
@@ -187,7 +192,7 @@ export function Triggers() {
           </tbody>
         </table>
       )}
-      {items.length > 0 && <p className="muted small">Queue health is per process: with several Weft processes, each lists the consumers it runs.</p>}
+      {items.length > 0 && <p className="muted small">Queue and mailbox health is per process: with several Weft processes, each lists the consumers and mailboxes it runs.</p>}
     </>
   );
 }

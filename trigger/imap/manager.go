@@ -1,0 +1,109 @@
+package imap
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/weftworks/weft/store"
+	"github.com/weftworks/weft/workflow"
+)
+
+// Manager runs a watcher for every on.imap entry of the enabled
+// workflows.
+type Manager struct {
+	cfg Config
+
+	mu       sync.Mutex
+	watchers map[string]*watcher
+	wg       sync.WaitGroup
+}
+
+// watcher is one mailbox trigger in this process.
+type watcher struct {
+	workflow string
+	node     workflow.IMAPNode
+	health   *health
+	cancel   context.CancelFunc
+	// holding is set while this process holds the trigger's claim.
+	holding atomic.Bool
+}
+
+// New returns a Manager; nothing runs until Run.
+func New(cfg Config) (*Manager, error) {
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &Manager{cfg: cfg, watchers: map[string]*watcher{}}, nil
+}
+
+// Run re-reads the workflows every Refresh and keeps one watcher per
+// trigger until ctx ends, then waits for them.
+func (m *Manager) Run(ctx context.Context) error {
+	t := time.NewTicker(m.cfg.Refresh)
+	defer t.Stop()
+	for {
+		if err := m.Refresh(ctx); err != nil && ctx.Err() == nil {
+			m.cfg.Logger.Error("reading mailbox triggers", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			m.wg.Wait()
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// Refresh starts watchers for new triggers and stops removed or changed
+// ones.
+func (m *Manager) Refresh(ctx context.Context) error {
+	want := map[string]*watcher{}
+	page := store.Page{Limit: 500}
+	for {
+		recs, next, err := m.cfg.Store.ListWorkflows(ctx, page)
+		if err != nil {
+			return fmt.Errorf("listing workflows: %w", err)
+		}
+		for _, rec := range recs {
+			if !rec.Enabled {
+				continue
+			}
+			_, c, err := m.cfg.Engine.Compiled(ctx, rec.Name)
+			if err != nil || !c.Workflow.IsEnabled() {
+				continue
+			}
+			for _, n := range c.IMAP {
+				want[fmt.Sprintf("%s/%d/%+v", rec.Name, n.Index, n.Trigger)] = &watcher{workflow: rec.Name, node: n}
+			}
+		}
+		if next == "" {
+			break
+		}
+		page.Cursor = next
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for k, w := range m.watchers {
+		if _, ok := want[k]; !ok {
+			w.cancel()
+			delete(m.watchers, k)
+		}
+	}
+	for k, w := range want {
+		if _, ok := m.watchers[k]; ok {
+			continue
+		}
+		t := w.node.Trigger
+		w.health = newHealth(w.workflow, w.node.Index, t.Connection, t.Mailbox)
+		wctx, cancel := context.WithCancel(ctx)
+		w.cancel = cancel
+		m.watchers[k] = w
+		m.wg.Add(1)
+		go func() { defer m.wg.Done(); m.watch(wctx, w) }()
+	}
+	return nil
+}
