@@ -41,11 +41,18 @@ async function startAppFakes() {
       seen.ai.push(b);
       const prompt = b.messages?.map((m) => m.content).join("\n") ?? "";
       const content = prompt.includes("Ada Lovelace") ? "Ada Lovelace (Analytical Engines) paid 42.00 EUR." : "unknown customer";
-      return json(200, {
-        id: "chatcmpl-apps1", object: "chat.completion", created: Math.floor(Date.now() / 1000), model: "gpt-4o-mini-2024-07-18",
-        choices: [{ index: 0, message: { role: "assistant", content, refusal: null }, logprobs: null, finish_reason: "stop" }],
-        usage: { prompt_tokens: 40, completion_tokens: 12, total_tokens: 52 },
-      });
+      const base = { id: "chatcmpl-apps1", created: Math.floor(Date.now() / 1000), model: "gpt-4o-mini-2024-07-18" };
+      const usage = { prompt_tokens: 40, completion_tokens: 12, total_tokens: 52 };
+      if (!b.stream)
+        return json(200, { ...base, object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content, refusal: null }, logprobs: null, finish_reason: "stop" }], usage });
+      // Server-sent chunks, as the API streams them.
+      res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache" });
+      const chunk = (choices, extra = {}) => res.write(`data: ${JSON.stringify({ ...base, object: "chat.completion.chunk", choices, ...extra })}\n\n`);
+      chunk([{ index: 0, delta: { role: "assistant", content: "", refusal: null }, logprobs: null, finish_reason: null }]);
+      for (const piece of content.match(/.{1,16}/gs)) chunk([{ index: 0, delta: { content: piece }, logprobs: null, finish_reason: null }]);
+      chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: "stop" }]);
+      if (b.stream_options?.include_usage) chunk([], { usage });
+      return res.end("data: [DONE]\n\n");
     }
     if (url.pathname.startsWith("/slack/")) {
       if (req.headers.authorization !== `Bearer ${SLACK_TOKEN}`) return json(200, { ok: false, error: "invalid_auth" });
