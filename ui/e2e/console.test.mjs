@@ -106,7 +106,7 @@ describe("console", () => {
       await page.getByRole("button", { name: "Test run" }).click();
       await page.getByRole("button", { name: "Use the last webhook payload" }).click();
       assert.match(await page.getByLabel("Test input").inputValue(), /"name": "Ada"/);
-      await page.getByRole("button", { name: "Cancel" }).click();
+      await page.getByRole("button", { name: "Cancel", exact: true }).click();
     }),
   );
 

@@ -40,9 +40,9 @@ const SURFACES = [
   ".palette-item", ".wf-node", ".runbar", ".problems", ".http-status", ".attempt-error", "[role=dialog]",
 ].join(", ");
 const MIN_AREA = 1500;
-// Data marks of the dashboard's charts (bars, latency bars) are accent
+// Data marks of the dashboard's charts (bars, latency bars, token sparks) are accent
 // colours sized by the data, not surfaces: a busy instance draws them large.
-const DATA_MARKS = "[class*='bar-fill'], [class^='lat-'], [class*=' lat-'], svg *";
+const DATA_MARKS = "[class*='bar-fill'], [class^='lat-'], [class*=' lat-'], [class^='spark-'], [class*=' spark-'], svg *";
 
 /** Visible elements on the page whose own background is light, as lines. */
 async function lightSurfaces(page, name) {
