@@ -156,10 +156,11 @@ steps:
       await putWorkflow("keys", TWO("keys"));
       await page.goto("/workflows/keys");
       await node(page, "a").waitFor();
-      // Tab from the toolbar into the canvas until a node has focus.
+      // Tab from the toolbar into the canvas until a node has focus (past the
+      // palette, which lists every app operation).
       await page.getByRole("button", { name: "Auto-layout" }).focus();
       let focused = "";
-      for (let i = 0; i < 80 && !focused; i++) {
+      for (let i = 0; i < 400 && !focused; i++) {
         await page.keyboard.press("Tab");
         focused = await page.evaluate(() => (document.activeElement?.classList.contains("react-flow__node") ? document.activeElement.getAttribute("data-id") : ""));
       }
