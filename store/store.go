@@ -29,6 +29,7 @@ type Store interface {
 	Identity
 	Audit
 	Registrations
+	MCPTools
 	// Close releases the database. Pending group commits are flushed first.
 	Close() error
 }

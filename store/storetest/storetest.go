@@ -40,6 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Identity", identityTests()},
 		{"Audit", auditTests()},
 		{"Registrations", registrationTests()},
+		{"MCPTools", mcpToolTests()},
 	} {
 		t.Run(group.name, func(t *testing.T) {
 			t.Parallel()
