@@ -36,6 +36,9 @@ type Config struct {
 	MaxOutput int
 	Logger    *slog.Logger
 	Now       func() time.Time
+	// Store keeps each connection's last tools/list durably, for save-time
+	// checks and the console (nil: the in-memory cache only).
+	Store ToolStore
 }
 
 // WithDefaults returns a copy of c with defaults filled in.

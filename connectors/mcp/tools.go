@@ -66,6 +66,7 @@ func (s *Service) tools(ctx context.Context, c caller, connection string, cs *mc
 	s.mu.Lock()
 	s.cache[key] = toolsEntry{at: s.cfg.Now(), tools: out}
 	s.mu.Unlock()
+	s.remember(ctx, connection, out)
 	return out, nil
 }
 
