@@ -63,40 +63,94 @@ func (s *Service) Stored(ctx context.Context, connection string) ([]ToolInfo, ti
 	return s.cfg.Store.LoadTools(ctx, connection)
 }
 
-// CheckSaved checks one mcp.call step of a workflow being saved against the
-// stored tool list of its connection. It answers nil when nothing can be
-// known yet: the connection or tool is an expression, the server was never
-// listed, or the tool has no schema Weft can read. Arguments that hold
-// expressions ({{ }}) are left to the check before the call; the rest of
-// the arguments are checked.
-func (s *Service) CheckSaved(ctx context.Context, connection, tool string, args any) error {
-	if connection == "" || tool == "" || hasExpr(connection) || hasExpr(tool) {
-		return nil
+// SavedCall is one mcp.call step of a workflow being saved, its fields as
+// written (strings may hold expressions).
+type SavedCall struct {
+	Connection, Tool string
+	Arguments        any
+}
+
+// CheckSaved checks the mcp.call steps of a workflow being saved against
+// the stored tool lists of their connections, and returns one error (or
+// nil) per call. A call is accepted when nothing can be known yet: its
+// connection or tool is an expression, the server was never listed, or the
+// tool has no schema Weft can read. Arguments that hold expressions ({{ }})
+// are left to the check before the call; the rest are checked. Each list is
+// read and each schema compiled once per save, however many steps use it.
+func (s *Service) CheckSaved(ctx context.Context, calls []SavedCall) ([]error, error) {
+	type list struct {
+		tools []ToolInfo
+		at    time.Time
+		found bool
 	}
-	tools, at, found, err := s.Stored(ctx, connection)
-	if err != nil || !found {
-		return err
+	lists := map[string]*list{}
+	schemas := map[string]*jsonschema.Schema{}
+	out := make([]error, len(calls))
+	for i, c := range calls {
+		if c.Connection == "" || c.Tool == "" || hasExpr(c.Connection) || hasExpr(c.Tool) {
+			continue
+		}
+		l, ok := lists[c.Connection]
+		if !ok {
+			tools, at, found, err := s.Stored(ctx, c.Connection)
+			if err != nil {
+				return nil, err
+			}
+			l = &list{tools: tools, at: at, found: found}
+			lists[c.Connection] = l
+		}
+		if !l.found {
+			continue
+		}
+		key := c.Connection + "\x00" + c.Tool
+		sch, seen := schemas[key]
+		var err error
+		if !seen {
+			sch, err = toolSchema(c, l.tools, l.at)
+			schemas[key] = sch
+		}
+		if err == nil && sch != nil {
+			err = checkArgs(c, sch, l.at)
+		}
+		out[i] = err
 	}
-	refresh := fmt.Sprintf("GET /api/v1/connections/%s/mcp/tools?refresh=1", connection)
-	var t *ToolInfo
+	return out, nil
+}
+
+// toolSchema finds c's tool in tools and compiles its input schema (nil
+// when it has none Weft can read); an error when the tool is not listed.
+func toolSchema(c SavedCall, tools []ToolInfo, at time.Time) (*jsonschema.Schema, error) {
 	for i := range tools {
-		if tools[i].Name == tool {
-			t = &tools[i]
-			break
+		if tools[i].Name != c.Tool {
+			continue
 		}
+		if tools[i].InputSchema == nil {
+			return nil, nil
+		}
+		sch, err := compile(tools[i].InputSchema)
+		if err != nil {
+			return nil, nil // a schema Weft cannot read is the server's to check
+		}
+		return sch, nil
 	}
-	if t == nil {
-		names := make([]string, len(tools))
-		for i, x := range tools {
-			names[i] = x.Name
-		}
-		hint := "it lists: " + truncate(strings.Join(names, ", "), 500)
-		if close := closeNames(tool, names, 5); len(close) > 0 {
-			hint = "did you mean " + strings.Join(close, ", ") + "?"
-		}
-		return fmt.Errorf("the MCP server of connection %q lists no tool %q (%s); name one of its tools, or refresh the list (%s) if the server gained it since %s",
-			connection, tool, hint, refresh, at.UTC().Format(time.RFC3339))
+	names := make([]string, len(tools))
+	for i, x := range tools {
+		names[i] = x.Name
 	}
+	hint := "it lists: " + truncate(strings.Join(names, ", "), 500)
+	if close := closeNames(c.Tool, names, 5); len(close) > 0 {
+		hint = "did you mean " + strings.Join(close, ", ") + "?"
+	}
+	return nil, fmt.Errorf("the MCP server of connection %q lists no tool %q (%s); name one of its tools, or refresh the list (%s) if the server gained it since %s",
+		c.Connection, c.Tool, hint, refreshHint(c.Connection), at.UTC().Format(time.RFC3339))
+}
+
+func refreshHint(connection string) string {
+	return fmt.Sprintf("GET /api/v1/connections/%s/mcp/tools?refresh=1", connection)
+}
+
+func checkArgs(c SavedCall, sch *jsonschema.Schema, at time.Time) error {
+	args := c.Arguments
 	if str, ok := args.(string); ok && hasExpr(str) {
 		return nil
 	}
@@ -104,22 +158,15 @@ func (s *Service) CheckSaved(ctx context.Context, connection, tool string, args 
 		args = map[string]any{}
 	}
 	if _, ok := args.(map[string]any); !ok {
-		return fmt.Errorf("arguments of MCP tool %q must be an object (a map of argument names to values), not %T", tool, args)
-	}
-	if t.InputSchema == nil {
-		return nil
-	}
-	sch, err := compile(t.InputSchema)
-	if err != nil {
-		return nil // a schema Weft cannot read is the server's to check
+		return fmt.Errorf("arguments of MCP tool %q must be an object (argument names to values), not %T", c.Tool, args)
 	}
 	b, err := json.Marshal(args)
 	if err != nil {
-		return fmt.Errorf("arguments of MCP tool %q: %w", tool, err)
+		return fmt.Errorf("arguments of MCP tool %q: %w", c.Tool, err)
 	}
 	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
 	if err != nil {
-		return fmt.Errorf("arguments of MCP tool %q: %w", tool, err)
+		return fmt.Errorf("arguments of MCP tool %q: %w", c.Tool, err)
 	}
 	verr := sch.Validate(inst)
 	if verr == nil {
@@ -131,8 +178,8 @@ func (s *Service) CheckSaved(ctx context.Context, connection, tool string, args 
 	if len(problems) == 0 {
 		return nil
 	}
-	return fmt.Errorf("arguments of MCP tool %q (connection %q) do not match its input schema: %s; give each argument the type and value the schema asks for (the schema as listed at %s: %s), or an expression ({{ }}) checked when the step runs",
-		tool, connection, strings.Join(problems, "; "), at.UTC().Format(time.RFC3339), refresh)
+	return fmt.Errorf("arguments of MCP tool %q (connection %q) do not match its input schema: %s; give each argument the type and value the schema asks for, or an expression ({{ }}) checked when the step runs (the schema as listed at %s: %s)",
+		c.Tool, c.Connection, strings.Join(problems, "; "), at.UTC().Format(time.RFC3339), refreshHint(c.Connection))
 }
 
 func hasExpr(s string) bool { return strings.Contains(s, "{{") }

@@ -15,6 +15,7 @@ import (
 type memTools struct {
 	mu    sync.Mutex
 	lists map[string][]mcp.ToolInfo
+	loads int
 }
 
 func (m *memTools) SaveTools(_ context.Context, connection string, tools []mcp.ToolInfo, _ time.Time) error {
@@ -27,6 +28,7 @@ func (m *memTools) SaveTools(_ context.Context, connection string, tools []mcp.T
 func (m *memTools) LoadTools(_ context.Context, connection string) ([]mcp.ToolInfo, time.Time, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.loads++
 	l, ok := m.lists[connection]
 	return l, time.Unix(0, 0), ok, nil
 }
@@ -39,8 +41,8 @@ func TestCheckSavedUsesTheListOfTheLastCall(t *testing.T) {
 	ctx := context.Background()
 
 	// Never listed: everything is accepted (the check runs before the call).
-	if err := b.svc.CheckSaved(ctx, "tools", "nope", map[string]any{"a": "x"}); err != nil {
-		t.Fatalf("unlisted server: %v, want nil", err)
+	if errs, err := b.svc.CheckSaved(ctx, []mcp.SavedCall{{Connection: "tools", Tool: "nope", Arguments: map[string]any{"a": "x"}}}); err != nil || errs[0] != nil {
+		t.Fatalf("unlisted server: %v %v, want nil", errs, err)
 	}
 	if _, err := b.call(t, map[string]any{"connection": "tools", "tool": "add", "arguments": map[string]any{"a": 1, "b": 2}}); err != nil {
 		t.Fatal(err)
@@ -64,7 +66,11 @@ func TestCheckSavedUsesTheListOfTheLastCall(t *testing.T) {
 		{"unknown tool, close", "ecoh", nil, []string{`no tool "ecoh"`, "did you mean echo?"}},
 		{"unknown tool, far", "zzzzzzzz", nil, []string{"it lists: ", "add", "echo"}},
 	} {
-		err := b.svc.CheckSaved(ctx, "tools", tc.tool, tc.args)
+		errs, err := b.svc.CheckSaved(ctx, []mcp.SavedCall{{Connection: "tools", Tool: tc.tool, Arguments: tc.args}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = errs[0]
 		if tc.want == nil {
 			if err != nil {
 				t.Errorf("%s: %v, want nil", tc.name, err)
@@ -112,5 +118,30 @@ func TestRefreshPastTheToolLimitStoresNothing(t *testing.T) {
 	}
 	if _, ok := store.lists["tools"]; ok {
 		t.Error("a refused list was stored")
+	}
+}
+
+// A workflow of thousands of mcp.call steps reads each list once.
+func TestCheckSavedManyStepsReadsEachListOnce(t *testing.T) {
+	t.Parallel()
+	store := &memTools{lists: map[string][]mcp.ToolInfo{
+		"a": {{Name: "add", InputSchema: map[string]any{"type": "object", "properties": map[string]any{"a": map[string]any{"type": "number"}}}}},
+	}}
+	b := setup(t, mcp.Config{Store: store}, creds{})
+	const n = 20000
+	calls := make([]mcp.SavedCall, n)
+	for i := range calls {
+		calls[i] = mcp.SavedCall{Connection: "a", Tool: "add", Arguments: map[string]any{"a": i}}
+	}
+	calls[n-1].Arguments = map[string]any{"a": "x"}
+	errs, err := b.svc.CheckSaved(context.Background(), calls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if store.loads != 1 {
+		t.Errorf("the list was read %d times for %d steps, want once", store.loads, n)
+	}
+	if errs[0] != nil || errs[n-1] == nil {
+		t.Errorf("first = %v, last = %v; want nil and a type error", errs[0], errs[n-1])
 	}
 }
