@@ -75,6 +75,10 @@ type Config struct {
 	// Connectors imports OpenAPI documents as app connectors (POST
 	// /api/v1/connectors/import); nil answers 501.
 	Connectors ConnectorImporter
+	// MCP lists mcp connections' tools (GET
+	// /api/v1/connections/{name}/mcp/tools) and checks mcp.call steps
+	// against them when a workflow is saved; nil: neither.
+	MCP MCPTools
 	// MaxBody limits request bodies (everything but /hooks/); default 4 MiB.
 	MaxBody int64
 	// Now returns the current time; tests may replace it.

@@ -67,6 +67,7 @@ func (s *server) putCredential(w http.ResponseWriter, r *http.Request) {
 	}
 	// The type and the field names; never a value.
 	s.audit(r, action, name, map[string]any{"type": md.Type, "fields": md.Fields, "workflows": md.Workflows, "hosts": md.Hosts})
+	s.forgetMCPTools(r.Context(), name)
 	writeJSON(w, http.StatusOK, md)
 }
 
@@ -122,6 +123,7 @@ func (s *server) deleteCredential(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.audit(r, "credential.deleted", r.PathValue("name"), nil)
+	s.forgetMCPTools(r.Context(), r.PathValue("name"))
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -57,6 +57,10 @@ func (s *server) testCredential(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, badRequest("request body must be {\"url\": \"https://…\"}, {\"app\": \"slack\"} or empty: %v", err))
 		return
 	}
+	if md.Type == "mcp" && in.App == "" && s.cfg.MCP != nil {
+		s.testMCP(w, r, name)
+		return
+	}
 	var (
 		uses   string
 		with   map[string]any

@@ -90,6 +90,7 @@ func (s *server) routes() []route {
 		{"POST", "/api/v1/credentials/{name}/test", need(identity.CredentialsWrite), h(s.testCredential)},
 		{"GET", "/oauth/callback", public, h(s.oauthCallback)},
 		{"GET", "/api/v1/connections", need(er), h(s.listConnections)},
+		{"GET", "/api/v1/connections/{name}/mcp/tools", need(ww), h(s.listMCPTools)},
 
 		{"POST", "/api/v1/events", need(ex), h(s.publishEvent)},
 		{"GET", "/api/v1/approvals", need(er), h(s.listApprovals)},

@@ -145,6 +145,10 @@ func (s *server) save(w http.ResponseWriter, r *http.Request, name string, src [
 		writeError(w, r, s.log, err)
 		return
 	}
+	if err := s.checkMCPCalls(ctx, file, c); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
 	created := false
 	prev, err := s.store.GetWorkflow(ctx, name)
 	if errors.Is(err, weft.ErrNotFound) {

@@ -90,7 +90,7 @@ func (m *mcpFlags) config() (MCPConfig, error) {
 }
 
 func newMCPService(c MCPConfig, a *App) (*mcp.Service, error) {
-	svc, err := mcp.NewService(mcp.Config{Stdio: c.Stdio, ToolsTTL: c.ToolsTTL, Logger: a.Logger})
+	svc, err := mcp.NewService(mcp.Config{Stdio: c.Stdio, ToolsTTL: c.ToolsTTL, Logger: a.Logger, Store: mcpToolStore{a.Store}})
 	if err != nil {
 		return nil, fmt.Errorf("--mcp-stdio-allow: %w", err)
 	}

@@ -282,6 +282,7 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 		Polls:          a.Polls,
 		Alerts:         a.alerts,
 		Connectors:     imported,
+		MCP:            mcpTools{svc: mcpSvc, conns: out.vault, http: stepHTTP},
 		Ready: func(ctx context.Context) error {
 			if err := a.integrity.ready(); err != nil {
 				return err
