@@ -178,7 +178,7 @@ func checkArgs(c SavedCall, sch *jsonschema.Schema, at time.Time) error {
 	if len(problems) == 0 {
 		return nil
 	}
-	return fmt.Errorf("arguments of MCP tool %q (connection %q) do not match its input schema: %s; give each argument the type and value the schema asks for, or an expression ({{ }}) checked when the step runs (the schema as listed at %s: %s)",
+	return fmt.Errorf("arguments of MCP tool %q (connection %q) do not match its input schema: %s; give each argument the type and value the schema asks for, or an expression ({{ }}) checked when the step runs (schema as listed at %s; see or refresh it: %s)",
 		c.Tool, c.Connection, strings.Join(problems, "; "), at.UTC().Format(time.RFC3339), refreshHint(c.Connection))
 }
 
