@@ -1,6 +1,6 @@
 // A thin fetch wrapper: the token from sign-in on every request, and the
 // API's error envelope turned into ApiError.
-import type { AlertItem, AlertRule, AppInfo, Approval, BulkAnswer, Connection, Credential, Decision, Delivery, Diagnostic, Registration, Execution, ExecutionList, ExecutionQuery, List, Spec, Stats, TriggerList, Usage, WorkflowRecord } from "./types";
+import type { AlertItem, AlertRule, AppInfo, Approval, BulkAnswer, Connection, Credential, Decision, Delivery, Diagnostic, Registration, Execution, ExecutionList, ExecutionQuery, List, McpToolList, Spec, Stats, TriggerList, Usage, WorkflowRecord } from "./types";
 
 const TOKEN_KEY = "weft.token";
 
@@ -116,6 +116,8 @@ export const api = {
       app ? { app } : url ? { url } : {},
     ),
   connections: () => request<List<Connection>>("GET", "/api/v1/connections"),
+  mcpTools: (connection: string, refresh = false) =>
+    request<McpToolList>("GET", `/api/v1/connections/${enc(connection)}/mcp/tools${refresh ? "?refresh=1" : ""}`),
   /** The provider's consent page for an oauth2_code credential (format=json: a fetch cannot follow the 302 usefully). */
   startOAuth: (name: string) => request<{ authorize_url: string }>("GET", `/api/v1/credentials/${enc(name)}/oauth/start?format=json`),
   deliveries: (q: { workflow?: string; limit?: number } = {}) =>

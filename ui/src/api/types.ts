@@ -356,3 +356,16 @@ export interface AlertItem {
   rule: AlertRule;
   status: AlertStatus;
 }
+
+/** One tool of an MCP server, as GET /api/v1/connections/{name}/mcp/tools lists it. */
+export interface McpTool {
+  name: string;
+  description?: string;
+  input_schema?: Record<string, unknown>;
+}
+
+export interface McpToolList {
+  connection: string;
+  tools: McpTool[];
+  listed_at: string;
+}

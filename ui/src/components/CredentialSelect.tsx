@@ -9,10 +9,11 @@ import { useLoad } from "./ui";
 
 const OTHER = "\u0000other";
 
-export function CredentialSelect({ value, onChange, label = "credential" }: { value: string; onChange: (v: string) => void; label?: string }) {
+export function CredentialSelect({ value, onChange, label = "credential", type }: { value: string; onChange: (v: string) => void; label?: string; type?: string }) {
   const list = useLoad(() => api.credentials());
   const [typing, setTyping] = useState(false);
-  const items = list.data?.items ?? [];
+  // type: offer only credentials of that type (an mcp.call's connection).
+  const items = (list.data?.items ?? []).filter((c) => !type || c.type === type);
   const known = items.some((c) => c.name === value);
   const unknown = !!value && !!list.data && !known;
   return (

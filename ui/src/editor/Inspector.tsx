@@ -11,6 +11,7 @@ import { DURATION, FieldInput, YamlValue, type SetValue } from "./fields";
 import { scopeFor, type ExprScope } from "./expr";
 import { ExprField, ScopeContext, useExprProblems } from "./ExprField";
 import { StepTabs, type PanelData } from "./StepPanel";
+import { argumentFields, McpCallFields } from "./McpCall";
 
 /** Real data for expression suggestions: the last run's trigger input and step outputs. */
 export interface Sample {
@@ -131,9 +132,11 @@ export function StepForm(p: Props & { id: string }) {
 
       <h4>with</h4>
       {!spec && <p className="muted small">Unknown step type: edit its inputs as YAML.</p>}
-      {(spec?.fields ?? []).map((f) => (
-        <FieldInput key={f.name} f={f} value={w[f.name]} path={["with", f.name]} set={set} />
-      ))}
+      {spec?.type === "mcp.call" ? (
+        <McpCallFields spec={spec} w={w} set={set} />
+      ) : (
+        (spec?.fields ?? []).map((f) => <FieldInput key={f.name} f={f} value={w[f.name]} path={["with", f.name]} set={set} />)
+      )}
       {(!spec || spec.allow_extra || Object.keys(extra).length > 0) && (
         <label className="field">
           <span className="field-label">{spec?.allow_extra ? "output fields (YAML)" : "other inputs (YAML)"}</span>
@@ -187,6 +190,53 @@ export function StepForm(p: Props & { id: string }) {
   );
 }
 
+/** How the workflow is served as an MCP tool, and its typed inputs (the tool's input schema). */
+function McpToolSection({ doc }: { doc: Document }) {
+  const mcp = toJS<Record<string, unknown>>(doc.get("mcp", true));
+  const inputs = toJS<Record<string, unknown>>(doc.get("inputs", true));
+  const tool = mcp?.tool === true;
+  if (!tool && !inputs) return null;
+  const fields = inputs && typeof inputs === "object" ? argumentFields(inputs) : [];
+  const description = String(mcp?.description ?? doc.get("description") ?? "");
+  return (
+    <section data-testid="workflow-inputs" aria-label="Inputs">
+      <h4>
+        inputs {tool && <span className="tag mcp-tool" title="Served as a tool at /mcp">MCP tool</span>}
+      </h4>
+      {tool && <p className="muted small">Served as the MCP tool <code>{String(doc.get("name") ?? "")}</code> at /mcp{description ? `: ${description}` : "."}</p>}
+      {fields.length > 0 ? (
+        <table className="table small inputs-table">
+          <thead>
+            <tr>
+              <th>input</th>
+              <th>type</th>
+              <th>description</th>
+            </tr>
+          </thead>
+          <tbody>
+            {fields.map((f) => (
+              <tr key={f.name} data-input={f.name}>
+                <td className="mono">
+                  {f.name}
+                  {f.required && <span className="req" title="required"> *</span>}
+                </td>
+                <td className="mono">
+                  {f.type}
+                  {f.default !== undefined && <span className="muted"> = {JSON.stringify(f.default)}</span>}
+                </td>
+                <td>{f.description}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : (
+        <p className="muted small">{inputs ? "The inputs schema declares no properties." : "No inputs: schema; a tool call may pass any object."}</p>
+      )}
+      <span className="field-help">Edit inputs: and mcp: in the YAML tab; starts whose input does not match are refused.</span>
+    </section>
+  );
+}
+
 function WorkflowForm(p: Props) {
   const wh = toJS<Record<string, unknown>>(p.doc.getIn(["on", "webhook"], true));
   const sched = toJS<Array<Record<string, unknown>>>(p.doc.getIn(["on", "schedule"], true));
@@ -214,6 +264,7 @@ function WorkflowForm(p: Props) {
         <span className="field-label">description</span>
         <textarea aria-label="description" rows={2} value={String(p.doc.get("description") ?? "")} onChange={(e) => p.setDoc(["description"], e.target.value, "description")} />
       </label>
+      <McpToolSection doc={p.doc} />
       <h4>webhook trigger</h4>
       {wh ? (
         <>

@@ -11,6 +11,20 @@ function triggerOf(w: WorkflowRecord): string {
   return "manual";
 }
 
+/** Whether the workflow is served as an MCP tool (`mcp: {tool: true}`), read from its source. */
+export function isMcpTool(src: string): boolean {
+  if (/"mcp"\s*:\s*\{[^}]*"tool"\s*:\s*true/.test(src)) return true; // a JSON document
+  const m = /^mcp[ \t]*:(.*)$/m.exec(src);
+  if (!m) return false;
+  if (/\btool\s*:\s*true\b/.test(m[1])) return true; // mcp: { tool: true }
+  for (const line of src.slice(m.index + m[0].length).split("\n").slice(1)) {
+    if (line.trim() === "" || /^\s*#/.test(line)) continue;
+    if (!/^\s/.test(line)) break; // the next top-level key
+    if (/^\s+tool\s*:\s*true\b/.test(line)) return true;
+  }
+  return false;
+}
+
 /** Save an example (or a copy) under a name and a webhook path of its own, then open it. */
 async function createFrom(text: string, name?: string) {
   const { parseDocument } = await import("yaml");
@@ -144,6 +158,14 @@ export function Workflows() {
                     <Link to={`/workflows/${encodeURIComponent(w.name)}`} className="strong">
                       {w.name}
                     </Link>
+                    {isMcpTool(w.source) && (
+                      <>
+                        {" "}
+                        <span className="tag mcp-tool" data-testid="mcp-tool-badge" title="Served as a tool at /mcp: MCP clients (Claude, Cursor, VS Code) can call it">
+                          MCP tool
+                        </span>
+                      </>
+                    )}
                     {w.description && <div className="muted small">{w.description}</div>}
                   </td>
                   <td className="mono small nowrap">{triggerOf(w)}</td>
