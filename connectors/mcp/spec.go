@@ -7,7 +7,9 @@ func callSpec() step.Spec {
 		Type: TypeCall, Title: "Call an MCP tool", Category: step.CategoryAI,
 		Description: "Calls one tool of a Model Context Protocol server, named by an mcp connection (Streamable HTTP or " +
 			"an operator-allowlisted stdio server). The arguments are checked against the tool's input schema from the " +
-			"server's tools/list (cached for a few minutes) before the call. A tool answer marked isError fails the step " +
+			"server's tools/list (cached for a few minutes) before the call, and literal arguments already when the workflow is " +
+			"saved, once the server's tools have been listed (a call, a connection test, or the console's refresh). " +
+			"A tool answer marked isError fails the step " +
 			"with code mcp_tool_error and the tool's text.",
 		Fields: []step.Field{
 			{Name: "connection", Type: step.String, Required: true, Description: "Name of an mcp connection.", Example: "everything"},
