@@ -74,6 +74,16 @@ describe("mcp tools in the editor", () => {
       const put = await api("PUT", "/api/v1/credentials/ui-everything", { type: "mcp", data: { url: mcpURL } });
       assert.equal(put.status, 200, JSON.stringify(put.data));
 
+      // Testing the connection lists the server's tools (and keeps the list).
+      await page.goto("/credentials");
+      await page.locator('tr[data-credential="ui-everything"]').getByRole("button", { name: "Test connection" }).click();
+      const row = page.locator('tr[data-test-for="ui-everything"]');
+      await row.getByText("Lists the server's tools").waitFor();
+      await row.getByRole("button", { name: "Test", exact: true }).click();
+      await row.locator('[data-ok="true"]').getByText(/tools\/list answered \d+ tool/).waitFor();
+      const listed = await api("GET", "/api/v1/connections/ui-everything/mcp/tools");
+      assert.ok(listed.data.tools.some((t) => t.name === "get-sum"), JSON.stringify(listed.data));
+
       await page.goto("/workflows/new");
       const wf = page.getByTestId("workflow-form");
       await wf.getByLabel("name", { exact: true }).fill("ui-mcp-sum");

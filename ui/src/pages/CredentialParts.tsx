@@ -55,6 +55,8 @@ export const testable = (c: Credential) => c.type !== "webhook_secret";
  */
 export function TestConnection({ cred, apps = [], onClose }: { cred: Credential; apps?: AppInfo[]; onClose: () => void }) {
   const db = DATABASES.includes(cred.type);
+  // An mcp connection is tested by listing its server's tools (which also refreshes the editor's tool picker).
+  const mcp = cred.type === "mcp";
   // A connection named like an app (slack, stripe) is tested with that app's own call.
   const [app, setApp] = useState(() => (apps.some((a) => a.name === cred.name) ? cred.name : ""));
   const [url, setUrl] = useState(() => (cred.hosts?.length && cred.hosts[0] !== "*" ? `https://${cred.hosts[0]}/` : ""));
@@ -66,7 +68,7 @@ export function TestConnection({ cred, apps = [], onClose }: { cred: Credential;
     setError(undefined);
     setResult(undefined);
     try {
-      setResult(await api.testCredential(cred.name, db || app ? undefined : url.trim() || undefined, db ? undefined : app || undefined));
+      setResult(await api.testCredential(cred.name, db || mcp || app ? undefined : url.trim() || undefined, db || mcp ? undefined : app || undefined));
     } catch (e) {
       setError(e);
     } finally {
@@ -82,7 +84,7 @@ export function TestConnection({ cred, apps = [], onClose }: { cred: Credential;
           void run();
         }}
       >
-        {!db && apps.length > 0 && (
+        {!db && !mcp && apps.length > 0 && (
           <select aria-label={`App to test ${cred.name} with`} value={app} onChange={(e) => setApp(e.target.value)}>
             <option value="">a URL</option>
             {apps.map((a) => (
@@ -94,6 +96,8 @@ export function TestConnection({ cred, apps = [], onClose }: { cred: Credential;
         )}
         {db ? (
           <span className="muted">Runs SELECT 1 through the connection.</span>
+        ) : mcp ? (
+          <span className="muted">Lists the server's tools (tools/list) and keeps the list for the editor and the save-time checks.</span>
         ) : app ? (
           <span className="muted">Makes {apps.find((a) => a.name === app)?.title}'s test call through the connection.</span>
         ) : (
