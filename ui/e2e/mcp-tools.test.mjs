@@ -186,6 +186,7 @@ steps:
       await inputs.locator('tr[data-input="email"]').getByText("the customer's email").waitFor();
       assert.match(await inputs.locator('tr[data-input="email"]').innerText(), /email\s*\*/);
       assert.match(await inputs.locator('tr[data-input="include_closed"]').innerText(), /boolean\s*= false/);
+      await shot(page, "workflow-mcp-inputs");
     }),
   );
 });

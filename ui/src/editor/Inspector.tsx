@@ -230,9 +230,11 @@ function McpToolSection({ doc }: { doc: Document }) {
           </tbody>
         </table>
       ) : (
-        <p className="muted small">{inputs ? "The inputs schema declares no properties." : "No inputs: schema; a tool call may pass any object."}</p>
+        <p className="muted small">{inputs ? "The inputs schema declares no properties." : "No inputs schema: a tool call may pass any object."}</p>
       )}
-      <span className="field-help">Edit inputs: and mcp: in the YAML tab; starts whose input does not match are refused.</span>
+      <span className="field-help">
+        Edit <code>inputs:</code> and <code>mcp:</code> in the YAML tab. A start whose input does not match the schema is refused.
+      </span>
     </section>
   );
 }
