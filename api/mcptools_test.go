@@ -3,13 +3,18 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/connectors/mcp"
+	"github.com/weftworks/weft/credential"
+	"github.com/weftworks/weft/store"
 )
 
 // storedTools is an mcp.ToolStore holding fixed lists.
@@ -109,5 +114,108 @@ func TestSaveChecksManyMCPCallsBounded(t *testing.T) {
 	_, _, details := r.apiError(t, http.StatusUnprocessableEntity)
 	if n := len(details.([]any)); n != maxMCPDiagnostics {
 		t.Errorf("%d diagnostics, want the first %d", n, maxMCPDiagnostics)
+	}
+}
+
+// fakeLister is an MCPTools whose server answers list (or fails).
+type fakeLister struct {
+	mu      sync.Mutex
+	stored  map[string][]mcp.ToolInfo
+	list    []mcp.ToolInfo
+	fail    error
+	refresh int
+}
+
+func (f *fakeLister) Refresh(_ context.Context, connection string) ([]mcp.ToolInfo, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.refresh++
+	if f.fail != nil {
+		return nil, f.fail
+	}
+	f.stored[connection] = f.list
+	return f.list, nil
+}
+
+func (f *fakeLister) Stored(_ context.Context, connection string) ([]mcp.ToolInfo, time.Time, bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	l, ok := f.stored[connection]
+	return l, time.Unix(1, 0).UTC(), ok, nil
+}
+
+func (f *fakeLister) CheckSaved(_ context.Context, calls []mcp.SavedCall) ([]error, error) {
+	return make([]error, len(calls)), nil
+}
+
+func (f *fakeLister) refreshes() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.refresh
+}
+
+func TestMCPToolsEndpoint(t *testing.T) {
+	t.Parallel()
+	if r := setup(t).get(t, "/api/v1/connections/x/mcp/tools"); r.status != http.StatusNotFound {
+		t.Errorf("without an MCP client: %d %s, want 404", r.status, r.body)
+	}
+	f := &fakeLister{stored: map[string][]mcp.ToolInfo{}, list: []mcp.ToolInfo{{Name: "echo"}}}
+	b := setup(t, bundleOpts{extra: func(cfg *Config) {
+		kr, err := credential.NewKeyring(credential.NewKey())
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := credential.New(credential.Config{Store: cfg.Store, Keyring: kr})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Credentials, cfg.MCP = v, f
+	}})
+	for name, body := range map[string]string{
+		"ev":  `{"type":"mcp","data":{"url":"https://mcp.example.com/mcp"}}`,
+		"web": `{"type":"bearer","data":{"token":"t"}}`,
+	} {
+		if r := b.do(t, req{method: "PUT", path: "/api/v1/credentials/" + name, contentType: "application/json", body: body}); r.status != http.StatusOK {
+			t.Fatalf("put %s: %d %s", name, r.status, r.body)
+		}
+	}
+	if code, _, _ := b.get(t, "/api/v1/connections/web/mcp/tools").apiError(t, http.StatusBadRequest); code != "bad_request" {
+		t.Errorf("a bearer connection: code %s", code)
+	}
+	b.get(t, "/api/v1/connections/nope/mcp/tools").apiError(t, http.StatusNotFound)
+
+	// Never listed: listed now. Stored: answered from the store. refresh=1: listed again.
+	for i, tc := range []struct {
+		path     string
+		refreshs int
+	}{
+		{"/api/v1/connections/ev/mcp/tools", 1},
+		{"/api/v1/connections/ev/mcp/tools", 1},
+		{"/api/v1/connections/ev/mcp/tools?refresh=1", 2},
+	} {
+		r := b.get(t, tc.path)
+		var got MCPToolList
+		if err := json.Unmarshal(r.body, &got); err != nil || r.status != 200 || len(got.Tools) != 1 || got.Tools[0].Name != "echo" || got.ListedAt.IsZero() {
+			t.Fatalf("%d %s: %d %s", i, tc.path, r.status, r.body)
+		}
+		if n := f.refreshes(); n != tc.refreshs {
+			t.Errorf("%d %s: %d refreshes, want %d", i, tc.path, n, tc.refreshs)
+		}
+	}
+	f.mu.Lock()
+	f.fail = fmt.Errorf("connecting to MCP server %q: connection refused", "ev")
+	f.mu.Unlock()
+	if code, msg, _ := b.get(t, "/api/v1/connections/ev/mcp/tools?refresh=1").apiError(t, http.StatusBadGateway); code != "mcp_unreachable" || !strings.Contains(msg, "connection refused") {
+		t.Errorf("an unreachable server: %s %s", code, msg)
+	}
+
+	// Replacing a connection drops its stored list (the server may be another one).
+	ctx := context.Background()
+	if err := b.store.PutMCPTools(ctx, store.MCPToolList{Connection: "ev", Tools: json.RawMessage(`[]`), ListedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	b.do(t, req{method: "PUT", path: "/api/v1/credentials/ev", contentType: "application/json", body: `{"type":"mcp","data":{"url":"https://other.example.com/mcp"}}`})
+	if _, err := b.store.GetMCPTools(ctx, "ev"); !errors.Is(err, weft.ErrNotFound) {
+		t.Errorf("the list of a replaced connection = %v, want dropped", err)
 	}
 }
