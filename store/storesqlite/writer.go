@@ -146,6 +146,7 @@ func (s *Store) runWriter() {
 			j.done <- j.err
 			batch[i] = nil
 		}
+		s.countFrames()
 		if s.walFrames.Load() > maxWALFrames {
 			s.walFrames.Store(0)
 			_, _ = s.w.conn.ExecContext(s.w.ctx, "PRAGMA wal_checkpoint(PASSIVE)")
