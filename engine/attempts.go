@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/internal/jsonvalue"
 	"github.com/weftworks/weft/step"
 	"github.com/weftworks/weft/workflow"
 )
@@ -42,7 +43,7 @@ func (r *runner) launch(ctx context.Context, n *workflow.Node, t *weft.StepRun) 
 		withMap[name] = n.Step.With[name] // its source: the step evaluates it (step.Field.Deferred)
 	}
 	recorded, _ := redactForRecord(withMap)
-	in, err := json.Marshal(recorded)
+	in, err := jsonvalue.Marshal(recorded)
 	if err != nil {
 		r.taskFailed(n, t, &weft.ErrorInfo{Code: "expression", Message: fmt.Sprintf("step %q input is not JSON-encodable: %v", n.Step.ID, err)}, now)
 		return nil
@@ -187,7 +188,7 @@ func (r *runner) handle(ctx context.Context, res taskResult) error {
 		r.markDirty(res.key)
 		r.publishStep(t)
 	case res.err == nil:
-		out, err := json.Marshal(res.res.Output)
+		out, err := jsonvalue.Marshal(res.res.Output)
 		if err != nil {
 			r.taskFailed(n, t, &weft.ErrorInfo{Code: "step_error", Message: fmt.Sprintf("step output is not JSON-encodable: %v", err)}, now)
 			break

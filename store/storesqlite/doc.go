@@ -9,7 +9,8 @@
 // connection. It takes everything queued (up to Options.MaxBatch), opens one
 // BEGIN IMMEDIATE transaction, runs each job inside its own SAVEPOINT — a job
 // that fails (lease lost, duplicate dedupe key, not found) is rolled back to
-// its savepoint and does not touch the others — commits once and then
+// its savepoint and does not touch the others; a batch of one job runs
+// without one, its transaction rolled back instead — commits once and then
 // answers every caller. Many concurrent Apply calls therefore cost one
 // commit and one fsync. Apply returns only after that commit.
 //

@@ -40,6 +40,25 @@ func BenchmarkSyncBench(b *testing.B) {
 	})
 }
 
+// BenchmarkSyncBenchSerial is BenchmarkSyncBench with one caller at a time,
+// like wrk at c=1: every request is its own group commit, so it shows what
+// one request costs end to end (allocs/op; -cpuprofile for where).
+func BenchmarkSyncBenchSerial(b *testing.B) {
+	bd := setup(b, webhook.Config{}, benchDoc)
+	h := bd.srv.Config.Handler
+	body := `{"customer":"c1","text":"hello world","amount":42}`
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest(http.MethodPost, "/hooks/bench", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			b.Fatalf("status %d: %s", rec.Code, rec.Body)
+		}
+	}
+}
+
 const verifiedBenchDoc = `
 name: verified
 on:
