@@ -44,11 +44,12 @@ const upsertStepRunSQL = `INSERT INTO step_runs (` + stepRunCols + `)
 // deleteWaitsSQL removes every event wait of one execution.
 const deleteWaitsSQL = "DELETE FROM event_waits WHERE execution_id = $1"
 
-// Codes raised by the checks of migration 0012 (weft_lease_held,
-// weft_claim_dedupe).
+// Codes raised by the checks of migrations 0012 (weft_lease_held,
+// weft_claim_dedupe) and 0013 (weft_execution_exists).
 const (
 	codeLeaseLost = "WF001"
 	codeDuplicate = "WF002"
+	codeNotFound  = "WF003"
 )
 
 // Apply writes m; see store.Executions. The whole mutation goes to the
@@ -118,6 +119,15 @@ func (s *Store) applyBatch(ctx context.Context, m *store.Mutation, id string, re
 			}
 			return plainErr("checking lease", err)
 		}, "SELECT weft_lease_held($1, $2)", id, m.Owner)
+	} else if len(m.StepRuns) > 0 {
+		// Step runs have no foreign key (migration 0013): without a create
+		// or a lease check, which lock the execution, this check does.
+		add(func(_ pgconn.CommandTag, err error) error {
+			if pgCode(err) == codeNotFound {
+				return fmt.Errorf("execution %q: %w", id, weft.ErrNotFound)
+			}
+			return plainErr("checking execution", err)
+		}, "SELECT weft_execution_exists($1)", id)
 	}
 	if p := m.Patch; p != nil {
 		var status any
@@ -160,12 +170,7 @@ func (s *Store) applyBatch(ctx context.Context, m *store.Mutation, id string, re
 	for i := range m.StepRuns {
 		r := &m.StepRuns[i]
 		ec, em := errorCols(r.Error)
-		add(func(_ pgconn.CommandTag, err error) error {
-			if pgCode(err) == codeForeignKey {
-				return fmt.Errorf("step run %q of execution %q: %w", r.StepID, id, weft.ErrNotFound)
-			}
-			return plainErr(fmt.Sprintf("writing step run %q", r.StepID), err)
-		}, upsertStepRunSQL, id, r.StepID, r.Item, r.Type, string(r.Status), r.Attempts,
+		add(plain(fmt.Sprintf("writing step run %q", r.StepID)), upsertStepRunSQL, id, r.StepID, r.Item, r.Type, string(r.Status), r.Attempts,
 			blob(r.Input), blob(r.Output), ec, em, blob(r.State),
 			nullTime(r.StartedAt), nullTime(r.FinishedAt), nullTime(r.WakeAt), store.EncodeHistory(r.History))
 	}
@@ -175,8 +180,8 @@ func (s *Store) applyBatch(ctx context.Context, m *store.Mutation, id string, re
 	// The first failing statement aborts the implicit transaction and the
 	// statements after it are skipped. A patch that matched no row is
 	// reported after the batch ran, but nothing else of it can have
-	// written: the execution does not exist, so its step runs fail on the
-	// foreign key and there are no event waits to delete.
+	// written: the execution does not exist, so a lease or existence check
+	// before its step runs raised, and there are no event waits to delete.
 	br := s.pool.SendBatch(ctx, b)
 	var first error
 	for _, check := range steps {
