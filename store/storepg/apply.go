@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -34,21 +35,59 @@ const patchExecutionSQL = `UPDATE executions SET
 	WHERE id = $20`
 
 const upsertStepRunSQL = `INSERT INTO step_runs (` + stepRunCols + `)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)` + onStepRunConflict
+
+const onStepRunConflict = `
 	ON CONFLICT (execution_id, step_id, item) DO UPDATE SET
 	type = excluded.type, status = excluded.status, attempts = excluded.attempts,
 	input = excluded.input, output = excluded.output, error_code = excluded.error_code,
 	error_message = excluded.error_message, state = excluded.state, started_at = excluded.started_at,
 	finished_at = excluded.finished_at, wake_at = excluded.wake_at, attempt_log = excluded.attempt_log`
 
+// maxJoinedStepRuns bounds the step runs a create writes in the
+// execution's own statement; each count is one more statement text in
+// pgx's per-connection cache.
+const maxJoinedStepRuns = 4
+
+// insertExecutionWithStepRunsSQL[n] inserts an execution and its first n
+// step runs in one statement: the fast path writes an execution that
+// finished inside its request, with its step runs, and one statement
+// instead of 1+n saves the server an executor start, a snapshot and a
+// plan per row. Step runs have no foreign key (migration 0013), so the
+// rows of the main INSERT need not see the CTE's.
+var insertExecutionWithStepRunsSQL = func() [maxJoinedStepRuns + 1]string {
+	var out [maxJoinedStepRuns + 1]string
+	for n := 1; n <= maxJoinedStepRuns; n++ {
+		var b strings.Builder
+		b.WriteString("WITH e AS (" + insertExecutionSQL + ")\n\tINSERT INTO step_runs (" + stepRunCols + ") VALUES ")
+		for i := 0; i < n; i++ {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(")
+			for j := 0; j < 15; j++ {
+				if j > 0 {
+					b.WriteString(", ")
+				}
+				fmt.Fprintf(&b, "$%d", 22+i*15+j)
+			}
+			b.WriteString(")")
+		}
+		b.WriteString(onStepRunConflict)
+		out[n] = b.String()
+	}
+	return out
+}()
+
 // deleteWaitsSQL removes every event wait of one execution.
 const deleteWaitsSQL = "DELETE FROM event_waits WHERE execution_id = $1"
 
-// Codes raised by the checks of migration 0012 (weft_lease_held,
-// weft_claim_dedupe).
+// Codes raised by the checks of migrations 0012 (weft_lease_held,
+// weft_claim_dedupe) and 0013 (weft_execution_exists).
 const (
 	codeLeaseLost = "WF001"
 	codeDuplicate = "WF002"
+	codeNotFound  = "WF003"
 )
 
 // Apply writes m; see store.Executions. The whole mutation goes to the
@@ -84,6 +123,7 @@ func (s *Store) applyBatch(ctx context.Context, m *store.Mutation, id string, re
 			return nil
 		}
 	}
+	joined := false // the step runs ride in the create's statement
 	if c := m.Create; c != nil {
 		if d := m.Dedupe; d != nil {
 			var expires any
@@ -102,15 +142,24 @@ func (s *Store) applyBatch(ctx context.Context, m *store.Mutation, id string, re
 			created = now
 		}
 		ec, em := errorCols(c.Error)
+		args := []any{id, c.Workflow, c.WorkflowVersion, string(c.Status), c.Trigger,
+			blob(c.Input), blob(c.Output), ec, em, c.ParentID, c.ParentStep, ts(created),
+			nullTime(c.StartedAt), nullTime(c.FinishedAt), nullTime(c.WakeAt), c.CancelRequested,
+			nullString(c.LeaseOwner), nullTime(c.LeaseUntil), blob(c.Response), blob(store.EncodeRetries(c.Retries)), c.TraceParent}
+		sql := insertExecutionSQL
+		if n := len(m.StepRuns); n > 0 && n <= maxJoinedStepRuns && distinctStepRuns(m.StepRuns) {
+			sql = insertExecutionWithStepRunsSQL[n]
+			for i := range m.StepRuns {
+				args = append(args, stepRunArgs(id, &m.StepRuns[i])...)
+			}
+			joined = true
+		}
 		add(func(_ pgconn.CommandTag, err error) error {
 			if pgCode(err) == codeUnique {
 				return fmt.Errorf("execution already exists: %w", weft.ErrConflict)
 			}
 			return plainErr("inserting execution", err)
-		}, insertExecutionSQL, id, c.Workflow, c.WorkflowVersion, string(c.Status), c.Trigger,
-			blob(c.Input), blob(c.Output), ec, em, c.ParentID, c.ParentStep, ts(created),
-			nullTime(c.StartedAt), nullTime(c.FinishedAt), nullTime(c.WakeAt), c.CancelRequested,
-			nullString(c.LeaseOwner), nullTime(c.LeaseUntil), blob(c.Response), blob(store.EncodeRetries(c.Retries)), c.TraceParent)
+		}, sql, args...)
 	} else if m.Owner != "" {
 		add(func(_ pgconn.CommandTag, err error) error {
 			if pgCode(err) == codeLeaseLost {
@@ -118,6 +167,15 @@ func (s *Store) applyBatch(ctx context.Context, m *store.Mutation, id string, re
 			}
 			return plainErr("checking lease", err)
 		}, "SELECT weft_lease_held($1, $2)", id, m.Owner)
+	} else if len(m.StepRuns) > 0 {
+		// Step runs have no foreign key (migration 0013): without a create
+		// or a lease check, which lock the execution, this check does.
+		add(func(_ pgconn.CommandTag, err error) error {
+			if pgCode(err) == codeNotFound {
+				return fmt.Errorf("execution %q: %w", id, weft.ErrNotFound)
+			}
+			return plainErr("checking execution", err)
+		}, "SELECT weft_execution_exists($1)", id)
 	}
 	if p := m.Patch; p != nil {
 		var status any
@@ -158,16 +216,11 @@ func (s *Store) applyBatch(ctx context.Context, m *store.Mutation, id string, re
 		}
 	}
 	for i := range m.StepRuns {
+		if joined {
+			break
+		}
 		r := &m.StepRuns[i]
-		ec, em := errorCols(r.Error)
-		add(func(_ pgconn.CommandTag, err error) error {
-			if pgCode(err) == codeForeignKey {
-				return fmt.Errorf("step run %q of execution %q: %w", r.StepID, id, weft.ErrNotFound)
-			}
-			return plainErr(fmt.Sprintf("writing step run %q", r.StepID), err)
-		}, upsertStepRunSQL, id, r.StepID, r.Item, r.Type, string(r.Status), r.Attempts,
-			blob(r.Input), blob(r.Output), ec, em, blob(r.State),
-			nullTime(r.StartedAt), nullTime(r.FinishedAt), nullTime(r.WakeAt), store.EncodeHistory(r.History))
+		add(plain(fmt.Sprintf("writing step run %q", r.StepID)), upsertStepRunSQL, stepRunArgs(id, r)...)
 	}
 	if len(steps) == 0 {
 		return nil
@@ -175,8 +228,8 @@ func (s *Store) applyBatch(ctx context.Context, m *store.Mutation, id string, re
 	// The first failing statement aborts the implicit transaction and the
 	// statements after it are skipped. A patch that matched no row is
 	// reported after the batch ran, but nothing else of it can have
-	// written: the execution does not exist, so its step runs fail on the
-	// foreign key and there are no event waits to delete.
+	// written: the execution does not exist, so a lease or existence check
+	// before its step runs raised, and there are no event waits to delete.
 	br := s.pool.SendBatch(ctx, b)
 	var first error
 	for _, check := range steps {
@@ -198,6 +251,28 @@ func (s *Store) applyBatch(ctx context.Context, m *store.Mutation, id string, re
 		return fmt.Errorf("dedupe key %q/%q: %w", d.Scope, d.Key, weft.ErrDuplicate)
 	}
 	return first
+}
+
+// stepRunArgs are upsertStepRunSQL's arguments for r.
+func stepRunArgs(id string, r *weft.StepRun) []any {
+	ec, em := errorCols(r.Error)
+	return []any{id, r.StepID, r.Item, r.Type, string(r.Status), r.Attempts,
+		blob(r.Input), blob(r.Output), ec, em, blob(r.State),
+		nullTime(r.StartedAt), nullTime(r.FinishedAt), nullTime(r.WakeAt), store.EncodeHistory(r.History)}
+}
+
+// distinctStepRuns reports whether no two of rs share (step, item): one
+// INSERT … ON CONFLICT DO UPDATE may not touch a row twice, so repeats are
+// written one statement each, the later winning as before.
+func distinctStepRuns(rs []weft.StepRun) bool {
+	for i := range rs {
+		for j := i + 1; j < len(rs); j++ {
+			if rs[i].StepID == rs[j].StepID && rs[i].Item == rs[j].Item {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // errDuplicateKey marks a held dedupe key inside applyBatch.

@@ -44,29 +44,10 @@ func (s *Store) GetStepRuns(ctx context.Context, executionID string) ([]weft.Ste
 // ListExecutions lists executions newest first, by (created_at, id).
 func (s *Store) ListExecutions(ctx context.Context, f store.ExecutionFilter) ([]weft.Execution, string, error) {
 	limit := pageLimit(f.Limit)
-	var (
-		where []string
-		args  []any
-	)
-	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
-	if f.Workflow != "" {
-		where = append(where, "workflow = "+arg(f.Workflow))
+	q, args, err := listExecutionsSQL(f, limit)
+	if err != nil {
+		return nil, "", fmt.Errorf("listing executions: %w", err)
 	}
-	if f.Status != "" {
-		where = append(where, "status = "+arg(string(f.Status)))
-	}
-	if f.Cursor != "" {
-		created, id, err := parseExecutionCursor(f.Cursor)
-		if err != nil {
-			return nil, "", fmt.Errorf("listing executions: %w", err)
-		}
-		where = append(where, "(created_at, id) < ("+arg(created)+", "+arg(id)+")")
-	}
-	q := "SELECT " + executionCols + " FROM executions"
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += ` ORDER BY created_at DESC, id DESC LIMIT ` + arg(limit+1)
 	rows, err := s.pool.Query(ctx, q, args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("listing executions: %w", err)
@@ -82,6 +63,37 @@ func (s *Store) ListExecutions(ctx context.Context, f store.ExecutionFilter) ([]
 	return out, "", nil
 }
 
+// listExecutionsSQL is ListExecutions' query (separate for the plan tests).
+func listExecutionsSQL(f store.ExecutionFilter, limit int) (string, []any, error) {
+	var (
+		where []string
+		args  []any
+	)
+	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	if f.Workflow != "" {
+		where = append(where, "workflow = "+arg(f.Workflow))
+	}
+	if f.Status != "" {
+		where = append(where, "status = "+arg(string(f.Status)))
+		if store.StatusIndexable(f.Status) {
+			where = append(where, store.StatusIndexTerm)
+		}
+	}
+	if f.Cursor != "" {
+		created, id, err := parseExecutionCursor(f.Cursor)
+		if err != nil {
+			return "", nil, err
+		}
+		where = append(where, "(created_at, id) < ("+arg(created)+", "+arg(id)+")")
+	}
+	q := "SELECT " + executionCols + " FROM executions"
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += ` ORDER BY created_at DESC, id DESC LIMIT ` + arg(limit+1)
+	return q, args, nil
+}
+
 // CountExecutions counts executions of workflow (all workflows when empty)
 // in the given statuses (all statuses when none).
 func (s *Store) CountExecutions(ctx context.Context, workflow string, statuses ...weft.ExecutionStatus) (int, error) {
@@ -90,13 +102,27 @@ func (s *Store) CountExecutions(ctx context.Context, workflow string, statuses .
 		st[i] = string(v)
 	}
 	var n int
-	err := s.pool.QueryRow(ctx, `SELECT COUNT(*) FROM executions
-		WHERE ($1 = '' OR workflow = $1) AND (cardinality($2::text[]) = 0 OR status = ANY($2))`, workflow, st).Scan(&n)
+	err := s.pool.QueryRow(ctx, countExecutionsSQL(statuses...), workflow, st).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("counting executions of %q: %w", workflow, err)
 	}
 	return n, nil
 }
+
+// countExecutionsSQL is CountExecutions' query: $1 the workflow (” for
+// all), $2 the statuses.
+func countExecutionsSQL(statuses ...weft.ExecutionStatus) string {
+	q := `SELECT COUNT(*) FROM executions
+		WHERE ($1 = '' OR workflow = $1) AND (cardinality($2::text[]) = 0 OR status = ANY($2))`
+	if store.StatusIndexable(statuses...) {
+		q += " AND " + store.StatusIndexTerm
+	}
+	return q
+}
+
+// runningCountSQL counts the running executions of workflow $1 (a claim
+// of a workflow with a running limit).
+const runningCountSQL = "SELECT COUNT(*) FROM executions WHERE workflow = $1 AND status = 'running' AND " + store.StatusIndexTerm
 
 // claimCandidatesSQL selects and locks executions that need a worker,
 // oldest first, skipping rows another process is claiming or writing.
@@ -225,7 +251,7 @@ func workflowRoom(ctx context.Context, tx pgx.Tx, workflow string, capacity int)
 		return 0, nil
 	}
 	var running int
-	if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM executions WHERE workflow = $1 AND status = 'running'", workflow).Scan(&running); err != nil {
+	if err := tx.QueryRow(ctx, runningCountSQL, workflow).Scan(&running); err != nil {
 		return 0, fmt.Errorf("counting running executions of %q: %w", workflow, err)
 	}
 	return capacity - running, nil

@@ -36,6 +36,9 @@ func (s *Store) SearchExecutions(ctx context.Context, q store.ExecutionSearch) (
 	statusPerRow := q.Input != nil && q.Workflow == "" && q.Status != ""
 	if q.Status != "" && !statusPerRow {
 		where = append(where, "status = "+arg(string(q.Status)))
+		if store.StatusIndexable(q.Status) {
+			where = append(where, store.StatusIndexTerm)
+		}
 	}
 	if q.IDPrefix != "" {
 		// Ids hold letters, digits, - and _, all below '~' in the C collation.

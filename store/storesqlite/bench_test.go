@@ -25,3 +25,7 @@ func BenchmarkApply(b *testing.B) {
 func BenchmarkCluster(b *testing.B) {
 	storetest.BenchmarkCluster(b, openTemp(b, storesqlite.Options{}))
 }
+
+func BenchmarkApplyInline(b *testing.B) {
+	storetest.BenchmarkApplyInline(b, openTemp(b, storesqlite.Options{}))
+}

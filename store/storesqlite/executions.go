@@ -50,6 +50,15 @@ func (s *Store) GetStepRuns(ctx context.Context, executionID string) ([]weft.Ste
 // ListExecutions lists executions newest first, by (created_at, id).
 func (s *Store) ListExecutions(ctx context.Context, f store.ExecutionFilter) ([]weft.Execution, string, error) {
 	limit := pageLimit(f.Limit)
+	q, args, err := listExecutionsSQL(f, limit)
+	if err != nil {
+		return nil, "", fmt.Errorf("listing executions: %w", err)
+	}
+	return s.listExecutions(ctx, q, args, limit)
+}
+
+// listExecutionsSQL is ListExecutions' query (separate for the plan tests).
+func listExecutionsSQL(f store.ExecutionFilter, limit int) (string, []any, error) {
 	var (
 		where []string
 		args  []any
@@ -61,11 +70,14 @@ func (s *Store) ListExecutions(ctx context.Context, f store.ExecutionFilter) ([]
 	if f.Status != "" {
 		where = append(where, "status = ?")
 		args = append(args, string(f.Status))
+		if store.StatusIndexable(f.Status) {
+			where = append(where, store.StatusIndexTerm)
+		}
 	}
 	if f.Cursor != "" {
 		created, id, err := parseExecutionCursor(f.Cursor)
 		if err != nil {
-			return nil, "", fmt.Errorf("listing executions: %w", err)
+			return "", nil, err
 		}
 		where = append(where, "(created_at < ? OR (created_at = ? AND id < ?))")
 		args = append(args, created, created, id)
@@ -76,7 +88,10 @@ func (s *Store) ListExecutions(ctx context.Context, f store.ExecutionFilter) ([]
 	}
 	q += " ORDER BY created_at DESC, id DESC LIMIT ?"
 	args = append(args, limit+1)
+	return q, args, nil
+}
 
+func (s *Store) listExecutions(ctx context.Context, q string, args []any, limit int) ([]weft.Execution, string, error) {
 	rows, err := s.rdb.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("listing executions: %w", err)
@@ -100,9 +115,23 @@ func (s *Store) ListExecutions(ctx context.Context, f store.ExecutionFilter) ([]
 	return out, "", nil
 }
 
+// runningCountsSQL counts the running executions per workflow (claims of
+// workflows with a running limit).
+const runningCountsSQL = "SELECT workflow, COUNT(*) FROM executions WHERE status = 'running' AND " + store.StatusIndexTerm + " GROUP BY workflow"
+
 // CountExecutions counts executions of workflow (all workflows when empty)
 // in the given statuses (all statuses when none).
 func (s *Store) CountExecutions(ctx context.Context, workflow string, statuses ...weft.ExecutionStatus) (int, error) {
+	q, args := countExecutionsSQL(workflow, statuses...)
+	var n int
+	if err := s.rdb.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("counting executions of %q: %w", workflow, err)
+	}
+	return n, nil
+}
+
+// countExecutionsSQL is CountExecutions' query.
+func countExecutionsSQL(workflow string, statuses ...weft.ExecutionStatus) (string, []any) {
 	var (
 		where []string
 		args  []any
@@ -116,16 +145,15 @@ func (s *Store) CountExecutions(ctx context.Context, workflow string, statuses .
 		for _, st := range statuses {
 			args = append(args, string(st))
 		}
+		if store.StatusIndexable(statuses...) {
+			where = append(where, store.StatusIndexTerm)
+		}
 	}
 	q := "SELECT COUNT(*) FROM executions"
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	var n int
-	if err := s.rdb.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
-		return 0, fmt.Errorf("counting executions of %q: %w", workflow, err)
-	}
-	return n, nil
+	return q, args
 }
 
 // claimCandidatesSQL selects executions that need a worker, oldest first:
@@ -167,7 +195,7 @@ func (w *writer) claim(owner string, now, until time.Time, limit int, limits map
 	// running counts only for workflows with a limit.
 	running := map[string]int{}
 	if len(limits) > 0 {
-		rows, err := w.conn.QueryContext(w.ctx, "SELECT workflow, COUNT(*) FROM executions WHERE status = 'running' GROUP BY workflow")
+		rows, err := w.conn.QueryContext(w.ctx, runningCountsSQL)
 		if err != nil {
 			return fmt.Errorf("counting running executions: %w", err)
 		}

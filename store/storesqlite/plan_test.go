@@ -2,6 +2,8 @@ package storesqlite
 
 import (
 	"context"
+	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/store"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -34,5 +36,77 @@ func TestPruneQueryUsesTheFinishedIndex(t *testing.T) {
 	}
 	if got := strings.Join(plan, "; "); !strings.Contains(got, "executions_finished") {
 		t.Fatalf("prune plan = %s; want it to search executions_finished", got)
+	}
+}
+
+// explain returns SQLite's plan of q, one detail per row, joined by "; ".
+func explain(t *testing.T, s *Store, q string, args ...any) string {
+	t.Helper()
+	rows, err := s.rdb.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+q, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	return strings.Join(plan, "; ")
+}
+
+// The status index leaves succeeded executions out (migration 0013). Every
+// query by status must still search an index: other statuses through the
+// partial index, succeeded through the created_at or workflow index.
+func TestStatusQueriesUseAnIndex(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "w.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	list := func(f store.ExecutionFilter) (string, []any) {
+		q, args, err := listExecutionsSQL(f, 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return q, args
+	}
+	count := func(wf string, sts ...weft.ExecutionStatus) (string, []any) { return countExecutionsSQL(wf, sts...) }
+	for _, c := range []struct {
+		name  string
+		q     string
+		args  []any
+		index string
+	}{
+		{name: "failed", index: "executions_status"},
+		{name: "failed of a workflow", index: "executions_status"},
+		{name: "succeeded", index: "executions_created"},
+		{name: "succeeded of a workflow", index: "executions_workflow"},
+		{name: "queued and waiting counted", index: "executions_"},
+		{name: "running counts", q: runningCountsSQL, index: "executions_status"},
+	} {
+		switch c.name {
+		case "failed":
+			c.q, c.args = list(store.ExecutionFilter{Status: weft.ExecutionFailed})
+		case "failed of a workflow":
+			c.q, c.args = list(store.ExecutionFilter{Workflow: "w", Status: weft.ExecutionFailed})
+		case "succeeded":
+			c.q, c.args = list(store.ExecutionFilter{Status: weft.ExecutionSucceeded})
+		case "succeeded of a workflow":
+			c.q, c.args = list(store.ExecutionFilter{Workflow: "w", Status: weft.ExecutionSucceeded})
+		case "queued and waiting counted":
+			c.q, c.args = count("", weft.ExecutionQueued, weft.ExecutionWaiting)
+		}
+		plan := explain(t, s, c.q, c.args...)
+		t.Logf("%s: %s", c.name, plan)
+		if !strings.Contains(plan, "INDEX "+c.index) {
+			t.Errorf("%s: plan = %s; want it to search %s*", c.name, plan, c.index)
+		}
 	}
 }

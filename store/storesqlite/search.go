@@ -43,6 +43,9 @@ func (s *Store) SearchExecutions(ctx context.Context, q store.ExecutionSearch) (
 	statusPerRow := q.Input != nil && q.Workflow == "" && q.Status != ""
 	if q.Status != "" && !statusPerRow {
 		where = append(where, "status = ?")
+		if store.StatusIndexable(q.Status) {
+			where = append(where, store.StatusIndexTerm)
+		}
 		args = append(args, string(q.Status))
 	}
 	if q.IDPrefix != "" {

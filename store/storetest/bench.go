@@ -56,6 +56,41 @@ func BenchmarkApply(b *testing.B, s store.Store) {
 	b.ReportMetric(float64(runtime.GOMAXPROCS(0)*64), "callers")
 }
 
+// BenchmarkApplyInline measures the write of an execution that finished
+// inside its request (the bench workflow's webhook → transform → respond):
+// one Apply creating the execution in its final state with its two step
+// runs, 64 concurrent callers per GOMAXPROCS. It reports applies/s.
+func BenchmarkApplyInline(b *testing.B, s store.Store) {
+	ctx := context.Background()
+	var seq atomic.Int64
+	input := json.RawMessage(`{"method":"POST","path":"bench","headers":{"Content-Type":["application/json"],"User-Agent":["wrk"]},"query":{},"body":{"customer":"c1","text":"hello world","amount":42}}`)
+	out := json.RawMessage(`{"customer":"c1","text_upper":"HELLO WORLD","amount_doubled":84}`)
+	resp := json.RawMessage(`{"status":200,"body":{"customer":"c1","text_upper":"HELLO WORLD","amount_doubled":84}}`)
+	b.SetParallelism(64)
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			now := time.Now()
+			id := "inline-" + strconv.FormatInt(seq.Add(1), 10)
+			m := store.Mutation{
+				Create: &weft.Execution{ID: id, Workflow: "bench", WorkflowVersion: 1, Status: weft.ExecutionSucceeded,
+					Trigger: weft.TriggerWebhook, Input: input, Output: out, Response: resp, CreatedAt: now, StartedAt: &now, FinishedAt: &now},
+				StepRuns: []weft.StepRun{
+					{StepID: "compute", Item: weft.WholeStep, Type: "transform", Status: weft.StepSucceeded, Attempts: 1, Output: out, StartedAt: &now, FinishedAt: &now},
+					{StepID: "reply", Item: weft.WholeStep, Type: "respond", Status: weft.StepSucceeded, Attempts: 1, Output: resp, StartedAt: &now, FinishedAt: &now},
+				},
+			}
+			if _, err := s.Apply(ctx, m); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "applies/s")
+}
+
 // BenchmarkCluster measures the cluster-wide pieces one at a time, each with
 // 16 concurrent callers per GOMAXPROCS: a webhook rate-limit take (one
 // bucket, rarely empty), a circuit sync read (OpenCircuits) and an AI cache
