@@ -3,7 +3,7 @@ package store
 import "github.com/weftworks/weft"
 
 // StatusIndexTerm is the condition of both stores' executions_status index
-// (migration 0013): succeeded executions, most rows and the ones written on
+// (migration 0014): succeeded executions, most rows and the ones written on
 // the fast path, are left out of it. A query filtering on other statuses
 // repeats the term word for word, so the planner may use that index (SQLite
 // matches a partial index's condition only by the terms of the query, and

@@ -53,7 +53,7 @@ const maxJoinedStepRuns = 4
 // step runs in one statement: the fast path writes an execution that
 // finished inside its request, with its step runs, and one statement
 // instead of 1+n saves the server an executor start, a snapshot and a
-// plan per row. Step runs have no foreign key (migration 0013), so the
+// plan per row. Step runs have no foreign key (migration 0014), so the
 // rows of the main INSERT need not see the CTE's.
 var insertExecutionWithStepRunsSQL = func() [maxJoinedStepRuns + 1]string {
 	var out [maxJoinedStepRuns + 1]string
@@ -83,7 +83,7 @@ var insertExecutionWithStepRunsSQL = func() [maxJoinedStepRuns + 1]string {
 const deleteWaitsSQL = "DELETE FROM event_waits WHERE execution_id = $1"
 
 // Codes raised by the checks of migrations 0012 (weft_lease_held,
-// weft_claim_dedupe) and 0013 (weft_execution_exists).
+// weft_claim_dedupe) and 0014 (weft_execution_exists).
 const (
 	codeLeaseLost = "WF001"
 	codeDuplicate = "WF002"
@@ -168,7 +168,7 @@ func (s *Store) applyBatch(ctx context.Context, m *store.Mutation, id string, re
 			return plainErr("checking lease", err)
 		}, "SELECT weft_lease_held($1, $2)", id, m.Owner)
 	} else if len(m.StepRuns) > 0 {
-		// Step runs have no foreign key (migration 0013): without a create
+		// Step runs have no foreign key (migration 0014): without a create
 		// or a lease check, which lock the execution, this check does.
 		add(func(_ pgconn.CommandTag, err error) error {
 			if pgCode(err) == codeNotFound {

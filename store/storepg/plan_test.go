@@ -14,7 +14,7 @@ import (
 	"github.com/weftworks/weft/store"
 )
 
-// The status index leaves succeeded executions out (migration 0013). Every
+// The status index leaves succeeded executions out (migration 0014). Every
 // query by status must still search an index, also in the generic plan a
 // prepared statement settles on: other statuses through the partial index,
 // succeeded ones through the created_at or workflow index.

@@ -59,7 +59,7 @@ func explain(t *testing.T, s *Store, q string, args ...any) string {
 	return strings.Join(plan, "; ")
 }
 
-// The status index leaves succeeded executions out (migration 0013). Every
+// The status index leaves succeeded executions out (migration 0014). Every
 // query by status must still search an index: other statuses through the
 // partial index, succeeded through the created_at or workflow index.
 func TestStatusQueriesUseAnIndex(t *testing.T) {
