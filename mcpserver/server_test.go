@@ -265,3 +265,57 @@ func TestTokenAndAllow(t *testing.T) {
 		t.Fatalf("admin tools = %+v (%v)", tools, err)
 	}
 }
+
+// TestAuditEachCall: every tools/call is recorded once: a call that
+// started an execution as mcp.call with its id, a call refused by Allow,
+// with bad input or of a tool the session does not list as
+// mcp.call.refused, each with the principal and the client's address.
+func TestAuditEachCall(t *testing.T) {
+	t.Parallel()
+	type entry struct{ principal, source, action, target, detail string }
+	var mu sync.Mutex
+	var got []entry
+	allowed := atomic.Bool{}
+	allowed.Store(true)
+	e, url := setup(t, mcpserver.Config{
+		Allow: func(context.Context, string, string) bool { return allowed.Load() },
+		Audit: func(_ context.Context, principal, source, action, target string, detail map[string]any) {
+			b, _ := json.Marshal(detail)
+			mu.Lock()
+			got = append(got, entry{principal, source, action, target, string(b)})
+			mu.Unlock()
+		},
+	})
+	close(e.release)
+	cs := connect(t, url, "ops", nil)
+	ctx := context.Background()
+	if res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "slow", Arguments: map[string]any{"n": 1}}); err != nil || res.IsError {
+		t.Fatalf("call: %v %+v", err, res)
+	}
+	if res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "slow", Arguments: map[string]any{"n": "x"}}); err != nil || !res.IsError {
+		t.Fatalf("bad input: %v %+v", err, res)
+	}
+	if _, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "nope", Arguments: map[string]any{}}); err == nil {
+		t.Fatal("an unknown tool was called")
+	}
+	allowed.Store(false)
+	if res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "slow", Arguments: map[string]any{}}); err != nil || !res.IsError {
+		t.Fatalf("a refused call: %v %+v", err, res)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	want := []entry{
+		{"p-ops", "127.0.0.1", "mcp.call", "slow", `{"execution_id":"ex-1"}`},
+		{"p-ops", "127.0.0.1", "mcp.call.refused", "slow", `{"reason":"invalid input"}`},
+		{"p-ops", "127.0.0.1", "mcp.call.refused", "nope", `{"reason":"not a tool of this session: unknown, disabled or not allowed for this token"}`},
+		{"p-ops", "127.0.0.1", "mcp.call.refused", "slow", `{"reason":"not allowed"}`},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("audit entries = %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("entry %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}
