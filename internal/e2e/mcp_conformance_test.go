@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -262,5 +263,85 @@ func TestMCPConformance(t *testing.T) {
 			t.Errorf("%s: no check succeeded:\n%s", sc, out)
 		}
 		t.Logf("%s: %d checks passed", sc, ok)
+	}
+}
+
+// conformanceClientWorkflow calls the add_numbers tool that the suite's
+// client scenarios serve (initialize serves no tool: there only the
+// handshake is checked, and the call fails).
+const conformanceClientWorkflow = `name: %s
+steps:
+  - id: add
+    uses: mcp.call
+    with:
+      connection: conformance
+      tool: add_numbers
+      arguments: { a: 2, b: 3 }
+`
+
+// conformanceClientScenarios are the suite's client scenarios Weft's MCP
+// client (mcp.call) is run against. The others: elicitation-sep1034-client-
+// defaults (Weft's client offers no elicitation), sse-retry (Weft's client
+// opens no standalone GET stream to resume on: one session per call) and
+// auth/* (OAuth flows a person completes in a browser: an mcp connection
+// takes a token, or an oauth2_code connection authorized beforehand).
+var conformanceClientScenarios = []string{"initialize", "tools_call"}
+
+// TestMCPConformanceClient runs the conformance suite's client scenarios
+// against Weft's MCP client: the suite serves each scenario, and a script
+// points a Weft connection at it and runs a workflow whose mcp.call step
+// calls it, through a real weft serve.
+func TestMCPConformanceClient(t *testing.T) {
+	modules := mcpModules(t)
+	node := conformanceNode(t, modules)
+	data, wfDir := t.TempDir(), t.TempDir()
+	for _, sc := range conformanceClientScenarios {
+		name := "conformance-" + strings.ReplaceAll(sc, "_", "-")
+		writeWorkflow(t, wfDir, name, fmt.Sprintf(conformanceClientWorkflow, name))
+	}
+	// The suite's servers listen on localhost, which the SSRF guard lets
+	// through here as for every loopback fake of these tests.
+	srv := startServer(t, nil, "--data", data, "--workflows", wfDir)
+	t.Setenv("WEFT_URL", srv.url)
+	t.Setenv("WEFT_TOKEN", token)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	script := filepath.Join(filepath.Dir(modules), "conformance-client.mjs")
+	for _, sc := range conformanceClientScenarios {
+		res, out := runConformance(t, ctx, node, modules, "client", "--command", node+" "+script, "--scenario", sc)
+		if len(res) != 1 {
+			t.Errorf("%s: want the results of one scenario, got %d:\n%s", sc, len(res), out)
+			continue
+		}
+		ok := 0
+		for _, checks := range res {
+			for _, c := range checks {
+				switch c.Status {
+				case "SUCCESS":
+					ok++
+				case "INFO":
+				default:
+					t.Errorf("%s: check %s is %s: %s", sc, c.ID, c.Status, c.ErrorMessage)
+				}
+			}
+		}
+		if ok == 0 {
+			t.Errorf("%s: no check succeeded:\n%s", sc, out)
+		}
+		t.Logf("%s: %d checks passed", sc, ok)
+	}
+	// The tool's answer reached the workflow.
+	var list struct {
+		Items []execution `json:"items"`
+	}
+	if code, err := srv.api("GET", "/api/v1/executions?workflow=conformance-tools-call", nil, &list); err != nil || code != 200 || len(list.Items) != 1 {
+		t.Fatalf("executions of conformance-tools-call: %d %v %+v", code, err, list)
+	}
+	id := list.Items[0].ID
+	if ex := waitFinished(t, srv, []string{id}, 30*time.Second)[id]; ex.Status != "succeeded" {
+		t.Fatalf("the tools_call execution: %+v", ex)
+	}
+	if got := stepOutput(t, srv, id, "add"); !strings.Contains(got, "The sum of 2 and 3 is 5") {
+		t.Fatalf("add_numbers answered %s", got)
 	}
 }
