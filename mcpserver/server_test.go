@@ -31,11 +31,12 @@ steps:
 
 // fakeEngine starts executions that finish when release is closed.
 type fakeEngine struct {
-	c        *workflow.Compiled
-	release  chan struct{}
-	started  atomic.Int32
-	mu       sync.Mutex
-	canceled []string
+	c         *workflow.Compiled
+	release   chan struct{}
+	started   atomic.Int32
+	mu        sync.Mutex
+	canceled  []string
+	workflows []string // started, in order
 }
 
 func (e *fakeEngine) Start(_ context.Context, req engine.StartRequest) (*engine.Started, error) {
@@ -43,6 +44,9 @@ func (e *fakeEngine) Start(_ context.Context, req engine.StartRequest) (*engine.
 		return nil, err
 	}
 	n := e.started.Add(1)
+	e.mu.Lock()
+	e.workflows = append(e.workflows, req.Workflow)
+	e.mu.Unlock()
 	return &engine.Started{Execution: weft.Execution{ID: "ex-" + string(rune('0'+n)), Workflow: req.Workflow, Trigger: req.Trigger}}, nil
 }
 
@@ -91,7 +95,10 @@ func setup(t *testing.T, cfg mcpserver.Config) (*fakeEngine, string) {
 		t.Fatal(err)
 	}
 	e := &fakeEngine{c: c, release: make(chan struct{})}
-	cfg.Engine, cfg.Store, cfg.Tokens = e, fakeStore{}, tokens{}
+	cfg.Engine, cfg.Tokens = e, tokens{}
+	if cfg.Store == nil {
+		cfg.Store = fakeStore{}
+	}
 	s, err := mcpserver.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -317,5 +324,33 @@ func TestAuditEachCall(t *testing.T) {
 		if got[i] != want[i] {
 			t.Errorf("entry %d = %+v, want %+v", i, got[i], want[i])
 		}
+	}
+}
+
+// twoTools lists a second workflow that compiles to the same tool name.
+type twoTools struct{ fakeStore }
+
+func (twoTools) ListWorkflows(context.Context, store.Page) ([]weft.WorkflowRecord, string, error) {
+	return []weft.WorkflowRecord{{Name: "slow", Enabled: true}, {Name: "slow-copy", Enabled: true}}, "", nil
+}
+
+// TestDuplicateToolName: when two workflows claim one tool name, the
+// first listed keeps it and the session lists the name once.
+func TestDuplicateToolName(t *testing.T) {
+	t.Parallel()
+	e, url := setup(t, mcpserver.Config{Store: twoTools{}})
+	close(e.release)
+	cs := connect(t, url, "admin", nil)
+	tools, err := cs.ListTools(context.Background(), nil)
+	if err != nil || len(tools.Tools) != 1 || tools.Tools[0].Name != "slow" {
+		t.Fatalf("tools = %+v (%v), want slow once", tools, err)
+	}
+	if res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "slow", Arguments: map[string]any{}}); err != nil || res.IsError {
+		t.Fatalf("call: %v %+v", err, res)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.workflows) != 1 || e.workflows[0] != "slow" {
+		t.Fatalf("started %v, want the first workflow, slow", e.workflows)
 	}
 }
