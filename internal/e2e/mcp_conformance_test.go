@@ -241,29 +241,42 @@ func TestMCPConformance(t *testing.T) {
 		t.Errorf("the suite lists %d server scenarios, this test knows %d:\n%s", n, len(conformanceScenarios)+len(conformanceExcluded), listed)
 	}
 
-	for _, sc := range conformanceScenarios {
-		res, out := runConformance(t, ctx, node, modules, "server", "--url", proxy+"/mcp", "--scenario", sc)
-		if len(res) != 1 {
-			t.Errorf("%s: want the results of one scenario, got %d:\n%s", sc, len(res), out)
-			continue
+	// Scenarios run side by side (tools-call-with-progress alone takes 16 s).
+	t.Run("scenarios", func(t *testing.T) {
+		for _, sc := range conformanceScenarios {
+			t.Run(sc, func(t *testing.T) {
+				t.Parallel()
+				res, out := runConformance(t, ctx, node, modules, "server", "--url", proxy+"/mcp", "--scenario", sc)
+				checkConformance(t, sc, res, out)
+			})
 		}
-		ok := 0
-		for _, checks := range res {
-			for _, c := range checks {
-				switch c.Status {
-				case "SUCCESS":
-					ok++
-				case "INFO":
-				default:
-					t.Errorf("%s: check %s is %s: %s", sc, c.ID, c.Status, c.ErrorMessage)
-				}
+	})
+}
+
+// checkConformance fails t unless the results are of one scenario whose
+// checks all succeeded (INFO entries aside), at least one of them.
+func checkConformance(t *testing.T, sc string, res map[string][]conformanceCheck, out string) {
+	t.Helper()
+	if len(res) != 1 {
+		t.Errorf("%s: want the results of one scenario, got %d:\n%s", sc, len(res), out)
+		return
+	}
+	ok := 0
+	for _, checks := range res {
+		for _, c := range checks {
+			switch c.Status {
+			case "SUCCESS":
+				ok++
+			case "INFO":
+			default:
+				t.Errorf("%s: check %s is %s: %s", sc, c.ID, c.Status, c.ErrorMessage)
 			}
 		}
-		if ok == 0 {
-			t.Errorf("%s: no check succeeded:\n%s", sc, out)
-		}
-		t.Logf("%s: %d checks passed", sc, ok)
 	}
+	if ok == 0 {
+		t.Errorf("%s: no check succeeded:\n%s", sc, out)
+	}
+	t.Logf("%s: %d checks passed", sc, ok)
 }
 
 // conformanceClientWorkflow calls the add_numbers tool that the suite's
@@ -309,26 +322,7 @@ func TestMCPConformanceClient(t *testing.T) {
 	script := filepath.Join(filepath.Dir(modules), "conformance-client.mjs")
 	for _, sc := range conformanceClientScenarios {
 		res, out := runConformance(t, ctx, node, modules, "client", "--command", node+" "+script, "--scenario", sc)
-		if len(res) != 1 {
-			t.Errorf("%s: want the results of one scenario, got %d:\n%s", sc, len(res), out)
-			continue
-		}
-		ok := 0
-		for _, checks := range res {
-			for _, c := range checks {
-				switch c.Status {
-				case "SUCCESS":
-					ok++
-				case "INFO":
-				default:
-					t.Errorf("%s: check %s is %s: %s", sc, c.ID, c.Status, c.ErrorMessage)
-				}
-			}
-		}
-		if ok == 0 {
-			t.Errorf("%s: no check succeeded:\n%s", sc, out)
-		}
-		t.Logf("%s: %d checks passed", sc, ok)
+		checkConformance(t, sc, res, out)
 	}
 	// The tool's answer reached the workflow.
 	var list struct {
