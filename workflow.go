@@ -39,11 +39,20 @@ type Workflow struct {
 }
 
 // MCPTool is the `mcp:` block: whether the workflow is a tool of Weft's MCP
-// server (/mcp) and what the tool tells a model. The tool's name is the
-// workflow's name and its input schema is `inputs`.
+// server (/mcp) and what the tool tells a model. The tool's name is Name,
+// else the workflow's name, and its input schema is `inputs`.
 type MCPTool struct {
 	Tool        bool   `json:"tool"`
+	Name        string `json:"name,omitempty"`
 	Description string `json:"description,omitempty"`
+}
+
+// ToolName is the name the workflow w has as an MCP tool.
+func (w *Workflow) ToolName() string {
+	if w.MCP != nil && w.MCP.Name != "" {
+		return w.MCP.Name
+	}
+	return w.Name
 }
 
 // IsEnabled reports whether triggers should start the workflow (default true).

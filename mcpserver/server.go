@@ -49,6 +49,9 @@ type Config struct {
 	// Allow decides whether principal may call (or see) the tool of
 	// workflow; nil lets every authenticated principal call every tool.
 	Allow func(ctx context.Context, principal, workflow string) bool
+	// Audit records every tool call, started or refused, once; nil records
+	// none.
+	Audit Auditor
 	// Progress is how long a call waits before its first progress
 	// notification, and between notifications.
 	Progress time.Duration
@@ -121,13 +124,14 @@ func New(cfg Config) (*Server, error) {
 	streamable := mcp.NewStreamableHTTPHandler(s.newSession, &mcp.StreamableHTTPOptions{
 		Logger: cfg.Logger, SessionTimeout: cfg.SessionTimeout,
 	})
-	verify := func(ctx context.Context, token string, _ *http.Request) (*auth.TokenInfo, error) {
+	verify := func(ctx context.Context, token string, r *http.Request) (*auth.TokenInfo, error) {
 		who, ok := cfg.Tokens.Principal(ctx, token)
 		if !ok {
 			return nil, fmt.Errorf("the API token is not valid: %w", auth.ErrInvalidToken)
 		}
 		// Sessions are bound to the principal; tokens expire only when revoked.
-		return &auth.TokenInfo{UserID: who, Expiration: time.Now().Add(24 * time.Hour)}, nil
+		return &auth.TokenInfo{UserID: who, Expiration: time.Now().Add(24 * time.Hour),
+			Extra: map[string]any{sourceKey: sourceOf(r)}}, nil
 	}
 	guarded := auth.RequireBearerToken(verify, nil)(streamable)
 	s.h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -152,7 +156,8 @@ func (s *Server) newSession(r *http.Request) *mcp.Server {
 	if ti := auth.TokenInfoFromContext(r.Context()); ti != nil {
 		principal = ti.UserID
 	}
-	s.addTools(r.Context(), srv, principal)
+	listed := s.addTools(r.Context(), srv, principal)
+	srv.AddReceivingMiddleware(s.auditUnknownTools(listed))
 	s.addResources(srv)
 	return srv
 }

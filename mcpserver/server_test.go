@@ -31,11 +31,12 @@ steps:
 
 // fakeEngine starts executions that finish when release is closed.
 type fakeEngine struct {
-	c        *workflow.Compiled
-	release  chan struct{}
-	started  atomic.Int32
-	mu       sync.Mutex
-	canceled []string
+	c         *workflow.Compiled
+	release   chan struct{}
+	started   atomic.Int32
+	mu        sync.Mutex
+	canceled  []string
+	workflows []string // started, in order
 }
 
 func (e *fakeEngine) Start(_ context.Context, req engine.StartRequest) (*engine.Started, error) {
@@ -43,6 +44,9 @@ func (e *fakeEngine) Start(_ context.Context, req engine.StartRequest) (*engine.
 		return nil, err
 	}
 	n := e.started.Add(1)
+	e.mu.Lock()
+	e.workflows = append(e.workflows, req.Workflow)
+	e.mu.Unlock()
 	return &engine.Started{Execution: weft.Execution{ID: "ex-" + string(rune('0'+n)), Workflow: req.Workflow, Trigger: req.Trigger}}, nil
 }
 
@@ -91,7 +95,10 @@ func setup(t *testing.T, cfg mcpserver.Config) (*fakeEngine, string) {
 		t.Fatal(err)
 	}
 	e := &fakeEngine{c: c, release: make(chan struct{})}
-	cfg.Engine, cfg.Store, cfg.Tokens = e, fakeStore{}, tokens{}
+	cfg.Engine, cfg.Tokens = e, tokens{}
+	if cfg.Store == nil {
+		cfg.Store = fakeStore{}
+	}
 	s, err := mcpserver.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -263,5 +270,87 @@ func TestTokenAndAllow(t *testing.T) {
 	tools, err = admin.ListTools(context.Background(), nil)
 	if err != nil || len(tools.Tools) != 1 || tools.Tools[0].Name != "slow" {
 		t.Fatalf("admin tools = %+v (%v)", tools, err)
+	}
+}
+
+// TestAuditEachCall: every tools/call is recorded once: a call that
+// started an execution as mcp.call with its id, a call refused by Allow,
+// with bad input or of a tool the session does not list as
+// mcp.call.refused, each with the principal and the client's address.
+func TestAuditEachCall(t *testing.T) {
+	t.Parallel()
+	type entry struct{ principal, source, action, target, detail string }
+	var mu sync.Mutex
+	var got []entry
+	allowed := atomic.Bool{}
+	allowed.Store(true)
+	e, url := setup(t, mcpserver.Config{
+		Allow: func(context.Context, string, string) bool { return allowed.Load() },
+		Audit: func(_ context.Context, principal, source, action, target string, detail map[string]any) {
+			b, _ := json.Marshal(detail)
+			mu.Lock()
+			got = append(got, entry{principal, source, action, target, string(b)})
+			mu.Unlock()
+		},
+	})
+	close(e.release)
+	cs := connect(t, url, "ops", nil)
+	ctx := context.Background()
+	if res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "slow", Arguments: map[string]any{"n": 1}}); err != nil || res.IsError {
+		t.Fatalf("call: %v %+v", err, res)
+	}
+	if res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "slow", Arguments: map[string]any{"n": "x"}}); err != nil || !res.IsError {
+		t.Fatalf("bad input: %v %+v", err, res)
+	}
+	if _, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "nope", Arguments: map[string]any{}}); err == nil {
+		t.Fatal("an unknown tool was called")
+	}
+	allowed.Store(false)
+	if res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "slow", Arguments: map[string]any{}}); err != nil || !res.IsError {
+		t.Fatalf("a refused call: %v %+v", err, res)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	want := []entry{
+		{"p-ops", "127.0.0.1", "mcp.call", "slow", `{"execution_id":"ex-1"}`},
+		{"p-ops", "127.0.0.1", "mcp.call.refused", "slow", `{"reason":"invalid input"}`},
+		{"p-ops", "127.0.0.1", "mcp.call.refused", "nope", `{"reason":"not a tool of this session: unknown, disabled or not allowed for this token"}`},
+		{"p-ops", "127.0.0.1", "mcp.call.refused", "slow", `{"reason":"not allowed"}`},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("audit entries = %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("entry %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}
+
+// twoTools lists a second workflow that compiles to the same tool name.
+type twoTools struct{ fakeStore }
+
+func (twoTools) ListWorkflows(context.Context, store.Page) ([]weft.WorkflowRecord, string, error) {
+	return []weft.WorkflowRecord{{Name: "slow", Enabled: true}, {Name: "slow-copy", Enabled: true}}, "", nil
+}
+
+// TestDuplicateToolName: when two workflows claim one tool name, the
+// first listed keeps it and the session lists the name once.
+func TestDuplicateToolName(t *testing.T) {
+	t.Parallel()
+	e, url := setup(t, mcpserver.Config{Store: twoTools{}})
+	close(e.release)
+	cs := connect(t, url, "admin", nil)
+	tools, err := cs.ListTools(context.Background(), nil)
+	if err != nil || len(tools.Tools) != 1 || tools.Tools[0].Name != "slow" {
+		t.Fatalf("tools = %+v (%v), want slow once", tools, err)
+	}
+	if res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "slow", Arguments: map[string]any{}}); err != nil || res.IsError {
+		t.Fatalf("call: %v %+v", err, res)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.workflows) != 1 || e.workflows[0] != "slow" {
+		t.Fatalf("started %v, want the first workflow, slow", e.workflows)
 	}
 }

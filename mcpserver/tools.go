@@ -15,20 +15,21 @@ import (
 )
 
 // addTools adds a tool for each workflow marked as one that principal may
-// call, at most MaxTools.
-func (s *Server) addTools(ctx context.Context, srv *mcp.Server, principal string) {
+// call, at most MaxTools, and returns the tools' names.
+func (s *Server) addTools(ctx context.Context, srv *mcp.Server, principal string) map[string]bool {
+	listed := map[string]bool{}
 	n := 0
 	cursor := ""
 	for n < s.cfg.MaxTools {
 		recs, next, err := s.cfg.Store.ListWorkflows(ctx, store.Page{Limit: 200, Cursor: cursor})
 		if err != nil {
 			s.cfg.Logger.Warn("mcp: listing workflows", "err", err)
-			return
+			return listed
 		}
 		for _, rec := range recs {
 			if n == s.cfg.MaxTools {
 				s.cfg.Logger.Warn("mcp: more workflows are marked as tools than a session lists", "max_tools", s.cfg.MaxTools)
-				return
+				return listed
 			}
 			if !rec.Enabled {
 				continue
@@ -51,18 +52,24 @@ func (s *Server) addTools(ctx context.Context, srv *mcp.Server, principal string
 			if desc == "" {
 				desc = "Runs the Weft workflow " + rec.Name + "."
 			}
-			name := rec.Name
-			srv.AddTool(&mcp.Tool{Name: name, Description: desc, InputSchema: schema},
+			name, tool := rec.Name, c.Workflow.ToolName()
+			if listed[tool] {
+				s.cfg.Logger.Warn("mcp: two workflows have the same tool name; the first one listed keeps it", "tool", tool, "workflow", name)
+				continue
+			}
+			srv.AddTool(&mcp.Tool{Name: tool, Description: desc, InputSchema: schema},
 				func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 					return s.call(ctx, req, principal, name)
 				})
+			listed[tool] = true
 			n++
 		}
 		if next == "" {
-			return
+			return listed
 		}
 		cursor = next
 	}
+	return listed
 }
 
 // toolError is an answer the model sees (isError), not a protocol error.
@@ -73,14 +80,18 @@ func toolError(format string, args ...any) *mcp.CallToolResult {
 // call starts an execution of workflow with the call's arguments and
 // waits for it, sending progress notifications, up to MaxWait.
 func (s *Server) call(ctx context.Context, req *mcp.CallToolRequest, principal, name string) (*mcp.CallToolResult, error) {
+	refuse := func(reason string, res *mcp.CallToolResult) (*mcp.CallToolResult, error) {
+		s.audit(ctx, req.Extra, ActionRefused, name, map[string]any{"reason": reason})
+		return res, nil
+	}
 	if s.cfg.Allow != nil && !s.cfg.Allow(ctx, principal, name) {
-		return toolError("this token may not call the workflow %s", name), nil
+		return refuse("not allowed", toolError("this token may not call the workflow %s", name))
 	}
 	select {
 	case s.slots <- struct{}{}:
 		defer func() { <-s.slots }()
 	default:
-		return toolError("Weft is running %d tool calls already; try again in a moment", s.cfg.MaxCalls), nil
+		return refuse("busy", toolError("Weft is running %d tool calls already; try again in a moment", s.cfg.MaxCalls))
 	}
 	input := json.RawMessage(req.Params.Arguments)
 	if len(input) == 0 || string(input) == "null" {
@@ -89,13 +100,15 @@ func (s *Server) call(ctx context.Context, req *mcp.CallToolRequest, principal, 
 	started, err := s.cfg.Engine.Start(ctx, engine.StartRequest{Workflow: name, Input: input, Trigger: weft.TriggerMCP})
 	switch {
 	case errors.Is(err, weft.ErrInvalid):
-		return toolError("%v", err), nil
+		return refuse("invalid input", toolError("%v", err))
 	case errors.Is(err, weft.ErrNotFound):
-		return toolError("the workflow %s no longer exists", name), nil
+		return refuse("no such workflow", toolError("the workflow %s no longer exists", name))
 	case err != nil:
+		s.audit(ctx, req.Extra, ActionRefused, name, map[string]any{"reason": "start failed"})
 		return nil, fmt.Errorf("starting workflow %s: %w", name, err)
 	}
 	id := started.Execution.ID
+	s.audit(ctx, req.Extra, ActionCall, name, map[string]any{"execution_id": id})
 	s.cfg.Logger.Info("mcp tool call", "workflow", name, "execution_id", id, "principal", principal)
 	token := req.Params.GetProgressToken()
 	deadline := time.Now().Add(s.cfg.MaxWait)

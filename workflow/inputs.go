@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -16,7 +17,12 @@ import (
 )
 
 // mcpKeys are the keys of the `mcp:` block.
-var mcpKeys = []string{"tool", "description"}
+var mcpKeys = []string{"tool", "name", "description"}
+
+// toolName is what MCP allows in a tool's name (1 to 128 of A-Z, a-z, 0-9,
+// _, - and .); workflow names have no underscores, which many MCP tools
+// and clients use.
+var toolName = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,128}$`)
 
 func (d *decoder) decodeMCP(n *yaml.Node) *weft.MCPTool {
 	fields, ok := d.mapping(n, "mcp", mcpKeys)
@@ -28,6 +34,10 @@ func (d *decoder) decodeMCP(n *yaml.Node) *weft.MCPTool {
 		switch f.key.Value {
 		case "tool":
 			m.Tool, _ = d.boolean(f.val, "mcp: tool")
+		case "name":
+			if m.Name, ok = d.str(f.val, "mcp: name"); ok && !toolName.MatchString(m.Name) {
+				d.errorf(f.val, "mcp: name %q must be 1 to 128 letters, digits, _, - or . (an MCP tool name)", m.Name)
+			}
 		case "description":
 			m.Description, _ = d.str(f.val, "mcp: description")
 		}

@@ -168,3 +168,25 @@ steps:
 		t.Fatalf("bad mcp block: %v", err)
 	}
 }
+
+func TestMCPToolName(t *testing.T) {
+	t.Parallel()
+	src := "name: lookup-customer\nmcp: { tool: true, name: lookup_customer }\nsteps:\n  - id: a\n    uses: transform\n    with: { x: 1 }\n"
+	c, err := Parse("lookup.yaml", []byte(src), testRegistry(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Workflow.ToolName(); got != "lookup_customer" {
+		t.Fatalf("tool name = %q", got)
+	}
+	c, err = Parse("lookup.yaml", []byte(strings.Replace(src, ", name: lookup_customer", "", 1)), testRegistry(t))
+	if err != nil || c.Workflow.ToolName() != "lookup-customer" {
+		t.Fatalf("default tool name = %q (%v)", c.Workflow.ToolName(), err)
+	}
+	for _, bad := range []string{`"find customer"`, `""`, strings.Repeat("a", 129), `"ä"`} {
+		_, err = Parse("lookup.yaml", []byte(strings.Replace(src, "lookup_customer", bad, 1)), testRegistry(t))
+		if err == nil || !strings.Contains(err.Error(), "lookup.yaml:2:") || !strings.Contains(err.Error(), "MCP tool name") {
+			t.Errorf("tool name %s: %v", bad, err)
+		}
+	}
+}

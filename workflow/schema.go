@@ -110,6 +110,7 @@ func JSONSchema(reg *step.Registry) ([]byte, error) {
 			"checked when the workflow is saved and on every such start, and shown as a form in the console's Test run dialog"},
 		"mcp": object(mcpKeys, map[string]any{
 			"tool":        map[string]any{"type": "boolean", "description": "expose the workflow as a tool of Weft's MCP server (/mcp), named after the workflow, with `inputs` as its input schema"},
+			"name":        map[string]any{"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,128}$", "description": "the tool's name (default: the workflow's name), e.g. lookup_customer"},
 			"description": map[string]any{"type": "string", "description": "what the tool does, for the model (default: the workflow's description)"},
 		}, nil),
 	}, []any{"name", "steps"})

@@ -5,7 +5,9 @@ import (
 	"sync"
 
 	"github.com/weftworks/weft/api"
+	"github.com/weftworks/weft/audit"
 	"github.com/weftworks/weft/identity"
+	"github.com/weftworks/weft/internal/logbound"
 	"github.com/weftworks/weft/mcpserver"
 )
 
@@ -70,4 +72,27 @@ func (m *mcpAccess) Allow(_ context.Context, principal, workflow string) bool {
 	p, ok := m.seen[principal]
 	m.mu.Unlock()
 	return ok && p.Allowed(identity.MCPCall, workflow)
+}
+
+// auditor records the MCP server's calls in the audit trail as the API
+// records its actions: the actor is the principal's name ("admin",
+// "<email> (token <name>)") and an API token's id is in the detail.
+func (m *mcpAccess) auditor(rec *audit.Recorder) mcpserver.Auditor {
+	return func(ctx context.Context, principal, source, action, workflow string, detail map[string]any) {
+		actor := principal
+		m.mu.Lock()
+		p, ok := m.seen[principal]
+		m.mu.Unlock()
+		if ok {
+			actor = p.Name
+			if p.TokenID != "" {
+				if detail == nil {
+					detail = map[string]any{}
+				}
+				detail["token_id"] = p.TokenID
+			}
+		}
+		// The name of a tool that is not listed comes from the client.
+		rec.Record(ctx, logbound.Clip(actor, 320), source, action, logbound.Clip(workflow, 200), detail)
+	}
 }

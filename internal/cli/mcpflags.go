@@ -70,6 +70,9 @@ func withMCPServer(c MCPConfig, a *App, tokens api.TokenVerifier, next http.Hand
 			return access.Allow(ctx, principal, workflow) && c.Allow(ctx, principal, workflow)
 		}
 	}
+	if a.Audit != nil {
+		cfg.Audit = access.auditor(a.Audit)
+	}
 	cfg.Logger = a.Logger.With("component", "mcp")
 	srv, err := mcpserver.New(cfg)
 	if err != nil {

@@ -114,7 +114,9 @@ func startServerAt(t *testing.T, addr string, env []string, args ...string) *ser
 		select {
 		case <-s.done:
 			mu.Lock()
-			t.Fatalf("weft serve exited at start:\n%s", logs.String())
+			out := logs.String()
+			mu.Unlock() // the cleanup takes it too
+			t.Fatalf("weft serve exited at start:\n%s", out)
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
