@@ -74,16 +74,16 @@ func errCallDepth(limit int, name string, chain []string) error {
 		"--max-call-depth (WEFT_MAX_CALL_DEPTH)", limit, strings.Join(names, " → "))
 }
 
-// wakeWaiting makes the suspended attempts of RunOnWake steps
-// (workflow.call, ai.agent) due now: the execution was woken, perhaps by the
-// end of the child one of them waits for.
+// wakeWaiting makes the waiting attempts of RunOnWake steps (workflow.call)
+// due now: the execution was woken, perhaps by the end of the child one of
+// them waits for.
 func (r *runner) wakeWaiting() {
 	if !r.hasOnWake() {
 		return
 	}
 	now := r.e.cfg.Now().UTC()
 	for k, t := range r.runs {
-		if !r.wakeable(k, t) {
+		if t.Status != weft.StepWaiting || r.inflight[k] || !r.runsOnWake(t.StepID) {
 			continue
 		}
 		if t.WakeAt == nil || t.WakeAt.After(now) {
@@ -99,25 +99,11 @@ func (r *runner) waitsForWake() bool {
 		return false
 	}
 	for k, t := range r.runs {
-		if r.wakeable(k, t) {
+		if t.Status == weft.StepWaiting && !r.inflight[k] && r.runsOnWake(t.StepID) {
 			return true
 		}
 	}
 	return false
-}
-
-// wakeable reports whether t is a suspended attempt of a RunOnWake step,
-// which a wake-up runs again. A retry's backoff is not a suspension: it
-// keeps its time (an ai.agent whose provider answered 429 must not call it
-// again because a child of another step ended).
-func (r *runner) wakeable(k runKey, t *weft.StepRun) bool {
-	if t.Status != weft.StepWaiting || r.inflight[k] || !r.runsOnWake(t.StepID) {
-		return false
-	}
-	if n := len(t.History); n > 0 && t.History[n-1].Outcome == "retry" {
-		return false
-	}
-	return true
 }
 
 func (r *runner) runsOnWake(stepID string) bool {
