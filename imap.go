@@ -20,3 +20,9 @@ type IMAPTrigger struct {
 	// the next message to arrive) or "all" (every message in the mailbox).
 	Start string `json:"start,omitempty"`
 }
+
+// IMAPPollKey is the workflow key of a mailbox trigger's row among the
+// polling triggers' states (store.Polls): an IMAP trigger keeps its cursor
+// and claim there, apart from workflow's `on.poll` triggers by this prefix.
+// Deleting a workflow drops the rows under both keys.
+func IMAPPollKey(workflow string) string { return "imap:" + workflow }

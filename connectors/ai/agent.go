@@ -32,6 +32,18 @@ var _ step.Handler = agent{}
 type agentState struct {
 	Messages []Message `json:"messages"` // turns and tool results after the initial request
 	Turns    []Turn    `json:"turns"`
+	// Wait is a suspension that a wake-up must not cut short: a budget or
+	// rate-limit wait, or a tool step that is not RunOnWake. ai.agent is
+	// RunOnWake (so a workflow.call tool's child wakes it), and the engine
+	// runs it again whenever its execution is woken.
+	Wait *agentWait `json:"wait,omitempty"`
+}
+
+// agentWait is a suspension recorded in agentState.
+type agentWait struct {
+	Until  time.Time `json:"until"`
+	Reason string    `json:"reason,omitempty"`
+	Park   bool      `json:"park,omitempty"`
 }
 
 // Turn is one model call of the loop and the tool calls it asked for.
@@ -201,6 +213,23 @@ func stringSet(v any) map[string]bool {
 }
 
 func (h agent) Run(ctx context.Context, req *step.Request) (step.Result, error) {
+	var st agentState
+	if len(req.State) > 0 && string(req.State) != "null" {
+		if err := json.Unmarshal(req.State, &st); err != nil {
+			return step.Result{}, fmt.Errorf("ai.agent: reading the recorded turns: %w", err)
+		}
+	}
+	now := time.Now
+	if req.Env != nil && req.Env.Now != nil {
+		now = req.Env.Now
+	}
+	if w := st.Wait; w != nil {
+		if now().Before(w.Until) {
+			// Woken early (by another step's child): this wait keeps its time.
+			return step.Result{Suspend: &step.Suspend{Until: w.Until, State: st, Reason: w.Reason, Park: w.Park}}, nil
+		}
+		st.Wait = nil
+	}
 	in := input.New(&h.spec, req.With)
 	ts, err := targets(in, req.With)
 	if err != nil {
@@ -221,16 +250,6 @@ func (h agent) Run(ctx context.Context, req *step.Request) (step.Result, error) 
 	if maxIter <= 0 {
 		maxIter = 10
 	}
-	var st agentState
-	if len(req.State) > 0 && string(req.State) != "null" {
-		if err := json.Unmarshal(req.State, &st); err != nil {
-			return step.Result{}, fmt.Errorf("ai.agent: reading the recorded turns: %w", err)
-		}
-	}
-	now := time.Now
-	if req.Env != nil && req.Env.Now != nil {
-		now = req.Env.Now
-	}
 	// A tool call still to run?
 	if n := len(st.Turns); n > 0 {
 		turn := &st.Turns[n-1]
@@ -239,12 +258,15 @@ func (h agent) Run(ctx context.Context, req *step.Request) (step.Result, error) 
 			if tc.Done {
 				continue
 			}
-			sus, err := h.runTool(ctx, req, tools, tc)
+			sus, onWake, err := h.runTool(ctx, req, tools, tc)
 			if err != nil {
 				return step.Result{}, err
 			}
 			if sus != nil {
-				return step.Result{Suspend: &step.Suspend{Until: sus.Until, State: st}}, nil
+				if !onWake {
+					st.Wait = &agentWait{Until: sus.Until.UTC(), Reason: sus.Reason, Park: sus.Park}
+				}
+				return step.Result{Suspend: &step.Suspend{Until: sus.Until, State: st, Reason: sus.Reason, Park: sus.Park}}, nil
 			}
 			content, _ := json.Marshal(toolContent(tc))
 			st.Messages = append(st.Messages, Message{Role: "tool", ToolCallID: tc.ID, Name: tc.Name, Content: string(content)})
@@ -277,7 +299,12 @@ func (h agent) Run(ctx context.Context, req *step.Request) (step.Result, error) 
 	}
 	o, err := h.s.Chat(ctx, metaOf(req), ts, call, CallOptions{Cache: cacheable(mode, &call), OnDelta: deltas(req, stream)})
 	if err != nil {
-		return suspendOrFail(err, st) // a wait keeps the recorded turns
+		res, err := suspendOrFail(err, st) // a wait keeps the recorded turns
+		if res.Suspend != nil {
+			st.Wait = &agentWait{Until: res.Suspend.Until.UTC(), Reason: res.Suspend.Reason, Park: res.Suspend.Park}
+			res.Suspend.State = st
+		}
+		return res, err
 	}
 	resp := o.Response
 	turn := Turn{N: len(st.Turns) + 1, Text: resp.Text, Finish: resp.FinishReason, Usage: resp.Usage, CostUSD: o.CostUSD,
@@ -358,8 +385,9 @@ func emit(req *step.Request, kind string, data any) {
 
 // runTool runs one tool call as a step of the tool's type. It records the
 // result (or the error, which the model gets to see) on tc, or returns the
-// suspension of a tool step that waits.
-func (h agent) runTool(ctx context.Context, req *step.Request, tools []toolDef, tc *ToolRecord) (*step.Suspend, error) {
+// suspension of a tool step that waits and whether a wake-up of the
+// execution may end that wait early (the tool's step is RunOnWake).
+func (h agent) runTool(ctx context.Context, req *step.Request, tools []toolDef, tc *ToolRecord) (*step.Suspend, bool, error) {
 	var def *toolDef
 	for i := range tools {
 		if tools[i].Name == tc.Name {
@@ -368,18 +396,18 @@ func (h agent) runTool(ctx context.Context, req *step.Request, tools []toolDef, 
 	}
 	if def == nil {
 		tc.Done, tc.Error = true, fmt.Sprintf("there is no tool named %q", tc.Name)
-		return nil, nil
+		return nil, false, nil
 	}
 	var args map[string]any
 	if err := json.Unmarshal(tc.Arguments, &args); err != nil || args == nil {
 		tc.Done, tc.Error = true, "the arguments must be a JSON object"
-		return nil, nil
+		return nil, false, nil
 	}
 	if def.Parameters != nil {
 		sch, _ := compileSchema(def.Parameters)
 		if _, err := parseAnswer(sch, string(tc.Arguments)); err != nil {
 			tc.Done, tc.Error = true, "invalid arguments: "+strings.TrimPrefix(err.Error(), "the answer does not match output_schema: ")
-			return nil, nil
+			return nil, false, nil
 		}
 	}
 	reg, _ := h.reg.Lookup(def.Uses)
@@ -407,7 +435,7 @@ func (h agent) runTool(ctx context.Context, req *step.Request, tools []toolDef, 
 	res, err := reg.Handler.Run(ctx, sub)
 	switch {
 	case err != nil && ctx.Err() != nil:
-		return nil, ctx.Err()
+		return nil, false, ctx.Err()
 	case err != nil:
 		tc.Done, tc.Error, tc.State = true, err.Error(), nil
 		var re *step.RetryableError
@@ -417,14 +445,14 @@ func (h agent) runTool(ctx context.Context, req *step.Request, tools []toolDef, 
 	case res.Suspend != nil:
 		b, err := json.Marshal(res.Suspend.State)
 		if err != nil {
-			return nil, fmt.Errorf("ai.agent: tool %q: encoding its state: %w", tc.Name, err)
+			return nil, false, fmt.Errorf("ai.agent: tool %q: encoding its state: %w", tc.Name, err)
 		}
 		tc.State = b
-		return res.Suspend, nil
+		return res.Suspend, reg.Spec.RunOnWake, nil
 	default:
 		tc.Done, tc.Output, tc.State = true, res.Output, nil
 	}
-	return nil, nil
+	return nil, false, nil
 }
 
 func defaultArgsInto(uses string, with map[string]any) string {

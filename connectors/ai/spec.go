@@ -212,8 +212,12 @@ func agentSpec() step.Spec {
 		Description: "Lets a model use tools in a loop until it answers or reaches `max_iterations`. Every model turn " +
 			"and every tool call is recorded on the step run as soon as it finishes (its `state` while running, " +
 			"`turns` in the output), and the loop resumes from that record after a crash or restart, so a " +
-			"finished turn is never sent to the model again and a finished tool call never runs again.",
+			"finished turn is never sent to the model again and a finished tool call never runs again. A `workflow.call` " +
+			"tool waits for its child without holding a worker, and the child's end wakes the agent at once.",
 		Fields: fields, Auth: []string{"api_key"},
+		// A workflow.call tool's child wakes the agent as it wakes a
+		// workflow.call step; Run keeps every other wait's time itself.
+		RunOnWake: true,
 		Output: "`{text, json, finish_reason, turns, iterations, usage, cost_usd, model, provider}`: `turns` lists each model turn " +
 			"(text, tool calls with arguments, results or errors, usage, cost).",
 		Example: `- id: assistant

@@ -1,11 +1,13 @@
 package e2e
 
 import (
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -250,4 +252,52 @@ func TestPollTriggerHostileFeed(t *testing.T) {
 	}
 	hostile.Store(false)
 	eventually(t, 20*time.Second, "the sane poll", func() bool { return polledIDs(t, s)["ok-1"] == 1 })
+}
+
+// TestPollStateGoesWithTheWorkflow: deleting a workflow through the API of
+// a real `weft serve` drops its polling trigger's stored state (cursor,
+// seen ids, claim), so a later workflow of that name starts afresh and the
+// table does not keep rows of workflows that no longer exist.
+func TestPollStateGoesWithTheWorkflow(t *testing.T) {
+	t.Parallel()
+	feed := newFeedAPI()
+	defer feed.Close()
+	feed.add("a")
+	data := t.TempDir()
+	s := startServer(t, nil, "--data", data, "--allow-private-net", "127.0.0.0/8")
+	if code, err := s.apiYAML("PUT", "/api/v1/workflows/feed", fmt.Sprintf(pollE2EWorkflow, feed.URL)); err != nil || code/100 != 2 {
+		t.Fatalf("PUT workflow: %d %v", code, err)
+	}
+	eventually(t, 20*time.Second, "the first poll", func() bool { return polledIDs(t, s)["a"] == 1 })
+	rows := func() int {
+		db, err := sql.Open("sqlite", "file:"+filepath.Join(data, "weft.db")+"?mode=ro")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var n int
+		if err := db.QueryRow("SELECT count(*) FROM poll_states WHERE workflow = 'feed'").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := rows(); n != 1 {
+		t.Fatalf("%d poll state rows while the workflow exists, want 1", n)
+	}
+	if code, err := s.api("DELETE", "/api/v1/workflows/feed", nil, nil); err != nil || code/100 != 2 {
+		t.Fatalf("DELETE workflow: %d %v", code, err)
+	}
+	// The poller forgets the trigger at its next refresh (5s); a poll on its
+	// way meanwhile must not leave the row behind.
+	eventually(t, 20*time.Second, "the poll state row to go", func() bool { return rows() == 0 })
+	var health struct {
+		Polls []pollHealth `json:"polls"`
+	}
+	eventually(t, 20*time.Second, "the trigger to leave the health list", func() bool {
+		_, _ = s.api("GET", "/api/v1/triggers", nil, &health)
+		return len(health.Polls) == 0
+	})
+	if n := rows(); n != 0 {
+		t.Fatalf("%d poll state rows after the poller forgot the deleted workflow", n)
+	}
 }

@@ -138,11 +138,16 @@ func (s *Store) ListWorkflows(ctx context.Context, page store.Page) ([]weft.Work
 
 // DeleteWorkflow removes a workflow from the active set; its versions stay.
 func (s *Store) DeleteWorkflow(ctx context.Context, name string) error {
-	tag, err := s.pool.Exec(ctx, "DELETE FROM workflows WHERE name = $1", name)
+	// One statement: the states of its polling and mailbox triggers go with
+	// it, so a workflow of that name created later starts afresh.
+	var n int
+	err := s.pool.QueryRow(ctx, `WITH gone AS (DELETE FROM workflows WHERE name = $1 RETURNING name),
+		states AS (DELETE FROM poll_states WHERE workflow IN ($1, $2) AND EXISTS (SELECT 1 FROM gone))
+		SELECT count(*) FROM gone`, name, weft.IMAPPollKey(name)).Scan(&n)
 	if err != nil {
 		return fmt.Errorf("deleting workflow %q: %w", name, err)
 	}
-	if tag.RowsAffected() == 0 {
+	if n == 0 {
 		return fmt.Errorf("deleting workflow %q: %w", name, weft.ErrNotFound)
 	}
 	return nil

@@ -148,7 +148,10 @@ func (s *Store) DeleteWorkflow(ctx context.Context, name string) error {
 		} else if n == 0 {
 			return weft.ErrNotFound
 		}
-		return nil
+		// The states of its polling and mailbox triggers go with it: a
+		// workflow of that name created later starts afresh.
+		_, err = w.conn.ExecContext(w.ctx, "DELETE FROM poll_states WHERE workflow IN (?, ?)", name, weft.IMAPPollKey(name))
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("deleting workflow %q: %w", name, err)

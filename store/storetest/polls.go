@@ -72,6 +72,43 @@ func pollTests() map[string]func(t *testing.T, s store.Store) {
 				t.Fatalf("states after delete: %+v", list)
 			}
 		},
+		"DeleteWorkflowDropsItsStates": func(t *testing.T, s store.Store) {
+			ctx := ctxFor(t)
+			for _, name := range []string{"gone", "kept"} {
+				if _, _, err := s.PutWorkflow(ctx, weft.WorkflowRecord{Name: name, Source: "name: " + name, Enabled: true}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, k := range []struct {
+				key   string
+				index int
+			}{{"gone", 0}, {"gone", 1}, {weft.IMAPPollKey("gone"), 0}, {"kept", 0}, {weft.IMAPPollKey("kept"), 0}, {"gone-2", 0}} {
+				if _, ok, err := s.ClaimPoll(ctx, k.key, k.index, "a", at(0), time.Minute); err != nil || !ok {
+					t.Fatalf("ClaimPoll(%s, %d) = %v, %v", k.key, k.index, ok, err)
+				}
+			}
+			if err := s.DeleteWorkflow(ctx, "gone"); err != nil {
+				t.Fatal(err)
+			}
+			list, err := s.ListPollStates(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var left []string
+			for _, st := range list {
+				left = append(left, fmt.Sprintf("%s/%d", st.Workflow, st.Index))
+			}
+			if fmt.Sprint(left) != "[gone-2/0 imap:kept/0 kept/0]" {
+				t.Fatalf("states after deleting workflow gone: %v; want those of kept and gone-2 only", left)
+			}
+			// A failed delete drops nothing.
+			if err := s.DeleteWorkflow(ctx, "gone-2"); !errors.Is(err, weft.ErrNotFound) {
+				t.Fatalf("deleting a workflow that does not exist: %v, want ErrNotFound", err)
+			}
+			if list, _ := s.ListPollStates(ctx); len(list) != 3 {
+				t.Fatalf("a failed delete dropped states: %+v", list)
+			}
+		},
 		"ExpiredClaimIsTakenOver": func(t *testing.T, s store.Store) {
 			ctx := ctxFor(t)
 			if _, ok, _ := s.ClaimPoll(ctx, "wf", 0, "crashed", at(0), time.Minute); !ok {

@@ -418,3 +418,32 @@ func TestUIDValidityChangeResetsToUIDNext(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	wantOnce(t, b.subjects(t), "new")
 }
+
+// Deleting a workflow drops its mailbox trigger's state, also when its
+// watcher, still running until the next refresh, claimed the row again
+// after the delete.
+func TestDeletedWorkflowLeavesNoState(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b, ms := setup(t), newMailServer(t)
+	m, _ := b.start(t, "p1", ms.addr, nil)
+	waitFor(t, "connected", func() bool { return health(m).Connected })
+	if list, err := b.st.ListPollStates(ctx); err != nil || len(list) != 1 || list[0].Workflow != weft.IMAPPollKey("mail") {
+		t.Fatalf("states while connected: %+v, %v", list, err)
+	}
+	if err := b.st.DeleteWorkflow(ctx, "mail"); err != nil {
+		t.Fatal(err)
+	}
+	// The watcher renews its claim before the manager sees the delete.
+	if _, _, err := b.st.ClaimPoll(ctx, weft.IMAPPollKey("mail"), 0, "p1", time.Now(), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the watcher to stop and its row to be dropped", func() bool {
+		list, err := b.st.ListPollStates(ctx)
+		return err == nil && len(list) == 0 && len(m.Health()) == 0
+	})
+	time.Sleep(200 * time.Millisecond) // a few more refreshes: nothing claims the row again
+	if list, _ := b.st.ListPollStates(ctx); len(list) != 0 {
+		t.Fatalf("states after the delete: %+v", list)
+	}
+}

@@ -18,7 +18,11 @@ type Manager struct {
 
 	mu       sync.Mutex
 	watchers map[string]*watcher
-	wg       sync.WaitGroup
+	// gone holds the watchers of deleted workflows whose stored state is
+	// still to drop: DeleteWorkflow drops it, but a watcher that was still
+	// running may have claimed the row again.
+	gone map[string]*watcher
+	wg   sync.WaitGroup
 }
 
 // watcher is one mailbox trigger in this process.
@@ -27,6 +31,7 @@ type watcher struct {
 	node     workflow.IMAPNode
 	health   *health
 	cancel   context.CancelFunc
+	done     chan struct{} // closed when watch returned
 	// holding is set while this process holds the trigger's claim.
 	holding atomic.Bool
 }
@@ -37,7 +42,7 @@ func New(cfg Config) (*Manager, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Manager{cfg: cfg, watchers: map[string]*watcher{}}, nil
+	return &Manager{cfg: cfg, watchers: map[string]*watcher{}, gone: map[string]*watcher{}}, nil
 }
 
 // Run re-reads the workflows every Refresh and keeps one watcher per
@@ -62,6 +67,7 @@ func (m *Manager) Run(ctx context.Context) error {
 // ones.
 func (m *Manager) Refresh(ctx context.Context) error {
 	want := map[string]*watcher{}
+	exists := map[string]bool{} // every workflow, enabled or not
 	page := store.Page{Limit: 500}
 	for {
 		recs, next, err := m.cfg.Store.ListWorkflows(ctx, page)
@@ -69,6 +75,7 @@ func (m *Manager) Refresh(ctx context.Context) error {
 			return fmt.Errorf("listing workflows: %w", err)
 		}
 		for _, rec := range recs {
+			exists[rec.Name] = true
 			if !rec.Enabled {
 				continue
 			}
@@ -91,7 +98,13 @@ func (m *Manager) Refresh(ctx context.Context) error {
 		if _, ok := want[k]; !ok {
 			w.cancel()
 			delete(m.watchers, k)
+			if !exists[w.workflow] {
+				m.gone[k] = w
+			}
 		}
+	}
+	if err := m.dropGone(ctx, exists); err != nil {
+		return err
 	}
 	for k, w := range want {
 		if _, ok := m.watchers[k]; ok {
@@ -100,10 +113,32 @@ func (m *Manager) Refresh(ctx context.Context) error {
 		t := w.node.Trigger
 		w.health = newHealth(w.workflow, w.node.Index, t.Connection, t.Mailbox)
 		wctx, cancel := context.WithCancel(ctx)
-		w.cancel = cancel
+		w.cancel, w.done = cancel, make(chan struct{})
 		m.watchers[k] = w
 		m.wg.Add(1)
-		go func() { defer m.wg.Done(); m.watch(wctx, w) }()
+		go func() { defer m.wg.Done(); defer close(w.done); m.watch(wctx, w) }()
+	}
+	return nil
+}
+
+// dropGone drops the stored state of the triggers of deleted workflows
+// once their watchers have stopped (a stopping watcher may still claim the
+// row). m.mu is held.
+func (m *Manager) dropGone(ctx context.Context, exists map[string]bool) error {
+	for k, w := range m.gone {
+		if exists[w.workflow] { // created again meanwhile: its state is live
+			delete(m.gone, k)
+			continue
+		}
+		select {
+		case <-w.done:
+		default:
+			continue // next time
+		}
+		if err := m.cfg.Store.DeletePollStates(ctx, claimKey(w.workflow), 0); err != nil {
+			return fmt.Errorf("dropping the mailbox state of deleted workflow %q: %w", w.workflow, err)
+		}
+		delete(m.gone, k)
 	}
 	return nil
 }

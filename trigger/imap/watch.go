@@ -21,7 +21,7 @@ type cursor struct {
 
 // claimKey is the poll-state row of a mailbox trigger: the workflow name
 // prefixed, so it never meets an on.poll row (names have no colon).
-func claimKey(wf string) string { return "imap:" + wf }
+func claimKey(wf string) string { return weft.IMAPPollKey(wf) }
 
 // watch claims the trigger and runs sessions until ctx ends, reconnecting
 // with exponential backoff.

@@ -347,3 +347,58 @@ func TestHostileHugePollIsBounded(t *testing.T) {
 		t.Fatalf("%d executions from a refused poll", n)
 	}
 }
+
+// holdingStore holds the next ClaimPoll after hold is armed until release
+// is closed, as a poll that is already on its way when its workflow goes.
+type holdingStore struct {
+	poll.Store
+	armed   atomic.Bool
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (h *holdingStore) ClaimPoll(ctx context.Context, workflow string, index int, owner string, now time.Time, lease time.Duration) (weft.PollState, bool, error) {
+	if h.armed.CompareAndSwap(true, false) {
+		close(h.entered)
+		<-h.release
+	}
+	return h.Store.ClaimPoll(ctx, workflow, index, owner, now, lease)
+}
+
+// Deleting a workflow drops its trigger's state, also when a poll already
+// on its way writes the row again after the delete: the poller drops it
+// once that poll is done.
+func TestDeletedWorkflowLeavesNoPollState(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t)
+	b.src.add("a")
+	hold := &holdingStore{entered: make(chan struct{}), release: make(chan struct{})}
+	p := b.start(t, 1, func(s poll.Store) poll.Store { hold.Store = s; return hold })[0]
+	waitFor(t, "the first poll", func() bool { return b.state(t).LastSuccessAt != nil && b.state(t).ClaimOwner == "" })
+
+	hold.armed.Store(true)
+	b.clk.Add(time.Minute) // the next poll is due; its claim waits
+	select {
+	case <-hold.entered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the second poll never asked for its claim")
+	}
+	if err := b.st.DeleteWorkflow(ctx, "feed"); err != nil {
+		t.Fatal(err)
+	}
+	if list, _ := b.st.ListPollStates(ctx); len(list) != 0 {
+		t.Fatalf("states right after DeleteWorkflow: %+v", list)
+	}
+	if err := p.Refresh(ctx); err != nil { // forgets the trigger; its poll is still on its way
+		t.Fatal(err)
+	}
+	close(hold.release) // the late claim writes the row again
+	waitFor(t, "the late poll's row to be dropped", func() bool {
+		if err := p.Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+		list, err := b.st.ListPollStates(ctx)
+		return err == nil && len(list) == 0
+	})
+}

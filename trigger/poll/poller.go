@@ -16,7 +16,11 @@ type Poller struct {
 
 	mu      sync.Mutex
 	entries map[string]*entry // by workflow/index
-	wg      sync.WaitGroup
+	// gone holds the triggers of deleted workflows whose stored state is
+	// still to drop: DeleteWorkflow drops it, but a poll that was in flight
+	// may write the row again.
+	gone map[string]*entry
+	wg   sync.WaitGroup
 }
 
 // entry is one trigger as this process knows it.
@@ -34,7 +38,7 @@ func New(cfg Config) (*Poller, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Poller{cfg: cfg, entries: map[string]*entry{}}, nil
+	return &Poller{cfg: cfg, entries: map[string]*entry{}, gone: map[string]*entry{}}, nil
 }
 
 // Run polls due triggers every Tick until ctx ends, then waits for the
@@ -64,6 +68,7 @@ func (p *Poller) Run(ctx context.Context) error {
 // Refresh re-reads the workflows' polling triggers now.
 func (p *Poller) Refresh(ctx context.Context) error {
 	want := map[string]*entry{}
+	exists := map[string]bool{} // every workflow, enabled or not
 	page := store.Page{Limit: 500}
 	for {
 		recs, next, err := p.cfg.Store.ListWorkflows(ctx, page)
@@ -71,6 +76,7 @@ func (p *Poller) Refresh(ctx context.Context) error {
 			return fmt.Errorf("listing workflows: %w", err)
 		}
 		for _, rec := range recs {
+			exists[rec.Name] = true
 			if !rec.Enabled {
 				continue
 			}
@@ -92,7 +98,6 @@ func (p *Poller) Refresh(ctx context.Context) error {
 		page.Cursor = next
 	}
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	for k, e := range want {
 		if old, ok := p.entries[k]; ok {
 			old.node = e.node // a new version: same cursor, new settings
@@ -100,10 +105,33 @@ func (p *Poller) Refresh(ctx context.Context) error {
 		}
 		p.entries[k] = e
 	}
-	for k := range p.entries {
+	for k, e := range p.entries {
 		if _, ok := want[k]; !ok {
 			delete(p.entries, k)
+			if !exists[e.workflow] {
+				p.gone[k] = e
+			}
 		}
+	}
+	drop := map[string][]string{} // workflow → its keys in gone
+	for k, e := range p.gone {
+		switch {
+		case exists[e.workflow]: // created again meanwhile: its state is live
+			delete(p.gone, k)
+		case !e.running: // a poll in flight may still write the row: next time
+			drop[e.workflow] = append(drop[e.workflow], k)
+		}
+	}
+	p.mu.Unlock()
+	for wf, keys := range drop {
+		if err := p.cfg.Store.DeletePollStates(ctx, wf, 0); err != nil {
+			return fmt.Errorf("dropping the polling state of deleted workflow %q: %w", wf, err)
+		}
+		p.mu.Lock()
+		for _, k := range keys {
+			delete(p.gone, k)
+		}
+		p.mu.Unlock()
 	}
 	return nil
 }

@@ -87,6 +87,32 @@ describe("editor step panel", () => {
   }
 
   it(
+    "editor: clicking nodes and tabs never hides a node of the canvas",
+    withSession(async ({ page }) => {
+      // The canvas rebuilt its nodes on every render of the editor, and React Flow hides
+      // (visibility: hidden) a node it has not measured until it measures it again: the
+      // graph blinked at each click, and a click on a node could wait for it in vain.
+      await putWorkflow("panel-check", YAML);
+      await runOnce("ada");
+      await page.goto("/workflows/panel-check");
+      for (const id of ["fetch", "greet"]) await node(page, id).waitFor({ state: "visible" });
+      await page.evaluate(() => {
+        window.hiddenNodes = [];
+        new MutationObserver((ms) => {
+          for (const m of ms) if (m.target.classList.contains("react-flow__node") && m.target.style.visibility === "hidden") window.hiddenNodes.push(m.target.dataset.id);
+        }).observe(document.querySelector(".react-flow"), { attributes: true, attributeFilter: ["style"], subtree: true });
+      });
+      await node(page, "greet").click();
+      await page.getByRole("tab", { name: "Output" }).click();
+      await page.getByTestId("panel-output").getByTestId("step-output").getByText('"text": "ada!"').waitFor();
+      await node(page, "fetch").click();
+      await page.getByRole("tab", { name: "Input" }).click();
+      await page.getByTestId("panel-input").getByText("trigger").first().waitFor();
+      assert.deepEqual(await page.evaluate(() => window.hiddenNodes), [], "nodes hidden while the user clicked");
+    }),
+  );
+
+  it(
     "editor: Run this step uses pinned upstream output; the pin survives a reload",
     withSession(async ({ page }) => {
       await putWorkflow("panel-check", YAML);

@@ -121,6 +121,13 @@ func TestParseErrors(t *testing.T) {
 		{"bad window", map[string]any{"dedupe": map[string]any{"key": "auto", "window": "a week"}},
 			[]string{`dedupe.window: invalid duration "a week": write it like 30s, 5m, 2h or 7d`}},
 		{"dedupe true", map[string]any{"dedupe": true}, []string{"dedupe: must be auto, off or an expression, not a boolean (true)"}},
+		// Each problem of preset and events is reported once.
+		{"unknown preset", map[string]any{"preset": "strpe"}, []string{`preset: unknown preset "strpe"`}},
+		{"unknown preset app", map[string]any{"preset": map[string]any{"app": "gitlab"}}, []string{`preset: unknown preset "gitlab"`}},
+		{"preset wrong type", map[string]any{"preset": 7}, []string{"preset: must be an app name or {app, credential}"}},
+		{"empty events", map[string]any{"preset": "stripe", "events": []any{}}, []string{"events: must be a non-empty list of event types"}},
+		{"bad event", map[string]any{"preset": "stripe", "events": []any{"invoice.paid", 3}}, []string{"events[1]: must be an event type"}},
+		{"events without preset", map[string]any{"events": []any{"push"}}, []string{"events: needs preset: the preset says where the event type is"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

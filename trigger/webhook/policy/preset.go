@@ -32,11 +32,11 @@ func (r *reader) preset(v any) {
 		p.App, _ = x["app"].(string)
 		p.Credential, _ = x["credential"].(string)
 	default:
-		r.errs = append(r.errs, r.fail(at, "must be an app name or {app, credential}", "write preset: stripe, or preset: {app: stripe, credential: stripe-signing}"))
+		r.fail(at, "must be an app name or {app, credential}", "write preset: stripe, or preset: {app: stripe, credential: stripe-signing}")
 		return
 	}
 	if !slices.Contains(Presets, p.App) {
-		r.errs = append(r.errs, r.fail(at, fmt.Sprintf("unknown preset %q", p.App), "use one of "+strings.Join(Presets, ", ")+", or verify: for other senders"))
+		r.fail(at, fmt.Sprintf("unknown preset %q", p.App), "use one of "+strings.Join(Presets, ", ")+", or verify: for other senders")
 		return
 	}
 	if p.Credential == "" {
@@ -50,13 +50,13 @@ func (r *reader) events(v any) {
 	at := []any{"events"}
 	list, ok := v.([]any)
 	if !ok || len(list) == 0 {
-		r.errs = append(r.errs, r.fail(at, "must be a non-empty list of event types", `write events: [payment_intent.succeeded, "invoice.*"]`))
+		r.fail(at, "must be a non-empty list of event types", `write events: [payment_intent.succeeded, "invoice.*"]`)
 		return
 	}
 	for i, e := range list {
 		s, ok := e.(string)
 		if !ok || s == "" {
-			r.errs = append(r.errs, r.fail(path(at, i), "must be an event type", `like payment_intent.succeeded, "invoice.*" or "*"`))
+			r.fail(path(at, i), "must be an event type", `like payment_intent.succeeded, "invoice.*" or "*"`)
 			continue
 		}
 		r.p.Events = append(r.p.Events, s)
@@ -70,7 +70,7 @@ func (r *reader) applyPreset() {
 	p := r.p.Preset
 	if p == nil {
 		if len(r.p.Events) > 0 {
-			r.errs = append(r.errs, r.fail([]any{"events"}, "needs preset: the preset says where the event type is", "add preset: stripe, github or slack"))
+			r.fail([]any{"events"}, "needs preset: the preset says where the event type is", "add preset: stripe, github or slack")
 		}
 		return
 	}

@@ -66,6 +66,21 @@ function buildNodes(p: Props, sel: Set<string>): Node[] {
   return nodes;
 }
 
+/**
+ * Rebuilt nodes keep the size React Flow measured. A node without one is
+ * hidden (visibility: hidden) until its ResizeObserver reports again, so each
+ * rebuild would blink the whole graph and a click could land while a node is
+ * hidden. The node's element stays observed, so a real change of size is
+ * still measured.
+ */
+function keepMeasured(next: Node[], prev: Node[]): Node[] {
+  const old = new Map(prev.map((n) => [n.id, n]));
+  return next.map((n) => {
+    const measured = old.get(n.id)?.measured;
+    return measured ? { ...n, measured } : n;
+  });
+}
+
 /** A condition as an edge label: the expression without its braces, cut to fit. */
 export function conditionLabel(cond: string): string {
   const c = cond.replace(/^\s*\{\{\s*|\s*\}\}\s*$/g, "").trim();
@@ -108,7 +123,7 @@ export function Canvas(props: Props) {
   // (onSelect) and overrides it through selectRequest. Feeding it back on every
   // change makes the two stores chase each other.
   useEffect(
-    () => setNodes((prev) => buildNodes(props, new Set(prev.filter((n) => n.selected).map((n) => n.id)))),
+    () => setNodes((prev) => keepMeasured(buildNodes(props, new Set(prev.filter((n) => n.selected).map((n) => n.id))), prev)),
     [props.graph, props.specs, props.statuses, props.problems, props.pinned], // eslint-disable-line react-hooks/exhaustive-deps
   );
   useEffect(() => {

@@ -222,6 +222,8 @@ export default function Editor({ name, session }: { name: string; session: strin
     else localStorage.removeItem(pinKey(docName));
   };
   const dirty = hist !== undefined && text !== saved;
+  // One Set per change of the pins: the canvas rebuilds its nodes when it gets a new one.
+  const pinnedSet = useMemo(() => new Set(Object.keys(pins)), [pins]);
 
   const save = useCallback(async (): Promise<string | undefined> => {
     if (!docName) {
@@ -478,7 +480,6 @@ export default function Editor({ name, session }: { name: string; session: strin
 
   const sel = selected.length === 1 ? selected[0] : undefined;
   const exec = live?.execution;
-  const pinnedSet = new Set(Object.keys(pins));
   const inspectorProps = {
     doc: view.doc,
     graph: view.graph,
