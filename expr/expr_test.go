@@ -79,6 +79,9 @@ func TestTemplateEval(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.src, func(t *testing.T) {
 			t.Parallel()
+			if raceEnabled && heavyUnderRace[tt.src] {
+				t.Skip("five million loop iterations under -race; .ci/run runs it without -race (see heavyUnderRace)")
+			}
 			tm, err := Compile(tt.src)
 			if err != nil {
 				t.Fatalf("Compile: %v", err)
@@ -148,6 +151,9 @@ func TestEvalErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.src, func(t *testing.T) {
 			t.Parallel()
+			if raceEnabled && heavyUnderRace[tt.src] {
+				t.Skip("five million loop iterations under -race; .ci/run runs it without -race (see heavyUnderRace)")
+			}
 			tm, err := Compile(tt.src)
 			if err != nil {
 				t.Fatalf("Compile: %v", err)

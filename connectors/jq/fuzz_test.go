@@ -15,9 +15,10 @@ import (
 // count, shared references). The step must not panic, must fail only with a
 // step error, and a result must stay within the output limit. Seeds are the
 // hostile programs of TestHostilePrograms and the ordinary ones of
-// TestGuardedProgramsBehaveAsBefore. .ci/fuzz runs it for a bounded time.
+// TestGuardedProgramsBehaveAsBefore (under -race without heavyPrograms,
+// which .ci/run runs without it). .ci/fuzz runs it for a bounded time.
 func FuzzJQ(f *testing.F) {
-	for _, src := range hostilePrograms {
+	for _, src := range hostileForBuild() {
 		f.Add(src)
 	}
 	for _, src := range equivalencePrograms {

@@ -74,12 +74,72 @@ var hostilePrograms = []string{
 	`[.[]?, (.refs | .[] | . * 80)?]`,
 }
 
+// heavyPrograms are the hostile programs that are refused only after
+// seconds of single-goroutine work: they run to MaxInstructions or build up
+// to MaxBuiltBytes or MaxOutputBytes before the limit stops them. The race
+// detector has nothing to find in one goroutine's evaluation and makes each
+// of them five to ten times slower, so a -race build leaves them out of
+// TestHostilePrograms and FuzzJQ's seeds. The lighter programs still reach
+// every kind of refusal but the output limit under it: instructions
+// ($a - $a), built bytes (. * 80 under ?), string length, elements,
+// integer size and index. .ci/run runs the full list without -race:
+//
+//	go test -run '^(TestHostilePrograms|FuzzJQ)$' ./connectors/jq
+var heavyPrograms = map[string]bool{
+	`def f: [f, f]; f`:        true,
+	`[range(1e9)]`:            true,
+	`[range(1e9)] | length`:   true,
+	`[limit(1e9; repeat(.))]`: true,
+	`[range(1e6)] | map(. as $i | {($i|tostring): $i}) | add`: true,
+	`[.refs[] | explode] | length`:                            true,
+	`.refs | map(explode | implode) | add`:                    true,
+	`.refs as $r | [$r, $r, $r, $r] | combinations | add`:     true,
+	`.big | ascii_downcase | ascii_upcase | . + . + .`:        true,
+	`.big | gsub(""; "yy")`:                                   true,
+	`[.big | match(""; "g")] | length`:                        true,
+	`reduce range(40) as $i ([.s]; . + .)`:                    true,
+}
+
+// hostileForBuild is hostilePrograms, without heavyPrograms under -race.
+func hostileForBuild() []string {
+	if !raceEnabled {
+		return hostilePrograms
+	}
+	var light []string
+	for _, src := range hostilePrograms {
+		if !heavyPrograms[src] {
+			light = append(light, src)
+		}
+	}
+	return light
+}
+
+// TestHeavyProgramsAreHostile keeps heavyPrograms a subset of
+// hostilePrograms, so that leaving them out under -race leaves out nothing
+// that the full run does not cover.
+func TestHeavyProgramsAreHostile(t *testing.T) {
+	t.Parallel()
+	all := map[string]bool{}
+	for _, src := range hostilePrograms {
+		all[src] = true
+	}
+	for src := range heavyPrograms {
+		if !all[src] {
+			t.Errorf("heavyPrograms lists %q, which is not in hostilePrograms", src)
+		}
+	}
+	if got, want := len(hostileForBuild()), len(hostilePrograms); raceEnabled && got != want-len(heavyPrograms) || !raceEnabled && got != want {
+		t.Errorf("hostileForBuild gives %d programs of %d (race detector: %v)", got, want, raceEnabled)
+	}
+}
+
 // TestHostilePrograms runs every hostile program: each must fail the step
 // with the budget error (code jq_limit) having allocated a bounded amount.
 // It does not run in parallel so the measurement sees only its own work.
+// Under -race it leaves out heavyPrograms (run without -race by .ci/run).
 func TestHostilePrograms(t *testing.T) {
 	in := hostileInput()
-	for _, src := range hostilePrograms {
+	for _, src := range hostileForBuild() {
 		var before, after runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)

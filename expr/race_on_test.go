@@ -1,0 +1,8 @@
+//go:build race
+
+package expr
+
+// raceEnabled: under the race detector TestHostileSizes and TestEvalErrors
+// leave out heavyUnderRace (see there); .ci/run runs them in full without
+// -race.
+const raceEnabled = true
