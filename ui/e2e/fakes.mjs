@@ -4,6 +4,9 @@
 //   /crm/customers/{id} (GET), /crm/tickets/{id} (PATCH)      a CRM with a bearer token
 //   /openai/v1/chat/completions (POST)                         OpenAI chat completions
 //   /slack/api/chat.postMessage (POST)                         Slack Web API
+//   /agent/v1/chat/completions (POST)                          OpenAI chat completions with tool calls:
+//       the n-th answer (n = tool results in the conversation) is agent.script[n],
+//       {tool, args} for a tool call or {text} for the final answer
 // The model's answer waits for releaseModel(), so a test can watch a run in flight.
 import { createServer } from "node:http";
 
@@ -17,6 +20,7 @@ export async function startFakes(port = 0) {
   const slack = [];
   const crmAuth = [];
   const customers = { c42: { id: "c42", name: "Ada Lovelace", plan: "pro", email: "ada@example.com" } };
+  const agent = { script: [], calls: [] };
   let release;
   const released = new Promise((r) => (release = r));
 
@@ -66,6 +70,24 @@ export async function startFakes(port = 0) {
       return;
     }
 
+    if (path === "/agent/v1/chat/completions" && req.method === "POST") {
+      agent.calls.push(body);
+      const n = (body.messages ?? []).filter((m) => m.role === "tool").length;
+      const step = agent.script[n];
+      if (!step) return json(res, 400, { error: { message: `no scripted answer after ${n} tool results`, type: "invalid_request_error", param: null, code: null } });
+      const message = step.tool
+        ? { role: "assistant", content: null, refusal: null, tool_calls: [{ id: `call_${n + 1}`, type: "function", function: { name: step.tool, arguments: JSON.stringify(step.args ?? {}) } }] }
+        : { role: "assistant", content: step.text, refusal: null };
+      return json(res, 200, {
+        id: `chatcmpl-agent${agent.calls.length}`,
+        object: "chat.completion",
+        created: Math.floor(Date.now() / 1000),
+        model: body.model,
+        choices: [{ index: 0, message, logprobs: null, finish_reason: step.tool ? "tool_calls" : "stop" }],
+        usage: { prompt_tokens: 120 + 40 * n, completion_tokens: 18, total_tokens: 138 + 40 * n },
+      });
+    }
+
     if (path === "/slack/api/chat.postMessage") {
       if (auth !== `Bearer ${SLACK_TOKEN}`) return json(res, 200, { ok: false, error: "invalid_auth" });
       if (!body.channel) return json(res, 200, { ok: false, error: "channel_not_found" });
@@ -86,6 +108,7 @@ export async function startFakes(port = 0) {
     tickets,
     slack,
     crmAuth,
+    agent,
     releaseModel: () => release(),
     close: () => {
       release();

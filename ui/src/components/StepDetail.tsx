@@ -93,7 +93,7 @@ export function StepDetail({ run, executionFinished = false, earlier = [] }: { r
       {isHTTP && (
         <Exchange input={obj(run.input)} output={out} error={run.error ?? lastError(run.history)} running={!executionFinished && (run.status === "running" || run.status === "waiting")} />
       )}
-      {isAI && <AIUsage out={out!} />}
+      {isAI && <AIUsage out={out!} input={obj(run.input)} />}
       <h4>Input</h4>
       <Json value={run.input} testId="step-input" />
       <h4>Output</h4>
@@ -249,8 +249,75 @@ interface Turn {
   tool_calls?: { id?: string; name: string; arguments?: unknown; done?: boolean; output?: unknown; error?: string }[];
 }
 
-/** Model, tokens, cost and latency of an AI step; an agent's turns one by one. */
-function AIUsage({ out }: { out: Obj }) {
+type ToolCallRecord = NonNullable<Turn["tool_calls"]>[number];
+
+/**
+ * Where an agent's tool comes from, read from the step's `tools:` input: a
+ * tool of an MCP connection's server (named CONNECTION__TOOL), another
+ * workflow (a workflow.call tool) or a step type of the workflow's own.
+ */
+export function toolKinds(input?: Obj): (name: string) => string | undefined {
+  const tools = Array.isArray(input?.tools) ? (input!.tools as unknown[]).map(obj) : [];
+  const byName = new Map<string, string>();
+  const servers: [string, string][] = [];
+  for (const t of tools) {
+    if (!t) continue;
+    if (typeof t.mcp === "string") servers.push([`${t.mcp.replace(/[^A-Za-z0-9_-]/g, "_")}__`, t.mcp]);
+    else if (typeof t.name === "string" && t.uses === "workflow.call") byName.set(t.name, `workflow ${String(obj(t.with)?.workflow ?? "")}`.trim());
+    else if (typeof t.name === "string" && typeof t.uses === "string") byName.set(t.name, t.uses);
+  }
+  return (name) => {
+    const k = byName.get(name);
+    if (k) return k;
+    const server = servers.find(([prefix]) => name.startsWith(prefix));
+    return server ? `MCP ${server[1]}` : undefined;
+  };
+}
+
+/** One tool call of an agent: where the tool comes from, its name, the arguments the model gave and the result it got. */
+function ToolCall({ call: c, kind }: { call: ToolCallRecord; kind?: string }) {
+  let args = c.arguments;
+  if (typeof args === "string") {
+    try {
+      args = JSON.parse(args);
+    } catch {
+      // not JSON: shown as the model sent it
+    }
+  }
+  return (
+    <div className="tool-call small" data-testid="tool-call" data-tool={c.name}>
+      <div className="tool-head">
+        <span className="muted">tool call</span>
+        <strong className="mono" data-testid="tool-name">
+          {c.name}
+        </strong>
+        {kind && <span className="tool-kind">{kind}</span>}
+      </div>
+      <div className="tool-part">
+        <div className="label">Arguments</div>
+        <Json value={args ?? {}} testId="tool-arguments" />
+      </div>
+      <div className="tool-part">
+        <div className="label">Result</div>
+        {c.error ? (
+          <div className="attempt-error mono" data-testid="tool-result">
+            {c.error}
+          </div>
+        ) : c.done ? (
+          <Json value={c.output} empty="no output" testId="tool-result" />
+        ) : (
+          <span className="muted" data-testid="tool-result">
+            waiting
+          </span>
+        )}
+      </div>
+    </div>
+  );
+}
+
+/** Model, tokens, cost and latency of an AI step; an agent's turns one by one with their tool calls. */
+function AIUsage({ out, input }: { out: Obj; input?: Obj }) {
+  const kindOf = toolKinds(input);
   const u = obj(out.usage)!;
   const turns = Array.isArray(out.turns) ? (out.turns as Turn[]) : [];
   const fallbacks = Array.isArray(out.fallbacks) ? (out.fallbacks as Obj[]) : [];
@@ -297,12 +364,7 @@ function AIUsage({ out }: { out: Obj }) {
                 </div>
                 {t.text && <div className="turn-text">{t.text}</div>}
                 {(t.tool_calls ?? []).map((c, j) => (
-                  <div key={c.id ?? j} className="tool-call small">
-                    <span className="mono">
-                      → {c.name}({typeof c.arguments === "string" ? c.arguments : JSON.stringify(c.arguments ?? {})})
-                    </span>
-                    {c.error ? <div className="attempt-error mono">{c.error}</div> : c.done ? <Json value={c.output} empty="no output" /> : <span className="muted"> · waiting</span>}
-                  </div>
+                  <ToolCall key={c.id ?? j} call={c} kind={kindOf(c.name)} />
                 ))}
               </li>
             ))}

@@ -143,11 +143,11 @@ export function ExecutionDetail({ id }: { id: string }) {
           <div className="split">
             <section className="card">
               <h3>Input</h3>
-              <Json value={e.input} />
+              <Json value={e.input} testId="execution-input" />
             </section>
             <section className="card">
               <h3>Output</h3>
-              <Json value={e.output} empty={finished(e.status) ? "No output" : "Not finished yet"} />
+              <Json value={e.output} empty={finished(e.status) ? "No output" : "Not finished yet"} testId="execution-output" />
             </section>
           </div>
         </>
