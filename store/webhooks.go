@@ -61,6 +61,13 @@ type DeliveryFilter struct {
 	Page
 }
 
+// DeferredDeliveryLog is implemented by stores that can write delivery log
+// rows together with their next write instead of in a commit of their own.
+// It returns once the rows are stored, like RecordDeliveries, only later.
+type DeferredDeliveryLog interface {
+	RecordDeliveriesDeferred(ctx context.Context, ds []WebhookDelivery) error
+}
+
 // WebhookDeliveries is the delivery log.
 type WebhookDeliveries interface {
 	// RecordDeliveries appends deliveries (ids are unique, time-ordered).

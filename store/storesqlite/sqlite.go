@@ -36,6 +36,9 @@ type Store struct {
 	mu         sync.RWMutex // guards closed and sends on jobs against Close
 	closed     bool
 	jobs       chan *job
+	deferred   chan *job    // doDeferred's jobs, held for the next write
+	heldWait   atomic.Int64 // nanoseconds; heldWait, changed only by tests
+	heldJobs   atomic.Int64 // deferred jobs the writer has held for a later write
 	jobPool    sync.Pool
 	writerDone chan struct{}
 	tokenLocks sync.Map // credential name → *sync.Mutex (UpdateCredentialToken)
@@ -122,9 +125,11 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		wdb:        wdb,
 		w:          w,
 		jobs:       make(chan *job, opts.QueueSize),
+		deferred:   make(chan *job, 64),
 		writerDone: make(chan struct{}),
 	}
 	s.jobPool.New = newJob
+	s.heldWait.Store(int64(heldWait))
 	cdb, err := sql.Open("sqlite", base)
 	if err != nil {
 		w.close()

@@ -111,17 +111,88 @@ func (s *Store) do(ctx context.Context, fn func(w *writer, now time.Time) error)
 	}
 }
 
+// heldWait bounds how long the writer holds a deferred job (doDeferred)
+// for a transaction to share: while writes keep coming it never waits this
+// long; when they stop, the job commits on its own.
+const heldWait = 250 * time.Millisecond
+
+// doDeferred is do for writes that need not commit now (the webhook
+// delivery log): the writer holds fn until the next ordinary write and runs
+// it in that write's transaction, in its own savepoint, so it costs no
+// commit and no fsync of its own. Without other writes it commits alone
+// after heldWait, or when the store closes.
+func (s *Store) doDeferred(ctx context.Context, fn func(w *writer, now time.Time) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	j := &job{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
+		return errClosed
+	}
+	select {
+	case s.deferred <- j:
+		s.mu.RUnlock()
+	case <-ctx.Done():
+		s.mu.RUnlock()
+		return ctx.Err()
+	}
+	select {
+	case err := <-j.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // runWriter is the group-commit loop: it takes every job already queued (up
 // to MaxBatch), runs them in one transaction and commits once.
 func (s *Store) runWriter() {
 	defer close(s.writerDone)
 	batch := make([]*job, 0, s.opts.MaxBatch)
+	var held []*job // deferred jobs waiting for a transaction to share
+	wait := time.NewTimer(heldWait)
+	wait.Stop()
 	for {
-		j, ok := <-s.jobs
+		var j *job
+		ok := true
+		if len(held) == 0 {
+			select {
+			case j, ok = <-s.jobs:
+			case d := <-s.deferred:
+				held = append(held, d)
+				s.heldJobs.Add(1)
+				wait.Reset(time.Duration(s.heldWait.Load()))
+				continue
+			}
+		} else {
+			select {
+			case j, ok = <-s.jobs:
+			case d := <-s.deferred:
+				held = append(held, d)
+				s.heldJobs.Add(1)
+				continue
+			case <-wait.C:
+			}
+		}
 		if !ok {
+			// Closing: every deferred send happened before the queue closed
+			// (both under s.mu), so what is held or queued is all there is.
+			held = s.takeDeferred(held)
+			if len(held) > 0 {
+				s.w.runBatch(held)
+				answer(held)
+			}
 			return
 		}
-		batch = append(batch[:0], j)
+		wait.Stop()
+		batch = append(batch[:0], s.takeDeferred(held)...)
+		clear(held)
+		held = held[:0]
+		if j != nil {
+			batch = append(batch, j)
+		}
 		// Let the goroutines that are ready to run queue their writes before
 		// this batch closes. Without this, on one core the writer runs as soon
 		// as the first job arrives (the scheduler favours the woken receiver)
@@ -142,15 +213,32 @@ func (s *Store) runWriter() {
 			}
 		}
 		s.w.runBatch(batch)
-		for i, j := range batch {
-			j.done <- j.err
-			batch[i] = nil
-		}
+		answer(batch)
 		s.countFrames()
 		if s.walFrames.Load() > maxWALFrames {
 			s.walFrames.Store(0)
 			_, _ = s.w.conn.ExecContext(s.w.ctx, "PRAGMA wal_checkpoint(PASSIVE)")
 		}
+	}
+}
+
+// takeDeferred appends the deferred jobs already queued to held.
+func (s *Store) takeDeferred(held []*job) []*job {
+	for {
+		select {
+		case d := <-s.deferred:
+			held = append(held, d)
+		default:
+			return held
+		}
+	}
+}
+
+// answer hands each job of a run batch its outcome and clears the batch.
+func answer(batch []*job) {
+	for i, j := range batch {
+		j.done <- j.err
+		batch[i] = nil
 	}
 }
 

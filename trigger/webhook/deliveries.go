@@ -37,15 +37,25 @@ func (r *recorder) record(d store.WebhookDelivery) {
 // run drains the queue until ctx ends, then flushes what is left.
 func (r *recorder) run(ctx context.Context, onErr func(error)) {
 	batch := make([]store.WebhookDelivery, 0, recorderBatch)
-	flush := func(ctx context.Context) {
+	write := r.st.RecordDeliveries
+	// A store that can fold the rows into its next execution write does so
+	// while running; the last flush, at shutdown, writes at once.
+	running := write
+	if d, ok := r.st.(store.DeferredDeliveryLog); ok {
+		running = d.RecordDeliveriesDeferred
+	}
+	flushWith := func(ctx context.Context, write func(context.Context, []store.WebhookDelivery) error) {
 		if len(batch) == 0 {
 			return
 		}
-		if err := r.st.RecordDeliveries(ctx, batch); err != nil {
+		if err := write(ctx, batch); err != nil {
 			onErr(err)
 		}
 		batch = batch[:0]
 	}
+	// A deferred write may be held up to a fraction of a second; ending ctx
+	// meanwhile must not drop its rows, so it runs without ctx's cancel.
+	flush := func(ctx context.Context) { flushWith(context.WithoutCancel(ctx), running) }
 	t := time.NewTicker(recorderTick)
 	defer t.Stop()
 	for {
@@ -65,10 +75,10 @@ func (r *recorder) run(ctx context.Context, onErr func(error)) {
 				case d := <-r.ch:
 					batch = append(batch, d)
 					if len(batch) >= recorderBatch {
-						flush(fctx)
+						flushWith(fctx, write)
 					}
 				default:
-					flush(fctx)
+					flushWith(fctx, write)
 					return
 				}
 			}
