@@ -20,6 +20,14 @@ import (
 // unacknowledged messages.
 const ackInterval = 10 * time.Millisecond
 
+// ackDrain is how long a stopping consumer lets paho's ack ticker run after
+// the last delivery settled, before it disconnects. paho exposes no flush of
+// its ordered acknowledgements; a few ticks were not always enough on a
+// loaded machine (the ticker's goroutine runs late), and every ack missed
+// here is a redelivery on the next start (deduped, but avoidable). It is paid
+// once per stop.
+const ackDrain = 250 * time.Millisecond
+
 // event is what autopaho's callbacks report to Consume (they must not
 // block).
 type event struct {
@@ -115,7 +123,7 @@ func (c *consumer) Consume(ctx context.Context, sink queue.Sink) error {
 		sink.Wait()
 		// Let paho send the acknowledgements that became due, then leave
 		// the session to the broker (it keeps it for session_expiry).
-		time.Sleep(3 * ackInterval)
+		time.Sleep(ackDrain)
 		dctx, dcancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 		_ = cm.Disconnect(dctx)
 		dcancel()
