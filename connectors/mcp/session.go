@@ -12,6 +12,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/step"
 )
 
@@ -82,6 +83,11 @@ func (s *Service) open(ctx context.Context, c caller, connection string) (*mcp.C
 		c.conns.Report(connection, err)
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
+		}
+		if errors.Is(err, weft.ErrInvalid) {
+			// The connection needs a person (Connect again, a fixed
+			// setting): another attempt would fail the same way.
+			return nil, step.Errorf("credential", "connecting to MCP server %q: %v", connection, err)
 		}
 		return nil, step.Retryable(fmt.Errorf("connecting to MCP server %q: %w", connection, err), 0)
 	}
