@@ -59,12 +59,17 @@ func mcpReconnect(name, why string) error {
 // Protected Resource Metadata (RFC 9728), the authorization server's
 // metadata (RFC 8414 or OpenID discovery), and the client: the one the
 // connection names, the one registered before (prev), or a new dynamic
-// registration (RFC 7591). Every request goes through the vault's HTTP
-// client, the SSRF-guarded one.
+// registration (RFC 7591). Every request goes through the connection's
+// client, which the SSRF guard watches.
 func (v *Vault) discoverMCP(ctx context.Context, l *loaded, prev *mcpAuth) (*mcpAuth, error) {
 	name, server := l.rec.Name, l.str("url")
 	redirect := l.str("redirect_url")
-	hc := v.cfg.HTTP
+	// The connection's client: the SSRF guard with the connection's own
+	// private-network allowlist, if it has one.
+	hc, err := v.Client(ctx, "", name, v.cfg.HTTP)
+	if err != nil {
+		return nil, err
+	}
 	var challenges []oauthex.Challenge
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, server, strings.NewReader(`{"jsonrpc":"2.0","id":0,"method":"ping"}`))
 	if err != nil {

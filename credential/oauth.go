@@ -183,6 +183,11 @@ func (v *Vault) refresh(ctx context.Context, l *loaded, st tokenState) (*oauth2.
 		}
 		tok, err = cc.Token(hctx)
 	case TypeMCP:
+		hc, cerr := v.Client(ctx, "", name, v.cfg.HTTP)
+		if cerr != nil {
+			return nil, nil, cerr
+		}
+		hctx, answers = v.recordingContextOn(ctx, hc)
 		tok, err = v.refreshMCP(hctx, name, st)
 		if err != nil {
 			return nil, nil, err
@@ -356,6 +361,11 @@ func (v *Vault) FinishOAuth(ctx context.Context, state, code string) (string, er
 	cfg, opts := v.oauthConfig(l), []oauth2.AuthCodeOption{oauth2.VerifierOption(st.PendingVerifier)}
 	disc := st.PendingMCP
 	if disc != nil {
+		hc, err := v.Client(ctx, "", name, v.cfg.HTTP)
+		if err != nil {
+			return "", err
+		}
+		hctx, answers = v.recordingContextOn(ctx, hc)
 		cfg = disc.config()
 		opts = append(opts, oauth2.SetAuthURLParam("resource", disc.Resource))
 	} else if l.rec.Type == TypeMCP {
