@@ -15,6 +15,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/netguard"
 )
 
 // mcpAuth is what the MCP authorization discovery of an mcp connection with
@@ -142,6 +143,8 @@ func (v *Vault) discoverMCP(ctx context.Context, l *loaded, prev *mcpAuth) (*mcp
 // protectedResource fetches the server's Protected Resource Metadata from
 // the URL its challenge names, then from the well-known locations at the
 // endpoint's path and at the root (the order of the MCP authorization spec).
+// A server with none is its own authorization server (the spec's 2025-03-26
+// revision); a location the SSRF guard refuses is an error.
 func protectedResource(ctx context.Context, hc *http.Client, challenges []oauthex.Challenge, server string) (*oauthex.ProtectedResourceMetadata, error) {
 	type try struct{ url, resource string }
 	var tries []try
@@ -166,6 +169,10 @@ func protectedResource(ctx context.Context, hc *http.Client, challenges []oauthe
 	var errs []string
 	for _, tr := range tries {
 		prm, err := oauthex.GetProtectedResourceMetadata(ctx, tr.url, tr.resource, hc)
+		if errors.Is(err, netguard.ErrBlocked) {
+			// Refused, not absent: the fallback below must not hide it.
+			return nil, fmt.Errorf("protected resource metadata: %w", err)
+		}
 		if err != nil {
 			errs = append(errs, err.Error())
 			continue
@@ -175,7 +182,12 @@ func protectedResource(ctx context.Context, hc *http.Client, challenges []oauthe
 		}
 		return prm, nil
 	}
-	return nil, fmt.Errorf("no protected resource metadata (RFC 9728) found for %s: %s", server, strings.Join(errs, "; "))
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("no protected resource metadata (RFC 9728) found for %s: %s", server, strings.Join(errs, "; "))
+	}
+	// The 2025-03-26 revision of the spec: without metadata, the server's
+	// origin is its authorization server.
+	return &oauthex.ProtectedResourceMetadata{Resource: server, AuthorizationServers: []string{root.String()}}, nil
 }
 
 // tokenAuthStyle picks how the client authenticates at the token endpoint
