@@ -64,7 +64,6 @@ func mcpReconnect(name, why string) error {
 // client, which the SSRF guard watches.
 func (v *Vault) discoverMCP(ctx context.Context, l *loaded, prev *mcpAuth) (*mcpAuth, error) {
 	name, server := l.rec.Name, l.str("url")
-	redirect := l.str("redirect_url")
 	// The connection's client: the SSRF guard with the connection's own
 	// private-network allowlist, if it has one.
 	hc, err := v.Client(ctx, "", name, v.cfg.HTTP)
@@ -87,10 +86,24 @@ func (v *Vault) discoverMCP(ctx context.Context, l *loaded, prev *mcpAuth) (*mcp
 	if resp.StatusCode == http.StatusUnauthorized {
 		challenges, _ = oauthex.ParseWWWAuthenticate(resp.Header.Values("WWW-Authenticate"))
 	}
-	prm, err := protectedResource(ctx, hc, challenges, server)
+	prm, why, err := protectedResource(ctx, hc, challenges, server)
 	if err != nil {
 		return nil, fmt.Errorf("mcp connection %q: %w", name, err)
 	}
+	a, err := v.discoverAuthServer(ctx, l, hc, challenges, prm, prev)
+	if err != nil && why != "" {
+		// Taken as its own authorization server for want of metadata:
+		// say why, or the failure reads as the authorization server's.
+		return nil, fmt.Errorf("%w (the server was taken as its own authorization server: %s)", err, why)
+	}
+	return a, err
+}
+
+// discoverAuthServer is the rest of discoverMCP once the protected
+// resource's metadata is known: the authorization server and the client.
+func (v *Vault) discoverAuthServer(ctx context.Context, l *loaded, hc *http.Client, challenges []oauthex.Challenge,
+	prm *oauthex.ProtectedResourceMetadata, prev *mcpAuth) (*mcpAuth, error) {
+	name, redirect := l.rec.Name, l.str("redirect_url")
 	asm, err := auth.GetAuthServerMetadata(ctx, prm.AuthorizationServers[0], hc)
 	if err != nil {
 		return nil, fmt.Errorf("mcp connection %q: authorization server metadata of %s: %w", name, prm.AuthorizationServers[0], err)
@@ -145,7 +158,10 @@ func (v *Vault) discoverMCP(ctx context.Context, l *loaded, prev *mcpAuth) (*mcp
 // endpoint's path and at the root (the order of the MCP authorization spec).
 // A server with none is its own authorization server (the spec's 2025-03-26
 // revision); a location the SSRF guard refuses is an error.
-func protectedResource(ctx context.Context, hc *http.Client, challenges []oauthex.Challenge, server string) (*oauthex.ProtectedResourceMetadata, error) {
+//
+// The second result, for a server taken as its own authorization server,
+// says why no metadata was found: later errors carry it.
+func protectedResource(ctx context.Context, hc *http.Client, challenges []oauthex.Challenge, server string) (*oauthex.ProtectedResourceMetadata, string, error) {
 	type try struct{ url, resource string }
 	var tries []try
 	for _, c := range challenges {
@@ -156,7 +172,7 @@ func protectedResource(ctx context.Context, hc *http.Client, challenges []oauthe
 	}
 	su, err := url.Parse(server)
 	if err != nil {
-		return nil, fmt.Errorf("url: %w", err)
+		return nil, "", fmt.Errorf("url: %w", err)
 	}
 	mu := *su
 	mu.RawQuery, mu.Fragment = "", ""
@@ -171,23 +187,24 @@ func protectedResource(ctx context.Context, hc *http.Client, challenges []oauthe
 		prm, err := oauthex.GetProtectedResourceMetadata(ctx, tr.url, tr.resource, hc)
 		if errors.Is(err, netguard.ErrBlocked) {
 			// Refused, not absent: the fallback below must not hide it.
-			return nil, fmt.Errorf("protected resource metadata: %w", err)
+			return nil, "", fmt.Errorf("protected resource metadata: %w", err)
 		}
 		if err != nil {
 			errs = append(errs, err.Error())
 			continue
 		}
 		if len(prm.AuthorizationServers) == 0 {
-			return nil, fmt.Errorf("the protected resource metadata at %s names no authorization server", tr.url)
+			return nil, "", fmt.Errorf("the protected resource metadata at %s names no authorization server", tr.url)
 		}
-		return prm, nil
+		return prm, "", nil
 	}
+	why := "no protected resource metadata (RFC 9728): " + strings.Join(errs, "; ")
 	if ctx.Err() != nil {
-		return nil, fmt.Errorf("no protected resource metadata (RFC 9728) found for %s: %s", server, strings.Join(errs, "; "))
+		return nil, "", fmt.Errorf("%s: %w", why, ctx.Err())
 	}
 	// The 2025-03-26 revision of the spec: without metadata, the server's
 	// origin is its authorization server.
-	return &oauthex.ProtectedResourceMetadata{Resource: server, AuthorizationServers: []string{root.String()}}, nil
+	return &oauthex.ProtectedResourceMetadata{Resource: server, AuthorizationServers: []string{root.String()}}, why, nil
 }
 
 // tokenAuthStyle picks how the client authenticates at the token endpoint

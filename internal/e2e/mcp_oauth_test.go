@@ -304,6 +304,37 @@ func TestMCPOAuthDiscoveryGoesThroughTheSSRFGuard(t *testing.T) {
 	t.Logf("refused: %d %s", code, body)
 }
 
+// TestMCPOAuthHostileMetadataUnderServe serves a protected resource
+// metadata document without end: Weft reads a bounded prefix, Connect fails
+// with a clear answer, and the process stays up.
+func TestMCPOAuthHostileMetadataUnderServe(t *testing.T) {
+	var written atomic.Int64
+	chunk := []byte(strings.Repeat(" ", 64<<10))
+	endless := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"resource":"`))
+		for written.Load() < 256<<20 {
+			n, err := w.Write(chunk)
+			written.Add(int64(n))
+			if err != nil {
+				return
+			}
+		}
+	})
+	huge := httptest.NewServer(endless)
+	t.Cleanup(huge.Close)
+	resource, _ := protectedMCP(t, 3600, huge.URL+"/.well-known/oauth-protected-resource/mcp")
+	srv := startServer(t, nil, "--data", t.TempDir())
+	putCredential(t, srv, "guarded", map[string]any{"type": "mcp", "data": map[string]any{
+		"url": resource, "oauth": "true", "redirect_url": srv.url + "/oauth/callback"}})
+	code, body := connect(t, srv, "guarded")
+	if code != 422 || written.Load() >= 64<<20 || !strings.Contains(body, "protected resource metadata") {
+		t.Fatalf("Connect against endless metadata: %d %s (%d bytes sent)", code, body, written.Load())
+	}
+	t.Logf("refused after %d bytes were sent: %s", written.Load(), body)
+	assertAlive(t, srv)
+}
+
 // errorsOf joins the error messages of an execution's steps.
 func errorsOf(ex fullExecution) string {
 	var b strings.Builder
