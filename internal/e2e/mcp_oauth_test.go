@@ -229,9 +229,8 @@ func TestMCPOAuthDiscoveryUnderServe(t *testing.T) {
 	wfDir := t.TempDir()
 	writeWorkflow(t, wfDir, "mcp-oauth", mcpOAuthWorkflow)
 	srv := startServer(t, nil, "--data", t.TempDir(), "--workflows", wfDir)
-	putCredential(t, srv, "guarded", map[string]any{"type": "mcp", "data": map[string]any{
-		"url": resource, "oauth": "true", "redirect_url": srv.url + "/oauth/callback"}})
-
+	// Without oauth the call fails at once and says how to set it up.
+	putCredential(t, srv, "guarded", map[string]any{"type": "mcp", "data": map[string]any{"url": resource}})
 	run := func(msg string) fullExecution {
 		t.Helper()
 		id, err := srv.hook("mcp-oauth", `{"message":"`+msg+`"}`)
@@ -240,6 +239,12 @@ func TestMCPOAuthDiscoveryUnderServe(t *testing.T) {
 		}
 		return finished(t, srv, id, 60*time.Second)
 	}
+	if ex := run("no oauth"); ex.Status != "failed" || !strings.Contains(errorsOf(ex), "requires OAuth") || ex.Steps[0].Attempts != 1 {
+		t.Fatalf("a call to an OAuth server without oauth: %s %s", ex.Status, errorsOf(ex))
+	}
+	putCredential(t, srv, "guarded", map[string]any{"type": "mcp", "data": map[string]any{
+		"url": resource, "oauth": "true", "redirect_url": srv.url + "/oauth/callback"}})
+
 	// Before Connect the call fails and says what to do.
 	ex := run("too early")
 	if ex.Status != "failed" || !strings.Contains(errorsOf(ex), "Connect") {
