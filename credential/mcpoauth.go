@@ -24,6 +24,9 @@ import (
 // (RFC 7591) when the connection names none. It is kept sealed in the
 // connection's token state, beside the tokens.
 type mcpAuth struct {
+	// Server is the connection's url at Connect: its tokens go to that
+	// server only, so a changed url needs a new Connect.
+	Server       string           `json:"server"`
 	Issuer       string           `json:"issuer"`
 	AuthURL      string           `json:"auth_url"`
 	TokenURL     string           `json:"token_url"`
@@ -114,7 +117,7 @@ func (v *Vault) discoverAuthServer(ctx context.Context, l *loaded, hc *http.Clie
 		asm = &oauthex.AuthServerMeta{Issuer: iss, AuthorizationEndpoint: iss + "/authorize",
 			TokenEndpoint: iss + "/token", RegistrationEndpoint: iss + "/register"}
 	}
-	a := &mcpAuth{Issuer: asm.Issuer, AuthURL: asm.AuthorizationEndpoint, TokenURL: asm.TokenEndpoint,
+	a := &mcpAuth{Server: l.str("url"), Issuer: asm.Issuer, AuthURL: asm.AuthorizationEndpoint, TokenURL: asm.TokenEndpoint,
 		Resource: prm.Resource, RedirectURL: redirect}
 	a.Scopes = splitScopes(l.str("scopes"))
 	if len(a.Scopes) == 0 {
@@ -231,6 +234,7 @@ func (v *Vault) refreshMCP(hctx context.Context, name string, st tokenState) (*o
 	if st.MCP == nil || st.Token == nil {
 		return nil, mcpReconnect(name, "it was never connected")
 	}
+	// (accessToken checked that the url is still the one connected.)
 	if st.Token.RefreshToken == "" {
 		return nil, mcpReconnect(name, "the access token expired and the server gave no refresh token")
 	}
@@ -249,4 +253,14 @@ func (v *Vault) refreshMCP(hctx context.Context, name string, st tokenState) (*o
 		tok.RefreshToken = st.Token.RefreshToken
 	}
 	return tok, nil
+}
+
+// mcpBound refuses the stored tokens of an mcp connection whose url is no
+// longer the server they were issued for: whoever may edit a connection
+// must not be able to send its tokens to a server of their choosing.
+func mcpBound(l *loaded, st tokenState) error {
+	if l.rec.Type != TypeMCP || st.MCP == nil || st.MCP.Server == l.str("url") {
+		return nil
+	}
+	return mcpReconnect(l.rec.Name, "its url changed since Connect")
 }

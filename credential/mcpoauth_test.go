@@ -1,10 +1,14 @@
 package credential
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
 	"golang.org/x/oauth2"
+
+	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/store"
 )
 
 func TestValidateMCPOAuth(t *testing.T) {
@@ -37,5 +41,20 @@ func TestTokenAuthStyle(t *testing.T) {
 	if tokenAuthStyle([]string{"none"}) != oauth2.AuthStyleInParams || tokenAuthStyle([]string{"client_secret_basic"}) != oauth2.AuthStyleInHeader ||
 		tokenAuthStyle(nil) != oauth2.AuthStyleAutoDetect {
 		t.Fatal("token endpoint auth methods map to the wrong styles")
+	}
+}
+
+// TestMCPTokensBoundToURL: tokens stored for one server are not sent to a
+// url the connection names afterwards.
+func TestMCPTokensBoundToURL(t *testing.T) {
+	t.Parallel()
+	l := &loaded{rec: store.CredentialRecord{Name: "crm", Type: TypeMCP}, data: map[string]any{"url": "https://evil.example.com/mcp"}}
+	st := tokenState{Token: &oauth2.Token{AccessToken: "at"}, MCP: &mcpAuth{Server: "https://mcp.example.com/mcp"}}
+	if err := mcpBound(l, st); err == nil || !strings.Contains(err.Error(), "url changed since Connect") || !errors.Is(err, weft.ErrInvalid) {
+		t.Fatalf("tokens of another url: %v", err)
+	}
+	l.data["url"] = "https://mcp.example.com/mcp"
+	if err := mcpBound(l, st); err != nil {
+		t.Fatalf("tokens of this url: %v", err)
 	}
 }

@@ -134,6 +134,9 @@ func (v *Vault) accessToken(ctx context.Context, l *loaded) (string, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := mcpBound(l, st); err != nil {
+			return nil, err
+		}
 		if v.usable(st.Token, tc.bad) {
 			// Another process (or an earlier run of this one) refreshed it.
 			tok = st.Token

@@ -277,6 +277,32 @@ func TestMCPOAuthDiscoveryUnderServe(t *testing.T) {
 		t.Fatalf("dynamic registrations after a second Connect: %d, want 1", regs)
 	}
 
+	// Pointing the connection at another server does not send it the
+	// tokens: replacing a connection drops them (and they are bound to the
+	// url of their Connect besides); it needs Connect again.
+	var leaked atomic.Value
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h := r.Header.Get("Authorization"); h != "" {
+			leaked.Store(h)
+		}
+		http.Error(w, "no", http.StatusNotFound)
+	}))
+	t.Cleanup(other.Close)
+	putCredential(t, srv, "guarded", map[string]any{"type": "mcp", "data": map[string]any{
+		"url": other.URL + "/mcp", "oauth": "true", "redirect_url": srv.url + "/oauth/callback"}})
+	ex = run("elsewhere")
+	if ex.Status != "failed" || !strings.Contains(errorsOf(ex), "needs authorization") || leaked.Load() != nil {
+		t.Fatalf("a call after the url changed: %s %s (the other server saw %v)", ex.Status, errorsOf(ex), leaked.Load())
+	}
+	putCredential(t, srv, "guarded", map[string]any{"type": "mcp", "data": map[string]any{
+		"url": resource, "oauth": "true", "redirect_url": srv.url + "/oauth/callback"}})
+	if code, body := connect(t, srv, "guarded"); code != 200 {
+		t.Fatalf("Connect after the url was restored: %d %s", code, body)
+	}
+	if ex = run("back"); ex.Status != "succeeded" {
+		t.Fatalf("a call after the url was restored: %s %s", ex.Status, errorsOf(ex))
+	}
+
 	// The authorization server revokes everything: the call fails at once
 	// (another attempt cannot help) asking for Connect; the process stays up.
 	as.mu.Lock()
