@@ -49,6 +49,12 @@ type tokenState struct {
 	PendingState    string            `json:"pending_state,omitempty"`
 	PendingVerifier string            `json:"pending_verifier,omitempty"`
 	PendingExpiry   time.Time         `json:"pending_expiry,omitzero"`
+	// MCP is what the authorization discovery of an mcp connection learned
+	// (endpoints, resource, registered client).
+	MCP *mcpAuth `json:"mcp,omitempty"`
+	// PendingMCP is the discovery of an authorization in progress; it
+	// replaces MCP when the callback completes.
+	PendingMCP *mcpAuth `json:"pending_mcp,omitempty"`
 }
 
 func (v *Vault) cache(name string) *tokenCache {
@@ -128,6 +134,9 @@ func (v *Vault) accessToken(ctx context.Context, l *loaded) (string, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := mcpBound(l, st); err != nil {
+			return nil, err
+		}
 		if v.usable(st.Token, tc.bad) {
 			// Another process (or an earlier run of this one) refreshed it.
 			tok = st.Token
@@ -135,7 +144,7 @@ func (v *Vault) accessToken(ctx context.Context, l *loaded) (string, error) {
 			return nil, nil
 		}
 		var fields map[string]string
-		if tok, fields, err = v.refresh(ctx, l, st.Token); err != nil {
+		if tok, fields, err = v.refresh(ctx, l, st); err != nil {
 			return nil, err
 		}
 		tc.refreshes++
@@ -152,8 +161,8 @@ func (v *Vault) accessToken(ctx context.Context, l *loaded) (string, error) {
 // refresh fetches a new access token from the token endpoint: a client
 // credentials grant, or the stored refresh token of an authorization-code
 // credential.
-func (v *Vault) refresh(ctx context.Context, l *loaded, stored *oauth2.Token) (*oauth2.Token, map[string]string, error) {
-	name := l.rec.Name
+func (v *Vault) refresh(ctx context.Context, l *loaded, st tokenState) (*oauth2.Token, map[string]string, error) {
+	name, stored := l.rec.Name, st.Token
 	hctx, answers := v.recordingContext(ctx)
 	var tok *oauth2.Token
 	var err error
@@ -176,6 +185,16 @@ func (v *Vault) refresh(ctx context.Context, l *loaded, stored *oauth2.Token) (*
 			cc.EndpointParams = map[string][]string{"audience": {aud}}
 		}
 		tok, err = cc.Token(hctx)
+	case TypeMCP:
+		hc, cerr := v.Client(ctx, "", name, v.cfg.HTTP)
+		if cerr != nil {
+			return nil, nil, cerr
+		}
+		hctx, answers = v.recordingContextOn(ctx, hc)
+		tok, err = v.refreshMCP(hctx, name, st)
+		if err != nil {
+			return nil, nil, err
+		}
 	case TypeOAuth2Code:
 		if stored == nil || stored.RefreshToken == "" {
 			return nil, nil, fmt.Errorf("credential %q has no token yet: open GET /api/v1/credentials/%s/oauth/start in a browser to authorize Weft: %w", name, name, weft.ErrInvalid)
@@ -279,8 +298,23 @@ func (v *Vault) StartOAuth(ctx context.Context, name string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if l.rec.Type != TypeOAuth2Code {
-		return "", fmt.Errorf("credential %q is of type %s; only oauth2_code credentials are authorized in the browser: %w", name, l.rec.Type, weft.ErrInvalid)
+	var disc *mcpAuth
+	switch {
+	case l.rec.Type == TypeMCP && mcpOAuthOn(l):
+		prev, err := v.readTokenState(ctx, name)
+		if err != nil {
+			prev = tokenState{}
+		}
+		if disc, err = v.discoverMCP(ctx, l, prev.MCP); err != nil {
+			// The server's or the connection's setup is at fault, and the
+			// person pressing Connect needs to read why.
+			if errors.Is(err, weft.ErrInvalid) {
+				return "", err
+			}
+			return "", fmt.Errorf("%s: %w", v.red.String(err.Error()), weft.ErrInvalid)
+		}
+	case l.rec.Type != TypeOAuth2Code:
+		return "", fmt.Errorf("credential %q is of type %s; only oauth2_code credentials and mcp connections with oauth: true are authorized in the browser: %w", name, l.rec.Type, weft.ErrInvalid)
 	}
 	var b [16]byte
 	_, _ = rand.Read(b[:])
@@ -293,10 +327,16 @@ func (v *Vault) StartOAuth(ctx context.Context, name string) (string, error) {
 			st = tokenState{}
 		}
 		st.PendingState, st.PendingVerifier, st.PendingExpiry = state, verifier, v.cfg.Now().Add(pendingTTL)
+		st.PendingMCP = disc
 		return v.sealTokenState(name, st)
 	})
 	if err != nil {
 		return "", fmt.Errorf("storing the pending authorization of credential %q: %w", name, err)
+	}
+	if disc != nil {
+		// RFC 8707: the token is for this MCP server and no other.
+		return disc.config().AuthCodeURL(state, oauth2.S256ChallengeOption(verifier),
+			oauth2.SetAuthURLParam("resource", disc.Resource)), nil
 	}
 	return v.oauthConfig(l).AuthCodeURL(state, oauth2.AccessTypeOffline, oauth2.S256ChallengeOption(verifier)), nil
 }
@@ -321,13 +361,26 @@ func (v *Vault) FinishOAuth(ctx context.Context, state, code string) (string, er
 		return "", fmt.Errorf("oauth callback for %q: unknown or expired state; start again: %w", name, weft.ErrInvalid)
 	}
 	hctx, answers := v.recordingContext(ctx)
-	tok, err := v.oauthConfig(l).Exchange(hctx, code, oauth2.VerifierOption(st.PendingVerifier))
+	cfg, opts := v.oauthConfig(l), []oauth2.AuthCodeOption{oauth2.VerifierOption(st.PendingVerifier)}
+	disc := st.PendingMCP
+	if disc != nil {
+		hc, err := v.Client(ctx, "", name, v.cfg.HTTP)
+		if err != nil {
+			return "", err
+		}
+		hctx, answers = v.recordingContextOn(ctx, hc)
+		cfg = disc.config()
+		opts = append(opts, oauth2.SetAuthURLParam("resource", disc.Resource))
+	} else if l.rec.Type == TypeMCP {
+		return "", fmt.Errorf("oauth callback for %q: no discovery is pending; start again: %w", name, weft.ErrInvalid)
+	}
+	tok, err := cfg.Exchange(hctx, code, opts...)
 	if err != nil {
 		return "", v.tokenError(name, err)
 	}
 	v.onOurClock(tok)
 	v.learnToken(tok)
-	st = tokenState{Token: tok, Fields: answers.fields()}
+	st = tokenState{Token: tok, Fields: answers.fields(), MCP: disc}
 	if err := v.writeTokenState(ctx, name, st); err != nil {
 		return "", err
 	}

@@ -91,7 +91,7 @@ func (v *Vault) resolve(ctx context.Context, name string, data map[string]any) e
 // become [redacted] everywhere).
 var nonSecretFields = map[string]bool{
 	"in": true, "name": true, "prefix": true, "username": true, "token_url": true, "auth_url": true,
-	"client_id": true, "scopes": true, "auth_style": true, "audience": true, "redirect_url": true,
+	"client_id": true, "scopes": true, "oauth": true, "auth_style": true, "audience": true, "redirect_url": true,
 	"algorithm": true, "key_id": true, "issuer": true, "subject": true, "claims": true, "ttl": true,
 	"header": true, "cert": true, "ca": true, "server_name": true, "headers": true, "query": true,
 	// database connections (the url and the password stay secret)

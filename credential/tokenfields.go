@@ -90,12 +90,18 @@ func (a *answerRecorder) fields() map[string]string {
 // recordingContext returns a context whose x/oauth2 client records the
 // token answers.
 func (v *Vault) recordingContext(ctx context.Context) (context.Context, *answerRecorder) {
+	return v.recordingContextOn(ctx, v.cfg.HTTP)
+}
+
+// recordingContextOn is recordingContext on a given client (a connection's
+// own, with its private-network allowlist).
+func (v *Vault) recordingContextOn(ctx context.Context, hc *http.Client) (context.Context, *answerRecorder) {
 	base := http.DefaultTransport
 	c := &http.Client{}
-	if v.cfg.HTTP != nil {
-		*c = *v.cfg.HTTP
-		if v.cfg.HTTP.Transport != nil {
-			base = v.cfg.HTTP.Transport
+	if hc != nil {
+		*c = *hc
+		if hc.Transport != nil {
+			base = hc.Transport
 		}
 	}
 	rec := &answerRecorder{base: base}

@@ -8,10 +8,12 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"strings"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/step"
 )
 
@@ -64,7 +66,8 @@ func (s *Service) open(ctx context.Context, c caller, connection string) (*mcp.C
 		if next == nil {
 			next = http.DefaultTransport
 		}
-		hc.Transport = &authTransport{next: next, conns: c.conns, workflow: c.workflow, connection: connection, max: int64(s.cfg.MaxMessage)}
+		bare := cred.Data["token"] == "" && cred.Data["auth"] == "" && cred.Data["oauth"] != "true"
+		hc.Transport = &authTransport{next: next, conns: c.conns, workflow: c.workflow, connection: connection, max: int64(s.cfg.MaxMessage), bare: bare}
 		t = &mcp.StreamableClientTransport{Endpoint: cred.Data["url"], HTTPClient: &hc, MaxRetries: -1,
 			DisableStandaloneSSE: true, MaxEventSize: s.cfg.MaxMessage}
 	case cred.Data["stdio"] != "":
@@ -82,6 +85,11 @@ func (s *Service) open(ctx context.Context, c caller, connection string) (*mcp.C
 		c.conns.Report(connection, err)
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
+		}
+		if errors.Is(err, weft.ErrInvalid) {
+			// The connection needs a person (Connect again, a fixed
+			// setting): another attempt would fail the same way.
+			return nil, step.Errorf("credential", "connecting to MCP server %q: %v", connection, err)
 		}
 		return nil, step.Retryable(fmt.Errorf("connecting to MCP server %q: %w", connection, err), 0)
 	}
@@ -110,6 +118,9 @@ type authTransport struct {
 	workflow   string
 	connection string
 	max        int64
+	// bare: the connection sends no authentication, so a 401 asking for
+	// OAuth means it should have oauth: true.
+	bare bool
 }
 
 var _ http.RoundTripper = (*authTransport)(nil)
@@ -122,6 +133,11 @@ func (a *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := a.next.RoundTrip(r)
 	if err != nil {
 		return nil, err
+	}
+	if resp.StatusCode == http.StatusUnauthorized && a.bare && strings.Contains(strings.ToLower(resp.Header.Get("WWW-Authenticate")), "bearer") {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+		resp.Body.Close()
+		return nil, fmt.Errorf("connection %q: the MCP server requires OAuth (401, WWW-Authenticate: Bearer): give the connection oauth: true and redirect_url (Weft's /oauth/callback), then press Connect: %w", a.connection, weft.ErrInvalid)
 	}
 	if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
 		a.conns.Invalidate(context.WithoutCancel(req.Context()), a.workflow, a.connection)

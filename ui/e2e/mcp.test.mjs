@@ -1,9 +1,13 @@
 // MCP in the console (issue 12): mcp.call is in the palette, an mcp
-// connection is created on the credentials page, and the Test run dialog
-// renders a form from a workflow's `inputs:` whose values start the run.
+// connection is created on the credentials page (with OAuth, Connect
+// discovers and registers at the server's authorization server), and the
+// Test run dialog renders a form from a workflow's `inputs:` whose values
+// start the run.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { api, launch, putWorkflow, shot, shutdown, withSession } from "./helpers.mjs";
+import { createServer } from "node:http";
+import { createHash } from "node:crypto";
+import { api, BASE, launch, putWorkflow, shot, shutdown, withSession } from "./helpers.mjs";
 
 before(launch);
 after(shutdown);
@@ -30,6 +34,98 @@ describe("mcp", () => {
       const got = (await api("GET", "/api/v1/credentials/ui-mcp")).data;
       assert.equal(got.type, "mcp");
       assert.deepEqual([...got.fields].sort(), ["token", "url"]);
+    }),
+  );
+
+  it(
+    "creates an mcp connection with OAuth and connects it with discovery and registration",
+    withSession(async ({ page }) => {
+      // One fake plays an MCP server that demands OAuth (401 with
+      // resource_metadata, RFC 9728 metadata) and its authorization server
+      // (RFC 8414 metadata, RFC 7591 registration, an authorization endpoint
+      // that approves at once, a token endpoint checking PKCE S256).
+      const seen = { registrations: 0, authorize: null, exchanges: 0 };
+      const challenges = new Map();
+      let base = "";
+      const json = (res, status, body) => {
+        res.writeHead(status, { "Content-Type": "application/json" });
+        res.end(JSON.stringify(body));
+      };
+      const fake = createServer(async (req, res) => {
+        const url = new URL(req.url, base);
+        let body = "";
+        for await (const c of req) body += c;
+        if (url.pathname === "/mcp") {
+          res.writeHead(401, { "WWW-Authenticate": `Bearer resource_metadata="${base}/.well-known/oauth-protected-resource/mcp"` });
+          return res.end();
+        }
+        if (url.pathname === "/.well-known/oauth-protected-resource/mcp") return json(res, 200, { resource: `${base}/mcp`, authorization_servers: [base] });
+        if (url.pathname === "/.well-known/oauth-authorization-server")
+          return json(res, 200, {
+            issuer: base,
+            authorization_endpoint: `${base}/authorize`,
+            token_endpoint: `${base}/token`,
+            registration_endpoint: `${base}/register`,
+            code_challenge_methods_supported: ["S256"],
+            token_endpoint_auth_methods_supported: ["none"],
+          });
+        if (url.pathname === "/register" && req.method === "POST") {
+          seen.registrations++;
+          return json(res, 201, { client_id: "weft-registered", redirect_uris: JSON.parse(body).redirect_uris, token_endpoint_auth_method: "none" });
+        }
+        if (url.pathname === "/authorize") {
+          seen.authorize = Object.fromEntries(url.searchParams);
+          const code = `code-${challenges.size}`;
+          challenges.set(code, url.searchParams.get("code_challenge"));
+          const back = new URL(url.searchParams.get("redirect_uri"));
+          back.searchParams.set("code", code);
+          back.searchParams.set("state", url.searchParams.get("state"));
+          res.writeHead(302, { Location: back.toString() });
+          return res.end();
+        }
+        if (url.pathname === "/token" && req.method === "POST") {
+          const form = new URLSearchParams(body);
+          const want = challenges.get(form.get("code"));
+          const got = createHash("sha256").update(form.get("code_verifier") ?? "").digest("base64url");
+          seen.exchanges++;
+          if (!want || want !== got || form.get("resource") !== `${base}/mcp`) return json(res, 400, { error: "invalid_grant" });
+          return json(res, 200, { access_token: "mcp-at-1", token_type: "Bearer", expires_in: 3600, refresh_token: "mcp-rt-1" });
+        }
+        res.writeHead(404).end();
+      });
+      await new Promise((r) => fake.listen(0, "127.0.0.1", r));
+      base = `http://127.0.0.1:${fake.address().port}`;
+      try {
+        await api("DELETE", "/api/v1/credentials/ui-mcp-oauth");
+        await page.goto("/credentials");
+        await page.getByRole("button", { name: "New credential" }).click();
+        const form = page.getByRole("form", { name: "Credential" });
+        await form.getByLabel("Credential name").fill("ui-mcp-oauth");
+        await form.getByLabel("Credential type").selectOption("mcp");
+        await form.getByLabel("url", { exact: true }).fill(`${base}/mcp`);
+        await form.getByLabel("oauth", { exact: true }).selectOption("true");
+        // Weft's own callback is filled in.
+        assert.equal(await form.getByLabel("redirect_url", { exact: true }).inputValue(), `${BASE}/oauth/callback`);
+        await form.getByText("press Connect in the list").waitFor();
+        await form.getByLabel("redirect_url", { exact: true }).scrollIntoViewIfNeeded();
+        await shot(page, "credentials-mcp-oauth");
+        await form.getByRole("button", { name: "Save credential" }).click();
+
+        const row = page.locator('tr[data-credential="ui-mcp-oauth"]');
+        await row.getByTestId("oauth-state").getByText("not connected").waitFor();
+        const [popup] = await Promise.all([page.context().waitForEvent("page"), row.getByRole("button", { name: "Connect", exact: true }).click()]);
+        await popup.getByText("is authorized").waitFor();
+        await popup.close();
+        await row.getByTestId("oauth-state").getByText("connected", { exact: true }).waitFor();
+        assert.equal(seen.registrations, 1);
+        assert.equal(seen.exchanges, 1);
+        assert.equal(seen.authorize.client_id, "weft-registered");
+        assert.equal(seen.authorize.resource, `${base}/mcp`);
+        assert.equal(seen.authorize.code_challenge_method, "S256");
+        await shot(page, "credentials-mcp-oauth-connected");
+      } finally {
+        fake.close();
+      }
     }),
   );
 

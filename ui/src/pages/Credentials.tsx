@@ -37,7 +37,25 @@ function Status({ c, oauth }: { c?: Connection; oauth?: boolean }) {
 }
 
 /**
- * OAuth "Connect" for an oauth2_code credential: asks the server for the
+ * Whether a connection is authorized in the browser with Connect: an
+ * oauth2_code credential, or an mcp connection with oauth (whose
+ * redirect_url is set only then).
+ */
+function browserOAuth(c: Credential): boolean {
+  return c.type === "oauth2_code" || (c.type === "mcp" && !!c.fields?.includes("oauth") && !!c.fields?.includes("redirect_url"));
+}
+
+/**
+ * An mcp connection switched to oauth gets Weft's own callback as its
+ * redirect_url unless one is typed already.
+ */
+function withCallback(type: string, data: Record<string, string>): Record<string, string> {
+  if (type === "mcp" && data.oauth === "true" && !data.redirect_url) return { ...data, redirect_url: `${window.location.origin}/oauth/callback` };
+  return data;
+}
+
+/**
+ * OAuth "Connect" for an oauth2_code credential (or an mcp connection with oauth): asks the server for the
  * provider's consent page (?format=json), opens it in a new window (opened
  * on the click itself so popup blockers let it through), then polls the
  * connection until the callback has stored a token.
@@ -228,6 +246,7 @@ function CredentialForm({ types, apps = [], editing, onDone }: { types: Spec[]; 
             ))}
           </select>
           {spec?.description && <span className="field-help">{spec.description}</span>}
+          {type === "mcp" && data.oauth === "true" && <span className="field-help">After saving, press Connect in the list to authorize Weft at the server.</span>}
         </label>
       </div>
       {fields.map((f) => (
@@ -238,7 +257,7 @@ function CredentialForm({ types, apps = [], editing, onDone }: { types: Spec[]; 
             {f.secret && <span className="tag secret">secret</span>}
           </span>
           {f.enum?.length ? (
-            <select aria-label={f.name} value={data[f.name] ?? ""} onChange={(e) => setData({ ...data, [f.name]: e.target.value })}>
+            <select aria-label={f.name} value={data[f.name] ?? ""} onChange={(e) => setData(withCallback(type, { ...data, [f.name]: e.target.value }))}>
               <option value="">{f.default !== undefined ? `default (${String(f.default)})` : "—"}</option>
               {f.enum.map((o) => (
                 <option key={o}>{o}</option>
@@ -343,13 +362,13 @@ export function Credentials() {
                   <td className="mono small">{c.type}</td>
                   <td className="small">{(c.fields ?? []).length ? (c.fields ?? []).map((f) => <span className="tag" key={f}>{f} ●●●</span>) : <span className="muted">none</span>}</td>
                   <td>
-                    {c.type === "oauth2_code" && (
+                    {browserOAuth(c) && (
                       <div className="small oauth-state" data-testid="oauth-state">
                         {byName.get(c.name)?.status.token_expiry ? <span className="badge st-succeeded">connected</span> : <span className="badge st-skipped">not connected</span>}
                       </div>
                     )}
-                    <Status c={byName.get(c.name)} oauth={c.type === "oauth2_code"} />
-                    {c.type === "oauth2_code" && <Connect name={c.name} connected={!!byName.get(c.name)?.status.token_expiry} onConnected={conns.reload} />}
+                    <Status c={byName.get(c.name)} oauth={browserOAuth(c)} />
+                    {browserOAuth(c) && <Connect name={c.name} connected={!!byName.get(c.name)?.status.token_expiry} onConnected={conns.reload} />}
                   </td>
                   <td className="muted small">{ago(c.updated_at)}</td>
                   <td className="row-actions">
