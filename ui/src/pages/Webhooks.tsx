@@ -2,7 +2,7 @@
 // (GET /api/v1/webhooks/deliveries): verified or why not, duplicates, the
 // execution each started, and replay; and each webhook's registration at
 // its provider (GET /api/v1/webhooks/registrations).
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { api, webhookURL } from "../api/client";
 import type { Delivery, Registration, WorkflowRecord } from "../api/types";
 import { ago, CopyButton, Empty, ErrorBox, PageHeader, StatusBadge, useLoad } from "../components/ui";
@@ -57,6 +57,13 @@ function Deliveries() {
   const list = useLoad(() => api.deliveries({ limit: 50 }));
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState("");
+  // The log is written just after each answer (on SQLite it shares the next
+  // commit, at most a quarter second later): keep the list live.
+  useEffect(() => {
+    const id = setInterval(list.reload, 5000);
+    return () => clearInterval(id);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
   if (list.error && (list.error as { status?: number }).status === 404) return null; // a server without the delivery log
   const items: Delivery[] = list.data?.items ?? [];
   return (
