@@ -48,6 +48,21 @@ func readJSON(r *http.Request, def string) (json.RawMessage, error) {
 	return json.RawMessage(b), nil
 }
 
+// readInto reads a JSON body into a T, answering 400 with the line and
+// column of a syntax error, or "the body must be <shape>" when the document
+// does not fit T (an empty body included).
+func readInto[T any](r *http.Request, shape string) (T, error) {
+	var in T
+	body, err := readJSON(r, "")
+	if err != nil {
+		return in, err
+	}
+	if err := json.Unmarshal(body, &in); err != nil {
+		return in, badRequest("the body must be %s: %v", shape, err)
+	}
+	return in, nil
+}
+
 // jsonSyntax reports where a JSON document is malformed.
 func jsonSyntax(b []byte) error {
 	var v any

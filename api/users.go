@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 
@@ -25,14 +24,9 @@ func (s *server) createUser(w http.ResponseWriter, r *http.Request) {
 	if s.identityOff(w, r) {
 		return
 	}
-	body, err := readJSON(r, "")
+	in, err := readInto[identity.UserInput](r, "{email, name, role, kind, password}")
 	if err != nil {
 		writeError(w, r, s.log, err)
-		return
-	}
-	var in identity.UserInput
-	if err := json.Unmarshal(body, &in); err != nil {
-		writeError(w, r, s.log, badRequest("the body must be {email, name, role, kind, password}: %v", err))
 		return
 	}
 	p, _ := PrincipalOf(r.Context())
@@ -50,14 +44,9 @@ func (s *server) updateUser(w http.ResponseWriter, r *http.Request) {
 	if s.identityOff(w, r) {
 		return
 	}
-	body, err := readJSON(r, "")
+	in, err := readInto[identity.UserPatch](r, "{name, role, disabled, password} (each optional)")
 	if err != nil {
 		writeError(w, r, s.log, err)
-		return
-	}
-	var in identity.UserPatch
-	if err := json.Unmarshal(body, &in); err != nil {
-		writeError(w, r, s.log, badRequest("the body must be {name, role, disabled, password} (each optional): %v", err))
 		return
 	}
 	p, _ := PrincipalOf(r.Context())
@@ -116,14 +105,9 @@ func (s *server) createToken(w http.ResponseWriter, r *http.Request) {
 	if s.identityOff(w, r) {
 		return
 	}
-	body, err := readJSON(r, "")
+	in, err := readInto[identity.TokenInput](r, "{name, scopes, expires_in, user_id}")
 	if err != nil {
 		writeError(w, r, s.log, err)
-		return
-	}
-	var in identity.TokenInput
-	if err := json.Unmarshal(body, &in); err != nil {
-		writeError(w, r, s.log, badRequest("the body must be {name, scopes, expires_in, user_id}: %v", err))
 		return
 	}
 	p, _ := PrincipalOf(r.Context())
