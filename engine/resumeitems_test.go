@@ -145,3 +145,39 @@ func waitItemDone(t *testing.T, b *testBundle, id, stepID string, item int) {
 	}
 	t.Fatalf("item %d of step %q never finished", item, stepID)
 }
+
+// TestApprovalDecidedTwiceAfterTheEnd: repeating a decision after the
+// execution has finished says "decided already" (409), not "gone".
+func TestApprovalDecidedTwiceAfterTheEnd(t *testing.T) {
+	t.Parallel()
+	b, svc := withEvents(t, events.Limits{})
+	b.put(t, `
+name: ask
+steps:
+  - id: ok
+    uses: approval
+    with: { message: "ok?" }
+`)
+	id := start(t, b, "ask", `{}`)
+	waitStep(t, b, id, "ok")
+	ctx := context.Background()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, err := b.store.GetEventWait(ctx, id, "ok", weft.WholeStep); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the approval never waited")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, err := svc.Decide(ctx, id, "ok", weft.WholeStep, events.Decision{Decision: "approve", By: "admin"}); err != nil {
+		t.Fatal(err)
+	}
+	if ex := finished(t, b, id); ex.Status != weft.ExecutionSucceeded {
+		t.Fatalf("execution = %s %+v", ex.Status, ex.Error)
+	}
+	if _, err := svc.Decide(ctx, id, "ok", weft.WholeStep, events.Decision{Decision: "reject", By: "admin"}); !errors.Is(err, events.ErrUsed) {
+		t.Fatalf("deciding again after the end: %v, want ErrUsed", err)
+	}
+}

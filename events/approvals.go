@@ -68,6 +68,11 @@ func (s *Service) Decide(ctx context.Context, executionID, stepID string, item i
 	}
 	if _, err := s.cfg.Store.GetEventWait(ctx, executionID, stepID, item); err != nil {
 		if errors.Is(err, weft.ErrNotFound) {
+			// A decision the step took already is "decided", even when the
+			// execution has finished since: the caller repeated itself.
+			if ev, terr := s.cfg.Store.TakenEvent(ctx, weft.StepRunID(executionID, stepID, item)); terr == nil && ev.Name == step.EventApproval {
+				return d, fmt.Errorf("step %q of execution %s was decided already: %w", stepID, executionID, ErrUsed)
+			}
 			if gone := s.unfinished(ctx, executionID); gone != nil {
 				return d, gone
 			}

@@ -19,7 +19,9 @@ const insertExecutionSQL = `INSERT INTO executions (` + executionCols + `)
 
 // patchExecutionSQL sets a column when its flag is true; a true flag with a
 // NULL value clears it. One statement serves every patch shape, so pgx's
-// statement cache holds one plan.
+// statement cache holds one plan. An owner that parks an execution
+// (waiting, lease released) after a cancel was requested makes it due at
+// once: the next claim sees the request and cancels it (see storesqlite).
 const patchExecutionSQL = `UPDATE executions SET
 	status        = CASE WHEN $1  THEN $2::text        ELSE status END,
 	output        = CASE WHEN $3  THEN $4::bytea       ELSE output END,
@@ -28,7 +30,8 @@ const patchExecutionSQL = `UPDATE executions SET
 	response      = CASE WHEN $8  THEN $9::bytea       ELSE response END,
 	started_at    = CASE WHEN $10 THEN $11::timestamptz ELSE started_at END,
 	finished_at   = CASE WHEN $12 THEN $13::timestamptz ELSE finished_at END,
-	wake_at       = CASE WHEN $14 THEN (CASE WHEN $21::boolean AND wake_at IS NOT NULL AND wake_at < $15::timestamptz
+	wake_at       = CASE WHEN $1 AND $2::text = 'waiting' AND $16 AND $17::text IS NULL AND cancel_requested THEN 'epoch'::timestamptz
+	                     WHEN $14 THEN (CASE WHEN $21::boolean AND wake_at IS NOT NULL AND wake_at < $15::timestamptz
 	                THEN wake_at ELSE $15::timestamptz END) ELSE wake_at END,
 	lease_owner   = CASE WHEN $16 THEN $17::text        ELSE lease_owner END,
 	lease_until   = CASE WHEN $18 THEN $19::timestamptz ELSE lease_until END

@@ -16,6 +16,10 @@ const insertExecutionSQL = `INSERT INTO executions (` + executionCols + `)
 
 // patchExecutionSQL sets a column when its flag is true; a true flag with a
 // NULL value clears it. One prepared statement serves every patch shape.
+// An owner that parks an execution (waiting, lease released) after a cancel was requested
+// makes it due at once (wake_at 0), whatever wake it asked for: the next
+// claim sees the request and cancels it, so a cancel that raced with the
+// parking commit is not lost until the wait's own wake-up.
 const patchExecutionSQL = `UPDATE executions SET
 	status        = CASE WHEN ?1  THEN ?2  ELSE status END,
 	output        = CASE WHEN ?3  THEN ?4  ELSE output END,
@@ -24,7 +28,8 @@ const patchExecutionSQL = `UPDATE executions SET
 	response      = CASE WHEN ?8  THEN ?9  ELSE response END,
 	started_at    = CASE WHEN ?10 THEN ?11 ELSE started_at END,
 	finished_at   = CASE WHEN ?12 THEN ?13 ELSE finished_at END,
-	wake_at       = CASE WHEN ?14 THEN (CASE WHEN ?21 AND wake_at IS NOT NULL AND wake_at < ?15 THEN wake_at ELSE ?15 END) ELSE wake_at END,
+	wake_at       = CASE WHEN ?1 AND ?2 = 'waiting' AND ?16 AND ?17 IS NULL AND cancel_requested THEN 0
+	                     WHEN ?14 THEN (CASE WHEN ?21 AND wake_at IS NOT NULL AND wake_at < ?15 THEN wake_at ELSE ?15 END) ELSE wake_at END,
 	lease_owner   = CASE WHEN ?16 THEN ?17 ELSE lease_owner END,
 	lease_until   = CASE WHEN ?18 THEN ?19 ELSE lease_until END
 	WHERE id = ?20`

@@ -123,6 +123,30 @@ func testRequestCancel(t *testing.T, s store.Store) {
 	if !got[0].CancelRequested {
 		t.Fatal("a taken-over execution lost its cancel request")
 	}
+	// The owner of "waiting-held" parks it (its commit raced with the
+	// cancel request): it is due at once, whatever wake it asked for, so
+	// the next claim sees the request instead of the wait's wake-up.
+	waiting := weft.ExecutionWaiting
+	mustApply(t, s, store.Mutation{Owner: "alive", ExecutionID: "waiting-held", Patch: &store.ExecutionPatch{
+		Status: &waiting, WakeAt: store.Ptr(now.Add(24 * time.Hour)), ReleaseLease: true}})
+	if next, err := s.NextWake(ctx); err != nil || next.After(now) {
+		t.Fatalf("NextWake after parking a canceled execution = %v, %v; want due by %v", next, err, now)
+	}
+	got, err = s.Claim(ctx, "y", now, time.Minute, 10, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	equal(t, "claimable after a canceled execution parked", ids(got), []string{"waiting-held"})
+	if !got[0].CancelRequested {
+		t.Fatal("a parked execution lost its cancel request")
+	}
+	// Parking one without a cancel request keeps its wake.
+	mustCreate(t, s, withLease(newExecution("parks", "wf", at(7)), weft.ExecutionRunning, "alive", live))
+	mustApply(t, s, store.Mutation{Owner: "alive", ExecutionID: "parks", Patch: &store.ExecutionPatch{
+		Status: &waiting, WakeAt: store.Ptr(now.Add(24 * time.Hour)), ReleaseLease: true}})
+	if e := mustGet(t, s, "parks"); e.WakeAt == nil || e.WakeAt.Before(now.Add(23*time.Hour)) {
+		t.Fatalf("parked without a cancel request: wake %v", e.WakeAt)
+	}
 
 	for _, st := range []weft.ExecutionStatus{weft.ExecutionSucceeded, weft.ExecutionFailed, weft.ExecutionCanceled} {
 		id := "finished-" + string(st)
