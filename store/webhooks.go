@@ -54,6 +54,15 @@ type WebhookDelivery struct {
 	Request json.RawMessage `json:"request,omitempty"`
 }
 
+// DeliveryOutcomeIndexTerm is the condition of both stores'
+// webhook_deliveries_outcome index (migration 0015): accepted deliveries,
+// nearly every row and the one written per request, are left out of it. A
+// query filtering on another outcome repeats the term word for word, so the
+// planner may use that index (see StatusIndexTerm); a query for accepted
+// deliveries walks the primary key or the workflow index newest first,
+// where nearly every row matches.
+const DeliveryOutcomeIndexTerm = "outcome <> 'accepted'"
+
 // DeliveryFilter narrows ListDeliveries. Results are newest first.
 type DeliveryFilter struct {
 	Workflow string
@@ -76,8 +85,11 @@ type WebhookDeliveries interface {
 	ListDeliveries(ctx context.Context, f DeliveryFilter) ([]WebhookDelivery, string, error)
 	// GetDelivery returns one delivery (weft.ErrNotFound if absent).
 	GetDelivery(ctx context.Context, id string) (WebhookDelivery, error)
-	// PruneDeliveries deletes up to batch deliveries received before
-	// `before` and returns how many it deleted.
+	// PruneDeliveries deletes deliveries received before `before` among the
+	// batch oldest by id, and returns how many it deleted. Ids are
+	// time-ordered, so these are the oldest deliveries and a caller prunes
+	// everything old by calling it until it returns 0; the log needs no
+	// index on received_at for it (migration 0015).
 	PruneDeliveries(ctx context.Context, before time.Time, batch int) (int, error)
 }
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -122,5 +123,112 @@ func TestStatusQueriesUseAnIndex(t *testing.T) {
 		if !strings.Contains(plan, "Index") || !strings.Contains(plan, c.index) || strings.Contains(plan, "Seq Scan") {
 			t.Errorf("%s: plan =\n%s\nwant an index scan of %s*", c.name, plan, c.index)
 		}
+	}
+}
+
+// The delivery log keeps two indexes besides its primary key (migration
+// 0015): by workflow, and by outcome for the outcomes other than accepted.
+// Every list, in the generic plan too, stays an index scan newest first
+// (no sequential scan of the log), and the retention prune walks the primary
+// key from the oldest id instead of an index on received_at.
+func TestDeliveryQueriesUseAnIndex(t *testing.T) {
+	t.Parallel()
+	url := os.Getenv("WEFT_TEST_POSTGRES_URL")
+	if url == "" {
+		t.Skip("set WEFT_TEST_POSTGRES_URL to a PostgreSQL URL to run the PostgreSQL store tests")
+	}
+	ctx := context.Background()
+	b := make([]byte, 6)
+	rand.Read(b)
+	schema := "weft_test_" + hex.EncodeToString(b)
+	s, err := Open(ctx, url, Options{Schema: schema})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		s.Close()
+		conn, err := pgx.Connect(ctx, url)
+		if err != nil {
+			t.Errorf("dropping schema %s: %v", schema, err)
+			return
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			t.Errorf("dropping schema %s: %v", schema, err)
+		}
+	})
+	// A log like a real one: 20,000 deliveries to 10 workflows, 1 in 50
+	// rejected, 1 in 100 a duplicate, the rest accepted.
+	if _, err := s.pool.Exec(ctx, `INSERT INTO webhook_deliveries (id, workflow, path, received_at, method, status, outcome)
+		SELECT lpad(i::text, 8, '0'), 'w' || (i % 10), 'hooks/w' || (i % 10), now() - (20000 - i) * interval '1 second', 'POST',
+			CASE WHEN i % 50 = 0 THEN 401 ELSE 202 END,
+			CASE WHEN i % 50 = 0 THEN 'rejected' WHEN i % 100 = 1 THEN 'duplicate' ELSE 'accepted' END
+		FROM generate_series(1, 20000) i`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.pool.Exec(ctx, "ANALYZE webhook_deliveries"); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "SET plan_cache_mode = force_generic_plan"); err != nil {
+		t.Fatal(err)
+	}
+	explain := func(q string, args ...any) string {
+		t.Helper()
+		if _, err := conn.Exec(ctx, "DEALLOCATE ALL"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.Conn().Prepare(ctx, "q", q); err != nil {
+			t.Fatal(err)
+		}
+		params := make([]string, len(args))
+		for i := range args {
+			params[i] = "$" + string(rune('1'+i))
+		}
+		rows, err := conn.Query(ctx, "EXPLAIN EXECUTE q("+strings.Join(params, ", ")+")",
+			append([]any{pgx.QueryExecModeSimpleProtocol}, args...)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(lines, "\n")
+	}
+	for _, c := range []struct {
+		name  string
+		f     store.DeliveryFilter
+		index string
+	}{
+		{name: "all", index: "webhook_deliveries_pkey"},
+		{name: "rejected", f: store.DeliveryFilter{Outcome: store.OutcomeRejected}, index: "webhook_deliveries_outcome"},
+		{name: "rejected of a workflow", f: store.DeliveryFilter{Workflow: "w0", Outcome: store.OutcomeRejected}, index: "webhook_deliveries_"},
+		{name: "accepted", f: store.DeliveryFilter{Outcome: store.OutcomeAccepted}, index: "webhook_deliveries_pkey"},
+		// With one workflow in ten the generic plan may walk the primary key
+		// newest first and filter, as it did before migration 0015.
+		{name: "of a workflow", f: store.DeliveryFilter{Workflow: "w1"}, index: "webhook_deliveries_"},
+		{name: "accepted of a workflow", f: store.DeliveryFilter{Workflow: "w1", Outcome: store.OutcomeAccepted},
+			index: "webhook_deliveries_"},
+	} {
+		q, args, err := listDeliveriesSQL(c.f, 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plan := explain(q, args...)
+		t.Logf("%s:\n%s", c.name, plan)
+		if !strings.Contains(plan, "Index") || !strings.Contains(plan, c.index) || strings.Contains(plan, "Seq Scan") ||
+			strings.Contains(plan, "Sort") {
+			t.Errorf("%s: plan =\n%s\nwant an index scan of %s* in id order", c.name, plan, c.index)
+		}
+	}
+	plan := explain(pruneDeliveriesSelectSQL, time.Now(), 1000)
+	t.Logf("prune:\n%s", plan)
+	if !strings.Contains(plan, "webhook_deliveries_pkey") || strings.Contains(plan, "Seq Scan") || strings.Contains(plan, "Sort") {
+		t.Errorf("prune: plan =\n%s\nwant a walk of the primary key in id order", plan)
 	}
 }

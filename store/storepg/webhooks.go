@@ -74,9 +74,9 @@ func scanDelivery(row pgx.Row) (store.WebhookDelivery, error) {
 	return d, nil
 }
 
-// ListDeliveries implements store.WebhookDeliveries.
-func (s *Store) ListDeliveries(ctx context.Context, f store.DeliveryFilter) ([]store.WebhookDelivery, string, error) {
-	limit := pageLimit(f.Limit)
+// listDeliveriesSQL builds the query of ListDeliveries for a page of limit
+// rows (it asks for one more to know whether a next page exists).
+func listDeliveriesSQL(f store.DeliveryFilter, limit int) (string, []any, error) {
 	var where []string
 	var args []any
 	add := func(cond string, v any) {
@@ -88,11 +88,14 @@ func (s *Store) ListDeliveries(ctx context.Context, f store.DeliveryFilter) ([]s
 	}
 	if f.Outcome != "" {
 		add("outcome = ?", f.Outcome)
+		if f.Outcome != store.OutcomeAccepted {
+			where = append(where, store.DeliveryOutcomeIndexTerm)
+		}
 	}
 	if f.Cursor != "" {
 		id, err := parseWorkflowCursor(f.Cursor)
 		if err != nil {
-			return nil, "", fmt.Errorf("listing webhook deliveries: bad cursor: %w", weft.ErrInvalid)
+			return "", nil, fmt.Errorf("bad cursor: %w", weft.ErrInvalid)
 		}
 		add("id < ?", id)
 	}
@@ -101,7 +104,16 @@ func (s *Store) ListDeliveries(ctx context.Context, f store.DeliveryFilter) ([]s
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
 	args = append(args, limit+1)
-	q += " ORDER BY id DESC LIMIT $" + strconv.Itoa(len(args))
+	return q + " ORDER BY id DESC LIMIT $" + strconv.Itoa(len(args)), args, nil
+}
+
+// ListDeliveries implements store.WebhookDeliveries.
+func (s *Store) ListDeliveries(ctx context.Context, f store.DeliveryFilter) ([]store.WebhookDelivery, string, error) {
+	limit := pageLimit(f.Limit)
+	q, args, err := listDeliveriesSQL(f, limit)
+	if err != nil {
+		return nil, "", fmt.Errorf("listing webhook deliveries: %w", err)
+	}
 	rows, err := s.pool.Query(ctx, q, args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("listing webhook deliveries: %w", err)
@@ -138,13 +150,19 @@ func (s *Store) GetDelivery(ctx context.Context, id string) (store.WebhookDelive
 	return d, nil
 }
 
+// pruneDeliveriesSelectSQL picks, among the $2 oldest deliveries by id,
+// those received before $1: a walk of the primary key that stops after $2
+// rows, so the log needs no received_at index (migration 0015) and a prune
+// with nothing to delete reads $2 rows, not the log.
+const pruneDeliveriesSelectSQL = `SELECT id FROM (SELECT id, received_at FROM webhook_deliveries ORDER BY id LIMIT $2) oldest
+	WHERE received_at < $1`
+
 // PruneDeliveries implements store.WebhookDeliveries.
 func (s *Store) PruneDeliveries(ctx context.Context, before time.Time, batch int) (int, error) {
 	if batch <= 0 {
 		return 0, nil
 	}
-	tag, err := s.pool.Exec(ctx, `DELETE FROM webhook_deliveries WHERE id IN (
-		SELECT id FROM webhook_deliveries WHERE received_at < $1 ORDER BY received_at LIMIT $2)`, before.UTC(), batch)
+	tag, err := s.pool.Exec(ctx, "DELETE FROM webhook_deliveries WHERE id IN ("+pruneDeliveriesSelectSQL+")", before.UTC(), batch)
 	if err != nil {
 		return 0, fmt.Errorf("pruning webhook deliveries: %w", err)
 	}

@@ -110,3 +110,47 @@ func TestStatusQueriesUseAnIndex(t *testing.T) {
 		}
 	}
 }
+
+// The delivery log keeps two indexes besides its primary key (migration
+// 0015): by workflow, and by outcome for the outcomes other than accepted.
+// Every list stays a newest-first walk of an index that stops after its
+// page (no sort of the whole log), and the retention prune walks the primary
+// key from the oldest id instead of an index on received_at.
+func TestDeliveryQueriesUseAnIndex(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "w.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, c := range []struct {
+		name string
+		f    store.DeliveryFilter
+		want string
+	}{
+		{name: "all", want: "SCAN webhook_deliveries"},
+		{name: "rejected", f: store.DeliveryFilter{Outcome: store.OutcomeRejected}, want: "INDEX webhook_deliveries_outcome"},
+		{name: "rejected, next page", f: store.DeliveryFilter{Outcome: store.OutcomeRejected, Page: store.Page{Cursor: workflowCursor("01J")}},
+			want: "INDEX webhook_deliveries_outcome"},
+		{name: "accepted", f: store.DeliveryFilter{Outcome: store.OutcomeAccepted}, want: "SCAN webhook_deliveries"},
+		{name: "of a workflow", f: store.DeliveryFilter{Workflow: "w"}, want: "INDEX webhook_deliveries_workflow"},
+		{name: "accepted of a workflow", f: store.DeliveryFilter{Workflow: "w", Outcome: store.OutcomeAccepted},
+			want: "INDEX webhook_deliveries_workflow"},
+	} {
+		q, args, err := listDeliveriesSQL(c.f, 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plan := explain(t, s, q, args...)
+		t.Logf("%s: %s", c.name, plan)
+		if !strings.Contains(plan, c.want) || strings.Contains(plan, "TEMP B-TREE") {
+			t.Errorf("%s: plan = %s; want %s in id order, without a sort", c.name, plan, c.want)
+		}
+	}
+	plan := explain(t, s, pruneDeliveriesSelectSQL, 1, 1000)
+	t.Logf("prune: %s", plan)
+	if !strings.Contains(plan, "SCAN webhook_deliveries") || strings.Contains(plan, "TEMP B-TREE") {
+		t.Errorf("prune: plan = %s; want a walk of the primary key in id order, without a sort", plan)
+	}
+}

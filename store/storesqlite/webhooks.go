@@ -82,9 +82,9 @@ func scanDelivery(sc scanner) (store.WebhookDelivery, error) {
 	return d, nil
 }
 
-// ListDeliveries implements store.WebhookDeliveries.
-func (s *Store) ListDeliveries(ctx context.Context, f store.DeliveryFilter) ([]store.WebhookDelivery, string, error) {
-	limit := pageLimit(f.Limit)
+// listDeliveriesSQL builds the query of ListDeliveries for a page of limit
+// rows (it asks for one more to know whether a next page exists).
+func listDeliveriesSQL(f store.DeliveryFilter, limit int) (string, []any, error) {
 	var where []string
 	var args []any
 	if f.Workflow != "" {
@@ -92,11 +92,14 @@ func (s *Store) ListDeliveries(ctx context.Context, f store.DeliveryFilter) ([]s
 	}
 	if f.Outcome != "" {
 		where, args = append(where, "outcome = ?"), append(args, f.Outcome)
+		if f.Outcome != store.OutcomeAccepted {
+			where = append(where, store.DeliveryOutcomeIndexTerm)
+		}
 	}
 	if f.Cursor != "" {
 		id, err := parseWorkflowCursor(f.Cursor)
 		if err != nil {
-			return nil, "", fmt.Errorf("listing webhook deliveries: bad cursor: %w", weft.ErrInvalid)
+			return "", nil, fmt.Errorf("bad cursor: %w", weft.ErrInvalid)
 		}
 		where, args = append(where, "id < ?"), append(args, id)
 	}
@@ -104,8 +107,17 @@ func (s *Store) ListDeliveries(ctx context.Context, f store.DeliveryFilter) ([]s
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	q += " ORDER BY id DESC LIMIT ?"
-	rows, err := s.rdb.QueryContext(ctx, q, append(args, limit+1)...)
+	return q + " ORDER BY id DESC LIMIT ?", append(args, limit+1), nil
+}
+
+// ListDeliveries implements store.WebhookDeliveries.
+func (s *Store) ListDeliveries(ctx context.Context, f store.DeliveryFilter) ([]store.WebhookDelivery, string, error) {
+	limit := pageLimit(f.Limit)
+	q, args, err := listDeliveriesSQL(f, limit)
+	if err != nil {
+		return nil, "", fmt.Errorf("listing webhook deliveries: %w", err)
+	}
+	rows, err := s.rdb.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("listing webhook deliveries: %w", err)
 	}
@@ -141,6 +153,13 @@ func (s *Store) GetDelivery(ctx context.Context, id string) (store.WebhookDelive
 	return d, nil
 }
 
+// pruneDeliveriesSelectSQL picks, among the ?2 oldest deliveries by id,
+// those received before ?1: a walk of the primary key that stops after ?2
+// rows, so the log needs no received_at index (migration 0015) and a prune
+// with nothing to delete reads ?2 rows, not the log.
+const pruneDeliveriesSelectSQL = `SELECT id FROM (SELECT id, received_at FROM webhook_deliveries ORDER BY id LIMIT ?2)
+	WHERE received_at < ?1`
+
 // PruneDeliveries implements store.WebhookDeliveries.
 func (s *Store) PruneDeliveries(ctx context.Context, before time.Time, batch int) (int, error) {
 	if batch <= 0 {
@@ -148,8 +167,8 @@ func (s *Store) PruneDeliveries(ctx context.Context, before time.Time, batch int
 	}
 	var n int64
 	err := s.do(ctx, func(w *writer, _ time.Time) error {
-		res, err := w.conn.ExecContext(w.ctx, `DELETE FROM webhook_deliveries WHERE id IN (
-			SELECT id FROM webhook_deliveries WHERE received_at < ? ORDER BY received_at LIMIT ?)`, micros(before), batch)
+		res, err := w.conn.ExecContext(w.ctx, "DELETE FROM webhook_deliveries WHERE id IN ("+pruneDeliveriesSelectSQL+")",
+			micros(before), batch)
 		if err != nil {
 			return err
 		}

@@ -28,6 +28,7 @@ func RunWebhooks(t *testing.T, open func(t *testing.T) WebhookStore) {
 		"DeliveriesFilterPage":  testDeliveriesFilterPage,
 		"DeliveriesMixedBatch":  testDeliveriesMixedBatch,
 		"DeliveriesPrune":       testDeliveriesPrune,
+		"DeliveriesByOutcome":   testDeliveriesByOutcome,
 		"SubscriptionsCRUD":     testSubscriptionsCRUD,
 		"SubscriptionsFailures": testSubscriptionsFailures,
 	} {
@@ -193,6 +194,56 @@ func testDeliveriesPrune(t *testing.T, s WebhookStore) {
 	left, _, _ := s.ListDeliveries(ctx, store.DeliveryFilter{})
 	if len(left) != 4 || left[3].ID != "D00006" {
 		t.Errorf("left %v", left)
+	}
+}
+
+// The outcome index leaves accepted deliveries out (migration 0015): a list
+// by any outcome, accepted or not, with or without a workflow, across pages,
+// still returns exactly the deliveries of that outcome, newest first.
+func testDeliveriesByOutcome(t *testing.T, s WebhookStore) {
+	ctx := ctxFor(t)
+	outcomes := []string{store.OutcomeAccepted, store.OutcomeAccepted, store.OutcomeRejected, store.OutcomeAccepted,
+		store.OutcomeDuplicate, store.OutcomeError}
+	var ds []store.WebhookDelivery
+	for i := 0; i < 60; i++ {
+		wf := "a"
+		if i%4 == 0 {
+			wf = "b"
+		}
+		ds = append(ds, delivery(i, wf, outcomes[i%len(outcomes)]))
+	}
+	if err := s.RecordDeliveries(ctx, ds); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []store.DeliveryFilter{
+		{Outcome: store.OutcomeAccepted}, {Outcome: store.OutcomeRejected}, {Outcome: store.OutcomeDuplicate},
+		{Outcome: store.OutcomeError}, {Outcome: store.OutcomeTooLarge},
+		{Workflow: "b", Outcome: store.OutcomeAccepted}, {Workflow: "b", Outcome: store.OutcomeRejected},
+	} {
+		var want []string
+		for i := len(ds) - 1; i >= 0; i-- {
+			if ds[i].Outcome == f.Outcome && (f.Workflow == "" || ds[i].Workflow == f.Workflow) {
+				want = append(want, ds[i].ID)
+			}
+		}
+		var got []string
+		f.Limit = 4
+		for {
+			page, next, err := s.ListDeliveries(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range page {
+				got = append(got, d.ID)
+			}
+			if next == "" {
+				break
+			}
+			f.Cursor = next
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("workflow %q, outcome %s: listed %v, want %v", f.Workflow, f.Outcome, got, want)
+		}
 	}
 }
 
