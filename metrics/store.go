@@ -40,15 +40,6 @@ var _ store.Store = (*instrumented)(nil)
 
 var _ store.DeferredDeliveryLog = (*instrumented)(nil)
 
-// RecordDeliveriesDeferred passes the deferred delivery log through to a
-// store that has one, and writes the rows at once otherwise.
-func (i *instrumented) RecordDeliveriesDeferred(ctx context.Context, ds []store.WebhookDelivery) error {
-	if d, ok := i.Store.(store.DeferredDeliveryLog); ok {
-		return d.RecordDeliveriesDeferred(ctx, ds)
-	}
-	return i.Store.RecordDeliveries(ctx, ds)
-}
-
 func (i *instrumented) observe(op string, start time.Time) {
 	i.h.WithLabelValues(op).Observe(time.Since(start).Seconds())
 }

@@ -70,9 +70,12 @@ type DeliveryFilter struct {
 	Page
 }
 
-// DeferredDeliveryLog is implemented by stores that can write delivery log
-// rows together with their next write instead of in a commit of their own.
-// It returns once the rows are stored, like RecordDeliveries, only later.
+// DeferredDeliveryLog writes delivery log rows together with the store's
+// next write instead of in a commit of their own where the store can (on
+// SQLite, in the next execution write's transaction), and at once where it
+// cannot (PostgreSQL, whose flush is one statement). It returns once the
+// rows are stored, like RecordDeliveries, possibly later. Every
+// WebhookDeliveries has it, so no caller discovers it by type assertion.
 type DeferredDeliveryLog interface {
 	RecordDeliveriesDeferred(ctx context.Context, ds []WebhookDelivery) error
 }
@@ -81,6 +84,7 @@ type DeferredDeliveryLog interface {
 type WebhookDeliveries interface {
 	// RecordDeliveries appends deliveries (ids are unique, time-ordered).
 	RecordDeliveries(ctx context.Context, ds []WebhookDelivery) error
+	DeferredDeliveryLog
 	// ListDeliveries lists deliveries newest first.
 	ListDeliveries(ctx context.Context, f DeliveryFilter) ([]WebhookDelivery, string, error)
 	// GetDelivery returns one delivery (weft.ErrNotFound if absent).

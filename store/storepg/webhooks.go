@@ -107,6 +107,13 @@ func listDeliveriesSQL(f store.DeliveryFilter, limit int) (string, []any, error)
 	return q + " ORDER BY id DESC LIMIT $" + strconv.Itoa(len(args)), args, nil
 }
 
+// RecordDeliveriesDeferred implements store.DeferredDeliveryLog: a
+// PostgreSQL flush is one statement in a transaction of its own, with
+// nothing to fold it into, so the rows are written at once.
+func (s *Store) RecordDeliveriesDeferred(ctx context.Context, ds []store.WebhookDelivery) error {
+	return s.RecordDeliveries(ctx, ds)
+}
+
 // ListDeliveries implements store.WebhookDeliveries.
 func (s *Store) ListDeliveries(ctx context.Context, f store.DeliveryFilter) ([]store.WebhookDelivery, string, error) {
 	limit := pageLimit(f.Limit)

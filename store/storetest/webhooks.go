@@ -29,6 +29,7 @@ func RunWebhooks(t *testing.T, open func(t *testing.T) WebhookStore) {
 		"DeliveriesMixedBatch":  testDeliveriesMixedBatch,
 		"DeliveriesPrune":       testDeliveriesPrune,
 		"DeliveriesByOutcome":   testDeliveriesByOutcome,
+		"DeliveriesDeferred":    testDeliveriesDeferred,
 		"SubscriptionsCRUD":     testSubscriptionsCRUD,
 		"SubscriptionsFailures": testSubscriptionsFailures,
 	} {
@@ -244,6 +245,34 @@ func testDeliveriesByOutcome(t *testing.T, s WebhookStore) {
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("workflow %q, outcome %s: listed %v, want %v", f.Workflow, f.Outcome, got, want)
 		}
+	}
+}
+
+// RecordDeliveriesDeferred may wait for the store's next write (or write at
+// once), but once it returns the rows are stored: readable, listed, and a
+// repeated id is harmless as with RecordDeliveries.
+func testDeliveriesDeferred(t *testing.T, s WebhookStore) {
+	ctx := ctxFor(t)
+	a, b := delivery(1, "a", store.OutcomeAccepted), delivery(2, "a", store.OutcomeRejected)
+	if err := s.RecordDeliveriesDeferred(ctx, []store.WebhookDelivery{a, b}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RecordDeliveriesDeferred(ctx, []store.WebhookDelivery{a}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.GetDelivery(ctx, b.ID)
+	if err != nil {
+		t.Fatalf("delivery %s after RecordDeliveriesDeferred returned: %v", b.ID, err)
+	}
+	if got.Outcome != b.Outcome || got.Status != b.Status || !got.ReceivedAt.Equal(b.ReceivedAt) {
+		t.Errorf("delivery = %+v, want %+v", got, b)
+	}
+	page, _, err := s.ListDeliveries(ctx, store.DeliveryFilter{Workflow: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page) != 2 || page[0].ID != b.ID || page[1].ID != a.ID {
+		t.Errorf("listed %+v, want %s then %s", page, b.ID, a.ID)
 	}
 }
 

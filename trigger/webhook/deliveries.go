@@ -38,12 +38,9 @@ func (r *recorder) record(d store.WebhookDelivery) {
 func (r *recorder) run(ctx context.Context, onErr func(error)) {
 	batch := make([]store.WebhookDelivery, 0, recorderBatch)
 	write := r.st.RecordDeliveries
-	// A store that can fold the rows into its next execution write does so
-	// while running; the last flush, at shutdown, writes at once.
-	running := write
-	if d, ok := r.st.(store.DeferredDeliveryLog); ok {
-		running = d.RecordDeliveriesDeferred
-	}
+	// While running, a store that can fold the rows into its next execution
+	// write does so; the last flush, at shutdown, writes at once.
+	running := r.st.RecordDeliveriesDeferred
 	flushWith := func(ctx context.Context, write func(context.Context, []store.WebhookDelivery) error) {
 		if len(batch) == 0 {
 			return

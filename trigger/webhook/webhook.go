@@ -39,6 +39,9 @@ type Engine interface {
 // DeliveryLog is where the handler writes and prunes the delivery log.
 type DeliveryLog interface {
 	RecordDeliveries(ctx context.Context, ds []store.WebhookDelivery) error
+	// RecordDeliveriesDeferred is RecordDeliveries folded into the store's
+	// next write where the store can (store.DeferredDeliveryLog).
+	RecordDeliveriesDeferred(ctx context.Context, ds []store.WebhookDelivery) error
 	PruneDeliveries(ctx context.Context, before time.Time, batch int) (int, error)
 }
 
