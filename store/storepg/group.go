@@ -66,9 +66,7 @@ func (s *Store) apply(ctx context.Context, j *applyJob) error {
 			return ctx.Err()
 		case g.slots <- struct{}{}:
 		}
-		// A group outlives any one caller: it runs to its end with the
-		// values of the caller that runs it but none of its deadline.
-		n := s.runQueued(context.WithoutCancel(ctx))
+		n := s.runQueued(ctx)
 		<-g.slots
 		if n == 0 {
 			// The queue was empty, so another caller has taken j.
@@ -118,12 +116,16 @@ func (s *Store) runGroup(ctx context.Context, jobs []*applyJob) {
 			live = append(live, j)
 		}
 	}
-	if len(live) <= 1 {
-		for _, j := range live {
-			j.err = s.applyBatch(ctx, j.m, j.id, &j.res, j.now)
-		}
+	switch len(live) {
+	case 0:
+		return
+	case 1:
+		j := live[0]
+		j.err = s.applyBatch(j.ctx, j.m, j.id, &j.res, j.now)
 		return
 	}
+	ctx, stop := groupContext(ctx, live)
+	defer stop()
 	b := &pgx.Batch{}
 	var steps []check
 	ends := make([]int, len(live)) // ends[i]: one past live[i]'s last step
@@ -168,6 +170,28 @@ func (s *Store) runGroup(ctx context.Context, jobs []*applyJob) {
 	for _, j := range live {
 		j.res = store.Result{}
 		j.err = s.applyBatch(ctx, j.m, j.id, &j.res, j.now)
+	}
+}
+
+// groupContext returns the context a group runs in: it keeps the values of
+// ctx (the caller running the group) and ends only when every job's caller
+// has left, since a group outlives any one of them.
+func groupContext(ctx context.Context, jobs []*applyJob) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	var left atomic.Int64
+	stops := make([]func() bool, len(jobs))
+	for i, j := range jobs {
+		stops[i] = context.AfterFunc(j.ctx, func() {
+			if left.Add(1) == int64(len(jobs)) {
+				cancel()
+			}
+		})
+	}
+	return ctx, func() {
+		for _, stop := range stops {
+			stop()
+		}
+		cancel()
 	}
 }
 
