@@ -126,6 +126,9 @@ func TestGroupCommitsJobsTogether(t *testing.T) {
 		queue(t, s, ctx, store.Mutation{Create: groupExecution("c2", ""),
 			Dedupe: &store.DedupeKey{Scope: "wf", Key: "k2"}}),
 		queue(t, s, ctx, patchAs("a", "p2", "two")),
+		queue(t, s, ctx, store.Mutation{Create: groupExecution("c4", ""), StepRuns: []weft.StepRun{
+			{StepID: "t", Item: weft.WholeStep, Status: weft.StepSucceeded},
+			{StepID: "u", Item: weft.WholeStep, Status: weft.StepSucceeded, Output: json.RawMessage(`{"n":4}`)}}}),
 	}
 	if n := s.runQueued(ctx); n != len(jobs) {
 		t.Fatalf("ran %d jobs, want %d", n, len(jobs))
@@ -147,10 +150,10 @@ func TestGroupCommitsJobsTogether(t *testing.T) {
 	if g, r := s.group.groups.Load(), s.group.reruns.Load(); g != 1 || r != 0 {
 		t.Fatalf("groups %d, reruns %d; want 1 and 0", g, r)
 	}
-	if n := transactions(t, s, "c1", "c2", "p1", "p2"); n != 1 {
+	if n := transactions(t, s, "c1", "c2", "c4", "p1", "p2"); n != 1 {
 		t.Fatalf("the group's rows were written by %d transactions, want 1", n)
 	}
-	if output(t, s, "p1") != `"one"` || output(t, s, "p2") != `"two"` || stepRuns(t, s, "c1") != 1 || stepRuns(t, s, "p2") != 1 {
+	if output(t, s, "p1") != `"one"` || output(t, s, "p2") != `"two"` || stepRuns(t, s, "c1") != 1 || stepRuns(t, s, "p2") != 1 || stepRuns(t, s, "c4") != 2 {
 		t.Fatal("a write of the group is missing")
 	}
 	if _, err := s.Apply(ctx, store.Mutation{Create: groupExecution("c3", ""),
@@ -293,5 +296,73 @@ func TestGroupGathersConcurrentApplies(t *testing.T) {
 	}
 	if g := s.group.groups.Load(); g != 1 {
 		t.Fatalf("groups %d, want 1", g)
+	}
+}
+
+// Creates written together in one group read back exactly like a create
+// written on its own, field by field, step runs included.
+func TestGroupCreatesRoundTrip(t *testing.T) {
+	t.Parallel()
+	s := openInternal(t, Options{})
+	ctx := context.Background()
+	base := time.Date(2026, 3, 1, 12, 0, 0, 123456789, time.UTC)
+	full := func(id string) store.Mutation {
+		started, finished, wake, until := base.Add(time.Second+999), base.Add(2*time.Second), base.Add(time.Hour), base.Add(time.Minute)
+		return store.Mutation{
+			Create: &weft.Execution{ID: id, Workflow: "orders", WorkflowVersion: 7, Status: weft.ExecutionRunning,
+				Trigger: weft.TriggerWebhook, Input: json.RawMessage(`{ "z": 1,  "a": [true, null, "ü"] }`),
+				Output: json.RawMessage(`"done"`), Error: &weft.ErrorInfo{Code: "http_500", Message: "upstream failed"},
+				ParentID: "parent-1", ParentStep: "call", CreatedAt: base, StartedAt: &started, FinishedAt: &finished,
+				WakeAt: &wake, CancelRequested: true, LeaseOwner: "proc-a", LeaseUntil: &until,
+				Response: json.RawMessage(`{"status":201}`), TraceParent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"},
+			StepRuns: []weft.StepRun{
+				{StepID: "a", Item: weft.WholeStep, Type: "http.request", Status: weft.StepFailed, Attempts: 3,
+					Input: json.RawMessage(`{"u":1}`), Output: json.RawMessage(`[1,2]`), State: json.RawMessage(`{"page":2}`),
+					Error: &weft.ErrorInfo{Code: "timeout", Message: "slow"}, StartedAt: &started, FinishedAt: &finished, WakeAt: &wake},
+				{StepID: "a", Item: 3, Status: weft.StepSucceeded},
+				{StepID: "b", Item: weft.WholeStep, Status: weft.StepRunning},
+			},
+		}
+	}
+	if _, err := s.Apply(ctx, full("alone")); err != nil {
+		t.Fatal(err)
+	}
+	jobs := []*applyJob{queue(t, s, ctx, full("g1")), queue(t, s, ctx, full("g2")), queue(t, s, ctx, full("g3"))}
+	s.runQueued(ctx)
+	for _, j := range jobs {
+		if j.err != nil {
+			t.Fatalf("%s: %v", j.id, j.err)
+		}
+	}
+	if n := transactions(t, s, "g1", "g2", "g3"); n != 1 {
+		t.Fatalf("the group's creates were written by %d transactions, want 1", n)
+	}
+	want, err := s.GetExecution(ctx, "alone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantRuns, err := s.GetStepRuns(ctx, "alone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"g1", "g2", "g3"} {
+		got, err := s.GetExecution(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got.ID = want.ID
+		if g, w := fmt.Sprintf("%+v", got), fmt.Sprintf("%+v", want); g != w {
+			t.Fatalf("%s read back as\n%s\nwant\n%s", id, g, w)
+		}
+		runs, err := s.GetStepRuns(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range runs {
+			runs[i].ExecutionID = "alone"
+		}
+		if g, w := fmt.Sprintf("%+v", runs), fmt.Sprintf("%+v", wantRuns); len(runs) != 3 || g != w {
+			t.Fatalf("%s step runs\n%s\nwant\n%s", id, g, w)
+		}
 	}
 }
