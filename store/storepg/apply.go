@@ -94,31 +94,68 @@ const (
 )
 
 // Apply writes m; see store.Executions. The whole mutation goes to the
-// server as one pipelined batch: one round trip, run as one implicit
-// transaction, where any failing statement (a lost lease, a held dedupe
-// key, a missing execution) aborts the rest, so nothing of a refused
-// mutation is written. PostgreSQL groups the commits of concurrent batches
-// into shared WAL flushes.
+// server in one pipelined batch, run as one implicit transaction, where any
+// failing statement (a lost lease, a held dedupe key, a missing execution)
+// aborts the rest, so nothing of a refused mutation is written. Concurrent
+// Applies share that batch and its commit (see runGroup); Apply returns
+// after the commit.
 func (s *Store) Apply(ctx context.Context, m store.Mutation) (store.Result, error) {
 	id, err := m.Validate()
 	if err != nil {
 		return store.Result{}, err
 	}
-	var res store.Result
-	if err := s.applyBatch(ctx, &m, id, &res, time.Now()); err != nil {
-		return res, fmt.Errorf("applying mutation to execution %q: %w", id, err)
+	j := &applyJob{ctx: ctx, m: &m, id: id, now: time.Now(), done: make(chan struct{})}
+	if err := s.apply(ctx, j); err != nil {
+		return j.res, fmt.Errorf("applying mutation to execution %q: %w", id, err)
 	}
-	return res, nil
+	return j.res, nil
 }
 
 func (s *Store) applyBatch(ctx context.Context, m *store.Mutation, id string, res *store.Result, now time.Time) error {
 	b := &pgx.Batch{}
-	var steps []func(pgconn.CommandTag, error) error
-	add := func(check func(pgconn.CommandTag, error) error, sql string, args ...any) {
-		b.Queue(sql, args...)
-		steps = append(steps, check)
+	steps := queueMutation(b, nil, m, id, now)
+	if len(steps) == 0 {
+		return nil
 	}
-	plain := func(what string) func(pgconn.CommandTag, error) error {
+	// The first failing statement aborts the implicit transaction and the
+	// statements after it are skipped. A patch that matched no row is
+	// reported after the batch ran, but nothing else of it can have
+	// written: the execution does not exist, so a lease or existence check
+	// before its step runs raised, and there are no event waits to delete.
+	br := s.pool.SendBatch(ctx, b)
+	var first error
+	for _, check := range steps {
+		tag, err := br.Exec()
+		if first == nil {
+			first = check(tag, err)
+		}
+	}
+	closeErr := br.Close()
+	if first == nil && closeErr != nil {
+		first = fmt.Errorf("committing: %w", closeErr)
+	}
+	if errors.Is(first, errDuplicateKey) {
+		d := m.Dedupe
+		if err := s.pool.QueryRow(ctx, "SELECT execution_id FROM dedupe_keys WHERE scope = $1 AND key = $2",
+			d.Scope, d.Key).Scan(&res.Existing); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("reading dedupe key: %w", err)
+		}
+		return fmt.Errorf("dedupe key %q/%q: %w", d.Scope, d.Key, weft.ErrDuplicate)
+	}
+	return first
+}
+
+// check turns one statement's outcome into the mutation's error, or nil.
+type check func(pgconn.CommandTag, error) error
+
+// queueMutation queues m's statements on b and appends to steps one check
+// per statement, in order. It sends nothing.
+func queueMutation(b *pgx.Batch, steps []check, m *store.Mutation, id string, now time.Time) []check {
+	add := func(c check, sql string, args ...any) {
+		b.Queue(sql, args...)
+		steps = append(steps, c)
+	}
+	plain := func(what string) check {
 		return func(_ pgconn.CommandTag, err error) error {
 			if err != nil {
 				return fmt.Errorf("%s: %w", what, err)
@@ -225,35 +262,7 @@ func (s *Store) applyBatch(ctx context.Context, m *store.Mutation, id string, re
 		r := &m.StepRuns[i]
 		add(plain(fmt.Sprintf("writing step run %q", r.StepID)), upsertStepRunSQL, stepRunArgs(id, r)...)
 	}
-	if len(steps) == 0 {
-		return nil
-	}
-	// The first failing statement aborts the implicit transaction and the
-	// statements after it are skipped. A patch that matched no row is
-	// reported after the batch ran, but nothing else of it can have
-	// written: the execution does not exist, so a lease or existence check
-	// before its step runs raised, and there are no event waits to delete.
-	br := s.pool.SendBatch(ctx, b)
-	var first error
-	for _, check := range steps {
-		tag, err := br.Exec()
-		if first == nil {
-			first = check(tag, err)
-		}
-	}
-	closeErr := br.Close()
-	if first == nil && closeErr != nil {
-		first = fmt.Errorf("committing: %w", closeErr)
-	}
-	if errors.Is(first, errDuplicateKey) {
-		d := m.Dedupe
-		if err := s.pool.QueryRow(ctx, "SELECT execution_id FROM dedupe_keys WHERE scope = $1 AND key = $2",
-			d.Scope, d.Key).Scan(&res.Existing); err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("reading dedupe key: %w", err)
-		}
-		return fmt.Errorf("dedupe key %q/%q: %w", d.Scope, d.Key, weft.ErrDuplicate)
-	}
-	return first
+	return steps
 }
 
 // stepRunArgs are upsertStepRunSQL's arguments for r.

@@ -1,8 +1,12 @@
 // Package storepg is Weft's PostgreSQL store, for several Weft processes
 // sharing one database (github.com/jackc/pgx/v5, pgxpool).
 //
-// Each Apply is one transaction; PostgreSQL already merges the WAL flushes
-// of concurrent commits, so no batching is done here. Fencing reads the
+// Concurrent Applies share transactions (group commit, group.go): the ones
+// that arrive while MaxWriters groups are in flight are sent together as one
+// pipelined batch, one round trip and one commit, and each caller is
+// answered after that commit. If the server refuses any statement of a
+// group, the group rolls back and each of its Applies runs again in a
+// transaction of its own, so a failing Apply fails alone. Fencing reads the
 // execution row FOR UPDATE, so a concurrent Claim either committed first
 // (and the write fails with weft.ErrLeaseLost) or skips the row.
 //

@@ -32,8 +32,9 @@ const (
 // may share one database: claims use FOR UPDATE SKIP LOCKED and writes are
 // fenced by the execution's lease.
 type Store struct {
-	pool *pgxpool.Pool
-	opts Options
+	pool  *pgxpool.Pool
+	opts  Options
+	group *grouper
 }
 
 var _ store.Store = (*Store)(nil)
@@ -58,7 +59,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connecting to postgres: %w", err)
 	}
-	s := &Store{pool: pool, opts: opts}
+	s := &Store{pool: pool, opts: opts, group: newGrouper(opts)}
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
