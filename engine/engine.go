@@ -165,6 +165,13 @@ type Engine struct {
 
 	wg sync.WaitGroup // runners
 
+	// idle hands a new execution to a runner goroutine that finished its
+	// last one and waits for another (see worker); stopWorkers, closed when
+	// Run returns, sends the waiting ones home.
+	idle        chan func()
+	stopWorkers chan struct{}
+	stopOnce    sync.Once
+
 	cache *stepCache
 }
 
@@ -205,6 +212,9 @@ func New(cfg Config) (*Engine, error) {
 		slots:   make(chan struct{}, cfg.MaxRunning),
 		kick:    make(chan struct{}, 1),
 		running: map[string]*runHandle{},
+
+		idle:        make(chan func()),
+		stopWorkers: make(chan struct{}),
 	}
 	e.workflows = newWorkflowCache(cfg.Store, cfg.Registry)
 	e.cache = newStepCache(cfg.Store, cfg.Metrics)
@@ -401,9 +411,7 @@ func (e *Engine) launch(ex weft.Execution, cw *compiledWorkflow, input any, crea
 	if e.m != nil {
 		e.m.RunningExecutions.Inc()
 	}
-	e.wg.Add(1)
-	go func() {
-		defer e.wg.Done()
+	e.goRun(func() {
 		defer func() {
 			e.mu.Lock()
 			delete(e.running, ex.ID)
@@ -417,7 +425,48 @@ func (e *Engine) launch(ex weft.Execution, cw *compiledWorkflow, input any, crea
 		r := newRunner(e, ex, cw, input, create)
 		r.rh = h
 		r.run(ctx)
+	})
+}
+
+// workerIdle is how long a runner goroutine waits for the next execution
+// before it ends.
+const workerIdle = 10 * time.Second
+
+// goRun runs fn on a runner goroutine: one that finished an execution and
+// waits for the next, or a new one. A new goroutine starts with a small
+// stack and grows it, copying it each time, while it runs an execution
+// (expression evaluation, encoding, the store call): reused, it keeps the
+// stack it grew. Every runner goroutine is counted in wg.
+func (e *Engine) goRun(fn func()) {
+	select {
+	case e.idle <- fn:
+		return
+	default:
+	}
+	e.wg.Add(1)
+	go e.worker(fn)
+}
+
+func (e *Engine) worker(fn func()) {
+	defer e.wg.Done()
+	var t *time.Timer
+	defer func() {
+		if t != nil {
+			t.Stop()
+		}
 	}()
+	for {
+		fn()
+		fn = nil
+		t = resetTimer(t, workerIdle)
+		select {
+		case fn = <-e.idle:
+		case <-t.C:
+			return
+		case <-e.stopWorkers:
+			return
+		}
+	}
 }
 
 // Wait blocks until the execution finishes or ctx is done, and returns the
