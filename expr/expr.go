@@ -466,7 +466,11 @@ func (v *Value) Eval(ctx context.Context, s Scope) (any, error) {
 		return nil, nil
 	}
 	rs := newRunState(ctx, s)
-	return v.root.eval(rs, nil)
+	out, err := v.root.eval(rs)
+	if ve, ok := err.(*ValueError); ok && len(ve.Path) > 0 {
+		slices.Reverse(ve.Path)
+	}
+	return out, err
 }
 
 // Templates calls fn for every template in the tree with its path.
@@ -491,7 +495,10 @@ func (n *valueNode) walk(path []any, fn func([]any, *Template)) {
 	}
 }
 
-func (n *valueNode) eval(rs *runState, path []any) (any, error) {
+// eval evaluates the tree under n. The path of a failing template is built
+// on the way out, innermost key first (Eval reverses it), so a value that
+// evaluates builds no paths.
+func (n *valueNode) eval(rs *runState) (any, error) {
 	switch n.kind {
 	case 't':
 		out, err := n.tmpl.evalWith(rs)
@@ -500,14 +507,17 @@ func (n *valueNode) eval(rs *runState, path []any) (any, error) {
 			if !errors.As(err, &e) {
 				e = &Error{Offset: -1, Message: err.Error(), Err: err}
 			}
-			return nil, &ValueError{Path: append([]any(nil), path...), Err: e}
+			return nil, &ValueError{Err: e}
 		}
 		return out, nil
 	case 'm':
 		m := make(map[string]any, len(n.keys))
 		for i := range n.elems {
-			v, err := n.elems[i].eval(rs, append(path, n.keys[i]))
+			v, err := n.elems[i].eval(rs)
 			if err != nil {
+				if ve, ok := err.(*ValueError); ok {
+					ve.Path = append(ve.Path, n.keys[i])
+				}
 				return nil, err
 			}
 			m[n.keys[i]] = v
@@ -516,8 +526,11 @@ func (n *valueNode) eval(rs *runState, path []any) (any, error) {
 	case 'a':
 		a := make([]any, len(n.elems))
 		for i := range n.elems {
-			v, err := n.elems[i].eval(rs, append(path, i))
+			v, err := n.elems[i].eval(rs)
 			if err != nil {
+				if ve, ok := err.(*ValueError); ok {
+					ve.Path = append(ve.Path, i)
+				}
 				return nil, err
 			}
 			a[i] = v
