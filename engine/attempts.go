@@ -83,7 +83,7 @@ func (r *runner) launch(ctx context.Context, n *workflow.Node, t *weft.StepRun) 
 		With: withMap, Attempt: t.Attempts, IdempotencyKey: weft.StepRunID(r.ex.ID, t.StepID, t.Item),
 		State: t.State,
 		Env: &step.Env{HTTP: r.e.cfg.HTTP, Workflows: children{r.e}, Now: r.e.cfg.Now, Connections: r.e.cfg.Connections, Limiter: r.e.cfg.Limiter,
-			Logger: r.e.log.With("execution_id", r.ex.ID, "step", t.StepID, "attempt", t.Attempts),
+			Logger: attemptLogger(r.e.log, r.ex.ID, t.StepID, t.Attempts),
 			Emit:   r.emitter(t), Events: r.e.cfg.Events},
 		Eval: r.deferredEval(n, t),
 	}
