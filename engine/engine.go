@@ -342,7 +342,8 @@ func (e *Engine) start(ctx context.Context, req StartRequest, traceParent string
 	if req.Respond {
 		ch := e.events.expectResponse(ex.ID)
 		started.Response = ch
-		started.cancel = func() { e.events.dropResponse(ex.ID) }
+		id := ex.ID // not ex: a closure over it would move it to the heap
+		started.cancel = func() { e.events.dropResponse(id) }
 	}
 	var res store.Result
 	if inline {
@@ -362,7 +363,8 @@ func (e *Engine) start(ctx context.Context, req StartRequest, traceParent string
 			err = ctx.Err()
 		}
 	} else {
-		res, err = e.store.Apply(ctx, store.Mutation{Create: &ex, ExecutionID: ex.ID, Dedupe: req.Dedupe})
+		create := ex // &ex would move ex to the heap on the fast path too
+		res, err = e.store.Apply(ctx, store.Mutation{Create: &create, ExecutionID: ex.ID, Dedupe: req.Dedupe})
 	}
 	if err != nil {
 		started.Release()
@@ -411,10 +413,13 @@ func (e *Engine) launch(ex weft.Execution, cw *compiledWorkflow, input any, crea
 	if e.m != nil {
 		e.m.RunningExecutions.Inc()
 	}
+	r := newRunner(e, ex, cw, input, create)
+	r.rh = h
+	id := ex.ID
 	e.goRun(func() {
 		defer func() {
 			e.mu.Lock()
-			delete(e.running, ex.ID)
+			delete(e.running, id)
 			e.mu.Unlock()
 			cancel(nil)
 			<-e.slots
@@ -422,8 +427,6 @@ func (e *Engine) launch(ex weft.Execution, cw *compiledWorkflow, input any, crea
 				e.m.RunningExecutions.Dec()
 			}
 		}()
-		r := newRunner(e, ex, cw, input, create)
-		r.rh = h
 		r.run(ctx)
 	})
 }
@@ -575,7 +578,8 @@ func (e *Engine) Compiled(ctx context.Context, name string) (weft.WorkflowRecord
 
 func (e *Engine) publishExecution(ex weft.Execution) {
 	if e.events.hasSubscribers(ex.ID) {
-		e.events.publish(ex.ID, Event{Type: "execution", Execution: &ex})
+		c := ex // copied here: taking &ex would move every ex to the heap
+		e.events.publish(ex.ID, Event{Type: "execution", Execution: &c})
 	}
 }
 
