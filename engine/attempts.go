@@ -110,6 +110,9 @@ func (r *runner) launch(ctx context.Context, n *workflow.Node, t *weft.StepRun) 
 		timeout = r.e.cfg.StepTimeout
 	}
 	r.inflight[k] = true
+	if r.inflightPer == nil {
+		r.inflightPer = map[string]int{}
+	}
 	r.inflightPer[t.StepID]++
 	go func() {
 		actx, cancel := context.WithTimeout(sctx, timeout)
@@ -179,6 +182,9 @@ func (r *runner) handle(ctx context.Context, res taskResult) error {
 			Wait: weft.Duration(max(until.Sub(now), 0)), Reason: reason})
 		t.Status, t.State, t.WakeAt = weft.StepWaiting, state, &until
 		if res.res.Suspend.Park {
+			if r.park == nil {
+				r.park = map[runKey]bool{}
+			}
 			r.park[res.key] = true
 		} else {
 			delete(r.park, res.key)
