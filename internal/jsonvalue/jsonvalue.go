@@ -30,6 +30,23 @@ func Marshal(v any) ([]byte, error) {
 	return b, nil
 }
 
+// Append appends what json.Marshal(v) returns to b.
+func Append(b []byte, v any) ([]byte, error) {
+	n := len(b)
+	out, ok := appendValue(b, v, 0)
+	if ok {
+		return out, nil
+	}
+	enc, err := json.Marshal(v)
+	if err != nil {
+		return b[:n], err
+	}
+	return append(out[:n], enc...), nil
+}
+
+// AppendString appends s as json.Marshal encodes a string.
+func AppendString(b []byte, s string) []byte { return appendString(b, s) }
+
 // appendValue appends v's encoding; ok is false when v holds something this
 // package leaves to encoding/json (the caller then encodes the whole value
 // there, so errors read exactly as encoding/json's).
