@@ -596,7 +596,14 @@ func (e *Engine) finished(ex weft.Execution) {
 
 // NewID returns a new time-ordered execution id.
 func NewID(t time.Time) string {
-	return ulid.MustNew(ulid.Timestamp(t), rand.Reader).String()
+	// ulid.MustNew(ms, rand.Reader) reads the entropy through io.Reader,
+	// which moves the id to the heap; rand.Read fills it in place.
+	var id ulid.ULID
+	if err := id.SetTime(ulid.Timestamp(t)); err != nil {
+		panic(err)
+	}
+	_, _ = rand.Read(id[6:]) // never fails (crypto/rand crashes instead)
+	return id.String()
 }
 
 var (
