@@ -167,7 +167,7 @@ type Engine struct {
 
 	// idle hands a new execution to a runner goroutine that finished its
 	// last one and waits for another (see worker); stopWorkers, closed when
-	// Run returns, sends the waiting ones home.
+	// Run stops, sends the waiting ones home.
 	idle        chan func()
 	stopWorkers chan struct{}
 	stopOnce    sync.Once
