@@ -83,7 +83,7 @@ func (r *runner) launch(ctx context.Context, n *workflow.Node, t *weft.StepRun) 
 		With: withMap, Attempt: t.Attempts, IdempotencyKey: weft.StepRunID(r.ex.ID, t.StepID, t.Item),
 		State: t.State,
 		Env: &step.Env{HTTP: r.e.cfg.HTTP, Workflows: children{r.e}, Now: r.e.cfg.Now, Connections: r.e.cfg.Connections, Limiter: r.e.cfg.Limiter,
-			Logger: r.e.log.With("execution_id", r.ex.ID, "step", t.StepID, "attempt", t.Attempts),
+			Logger: attemptLogger(r.e.log, r.ex.ID, t.StepID, t.Attempts),
 			Emit:   r.emitter(t), Events: r.e.cfg.Events},
 		Eval: r.deferredEval(n, t),
 	}
@@ -110,6 +110,9 @@ func (r *runner) launch(ctx context.Context, n *workflow.Node, t *weft.StepRun) 
 		timeout = r.e.cfg.StepTimeout
 	}
 	r.inflight[k] = true
+	if r.inflightPer == nil {
+		r.inflightPer = map[string]int{}
+	}
 	r.inflightPer[t.StepID]++
 	go func() {
 		actx, cancel := context.WithTimeout(sctx, timeout)
@@ -179,6 +182,9 @@ func (r *runner) handle(ctx context.Context, res taskResult) error {
 			Wait: weft.Duration(max(until.Sub(now), 0)), Reason: reason})
 		t.Status, t.State, t.WakeAt = weft.StepWaiting, state, &until
 		if res.res.Suspend.Park {
+			if r.park == nil {
+				r.park = map[runKey]bool{}
+			}
 			r.park[res.key] = true
 		} else {
 			delete(r.park, res.key)

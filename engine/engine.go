@@ -165,6 +165,13 @@ type Engine struct {
 
 	wg sync.WaitGroup // runners
 
+	// idle hands a new execution to a runner goroutine that finished its
+	// last one and waits for another (see worker); stopWorkers, closed when
+	// Run stops, sends the waiting ones home.
+	idle        chan func()
+	stopWorkers chan struct{}
+	stopOnce    sync.Once
+
 	cache *stepCache
 }
 
@@ -205,6 +212,9 @@ func New(cfg Config) (*Engine, error) {
 		slots:   make(chan struct{}, cfg.MaxRunning),
 		kick:    make(chan struct{}, 1),
 		running: map[string]*runHandle{},
+
+		idle:        make(chan func()),
+		stopWorkers: make(chan struct{}),
 	}
 	e.workflows = newWorkflowCache(cfg.Store, cfg.Registry)
 	e.cache = newStepCache(cfg.Store, cfg.Metrics)
@@ -332,7 +342,8 @@ func (e *Engine) start(ctx context.Context, req StartRequest, traceParent string
 	if req.Respond {
 		ch := e.events.expectResponse(ex.ID)
 		started.Response = ch
-		started.cancel = func() { e.events.dropResponse(ex.ID) }
+		id := ex.ID // not ex: a closure over it would move it to the heap
+		started.cancel = func() { e.events.dropResponse(id) }
 	}
 	var res store.Result
 	if inline {
@@ -352,7 +363,8 @@ func (e *Engine) start(ctx context.Context, req StartRequest, traceParent string
 			err = ctx.Err()
 		}
 	} else {
-		res, err = e.store.Apply(ctx, store.Mutation{Create: &ex, ExecutionID: ex.ID, Dedupe: req.Dedupe})
+		create := ex // &ex would move ex to the heap on the fast path too
+		res, err = e.store.Apply(ctx, store.Mutation{Create: &create, ExecutionID: ex.ID, Dedupe: req.Dedupe})
 	}
 	if err != nil {
 		started.Release()
@@ -401,12 +413,13 @@ func (e *Engine) launch(ex weft.Execution, cw *compiledWorkflow, input any, crea
 	if e.m != nil {
 		e.m.RunningExecutions.Inc()
 	}
-	e.wg.Add(1)
-	go func() {
-		defer e.wg.Done()
+	r := newRunner(e, ex, cw, input, create)
+	r.rh = h
+	id := ex.ID
+	e.goRun(func() {
 		defer func() {
 			e.mu.Lock()
-			delete(e.running, ex.ID)
+			delete(e.running, id)
 			e.mu.Unlock()
 			cancel(nil)
 			<-e.slots
@@ -414,10 +427,49 @@ func (e *Engine) launch(ex weft.Execution, cw *compiledWorkflow, input any, crea
 				e.m.RunningExecutions.Dec()
 			}
 		}()
-		r := newRunner(e, ex, cw, input, create)
-		r.rh = h
 		r.run(ctx)
+	})
+}
+
+// workerIdle is how long a runner goroutine waits for the next execution
+// before it ends.
+const workerIdle = 10 * time.Second
+
+// goRun runs fn on a runner goroutine: one that finished an execution and
+// waits for the next, or a new one. A new goroutine starts with a small
+// stack and grows it, copying it each time, while it runs an execution
+// (expression evaluation, encoding, the store call): reused, it keeps the
+// stack it grew. Every runner goroutine is counted in wg.
+func (e *Engine) goRun(fn func()) {
+	select {
+	case e.idle <- fn:
+		return
+	default:
+	}
+	e.wg.Add(1)
+	go e.worker(fn)
+}
+
+func (e *Engine) worker(fn func()) {
+	defer e.wg.Done()
+	var t *time.Timer
+	defer func() {
+		if t != nil {
+			t.Stop()
+		}
 	}()
+	for {
+		fn()
+		fn = nil
+		t = resetTimer(t, workerIdle)
+		select {
+		case fn = <-e.idle:
+		case <-t.C:
+			return
+		case <-e.stopWorkers:
+			return
+		}
+	}
 }
 
 // Wait blocks until the execution finishes or ctx is done, and returns the
@@ -526,7 +578,8 @@ func (e *Engine) Compiled(ctx context.Context, name string) (weft.WorkflowRecord
 
 func (e *Engine) publishExecution(ex weft.Execution) {
 	if e.events.hasSubscribers(ex.ID) {
-		e.events.publish(ex.ID, Event{Type: "execution", Execution: &ex})
+		c := ex // copied here: taking &ex would move every ex to the heap
+		e.events.publish(ex.ID, Event{Type: "execution", Execution: &c})
 	}
 }
 
@@ -543,7 +596,14 @@ func (e *Engine) finished(ex weft.Execution) {
 
 // NewID returns a new time-ordered execution id.
 func NewID(t time.Time) string {
-	return ulid.MustNew(ulid.Timestamp(t), rand.Reader).String()
+	// ulid.MustNew(ms, rand.Reader) reads the entropy through io.Reader,
+	// which moves the id to the heap; rand.Read fills it in place.
+	var id ulid.ULID
+	if err := id.SetTime(ulid.Timestamp(t)); err != nil {
+		panic(err)
+	}
+	_, _ = rand.Read(id[6:]) // never fails (crypto/rand crashes instead)
+	return id.String()
 }
 
 var (

@@ -18,6 +18,7 @@ func (r *runner) openTasks(n *workflow.Node) []*weft.StepRun {
 	if n.ForEach == nil {
 		return r.tasks(n)
 	}
+	r.forEachMaps()
 	items := r.items[n.Step.ID]
 	i := r.open[n.Step.ID]
 	for i < len(items) && items[i] != nil && items[i].Status.Finished() {
@@ -53,6 +54,7 @@ func (r *runner) loadItems() error {
 			r.runs[k] = t
 			items[i] = t
 		}
+		r.forEachMaps()
 		r.items[n.Step.ID] = items
 		r.itemValues[n.Step.ID] = list
 		r.open[n.Step.ID] = 0

@@ -110,6 +110,7 @@ func (r *runner) begin(ctx context.Context, n *workflow.Node) (bool, error) {
 				"or raise the limit with --max-for-each-items (WEFT_MAX_FOR_EACH_ITEMS)", n.Step.ID, len(list), limit)}, now)
 		return true, nil
 	}
+	r.forEachMaps()
 	r.itemValues[n.Step.ID] = list
 	r.open[n.Step.ID] = 0
 	in, err := json.Marshal(list)

@@ -86,16 +86,23 @@ type runner struct {
 func newRunner(e *Engine, ex weft.Execution, cw *compiledWorkflow, trigger any, create *pendingCreate) *runner {
 	return &runner{
 		e: e, ex: ex, cw: cw, trigger: trigger, fresh: create != nil, create: create,
-		steps:       map[string]any{},
-		runs:        map[runKey]*weft.StepRun{},
-		items:       map[string][]*weft.StepRun{},
-		dirtySet:    map[runKey]struct{}{},
-		itemValues:  map[string][]any{},
-		open:        map[string]int{},
-		inflight:    map[runKey]bool{},
-		park:        map[runKey]bool{},
-		inflightPer: map[string]int{},
-		results:     make(chan taskResult, 16),
+		steps:    map[string]any{},
+		runs:     map[runKey]*weft.StepRun{},
+		dirtySet: map[runKey]struct{}{},
+		inflight: map[runKey]bool{},
+		results:  make(chan taskResult, 16),
+		// items, itemValues, open (for_each), park and inflightPer (steps
+		// that call out) are made when first written: most executions
+		// never write them, and reading a nil map is reading an empty one.
+	}
+}
+
+// forEachMaps makes the for_each maps before their first write.
+func (r *runner) forEachMaps() {
+	if r.items == nil {
+		r.items = map[string][]*weft.StepRun{}
+		r.itemValues = map[string][]any{}
+		r.open = map[string]int{}
 	}
 }
 

@@ -18,7 +18,10 @@ func (e *Engine) Run(ctx context.Context) error {
 	go func() { defer close(done); e.renewLoop(ctx) }()
 	go e.pruneLoop(ctx) // executions (with Retention) and expired cache entries
 	e.claimLoop(ctx)
-	// Stop runners: they notice ctx via their own contexts.
+	// Stop runners: they notice ctx via their own contexts. Idle runner
+	// goroutines end; a runner launched after this still runs (on a
+	// goroutine of its own that ends with it).
+	e.stopOnce.Do(func() { close(e.stopWorkers) })
 	e.mu.Lock()
 	for _, h := range e.running {
 		h.cancel(errShutdown)

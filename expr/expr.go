@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/vm"
+	"github.com/expr-lang/expr/vm/runtime"
 )
 
 // Limits every expression runs under. They are generous for data mapping
@@ -68,6 +70,9 @@ type part struct {
 	text   string
 	prog   *vm.Program
 	offset int // byte offset of the expression text inside the template
+	// path is set when the expression only reads a scope value through
+	// member names (trigger.body.customer): the scope name, then the keys.
+	path []string
 }
 
 // Compile compiles a template. Errors are *Error with the byte offset of the
@@ -97,7 +102,8 @@ func Compile(src string) (*Template, error) {
 		if err != nil {
 			return nil, err
 		}
-		t.parts = append(t.parts, part{prog: prog, offset: codeOff})
+		path, _ := memberPath(prog.Node())
+		t.parts = append(t.parts, part{prog: prog, offset: codeOff, path: path})
 		consumed := open + 2 + end + 2
 		rest, base = rest[consumed:], base+consumed
 	}
@@ -233,12 +239,16 @@ func (p part) run(rs *runState) (any, error) {
 	if err := rs.ctx.Err(); err != nil {
 		return nil, &Error{Offset: p.offset, Message: "evaluation stopped: " + err.Error(), Err: err}
 	}
-	machine := vmPool.Get().(*vm.VM)
-	machine.MemoryBudget = MemoryBudget
-	out, err := machine.Run(p.prog, rs.env)
-	vmPool.Put(machine)
-	if err != nil {
-		return nil, wrapErr(err, p.prog.Source().String(), p.offset)
+	out, ok := p.lookup(rs.env)
+	if !ok {
+		machine := vmPool.Get().(*vm.VM)
+		machine.MemoryBudget = MemoryBudget
+		var err error
+		out, err = machine.Run(p.prog, rs.env)
+		vmPool.Put(machine)
+		if err != nil {
+			return nil, wrapErr(err, p.prog.Source().String(), p.offset)
+		}
 	}
 	switch out.(type) {
 	case map[string]any, []any:
@@ -250,6 +260,69 @@ func (p part) run(rs *runState) (any, error) {
 		}
 	}
 	return normalize(out), nil
+}
+
+// lookup evaluates a member path over the values JSON decodes into without
+// the VM, which fetches every member through reflect. It gives what the
+// program gives: member access is optional (sandbox), so a nil on the way
+// is the result. Anything but objects and nil on the way (an array, a
+// time, a typed value) is left to the VM, and so is an expression that is
+// not a path: ok is false.
+func (p part) lookup(env map[string]any) (v any, ok bool) {
+	if p.path == nil {
+		return nil, false
+	}
+	v = env[p.path[0]]
+	if len(p.path) == 1 {
+		return v, true // a bare name is no member chain: a typed nil stays
+	}
+	for _, k := range p.path[1:] {
+		switch m := v.(type) {
+		case nil:
+			return nil, true
+		case map[string]any:
+			v = m[k]
+		default:
+			return nil, false
+		}
+	}
+	switch v.(type) {
+	case string, float64, bool, map[string]any:
+		if m, ok := v.(map[string]any); ok && m == nil {
+			return nil, true
+		}
+		return v, true
+	}
+	// A chain ends in an untyped nil when it met a typed one.
+	if runtime.IsNil(v) {
+		return nil, true
+	}
+	return v, true
+}
+
+// memberPath returns the scope name and member names of a compiled
+// expression that is only a scope name followed by .name or ["name"]
+// members, as the sandbox leaves it (each member optional, in a chain).
+func memberPath(n ast.Node) ([]string, bool) {
+	switch x := n.(type) {
+	case *ast.ChainNode:
+		return memberPath(x.Node)
+	case *ast.MemberNode:
+		key, ok := x.Property.(*ast.StringNode)
+		if !ok || x.Method || !x.Optional {
+			return nil, false
+		}
+		path, ok := memberPath(x.Node)
+		if !ok {
+			return nil, false
+		}
+		return append(path, key.Value), true
+	case *ast.IdentifierNode:
+		if slices.Contains(ScopeNames, x.Value) {
+			return []string{x.Value}, true
+		}
+	}
+	return nil, false
 }
 
 var vmPool = sync.Pool{New: func() any { return &vm.VM{} }}
@@ -393,7 +466,11 @@ func (v *Value) Eval(ctx context.Context, s Scope) (any, error) {
 		return nil, nil
 	}
 	rs := newRunState(ctx, s)
-	return v.root.eval(rs, nil)
+	out, err := v.root.eval(rs)
+	if ve, ok := err.(*ValueError); ok && len(ve.Path) > 0 {
+		slices.Reverse(ve.Path)
+	}
+	return out, err
 }
 
 // Templates calls fn for every template in the tree with its path.
@@ -418,7 +495,10 @@ func (n *valueNode) walk(path []any, fn func([]any, *Template)) {
 	}
 }
 
-func (n *valueNode) eval(rs *runState, path []any) (any, error) {
+// eval evaluates the tree under n. The path of a failing template is built
+// on the way out, innermost key first (Eval reverses it), so a value that
+// evaluates builds no paths.
+func (n *valueNode) eval(rs *runState) (any, error) {
 	switch n.kind {
 	case 't':
 		out, err := n.tmpl.evalWith(rs)
@@ -427,14 +507,17 @@ func (n *valueNode) eval(rs *runState, path []any) (any, error) {
 			if !errors.As(err, &e) {
 				e = &Error{Offset: -1, Message: err.Error(), Err: err}
 			}
-			return nil, &ValueError{Path: append([]any(nil), path...), Err: e}
+			return nil, &ValueError{Err: e}
 		}
 		return out, nil
 	case 'm':
 		m := make(map[string]any, len(n.keys))
 		for i := range n.elems {
-			v, err := n.elems[i].eval(rs, append(path, n.keys[i]))
+			v, err := n.elems[i].eval(rs)
 			if err != nil {
+				if ve, ok := err.(*ValueError); ok {
+					ve.Path = append(ve.Path, n.keys[i])
+				}
 				return nil, err
 			}
 			m[n.keys[i]] = v
@@ -443,8 +526,11 @@ func (n *valueNode) eval(rs *runState, path []any) (any, error) {
 	case 'a':
 		a := make([]any, len(n.elems))
 		for i := range n.elems {
-			v, err := n.elems[i].eval(rs, append(path, i))
+			v, err := n.elems[i].eval(rs)
 			if err != nil {
+				if ve, ok := err.(*ValueError); ok {
+					ve.Path = append(ve.Path, i)
+				}
 				return nil, err
 			}
 			a[i] = v

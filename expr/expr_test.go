@@ -284,3 +284,27 @@ func BenchmarkTemplateEval(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPathEval is a step's with of plain paths (the VM is skipped) next
+// to expressions the VM runs.
+func BenchmarkPathEval(b *testing.B) {
+	v, err := CompileValue(map[string]any{
+		"customer": "{{ trigger.body.customer }}",
+		"all":      "{{ steps.compute.output }}",
+		"upper":    "{{ upper(trigger.body.text) }}",
+		"doubled":  "{{ trigger.body.amount * 2 }}",
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := Scope{
+		"trigger": map[string]any{"body": map[string]any{"customer": "c1", "text": "hello world", "amount": 42.0}},
+		"steps":   map[string]any{"compute": map[string]any{"output": map[string]any{"a": "b"}}},
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := v.Eval(context.Background(), s); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

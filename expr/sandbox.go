@@ -32,7 +32,9 @@ func newRunState(ctx context.Context, s Scope) *runState {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	rs := &runState{ctx: ctx, env: make(map[string]any, len(ScopeNames)+1)}
+	// Sized for what the scope holds, not for every scope name: up to eight
+	// entries fit a map's first group, one allocation instead of a table.
+	rs := &runState{ctx: ctx, env: make(map[string]any, len(s)+1)}
 	for k, v := range s {
 		rs.env[k] = v
 	}

@@ -1,6 +1,6 @@
 // Package jsonvalue encodes the values JSON decodes into (map[string]any,
-// []any, string, float64, bool, nil, json.Number) byte for byte as
-// encoding/json.Marshal does, without reflection.
+// []any, string, float64, bool, nil, json.Number), and map[string]string,
+// byte for byte as encoding/json.Marshal does, without reflection.
 //
 // Every step's input and output is such a value and is encoded on each
 // request; encoding/json walks maps through reflect, which allocates for
@@ -29,6 +29,23 @@ func Marshal(v any) ([]byte, error) {
 	}
 	return b, nil
 }
+
+// Append appends what json.Marshal(v) returns to b.
+func Append(b []byte, v any) ([]byte, error) {
+	n := len(b)
+	out, ok := appendValue(b, v, 0)
+	if ok {
+		return out, nil
+	}
+	enc, err := json.Marshal(v)
+	if err != nil {
+		return b[:n], err
+	}
+	return append(out[:n], enc...), nil
+}
+
+// AppendString appends s as json.Marshal encodes a string.
+func AppendString(b []byte, s string) []byte { return appendString(b, s) }
 
 // appendValue appends v's encoding; ok is false when v holds something this
 // package leaves to encoding/json (the caller then encodes the whole value
@@ -75,6 +92,26 @@ func appendValue(b []byte, v any, depth int) ([]byte, bool) {
 			if b, ok = appendValue(b, x[k], depth+1); !ok {
 				return b, false
 			}
+		}
+		return append(b, '}'), true
+	case map[string]string:
+		// The respond step's headers: typed, but as plain as a string.
+		if x == nil {
+			return append(b, "null"...), true
+		}
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		b = append(b, '{')
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, k)
+			b = append(b, ':')
+			b = appendString(b, x[k])
 		}
 		return append(b, '}'), true
 	case []any:

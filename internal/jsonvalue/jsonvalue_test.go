@@ -35,6 +35,8 @@ func TestMatchesEncodingJSON(t *testing.T) {
 		map[string]any{"b": 1.0, "a": []any{"x", nil, true, map[string]any{"<k>": "v"}}, "": "empty key", "é": 2.0, "A": 3.0},
 		map[string]any{"when": time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC), "typed": map[string]string{"z": "1", "a": "2"}},
 		map[string]any{"raw": json.RawMessage(`{ "b" : "<x>" }`), "n": json.Number("007")},
+		map[string]string(nil), map[string]string{},
+		map[string]any{"status": 200, "headers": map[string]string{"X-B": "<1>", "Content-Type": "text/plain", "": "\u2028\xff"}, "body": nil},
 		[]any{math.NaN()}, map[string]any{"inf": math.Inf(1)},
 		struct{ A int }{1},
 	}

@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/weftworks/weft/internal/jsonvalue"
 	"github.com/weftworks/weft/trigger/webhook/verify"
 )
 
@@ -22,6 +24,19 @@ var redactedHeaders = map[string]bool{
 	"proxy-authorization": true,
 	"cookie":              true,
 }
+
+// lowerHeaders are the lower-case names of headers most requests carry, so
+// that naming them in the input allocates nothing.
+var lowerHeaders = func() map[string]string {
+	m := map[string]string{}
+	for _, h := range []string{"Accept", "Accept-Encoding", "Accept-Language", "Authorization", "Cache-Control",
+		"Connection", "Content-Encoding", "Content-Length", "Content-Type", "Cookie", "Forwarded", "Origin",
+		"Referer", "Traceparent", "Tracestate", "User-Agent", "X-Forwarded-For", "X-Forwarded-Host",
+		"X-Forwarded-Proto", "X-Real-Ip", "X-Request-Id"} {
+		m[h] = strings.ToLower(h)
+	}
+	return m
+}()
 
 // input is the trigger input of a webhook execution.
 type input struct {
@@ -49,7 +64,10 @@ func buildInput(r *http.Request, path string, raw []byte, ver *verify.Result, re
 	headers := make(map[string]string, len(r.Header))
 	hv := make(map[string]any, len(r.Header))
 	for k, vs := range r.Header {
-		lk := strings.ToLower(k)
+		lk, ok := lowerHeaders[k]
+		if !ok {
+			lk = strings.ToLower(k)
+		}
 		v := strings.Join(vs, ", ")
 		if redact[lk] {
 			v = "[redacted]"
@@ -57,9 +75,16 @@ func buildInput(r *http.Request, path string, raw []byte, ver *verify.Result, re
 		headers[lk] = v
 		hv[lk] = v
 	}
-	query := valuesMap(r.URL.Query())
+	var query map[string]any
+	if r.URL.RawQuery == "" {
+		query = map[string]any{}
+	} else {
+		query = valuesMap(r.URL.Query())
+	}
 	in := input{Method: r.Method, Path: path, Headers: headers, Query: query}
-	val := map[string]any{"method": r.Method, "path": path, "headers": hv, "query": query}
+	// Eight entries (one map group) hold every key below.
+	val := make(map[string]any, 8)
+	val["method"], val["path"], val["headers"], val["query"] = r.Method, path, hv, query
 	if ver != nil {
 		if ver.Timestamp != nil {
 			c, t := *ver, ver.Timestamp.UTC()
@@ -80,7 +105,10 @@ func buildInput(r *http.Request, path string, raw []byte, ver *verify.Result, re
 		val["verification"] = v
 	}
 
-	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	ct := r.Header.Get("Content-Type")
+	if ct != "application/json" { // what ParseMediaType would give it
+		ct, _, _ = mime.ParseMediaType(ct)
+	}
 	in.ContentType = ct
 	val["content_type"] = ct
 	var body any
@@ -126,11 +154,80 @@ func buildInput(r *http.Request, path string, raw []byte, ver *verify.Result, re
 		in.Body = b
 	}
 	val["body"] = body
-	out, err := json.Marshal(in)
+	out, err := in.marshal()
 	if err != nil {
 		return nil, nil, fmt.Errorf("encoding trigger input: %w", err)
 	}
 	return out, val, nil
+}
+
+// marshal returns json.Marshal(in) without reflection: encoding/json walks
+// the headers and query maps through reflect, which allocates for every
+// key and value of every request.
+func (in *input) marshal() ([]byte, error) {
+	b := make([]byte, 0, 192+len(in.Body)+16*len(in.Headers))
+	b = append(b, `{"method":`...)
+	b = jsonvalue.AppendString(b, in.Method)
+	b = append(b, `,"path":`...)
+	b = jsonvalue.AppendString(b, in.Path)
+	b = append(b, `,"headers":`...)
+	b, _ = jsonvalue.Append(b, in.Headers) // map[string]string: cannot fail
+	b = append(b, `,"query":`...)
+	var err error
+	if b, err = jsonvalue.Append(b, in.Query); err != nil {
+		return json.Marshal(in)
+	}
+	b = append(b, `,"body":`...)
+	// What encoding/json does with a json.RawMessage: compact it and
+	// escape <, >, &, U+2028 and U+2029 as it does in strings.
+	body := in.Body
+	if body == nil {
+		body = json.RawMessage("null")
+	}
+	start := len(b)
+	buf := bytes.NewBuffer(b)
+	if err := json.Compact(buf, body); err != nil {
+		return json.Marshal(in) // its error, worded as encoding/json words it
+	}
+	b = buf.Bytes()
+	if needsHTMLEscape(b[start:]) {
+		compact := bytes.Clone(b[start:])
+		buf := bytes.NewBuffer(b[:start])
+		json.HTMLEscape(buf, compact)
+		b = buf.Bytes()
+	}
+	if in.RawBody != nil {
+		b = append(b, `,"raw_body":`...)
+		b = jsonvalue.AppendString(b, *in.RawBody)
+	}
+	if in.RawBodyBase64 != "" {
+		b = append(b, `,"raw_body_base64":`...)
+		b = jsonvalue.AppendString(b, in.RawBodyBase64)
+	}
+	if in.ContentType != "" {
+		b = append(b, `,"content_type":`...)
+		b = jsonvalue.AppendString(b, in.ContentType)
+	}
+	if in.Verification != nil {
+		b = append(b, `,"verification":`...)
+		if b, err = jsonvalue.Append(b, in.Verification); err != nil {
+			return json.Marshal(in)
+		}
+	}
+	return append(b, '}'), nil
+}
+
+// needsHTMLEscape reports whether json.HTMLEscape would change b.
+func needsHTMLEscape(b []byte) bool {
+	for i, c := range b {
+		switch {
+		case c == '<' || c == '>' || c == '&':
+			return true
+		case c == 0xE2 && i+2 < len(b) && b[i+1] == 0x80 && b[i+2]&^1 == 0xA8:
+			return true
+		}
+	}
+	return false
 }
 
 // valuesMap turns url.Values into single strings, or lists where a key repeats.
