@@ -2,7 +2,8 @@
 // is called by the official TypeScript SDK's client and its execution is found
 // and read on the Executions pages; an agent that calls an MCP server's tool
 // and a workflow tool shows each call (where the tool comes from, its name,
-// arguments and result) in the execution view. The MCP peers (the SDK's
+// arguments and result, and for a workflow tool a link to the child
+// execution) in the execution view. The MCP peers (the SDK's
 // client and the reference server @modelcontextprotocol/server-everything)
 // are installed by internal/e2e/testdata/mcp/install.sh; the model is the
 // fake of e2e/fakes.mjs.
@@ -208,6 +209,15 @@ steps:
       assert.equal(children.length, 1, "the child workflow ran once");
       assert.equal(children[0].parent_id, id);
       assert.deepEqual(children[0].input, { subject: "the sum is 5" });
+
+      // The workflow tool's call links to the child execution it started.
+      const link = wf.getByTestId("tool-child");
+      assert.match(await link.innerText(), new RegExp(children[0].id));
+      await link.click();
+      await page.waitForURL(`**/executions/${children[0].id}`);
+      await page.locator(".summary .badge.st-succeeded").waitFor();
+      assert.match(await page.locator(".summary").innerText(), /ui-agent-ticket/);
+      await shot(page, "execution-agent-child");
     }),
   );
 });
