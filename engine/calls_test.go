@@ -108,3 +108,53 @@ steps:
 		t.Fatalf("top-level call step %s, want failed", steps["again"].Status)
 	}
 }
+
+// TestWorkflowCallRecordsTheActualWait: a parent woken by its child's end
+// records the pause it really had, not the 30 s fallback re-check it chose
+// when it suspended (the console shows "waited …" from this entry).
+func TestWorkflowCallRecordsTheActualWait(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	// The child waits, so the parent has suspended (with the fallback
+	// wake-up) before the child ends.
+	b.put(t, `
+name: slow-child
+steps:
+  - id: pause
+    uses: wait
+    with: { for: 300ms }
+  - id: done
+    needs: [pause]
+    uses: transform
+    with: { ok: true }
+`)
+	b.put(t, `
+name: waiting-parent
+steps:
+  - id: call
+    uses: workflow.call
+    with: { workflow: slow-child }
+`)
+	ex, steps := b.run(t, "waiting-parent", `{}`)
+	if ex.Status != weft.ExecutionSucceeded {
+		t.Fatalf("parent %s %+v", ex.Status, ex.Error)
+	}
+	h := steps["call"].History
+	var waited *weft.Attempt
+	for i := range h {
+		if h[i].Reason == "child" && h[i].Wait > 0 {
+			waited = &h[i]
+			if i+1 >= len(h) {
+				t.Fatalf("history %+v: the wait for the child is the last entry", h)
+			}
+			// The next attempt ended after it started: the recorded wait
+			// cannot be longer than the gap between the two entries.
+			if gap := h[i+1].At.Sub(h[i].At); waited.Wait.D() > gap {
+				t.Fatalf("history %+v: recorded wait %s is longer than the %s until the next attempt ended", h, waited.Wait.D(), gap)
+			}
+		}
+	}
+	if waited == nil {
+		t.Fatalf("history %+v: no wait for the child recorded", h)
+	}
+}

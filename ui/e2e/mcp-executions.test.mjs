@@ -141,7 +141,11 @@ steps:
         "ui-agent-ticket",
         `name: ui-agent-ticket
 steps:
+  - id: pause
+    uses: wait
+    with: { for: 1s }
   - id: open
+    needs: [pause]
     uses: transform
     with: { ticket: "T-7", subject: "{{ trigger.subject }}" }
 `,
@@ -209,6 +213,13 @@ steps:
       assert.equal(children.length, 1, "the child workflow ran once");
       assert.equal(children[0].parent_id, id);
       assert.deepEqual(children[0].input, { subject: "the sum is 5" });
+
+      // The child (which pauses 1 s, so the agent suspends before it ends)
+      // woke the agent at its end: the attempts show the wait
+      // it had, not the 30 s fallback re-check it chose when it suspended.
+      const attempts = await detail.getByTestId("step-attempts").innerText();
+      assert.match(attempts, /waited [\d.]+ m?s \(child\)/, attempts);
+      assert.doesNotMatch(attempts, /waited (29\.\d+|30(\.0)?) s \(child\)/, attempts);
 
       // The workflow tool's call links to the child execution it started.
       const link = wf.getByTestId("tool-child");
