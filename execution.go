@@ -203,8 +203,11 @@ type Attempt struct {
 	DurationMS int64  `json:"duration_ms"`
 	Code       string `json:"code,omitempty"`
 	Error      string `json:"error,omitempty"`
-	// Wait is the pause chosen before the next try; Reason says why
-	// (backoff, retry_after, rate_limit:requests, …).
+	// Wait is the pause before the next try: the one chosen when the
+	// attempt ended, shortened to the pause that happened when the step ran
+	// again sooner (a child's end wakes a waiting workflow.call or ai.agent
+	// at once); Reason says why (backoff, retry_after, child,
+	// rate_limit:requests, …).
 	Wait   Duration `json:"wait,omitempty"`
 	Reason string   `json:"reason,omitempty"`
 }

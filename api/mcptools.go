@@ -96,6 +96,21 @@ func (s *server) checkMCPCalls(ctx context.Context, file string, c *workflow.Com
 	if s.cfg.MCP == nil {
 		return nil
 	}
+	return CheckMCPCalls(ctx, s.cfg.MCP, file, c)
+}
+
+// MCPCallChecker checks the mcp.call steps of a workflow being saved
+// against the stored tool lists; one error (or nil) per call.
+type MCPCallChecker interface {
+	CheckSaved(ctx context.Context, calls []mcp.SavedCall) ([]error, error)
+}
+
+// CheckMCPCalls is the save-time check of c's mcp.call steps, shared by
+// the API's create and replace and the files loaded at start: a tool the
+// stored list lacks and literal arguments that do not match the tool's
+// input schema are workflow.Diagnostics at the steps (at most
+// maxMCPDiagnostics); other errors are the store's.
+func CheckMCPCalls(ctx context.Context, m MCPCallChecker, file string, c *workflow.Compiled) error {
 	var (
 		calls []mcp.SavedCall
 		nodes []*workflow.Node
@@ -112,7 +127,7 @@ func (s *server) checkMCPCalls(ctx context.Context, file string, c *workflow.Com
 	if len(calls) == 0 {
 		return nil
 	}
-	errs, err := s.cfg.MCP.CheckSaved(ctx, calls)
+	errs, err := m.CheckSaved(ctx, calls)
 	if err != nil {
 		return fmt.Errorf("checking the mcp.call steps: %w", err)
 	}

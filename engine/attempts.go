@@ -26,6 +26,7 @@ func (r *runner) launch(ctx context.Context, n *workflow.Node, t *weft.StepRun) 
 		return nil
 	}
 	r.refreshResumeItems(ctx)
+	endWait(t, now)
 	with, err := n.With.Eval(ctx, r.scopeFor(t))
 	if err != nil && ctx.Err() != nil {
 		return nil // stopping: the attempt did not start, run() records the rest
@@ -122,6 +123,26 @@ func (r *runner) launch(ctx context.Context, n *workflow.Node, t *weft.StepRun) 
 		r.results <- taskResult{key: k, res: res, err: err, duration: time.Since(start), cacheKey: cacheKey, span: span}
 	}()
 	return nil
+}
+
+// endWait records the pause that actually came before this attempt. The
+// wait of the last history entry is the one chosen when the step suspended
+// (a workflow.call's 30 s fallback re-check); a step run again sooner (its
+// child's end woke it) waited only until now.
+func endWait(t *weft.StepRun, now time.Time) {
+	n := len(t.History)
+	if n == 0 {
+		return
+	}
+	last := t.History[n-1]
+	waited := now.Sub(last.At)
+	if last.Wait <= 0 || waited < 0 || waited >= last.Wait.D() {
+		return
+	}
+	last.Wait = weft.Duration(waited)
+	// A new slice: the old one may be shared with a published copy of the run.
+	h := append(make([]weft.Attempt, 0, n), t.History[:n-1]...)
+	t.History = append(h, last)
 }
 
 func safeRun(ctx context.Context, h step.Handler, req *step.Request) (res step.Result, err error) {

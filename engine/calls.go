@@ -76,20 +76,29 @@ func errCallDepth(limit int, name string, chain []string) error {
 
 // wakeWaiting makes the waiting attempts of RunOnWake steps (workflow.call)
 // due now: the execution was woken, perhaps by the end of the child one of
-// them waits for.
+// them waits for. A step waiting out a retry backoff keeps it: a wake-up
+// says nothing about the error it retries (its wait still parks the
+// execution, waitsForWake, so it holds no worker meanwhile).
 func (r *runner) wakeWaiting() {
 	if !r.hasOnWake() {
 		return
 	}
 	now := r.e.cfg.Now().UTC()
 	for k, t := range r.runs {
-		if t.Status != weft.StepWaiting || r.inflight[k] || !r.runsOnWake(t.StepID) {
+		if t.Status != weft.StepWaiting || r.inflight[k] || !r.runsOnWake(t.StepID) || inBackoff(t) {
 			continue
 		}
 		if t.WakeAt == nil || t.WakeAt.After(now) {
 			t.WakeAt = &now
 		}
 	}
+}
+
+// inBackoff reports whether a waiting step run waits out a retry backoff
+// (its last attempt failed and will be tried again) rather than for a wake.
+func inBackoff(t *weft.StepRun) bool {
+	n := len(t.History)
+	return n > 0 && t.History[n-1].Outcome == "retry"
 }
 
 // waitsForWake reports whether an attempt waits on a RunOnWake step; such an

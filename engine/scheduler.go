@@ -141,9 +141,11 @@ func (e *Engine) renewLoop(ctx context.Context) {
 		}
 		e.mu.Lock()
 		ids := make([]string, 0, len(e.running))
+		asked := make(map[string]*runHandle, len(e.running))
 		for id, h := range e.running {
 			if h.stored.Load() {
 				ids = append(ids, id)
+				asked[id] = h
 			}
 		}
 		e.mu.Unlock()
@@ -159,7 +161,10 @@ func (e *Engine) renewLoop(ctx context.Context) {
 		}
 		e.mu.Lock()
 		for _, id := range lost {
-			if h := e.running[id]; h != nil {
+			// Only the runner the renewal was for: an execution that parked
+			// (releasing its lease) and was claimed and launched again
+			// since has a new runner, whose fresh lease is not lost.
+			if h := e.running[id]; h != nil && h == asked[id] {
 				e.log.Warn("lost execution lease; stopping here", "execution_id", id)
 				h.cancel(errLeaseLost)
 			}

@@ -122,6 +122,10 @@ type Suspend struct {
 	// is near (polling: thousands of pending jobs must cost rows, not
 	// goroutines).
 	Park bool
+	// Child is the id of the child execution the step waits for
+	// (workflow.call), for whoever records what the step did: ai.agent
+	// keeps it on the tool call so the console links to the child.
+	Child string
 }
 
 // RetryableError marks an error worth another attempt under the step's retry

@@ -71,6 +71,9 @@ type ToolRecord struct {
 	Error     string          `json:"error,omitempty"`
 	// State is the tool step's own suspend state while it waits.
 	State json.RawMessage `json:"state,omitempty"`
+	// Child is the execution a workflow tool (workflow.call) started, kept
+	// after the call is done so the console can link to it.
+	Child string `json:"child,omitempty"`
 }
 
 // toolDef is a declared tool.
@@ -448,6 +451,9 @@ func (h agent) runTool(ctx context.Context, req *step.Request, tools []toolDef, 
 			return nil, false, fmt.Errorf("ai.agent: tool %q: encoding its state: %w", tc.Name, err)
 		}
 		tc.State = b
+		if res.Suspend.Child != "" {
+			tc.Child = res.Suspend.Child
+		}
 		return res.Suspend, reg.Spec.RunOnWake, nil
 	default:
 		tc.Done, tc.Output, tc.State = true, res.Output, nil

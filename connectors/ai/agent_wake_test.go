@@ -114,4 +114,8 @@ func TestAgentWokenEarly(t *testing.T) {
 	if json.Unmarshal(raw, &out) != nil || len(out.Turns) != 3 || out.Turns[1].ToolCalls[0].Error != "" {
 		t.Fatalf("turns: %s", raw)
 	}
+	// The workflow tool's call names the child it ran, for the console's link.
+	if got := out.Turns[1].ToolCalls[0].Child; got != "child-1" {
+		t.Fatalf("workflow tool call records child %q, want child-1: %s", got, raw)
+	}
 }

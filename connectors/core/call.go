@@ -106,7 +106,7 @@ func (h call) start(ctx context.Context, req *step.Request, now time.Time) (step
 		// another attempt cannot start a second child.
 		return step.Result{}, step.Retryable(fmt.Errorf("workflow.call: starting %q: %w", name, err), 0)
 	}
-	return step.Result{Suspend: &step.Suspend{Until: now.Add(recheck), State: callState{Child: id}, Reason: "child"}}, nil
+	return step.Result{Suspend: &step.Suspend{Until: now.Add(recheck), State: callState{Child: id}, Reason: "child", Child: id}}, nil
 }
 
 func (h call) poll(ctx context.Context, req *step.Request, st callState, now time.Time) (step.Result, error) {
@@ -137,7 +137,7 @@ func (h call) poll(ctx context.Context, req *step.Request, st callState, now tim
 	case weft.ExecutionCanceled:
 		return step.Result{}, step.Errorf("child_canceled", "workflow.call: child workflow %q (execution %s) was canceled", child.Workflow, st.Child)
 	}
-	return step.Result{Suspend: &step.Suspend{Until: now.Add(recheck), State: st, Reason: "child"}}, nil
+	return step.Result{Suspend: &step.Suspend{Until: now.Add(recheck), State: st, Reason: "child", Child: st.Child}}, nil
 }
 
 // maxReason bounds the child's error repeated in the parent's: a chain of

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/api"
 	"github.com/weftworks/weft/bench"
 	"github.com/weftworks/weft/step"
 	"github.com/weftworks/weft/store"
@@ -221,7 +222,9 @@ func splitList(s string) []string {
 
 // loadWorkflowDir validates every workflow file in dir and stores those
 // that changed. One invalid file stops the start, with every problem listed.
-func loadWorkflowDir(ctx context.Context, env *Env, st store.Store, reg *step.Registry, dir string, logger *slog.Logger) error {
+// The files get the checks of a save through the API: their mcp.call steps
+// are checked against the stored tool lists by mcpCalls.
+func loadWorkflowDir(ctx context.Context, env *Env, st store.Store, reg *step.Registry, mcpCalls api.MCPCallChecker, dir string, logger *slog.Logger) error {
 	files, err := readWorkflowDir(dir)
 	if err != nil {
 		return err
@@ -238,6 +241,14 @@ func loadWorkflowDir(ctx context.Context, env *Env, st store.Store, reg *step.Re
 				continue
 			}
 			return err
+		}
+		if err := api.CheckMCPCalls(ctx, mcpCalls, file, c); err != nil {
+			var ds workflow.Diagnostics
+			if errors.As(err, &ds) {
+				bad = append(bad, ds...)
+				continue
+			}
+			return fmt.Errorf("%s: %w", file, err)
 		}
 		docs = append(docs, loadedDoc{file: file, src: src, c: c})
 	}

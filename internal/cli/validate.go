@@ -16,7 +16,7 @@ import (
 )
 
 func runValidate(_ context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "validate", "validate FILE|DIR…\n\nChecks workflow files (.yaml, .yml, .json; directories recursively) and prints every problem as file:line:col: message.\nAn on_error naming a workflow that is not among the files given is a warning (exit status 0).")
+	fs := newFlagSet(env, "validate", "validate FILE|DIR…\n\nChecks workflow files (.yaml, .yml, .json; directories recursively) and prints every problem as file:line:col: message.\nAn on_error naming a workflow that is not among the files given is a warning (exit status 0).\nWorks offline: the tools and arguments of mcp.call steps are checked against the server's stored tool lists by weft apply (or weft serve --workflows), not here.")
 	var connectors string
 	fs.stringVar(&connectors, "connectors", "WEFT_CONNECTORS", "", "directory of imported app connectors whose steps the files may use (as for serve)")
 	pos, err := fs.parse(args)

@@ -231,7 +231,7 @@ func Wire(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 		return nil, err
 	}
 	if cfg.Workflows != "" {
-		if err := loadWorkflowDir(ctx, cfg.Env, st, a.Registry, cfg.Workflows, a.Logger); err != nil {
+		if err := loadWorkflowDir(ctx, cfg.Env, st, a.Registry, mcpSvc, cfg.Workflows, a.Logger); err != nil {
 			return nil, err
 		}
 	}

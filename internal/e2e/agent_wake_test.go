@@ -97,8 +97,8 @@ func waitParked(t *testing.T, srv *server, id string) {
 
 // checkWokenByChild checks on the recorded history that the agent ran again
 // because its child ended, not because the workflow.call tool's fallback
-// re-check came due: the attempt after the wait for the child started
-// before that wait's recorded end.
+// re-check came due: the wait recorded for the child (the one that
+// happened) is shorter than that re-check.
 func checkWokenByChild(t *testing.T, srv *server, id string) {
 	t.Helper()
 	var ex executionRuns
@@ -118,16 +118,20 @@ func checkWokenByChild(t *testing.T, srv *server, id string) {
 		if a.Outcome != "waiting" || a.Reason != "child" {
 			continue
 		}
-		if a.Wait.D() < 10*time.Second {
-			t.Fatalf("the wait for the child has a fallback of %s; this test needs one far longer than the child takes", a.Wait.D())
-		}
 		if i+1 >= len(agent.History) {
 			t.Fatalf("nothing recorded after the wait for the child: %+v", agent.History)
 		}
-		fallback, next := a.At.Add(a.Wait.D()), agent.History[i+1].At
-		t.Logf("waited for the child at %s (fallback %s), ran again at %s", a.At.Format(time.RFC3339Nano), a.Wait.D(), next.Format(time.RFC3339Nano))
-		if !next.Before(fallback) {
-			t.Fatalf("the agent ran again at %s, at its fallback re-check (%s): the child's end did not wake it", next, fallback)
+		// The entry records the wait that happened: the one planned (the
+		// fallback re-check of workflow.call, 30 s) unless the step ran
+		// again sooner, so a shorter wait is the child's end waking it.
+		const fallback = 30 * time.Second
+		next := agent.History[i+1].At
+		t.Logf("waited for the child at %s for %s (fallback %s), ran again at %s", a.At.Format(time.RFC3339Nano), a.Wait.D(), fallback, next.Format(time.RFC3339Nano))
+		if a.Wait.D() >= fallback {
+			t.Fatalf("the agent waited %s for the child, its fallback re-check: the child's end did not wake it", a.Wait.D())
+		}
+		if a.At.Add(a.Wait.D()).After(next) {
+			t.Fatalf("recorded wait %s ends after the next attempt ended (%s)", a.Wait.D(), next)
 		}
 		return
 	}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -125,6 +127,63 @@ func TestMCPSaveTimeChecksAgainstServerEverything(t *testing.T) {
 	if code := putDoc(t, srv, "mcp-save", mcpSaveWorkflow("get-sum", "2"), &saved); code != 200 {
 		t.Fatalf("save of the right workflow = %d %v", code, saved)
 	}
+	id, err := srv.hook("mcp-save", `{"b": 3}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex := waitFinished(t, srv, []string{id}, 60*time.Second)[id]
+	if ex.Status != "succeeded" {
+		t.Fatalf("execution %+v %+v", ex, ex.Error)
+	}
+	if sum := stepOutput(t, srv, id, "sum"); !strings.Contains(sum, "5") {
+		t.Fatalf("get-sum output %s, want the sum 5", sum)
+	}
+}
+
+// TestMCPSaveTimeChecksOfWorkflowFilesAtStart: the files of --workflows get
+// the checks of a save through the API. Once the reference server's tools
+// are stored, a file naming a tool it lacks or giving get-sum a string for
+// `a` stops the start with the file, line and fix; the right file loads and
+// runs.
+func TestMCPSaveTimeChecksOfWorkflowFilesAtStart(t *testing.T) {
+	modules := mcpModules(t)
+	httpURL := startEverythingHTTP(t, modules)
+	data := t.TempDir()
+	srv := startServer(t, nil, "--data", data)
+	if code, err := srv.api("PUT", "/api/v1/credentials/ev-http", map[string]any{"type": "mcp", "data": map[string]any{"url": httpURL}}, nil); err != nil || code/100 != 2 {
+		t.Fatalf("creating the connection: %d %v", code, err)
+	}
+	var test struct {
+		OK bool `json:"ok"`
+	}
+	if code, err := srv.api("POST", "/api/v1/credentials/ev-http/test", map[string]any{}, &test); err != nil || code != 200 || !test.OK {
+		t.Fatalf("testing the connection (which stores its tools): %d %v %+v", code, err, test)
+	}
+	srv.kill()
+
+	wfDir := t.TempDir()
+	refused := func(doc string, want ...string) {
+		t.Helper()
+		writeWorkflow(t, wfDir, "mcp-save", doc)
+		ctx, cancel := ctxTimeout(30 * time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, binary, "serve", "--addr", freeAddr(t), "--data", data, "--workflows", wfDir, "--seed", "false", "--log-format", "text")
+		cmd.Env = append(os.Environ(), "WEFT_ADMIN_TOKEN="+token, "WEFT_ALLOW_PRIVATE_NET=127.0.0.0/8", "WEFT_MASTER_KEY="+testMasterKey)
+		out, err := cmd.CombinedOutput()
+		if err == nil || ctx.Err() != nil {
+			t.Fatalf("weft serve with a wrong mcp.call in --workflows did not refuse to start: %v\n%s", err, out)
+		}
+		for _, w := range append([]string{"mcp-save.yaml:5:5:", `step "sum" (mcp.call)`}, want...) {
+			if !strings.Contains(string(out), w) {
+				t.Errorf("start refused with %q, which lacks %q", out, w)
+			}
+		}
+	}
+	refused(mcpSaveWorkflow("get-sun", "2"), `lists no tool "get-sun"`, "did you mean get-sum")
+	refused(mcpSaveWorkflow("get-sum", `"two"`), `tool "get-sum"`, "at /a:", "want number")
+
+	writeWorkflow(t, wfDir, "mcp-save", mcpSaveWorkflow("get-sum", "2"))
+	srv = startServer(t, nil, "--data", data, "--workflows", wfDir)
 	id, err := srv.hook("mcp-save", `{"b": 3}`)
 	if err != nil {
 		t.Fatal(err)

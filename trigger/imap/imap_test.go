@@ -447,3 +447,36 @@ func TestDeletedWorkflowLeavesNoState(t *testing.T) {
 		t.Fatalf("states after the delete: %+v", list)
 	}
 }
+
+// TestRemovedTriggerLeavesNoState: a new version of a workflow with fewer
+// on.imap entries drops the state of the removed entry once its watcher
+// stopped, and keeps the state of the one that stays.
+func TestRemovedTriggerLeavesNoState(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b, ms := setup(t), newMailServer(t)
+	if err := ms.user.Create("Sent", nil); err != nil {
+		t.Fatal(err)
+	}
+	two := strings.Replace(wfSource, "  imap: { connection: box, mailbox: INBOX, max_per_cycle: 3 }",
+		"  imap:\n    - { connection: box, mailbox: INBOX, max_per_cycle: 3 }\n    - { connection: box, mailbox: Sent }", 1)
+	if _, _, err := b.st.PutWorkflow(ctx, weft.WorkflowRecord{Name: "mail", Source: two, Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	m, _ := b.start(t, "p1", ms.addr, nil)
+	waitFor(t, "both watchers' states", func() bool {
+		list, err := b.st.ListPollStates(ctx)
+		return err == nil && len(list) == 2 && len(m.Health()) == 2
+	})
+	if _, _, err := b.st.PutWorkflow(ctx, weft.WorkflowRecord{Name: "mail", Source: wfSource, Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the removed trigger's state to be dropped", func() bool {
+		list, err := b.st.ListPollStates(ctx)
+		return err == nil && len(list) == 1 && len(m.Health()) == 1
+	})
+	list, _ := b.st.ListPollStates(ctx)
+	if list[0].Workflow != weft.IMAPPollKey("mail") || list[0].Index != 0 {
+		t.Fatalf("states %+v, want the first trigger's", list)
+	}
+}

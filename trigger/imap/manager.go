@@ -3,6 +3,7 @@ package imap
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -67,7 +68,8 @@ func (m *Manager) Run(ctx context.Context) error {
 // ones.
 func (m *Manager) Refresh(ctx context.Context) error {
 	want := map[string]*watcher{}
-	exists := map[string]bool{} // every workflow, enabled or not
+	exists := map[string]bool{}  // every workflow, enabled or not
+	triggers := map[string]int{} // state keys of enabled workflows → how many on.imap entries
 	page := store.Page{Limit: 500}
 	for {
 		recs, next, err := m.cfg.Store.ListWorkflows(ctx, page)
@@ -83,6 +85,7 @@ func (m *Manager) Refresh(ctx context.Context) error {
 			if err != nil || !c.Workflow.IsEnabled() {
 				continue
 			}
+			triggers[claimKey(rec.Name)] = len(c.Workflow.On.IMAP)
 			for _, n := range c.IMAP {
 				want[fmt.Sprintf("%s/%d/%+v", rec.Name, n.Index, n.Trigger)] = &watcher{workflow: rec.Name, node: n}
 			}
@@ -117,6 +120,15 @@ func (m *Manager) Refresh(ctx context.Context) error {
 		m.watchers[k] = w
 		m.wg.Add(1)
 		go func() { defer m.wg.Done(); defer close(w.done); m.watch(wctx, w) }()
+	}
+	// The states of entries removed from workflows that still exist (their
+	// watchers were stopped above; a claim they still hold defers it).
+	dropped, err := store.DropRemovedPollStates(ctx, m.cfg.Store, triggers, m.cfg.Now())
+	if err != nil {
+		return fmt.Errorf("dropping the mailbox state of removed triggers: %w", err)
+	}
+	for _, k := range dropped {
+		m.cfg.Logger.Info("dropped the mailbox state of removed triggers", "workflow", strings.TrimPrefix(k, "imap:"), "from_trigger", triggers[k])
 	}
 	return nil
 }

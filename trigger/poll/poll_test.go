@@ -402,3 +402,65 @@ func TestDeletedWorkflowLeavesNoPollState(t *testing.T) {
 		return err == nil && len(list) == 0
 	})
 }
+
+// TestRemovedTriggerLeavesNoPollState: a new version of a workflow with
+// fewer on.poll entries drops the state of the removed entry, and keeps the
+// state (the cursor) of the one that stays.
+func TestRemovedTriggerLeavesNoPollState(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t)
+	b.src.add("a")
+	// Two entries, each with a cursor.
+	const two = `
+name: feed
+on:
+  poll:
+    - step: test.list
+      with: { after: "{{ poll.cursor ?? 0 }}" }
+      every: 1m
+      items: "{{ poll.output.results }}"
+      id: "{{ item.id }}"
+      cursor: "{{ len(poll.items) > 0 ? last(poll.items).seq : poll.cursor }}"
+    - step: test.list
+      with: { after: "{{ poll.cursor ?? 0 }}" }
+      every: 1m
+      items: "{{ poll.output.results }}"
+      id: "{{ item.id }}"
+      cursor: "{{ len(poll.items) > 0 ? last(poll.items).seq : poll.cursor }}"
+steps:
+  - id: note
+    uses: transform
+    with: { id: "{{ trigger.id }}" }
+`
+	if _, _, err := b.st.PutWorkflow(ctx, weft.WorkflowRecord{Name: "feed", Source: two, Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	p := b.start(t, 1, nil)[0]
+	waitFor(t, "both triggers' first polls", func() bool {
+		list, _ := b.st.ListPollStates(ctx)
+		done := 0
+		for _, st := range list {
+			if st.LastSuccessAt != nil && st.ClaimOwner == "" {
+				done++
+			}
+		}
+		return done == 2
+	})
+
+	// The next version keeps only the first entry.
+	if _, _, err := b.st.PutWorkflow(ctx, weft.WorkflowRecord{Name: "feed", Source: pollWorkflow, Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the removed trigger's state to be dropped", func() bool {
+		if err := p.Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+		list, err := b.st.ListPollStates(ctx)
+		return err == nil && len(list) == 1
+	})
+	list, _ := b.st.ListPollStates(ctx)
+	if list[0].Workflow != "feed" || list[0].Index != 0 || len(list[0].Cursor) == 0 {
+		t.Fatalf("states %+v, want the first trigger's, with its cursor", list)
+	}
+}

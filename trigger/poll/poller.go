@@ -68,7 +68,8 @@ func (p *Poller) Run(ctx context.Context) error {
 // Refresh re-reads the workflows' polling triggers now.
 func (p *Poller) Refresh(ctx context.Context) error {
 	want := map[string]*entry{}
-	exists := map[string]bool{} // every workflow, enabled or not
+	exists := map[string]bool{}  // every workflow, enabled or not
+	triggers := map[string]int{} // enabled workflows → how many on.poll entries
 	page := store.Page{Limit: 500}
 	for {
 		recs, next, err := p.cfg.Store.ListWorkflows(ctx, page)
@@ -88,6 +89,7 @@ func (p *Poller) Refresh(ctx context.Context) error {
 			if !c.Workflow.IsEnabled() {
 				continue
 			}
+			triggers[rec.Name] = len(c.Workflow.On.Poll)
 			for _, n := range c.Poll {
 				want[key(rec.Name, n.Index)] = &entry{workflow: rec.Name, node: n}
 			}
@@ -132,6 +134,20 @@ func (p *Poller) Refresh(ctx context.Context) error {
 			delete(p.gone, k)
 		}
 		p.mu.Unlock()
+	}
+	return p.dropRemoved(ctx, triggers)
+}
+
+// dropRemoved drops the states of on.poll entries removed from workflows
+// that still exist (store.DropRemovedPollStates); triggers holds the
+// enabled workflows' entry counts.
+func (p *Poller) dropRemoved(ctx context.Context, triggers map[string]int) error {
+	dropped, err := store.DropRemovedPollStates(ctx, p.cfg.Store, triggers, p.cfg.Now())
+	if err != nil {
+		return fmt.Errorf("dropping the polling state of removed triggers: %w", err)
+	}
+	for _, wf := range dropped {
+		p.cfg.Logger.Info("dropped the polling state of removed triggers", "workflow", wf, "from_trigger", triggers[wf])
 	}
 	return nil
 }

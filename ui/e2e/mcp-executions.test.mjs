@@ -2,7 +2,8 @@
 // is called by the official TypeScript SDK's client and its execution is found
 // and read on the Executions pages; an agent that calls an MCP server's tool
 // and a workflow tool shows each call (where the tool comes from, its name,
-// arguments and result) in the execution view. The MCP peers (the SDK's
+// arguments and result, and for a workflow tool a link to the child
+// execution) in the execution view. The MCP peers (the SDK's
 // client and the reference server @modelcontextprotocol/server-everything)
 // are installed by internal/e2e/testdata/mcp/install.sh; the model is the
 // fake of e2e/fakes.mjs.
@@ -140,7 +141,11 @@ steps:
         "ui-agent-ticket",
         `name: ui-agent-ticket
 steps:
+  - id: pause
+    uses: wait
+    with: { for: 1s }
   - id: open
+    needs: [pause]
     uses: transform
     with: { ticket: "T-7", subject: "{{ trigger.subject }}" }
 `,
@@ -208,6 +213,22 @@ steps:
       assert.equal(children.length, 1, "the child workflow ran once");
       assert.equal(children[0].parent_id, id);
       assert.deepEqual(children[0].input, { subject: "the sum is 5" });
+
+      // The child (which pauses 1 s, so the agent suspends before it ends)
+      // woke the agent at its end: the attempts show the wait
+      // it had, not the 30 s fallback re-check it chose when it suspended.
+      const attempts = await detail.getByTestId("step-attempts").innerText();
+      assert.match(attempts, /waited [\d.]+ m?s \(child\)/, attempts);
+      assert.doesNotMatch(attempts, /waited (29\.\d+|30(\.0)?) s \(child\)/, attempts);
+
+      // The workflow tool's call links to the child execution it started.
+      const link = wf.getByTestId("tool-child");
+      assert.match(await link.innerText(), new RegExp(children[0].id));
+      await link.click();
+      await page.waitForURL(`**/executions/${children[0].id}`);
+      await page.locator(".summary .badge.st-succeeded").waitFor();
+      assert.match(await page.locator(".summary").innerText(), /ui-agent-ticket/);
+      await shot(page, "execution-agent-child");
     }),
   );
 });

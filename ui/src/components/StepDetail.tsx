@@ -3,6 +3,8 @@
 // steps), the model, tokens and cost of AI steps with an agent's turns, and
 // the raw input and output.
 import type { Attempt, ErrorInfo, PriorRun, StepRun } from "../api/types";
+import { Link } from "../router";
+import { toolKinds } from "./toolKinds";
 import { ago, duration, fmtGoDuration, fmtMs, Json, shownStepStatus, StatusBadge } from "./ui";
 
 type Obj = Record<string, unknown>;
@@ -246,33 +248,11 @@ interface Turn {
   cost_usd?: number;
   latency_ms?: number;
   cache_hit?: boolean;
-  tool_calls?: { id?: string; name: string; arguments?: unknown; done?: boolean; output?: unknown; error?: string }[];
+  /** child: the execution a workflow tool (workflow.call) started. */
+  tool_calls?: { id?: string; name: string; arguments?: unknown; done?: boolean; output?: unknown; error?: string; child?: string }[];
 }
 
 type ToolCallRecord = NonNullable<Turn["tool_calls"]>[number];
-
-/**
- * Where an agent's tool comes from, read from the step's `tools:` input: a
- * tool of an MCP connection's server (named CONNECTION__TOOL), another
- * workflow (a workflow.call tool) or a step type of the workflow's own.
- */
-export function toolKinds(input?: Obj): (name: string) => string | undefined {
-  const tools = Array.isArray(input?.tools) ? (input!.tools as unknown[]).map(obj) : [];
-  const byName = new Map<string, string>();
-  const servers: [string, string][] = [];
-  for (const t of tools) {
-    if (!t) continue;
-    if (typeof t.mcp === "string") servers.push([`${t.mcp.replace(/[^A-Za-z0-9_-]/g, "_")}__`, t.mcp]);
-    else if (typeof t.name === "string" && t.uses === "workflow.call") byName.set(t.name, `workflow ${String(obj(t.with)?.workflow ?? "")}`.trim());
-    else if (typeof t.name === "string" && typeof t.uses === "string") byName.set(t.name, t.uses);
-  }
-  return (name) => {
-    const k = byName.get(name);
-    if (k) return k;
-    const server = servers.find(([prefix]) => name.startsWith(prefix));
-    return server ? `MCP ${server[1]}` : undefined;
-  };
-}
 
 /** One tool call of an agent: where the tool comes from, its name, the arguments the model gave and the result it got. */
 function ToolCall({ call: c, kind }: { call: ToolCallRecord; kind?: string }) {
@@ -292,6 +272,11 @@ function ToolCall({ call: c, kind }: { call: ToolCallRecord; kind?: string }) {
           {c.name}
         </strong>
         {kind && <span className="tool-kind">{kind}</span>}
+        {c.child && (
+          <Link to={`/executions/${c.child}`} className="mono" data-testid="tool-child">
+            child execution {c.child}
+          </Link>
+        )}
       </div>
       <div className="tool-part">
         <div className="label">Arguments</div>

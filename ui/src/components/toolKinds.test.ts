@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { toolKinds } from "./StepDetail";
+import { toolKinds } from "./toolKinds";
 
 describe("toolKinds", () => {
   const kindOf = toolKinds({
