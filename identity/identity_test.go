@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -158,5 +159,24 @@ func TestParseRoleMap(t *testing.T) {
 	}
 	if _, err := identity.ParseRoleMap("devs=god"); err == nil || !strings.Contains(err.Error(), "owner, admin") {
 		t.Fatalf("unknown role: %v", err)
+	}
+}
+
+// New hashes nothing: one argon2id computation allocates 19 MiB, which at
+// start-up was the largest heap of the process's life.
+func TestNewDoesNotHash(t *testing.T) { // not parallel: it reads the process's allocation counter
+	st, err := storesqlite.Open(context.Background(), filepath.Join(t.TempDir(), "weft.db"), storesqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	if _, err := identity.New(identity.Config{Store: st}); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	if got := after.TotalAlloc - before.TotalAlloc; got > 1<<20 {
+		t.Fatalf("identity.New allocated %d bytes; want under 1 MiB", got)
 	}
 }

@@ -24,6 +24,14 @@ const (
 	argonKeyLen  = 32
 )
 
+// dummyHash is the argon2id hash, with the parameters above, of a password
+// nobody has. SignIn checks an unknown email's password against it so that
+// the answer takes as long as for a known one. It is a constant rather than
+// hashed at start-up: one argon2id computation allocates argonMemory, and
+// doing it in New made the process's largest heap of its whole life (and,
+// through the GC's heap goal, its peak RSS) before it served a request.
+const dummyHash = "$argon2id$v=19$m=19456,t=2,p=1$DkJ/tzk2Bndj5NX5s9jeXg$7BMx0HMWPF/x8H4eowtQGKMO6/EzRq0eCDakOT1RXgI"
+
 // Password bounds: a password longer than MaxPassword is refused before any
 // hashing, so a sign-in flood with megabyte passwords costs nothing.
 const (

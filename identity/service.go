@@ -78,11 +78,7 @@ func New(cfg Config) (*Service, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	dummy, err := HashPassword("not-a-real-password-000")
-	if err != nil {
-		return nil, err
-	}
-	s := &Service{cfg: cfg, st: cfg.Store, hash: newHasher(cfg.MaxHashing), dummy: dummy}
+	s := &Service{cfg: cfg, st: cfg.Store, hash: newHasher(cfg.MaxHashing), dummy: dummyHash}
 	if cfg.OIDC != nil {
 		s.oidc = newOIDCClient(*cfg.OIDC)
 	}

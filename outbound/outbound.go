@@ -88,7 +88,7 @@ type Config struct {
 // Service manages subscriptions and fans events out to them.
 type Service struct {
 	cfg    Config
-	events chan weft.Execution
+	events chan *weft.Execution // pointers: 4096 values would be 1.3 MB kept live
 
 	// subs caches the subscription list for subsTTL: every finished
 	// execution consults it, and reading the table each time cost the hot
@@ -153,7 +153,7 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Service{cfg: cfg, events: make(chan weft.Execution, 4096)}, nil
+	return &Service{cfg: cfg, events: make(chan *weft.Execution, 4096)}, nil
 }
 
 // workflowSource is the managed delivery workflow.
@@ -273,7 +273,7 @@ func (s *Service) Credential(ctx context.Context, workflow, name string) (step.C
 // is full the sweep picks the execution up later.
 func (s *Service) OnFinished(ex weft.Execution) {
 	select {
-	case s.events <- ex:
+	case s.events <- &ex:
 	default:
 	}
 }
@@ -290,7 +290,7 @@ func (s *Service) Run(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return nil // stopping: the sweep of the next start delivers it
 			}
-			s.handle(ctx, ex)
+			s.handle(ctx, *ex)
 		case <-t.C:
 			s.sweep(ctx)
 		}

@@ -160,7 +160,7 @@ func New(cfg Config) (*Handler, error) {
 	}
 	h := &Handler{cfg: cfg, routes: newRoutes(cfg.Store),
 		policies: &policies{opts: verify.Options{HTTP: cfg.HTTP}},
-		rec:      &recorder{st: cfg.Deliveries, ch: make(chan store.WebhookDelivery, recorderQueue)},
+		rec:      &recorder{st: cfg.Deliveries, ch: make(chan *store.WebhookDelivery, recorderQueue)},
 		refusals: logbound.NewLimiter(logbound.LimiterConfig{Rate: cfg.RefusalRate, Burst: cfg.RefusalBurst})}
 	if cfg.Metrics != nil {
 		h.rec.dropped = func() { cfg.Metrics.WebhookRequests.WithLabelValues("log_dropped").Inc() }
