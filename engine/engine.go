@@ -405,9 +405,7 @@ func (e *Engine) launch(ex weft.Execution, cw *compiledWorkflow, input any, crea
 	go func() {
 		defer e.wg.Done()
 		defer func() {
-			e.mu.Lock()
-			delete(e.running, ex.ID)
-			e.mu.Unlock()
+			e.unregister(ex.ID, h)
 			cancel(nil)
 			<-e.slots
 			if e.m != nil {
@@ -418,6 +416,20 @@ func (e *Engine) launch(ex weft.Execution, cw *compiledWorkflow, input any, crea
 		r.rh = h
 		r.run(ctx)
 	}()
+}
+
+// unregister removes h from the running executions, unless a newer run of
+// the same execution took its place: a runner that parked its execution
+// is still on its way out when a wake-up (an event, a decision) lets this
+// process claim and launch the execution again, and removing the newer
+// run's handle would stop its lease renewals and leave it out of Cancel
+// and shutdown.
+func (e *Engine) unregister(id string, h *runHandle) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.running[id] == h {
+		delete(e.running, id)
+	}
 }
 
 // Wait blocks until the execution finishes or ctx is done, and returns the

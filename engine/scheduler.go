@@ -138,9 +138,11 @@ func (e *Engine) renewLoop(ctx context.Context) {
 		}
 		e.mu.Lock()
 		ids := make([]string, 0, len(e.running))
+		held := make(map[string]*runHandle, len(e.running))
 		for id, h := range e.running {
 			if h.stored.Load() {
 				ids = append(ids, id)
+				held[id] = h
 			}
 		}
 		e.mu.Unlock()
@@ -154,19 +156,30 @@ func (e *Engine) renewLoop(ctx context.Context) {
 			}
 			continue
 		}
-		e.mu.Lock()
-		for _, id := range lost {
-			if h := e.running[id]; h != nil {
-				e.log.Warn("lost execution lease; stopping here", "execution_id", id)
-				h.cancel(errLeaseLost)
-			}
+		e.renewed(held, lost, cancel)
+	}
+}
+
+// renewed stops the runs whose lease renewal found the lease lost or a
+// cancel requested. held are the runs the renewal was for: a verdict
+// applies to that run only. A runner that parked its execution released
+// the lease and is on its way out; if the execution was claimed again and
+// a new run launched while the renewal was under way, the "lost" found
+// for the parked run is not the new run's, and stopping it would fail a
+// healthy execution.
+func (e *Engine) renewed(held map[string]*runHandle, lost, cancel []string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, id := range lost {
+		if h := e.running[id]; h != nil && h == held[id] {
+			e.log.Warn("lost execution lease; stopping here", "execution_id", id)
+			h.cancel(errLeaseLost)
 		}
-		for _, id := range cancel {
-			if h := e.running[id]; h != nil {
-				h.cancel(errCanceled)
-			}
+	}
+	for _, id := range cancel {
+		if h := e.running[id]; h != nil && h == held[id] {
+			h.cancel(errCanceled)
 		}
-		e.mu.Unlock()
 	}
 }
 
