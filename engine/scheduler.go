@@ -18,8 +18,10 @@ func (e *Engine) Run(ctx context.Context) error {
 	go func() { defer close(done); e.renewLoop(ctx) }()
 	go e.pruneLoop(ctx) // executions (with Retention) and expired cache entries
 	e.claimLoop(ctx)
-	// Stop runners: they notice ctx via their own contexts.
+	// Stop runners: they notice ctx via their own contexts. Nothing is
+	// launched after this (see launch).
 	e.mu.Lock()
+	e.stopped = true
 	for _, h := range e.running {
 		h.cancel(errShutdown)
 	}
@@ -79,7 +81,9 @@ func (e *Engine) claimOnce(ctx context.Context) time.Duration {
 			e.failUnloadable(ctx, ex, err)
 			continue
 		}
-		e.launch(ex, cw, nil, nil)
+		if !e.launch(ex, cw, nil, nil) {
+			<-e.slots // stopped: the claim's lease lapses for the next process
+		}
 	}
 	if len(claimed) == batch {
 		return 0 // more may be waiting
