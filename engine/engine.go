@@ -162,6 +162,9 @@ type Engine struct {
 
 	mu      sync.Mutex
 	running map[string]*runHandle // executions running in this process
+	// stopped is set, under mu, when Run stops its runners: nothing is
+	// launched after it (Start then stores the execution queued).
+	stopped bool
 
 	wg sync.WaitGroup // runners
 
@@ -353,16 +356,26 @@ func (e *Engine) start(ctx context.Context, req StartRequest, traceParent string
 		// its creation and the attempt together. Start still returns only
 		// once the execution is on disk.
 		created := make(chan createResult, 1)
-		e.launch(ex, cw, req.InputValue, &pendingCreate{dedupe: req.Dedupe, done: created})
-		select {
-		case cr := <-created:
-			res, err = cr.res, cr.err
-		case <-ctx.Done():
-			// The runner goes on and may still store it; the caller gave up
-			// and sends no 2xx, so a repeat is the caller's to make.
-			err = ctx.Err()
+		if !e.launch(ex, cw, req.InputValue, &pendingCreate{dedupe: req.Dedupe, done: created}) {
+			// The engine has stopped: the execution is stored queued, for
+			// the next process that runs.
+			<-e.slots
+			inline = false
+			ex.Status, ex.StartedAt, ex.LeaseOwner, ex.LeaseUntil = weft.ExecutionQueued, nil, "", nil
+			started.Execution = ex
 		}
-	} else {
+		if inline {
+			select {
+			case cr := <-created:
+				res, err = cr.res, cr.err
+			case <-ctx.Done():
+				// The runner goes on and may still store it; the caller gave up
+				// and sends no 2xx, so a repeat is the caller's to make.
+				err = ctx.Err()
+			}
+		}
+	}
+	if !inline {
 		create := ex // &ex would move ex to the heap on the fast path too
 		res, err = e.store.Apply(ctx, store.Mutation{Create: &create, ExecutionID: ex.ID, Dedupe: req.Dedupe})
 	}
@@ -402,13 +415,23 @@ func (e *Engine) Kick() {
 	}
 }
 
-// launch runs an execution in a goroutine; the caller holds a slot.
-func (e *Engine) launch(ex weft.Execution, cw *compiledWorkflow, input any, create *pendingCreate) {
+// launch runs an execution in a goroutine; the caller holds a slot. It
+// reports false, and launches nothing, once Run has stopped its runners: a
+// runner started then (by a Start racing with shutdown) would run with
+// nobody to stop it or wait for it, possibly after the store is closed.
+func (e *Engine) launch(ex weft.Execution, cw *compiledWorkflow, input any, create *pendingCreate) bool {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	e.mu.Lock()
+	if e.stopped {
+		e.mu.Unlock()
+		cancel(nil)
+		return false
+	}
 	h := &runHandle{cancel: cancel, wake: make(chan struct{}, 1)}
 	h.stored.Store(create == nil)
 	e.running[ex.ID] = h
+	// Added under mu, so before Run (which sets stopped under mu) waits.
+	e.wg.Add(1)
 	e.mu.Unlock()
 	if e.m != nil {
 		e.m.RunningExecutions.Inc()
@@ -417,10 +440,9 @@ func (e *Engine) launch(ex weft.Execution, cw *compiledWorkflow, input any, crea
 	r.rh = h
 	id := ex.ID
 	e.goRun(func() {
+		defer e.wg.Done()
 		defer func() {
-			e.mu.Lock()
-			delete(e.running, id)
-			e.mu.Unlock()
+			e.unregister(id, h)
 			cancel(nil)
 			<-e.slots
 			if e.m != nil {
@@ -429,6 +451,7 @@ func (e *Engine) launch(ex weft.Execution, cw *compiledWorkflow, input any, crea
 		}()
 		r.run(ctx)
 	})
+	return true
 }
 
 // workerIdle is how long a runner goroutine waits for the next execution
@@ -469,6 +492,20 @@ func (e *Engine) worker(fn func()) {
 		case <-e.stopWorkers:
 			return
 		}
+	}
+}
+
+// unregister removes h from the running executions, unless a newer run of
+// the same execution took its place: a runner that parked its execution
+// is still on its way out when a wake-up (an event, a decision) lets this
+// process claim and launch the execution again, and removing the newer
+// run's handle would stop its lease renewals and leave it out of Cancel
+// and shutdown.
+func (e *Engine) unregister(id string, h *runHandle) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.running[id] == h {
+		delete(e.running, id)
 	}
 }
 

@@ -115,6 +115,12 @@ func (r *runner) run(ctx context.Context) {
 		}
 	}()
 	if err := r.load(ctx); err != nil {
+		if ctx.Err() != nil {
+			// Stopped while loading (shutdown, cancel, lease lost): the
+			// load did not fail, it was interrupted.
+			r.stop(ctx)
+			return
+		}
 		r.e.log.Error("loading execution state", "execution_id", r.ex.ID, "err", err)
 		r.finish(weft.ExecutionFailed, &weft.ErrorInfo{Code: "internal", Message: err.Error()})
 		return

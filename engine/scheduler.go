@@ -19,10 +19,10 @@ func (e *Engine) Run(ctx context.Context) error {
 	go e.pruneLoop(ctx) // executions (with Retention) and expired cache entries
 	e.claimLoop(ctx)
 	// Stop runners: they notice ctx via their own contexts. Idle runner
-	// goroutines end; a runner launched after this still runs (on a
-	// goroutine of its own that ends with it).
+	// goroutines end, and nothing is launched after this (see launch).
 	e.stopOnce.Do(func() { close(e.stopWorkers) })
 	e.mu.Lock()
+	e.stopped = true
 	for _, h := range e.running {
 		h.cancel(errShutdown)
 	}
@@ -82,7 +82,9 @@ func (e *Engine) claimOnce(ctx context.Context) time.Duration {
 			e.failUnloadable(ctx, ex, err)
 			continue
 		}
-		e.launch(ex, cw, nil, nil)
+		if !e.launch(ex, cw, nil, nil) {
+			<-e.slots // stopped: the claim's lease lapses for the next process
+		}
 	}
 	if len(claimed) == batch {
 		return 0 // more may be waiting
@@ -141,11 +143,11 @@ func (e *Engine) renewLoop(ctx context.Context) {
 		}
 		e.mu.Lock()
 		ids := make([]string, 0, len(e.running))
-		asked := make(map[string]*runHandle, len(e.running))
+		held := make(map[string]*runHandle, len(e.running))
 		for id, h := range e.running {
 			if h.stored.Load() {
 				ids = append(ids, id)
-				asked[id] = h
+				held[id] = h
 			}
 		}
 		e.mu.Unlock()
@@ -159,22 +161,30 @@ func (e *Engine) renewLoop(ctx context.Context) {
 			}
 			continue
 		}
-		e.mu.Lock()
-		for _, id := range lost {
-			// Only the runner the renewal was for: an execution that parked
-			// (releasing its lease) and was claimed and launched again
-			// since has a new runner, whose fresh lease is not lost.
-			if h := e.running[id]; h != nil && h == asked[id] {
-				e.log.Warn("lost execution lease; stopping here", "execution_id", id)
-				h.cancel(errLeaseLost)
-			}
+		e.renewed(held, lost, cancel)
+	}
+}
+
+// renewed stops the runs whose lease renewal found the lease lost or a
+// cancel requested. held are the runs the renewal was for: a verdict
+// applies to that run only. A runner that parked its execution released
+// the lease and is on its way out; if the execution was claimed again and
+// a new run launched while the renewal was under way, the "lost" found
+// for the parked run is not the new run's, and stopping it would fail a
+// healthy execution.
+func (e *Engine) renewed(held map[string]*runHandle, lost, cancel []string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, id := range lost {
+		if h := e.running[id]; h != nil && h == held[id] {
+			e.log.Warn("lost execution lease; stopping here", "execution_id", id)
+			h.cancel(errLeaseLost)
 		}
-		for _, id := range cancel {
-			if h := e.running[id]; h != nil {
-				h.cancel(errCanceled)
-			}
+	}
+	for _, id := range cancel {
+		if h := e.running[id]; h != nil && h == held[id] {
+			h.cancel(errCanceled)
 		}
-		e.mu.Unlock()
 	}
 }
 

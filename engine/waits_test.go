@@ -139,7 +139,11 @@ func TestWaitEventBufferedBeforeWait(t *testing.T) {
 }
 
 // TestResumeURLOnce: the resume URL an earlier step hands out resumes the
-// wait once, with the POSTed JSON as output; a second call is refused.
+// wait once, with the POSTed JSON as output; a second call is refused as
+// used while the execution runs, and as gone once it has finished. The
+// step after the wait holds the execution open until the second call was
+// made, so which of the two refusals it gets does not depend on how fast
+// the engine finishes the execution.
 func TestResumeURLOnce(t *testing.T) {
 	t.Parallel()
 	b, svc := withEvents(t, events.Limits{})
@@ -152,6 +156,12 @@ steps:
   - id: callback
     uses: wait
     with: { resume: true, timeout: 1h }
+  - id: hold
+    uses: wait
+    with: { event: release, key: job, timeout: 1h }
+  - id: done
+    uses: transform
+    with: { result: "{{ steps.callback.output.result }}" }
 `)
 	id := start(t, b, "job", `{}`)
 	waitStep(t, b, id, "callback")
@@ -173,6 +183,9 @@ steps:
 	}
 	if _, err := svc.Resume(ctx, token, json.RawMessage(`{"result":"again"}`)); !errors.Is(err, events.ErrUsed) {
 		t.Fatalf("second resume: %v, want ErrUsed", err)
+	}
+	if _, err := svc.Publish(ctx, "release", "job", json.RawMessage(`{}`)); err != nil {
+		t.Fatal(err)
 	}
 	ex := finished(t, b, id)
 	if ex.Status != weft.ExecutionSucceeded || string(ex.Output) != `{"result":"done"}` {

@@ -38,6 +38,9 @@ steps:
   - id: callback
     uses: wait
     with: { resume: true, timeout: 10m }
+  - id: hold
+    uses: wait
+    with: { event: job.release, key: "{{ trigger.body.job }}", timeout: 10m }
   - id: use
     uses: http.request
     with: { method: POST, url: "%[1]s/use", json: "{{ steps.callback.output }}" }
@@ -86,7 +89,10 @@ func postJSON(url, body string) (int, string, error) {
 // wait for a correlated event or a resume URL; A is killed (kill -9);
 // events posted to process B, and resume calls to a fresh process and B at
 // once, wake each execution exactly once with the right payload; a second
-// resume call is refused with 409.
+// resume call is refused with 409. A job holds at a wait after its
+// callback until both calls were answered: the loser of the race is refused
+// as used (409), not as finished (410), however fast the winner's process
+// runs the rest of the execution.
 func TestEventsAcrossTwoPostgresProcesses(t *testing.T) {
 	db := pgSchemaURL(t)
 	fx := newEffects(0)
@@ -110,8 +116,8 @@ func TestEventsAcrossTwoPostgresProcesses(t *testing.T) {
 		orderIDs = append(orderIDs, id)
 	}
 	var resumeURLs []string
-	for range jobs {
-		id, err := a.hook("job", `{}`)
+	for i := range jobs {
+		id, err := a.hook("job", fmt.Sprintf(`{"job":"j%d"}`, i))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -169,6 +175,10 @@ func TestEventsAcrossTwoPostgresProcesses(t *testing.T) {
 		wg.Wait()
 		if !(codes[0] == 202 && codes[1] == 409) && !(codes[0] == 409 && codes[1] == 202) {
 			t.Fatalf("two resume calls answered %v, want one 202 and one 409", codes)
+		}
+		code, body, err := b.apiRaw("POST", "/api/v1/events", fmt.Sprintf(`{"name":"job.release","key":"j%d","payload":{}}`, i))
+		if err != nil || code != http.StatusAccepted {
+			t.Fatalf("POST /api/v1/events: %d %s %v", code, body, err)
 		}
 	}
 	if code, _, _ := postJSON(b.url+"/hooks/resume/"+jobIDs[0]+".callback.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", `{}`); code != http.StatusNotFound {

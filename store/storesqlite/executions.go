@@ -263,18 +263,22 @@ func (s *Store) Renew(ctx context.Context, owner string, ids []string, until tim
 	if len(ids) == 0 {
 		return nil, nil, nil
 	}
+	// The job fills slices of its own: when ctx ends first, do returns
+	// while the writer may still run the job, which must not then write
+	// to the results this call is returning.
+	var gone, canceled []string
 	err = s.do(ctx, func(w *writer, _ time.Time) error {
-		lost, cancel = lost[:0], cancel[:0]
+		gone, canceled = gone[:0], canceled[:0]
 		for _, id := range ids {
-			var canceled bool
-			err := w.renew.QueryRowContext(w.ctx, until.UnixMicro(), id, owner).Scan(&canceled)
+			var cancelRequested bool
+			err := w.renew.QueryRowContext(w.ctx, until.UnixMicro(), id, owner).Scan(&cancelRequested)
 			switch {
 			case errors.Is(err, sql.ErrNoRows):
-				lost = append(lost, id)
+				gone = append(gone, id)
 			case err != nil:
 				return fmt.Errorf("renewing %q: %w", id, err)
-			case canceled:
-				cancel = append(cancel, id)
+			case cancelRequested:
+				canceled = append(canceled, id)
 			}
 		}
 		return nil
@@ -282,7 +286,7 @@ func (s *Store) Renew(ctx context.Context, owner string, ids []string, until tim
 	if err != nil {
 		return nil, nil, fmt.Errorf("renewing leases of %q: %w", owner, err)
 	}
-	return lost, cancel, nil
+	return gone, canceled, nil
 }
 
 // NextWake returns the earliest wake time of a waiting execution nobody

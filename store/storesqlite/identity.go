@@ -254,7 +254,8 @@ func (s *Store) RevokeToken(ctx context.Context, id string, at time.Time) (store
 		return err
 	})
 	if err != nil {
-		return t, fmt.Errorf("revoking token %q: %w", id, err)
+		// Not t: when ctx ended first the writer may still be filling it.
+		return store.APIToken{}, fmt.Errorf("revoking token %q: %w", id, err)
 	}
 	return t, nil
 }

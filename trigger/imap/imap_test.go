@@ -205,6 +205,12 @@ func TestNewMessagesStartOnceAndRestartResumes(t *testing.T) {
 	waitFor(t, "connected", func() bool { return health(m).Connected })
 	ms.deliver(t, "", "a", "b", "c", "d", "e")
 	waitFor(t, "five executions", func() bool { return len(b.subjects(t)) == 5 })
+	// The watcher counts a message and moves its cursor after its
+	// execution is stored: wait for both.
+	waitFor(t, "five messages counted", func() bool {
+		h := health(m)
+		return h.Messages["started"] == 5 && strings.Contains(h.Cursor, "uid 7")
+	})
 	h := health(m)
 	if h.Kind != "imap" || h.Status != queue.StatusOK || h.Messages["started"] != 5 || h.LastMessageAt == nil || !strings.Contains(h.Cursor, "uid 7") {
 		t.Fatalf("health = %+v", h)
@@ -421,12 +427,14 @@ func TestUIDValidityChangeResetsToUIDNext(t *testing.T) {
 
 // Deleting a workflow drops its mailbox trigger's state, also when its
 // watcher, still running until the next refresh, claimed the row again
-// after the delete.
+// after the delete. The test runs the refreshes itself (the manager's own
+// come once an hour): with refreshes on a timer, one could see the delete
+// and drop the state before the test's claim, which then stayed.
 func TestDeletedWorkflowLeavesNoState(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	b, ms := setup(t), newMailServer(t)
-	m, _ := b.start(t, "p1", ms.addr, nil)
+	m, _ := b.start(t, "p1", ms.addr, func(c *weftimap.Config) { c.Refresh = time.Hour })
 	waitFor(t, "connected", func() bool { return health(m).Connected })
 	if list, err := b.st.ListPollStates(ctx); err != nil || len(list) != 1 || list[0].Workflow != weft.IMAPPollKey("mail") {
 		t.Fatalf("states while connected: %+v, %v", list, err)
@@ -439,10 +447,17 @@ func TestDeletedWorkflowLeavesNoState(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "the watcher to stop and its row to be dropped", func() bool {
+		if err := m.Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
 		list, err := b.st.ListPollStates(ctx)
 		return err == nil && len(list) == 0 && len(m.Health()) == 0
 	})
-	time.Sleep(200 * time.Millisecond) // a few more refreshes: nothing claims the row again
+	for range 3 { // a few more refreshes: nothing claims the row again
+		if err := m.Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if list, _ := b.st.ListPollStates(ctx); len(list) != 0 {
 		t.Fatalf("states after the delete: %+v", list)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -57,12 +58,16 @@ steps:
 	clk := &clock{t: time.Now().UTC().Truncate(time.Minute).Add(30 * time.Second)}
 	runCtx, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
+	// A scheduler reads its clock before each round; the second read comes
+	// after its first refresh, so both then know the schedule from hh:mm:30.
+	var reads [2]atomic.Int64
 	for i := 0; i < 2; i++ {
 		eng, err := engine.New(engine.Config{Store: st, Registry: reg, Owner: "p" + string(rune('a'+i)), PollInterval: 20 * time.Millisecond})
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := schedule.New(schedule.Config{Engine: eng, Store: st, Now: clk.Now, Tick: 5 * time.Millisecond})
+		now := func() time.Time { reads[i].Add(1); return clk.Now() }
+		s, err := schedule.New(schedule.Config{Engine: eng, Store: st, Now: now, Tick: 5 * time.Millisecond})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -72,9 +77,15 @@ steps:
 	}
 	defer func() { stop(); wg.Wait() }()
 
-	time.Sleep(100 * time.Millisecond) // both schedulers read the workflow at hh:mm:30
-	clk.Add(2 * time.Minute)           // the next two minute ticks are due
 	deadline := time.Now().Add(10 * time.Second)
+	for reads[0].Load() < 2 || reads[1].Load() < 2 { // both schedulers read the workflow at hh:mm:30
+		if time.Now().After(deadline) {
+			t.Fatal("the schedulers never finished their first round")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	clk.Add(2 * time.Minute) // the next two minute ticks are due
+	deadline = time.Now().Add(10 * time.Second)
 	for {
 		list, _, err := st.ListExecutions(ctx, store.ExecutionFilter{Workflow: "every-minute"})
 		if err != nil {

@@ -43,7 +43,15 @@ func TestIntegrationPostgresListenOneLeader(t *testing.T) {
 	queuetest.Eventually(t, 10*time.Second, "both connected", func() bool {
 		return queuetest.Health(a).Status == queue.StatusOK && queuetest.Health(b).Status == queue.StatusOK
 	})
-	time.Sleep(500 * time.Millisecond) // the leader's LISTEN is in place
+	// Connected comes before the election and the LISTEN, and a
+	// notification sent before the LISTEN is gone: wait until the leader's
+	// session has run it (it is idle after it, waiting for notifications).
+	listen := "LISTEN " + pgx.Identifier{channel}.Sanitize()
+	queuetest.Eventually(t, 10*time.Second, "the leader listening", func() bool {
+		var n int
+		err := conn.QueryRow(context.Background(), "SELECT count(*) FROM pg_stat_activity WHERE state = 'idle' AND query = $1", listen).Scan(&n)
+		return err == nil && n == 1
+	})
 	for i := range 50 {
 		if _, err := conn.Exec(context.Background(), "SELECT pg_notify($1, $2)", channel, fmt.Sprintf(`{"n":%d}`, i)); err != nil {
 			t.Fatal(err)
