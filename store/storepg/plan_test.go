@@ -2,9 +2,6 @@ package storepg
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -21,30 +18,8 @@ import (
 // succeeded ones through the created_at or workflow index.
 func TestStatusQueriesUseAnIndex(t *testing.T) {
 	t.Parallel()
-	url := os.Getenv("WEFT_TEST_POSTGRES_URL")
-	if url == "" {
-		t.Skip("set WEFT_TEST_POSTGRES_URL to a PostgreSQL URL to run the PostgreSQL store tests")
-	}
 	ctx := context.Background()
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "weft_test_" + hex.EncodeToString(b)
-	s, err := Open(ctx, url, Options{Schema: schema})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		s.Close()
-		conn, err := pgx.Connect(ctx, url)
-		if err != nil {
-			t.Errorf("dropping schema %s: %v", schema, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("dropping schema %s: %v", schema, err)
-		}
-	})
+	s := openInternal(t, Options{})
 	// A history like a real one: 20,000 executions of 10 workflows, 1 in
 	// 50 failed, a few in flight.
 	if _, err := s.pool.Exec(ctx, `INSERT INTO executions (id, workflow, workflow_version, status, created_at, finished_at)
@@ -58,38 +33,7 @@ func TestStatusQueriesUseAnIndex(t *testing.T) {
 	if _, err := s.pool.Exec(ctx, "ANALYZE executions"); err != nil {
 		t.Fatal(err)
 	}
-	conn, err := s.pool.Acquire(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Release()
-	if _, err := conn.Exec(ctx, "SET plan_cache_mode = force_generic_plan"); err != nil {
-		t.Fatal(err)
-	}
-	explain := func(q string, args ...any) string {
-		t.Helper()
-		// A named prepared statement: EXPLAIN EXECUTE shows the plan it runs.
-		if _, err := conn.Exec(ctx, "DEALLOCATE ALL"); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := conn.Conn().Prepare(ctx, "q", q); err != nil {
-			t.Fatal(err)
-		}
-		params := make([]string, len(args))
-		for i := range args {
-			params[i] = "$" + string(rune('1'+i))
-		}
-		rows, err := conn.Query(ctx, "EXPLAIN EXECUTE q("+strings.Join(params, ", ")+")",
-			append([]any{pgx.QueryExecModeSimpleProtocol}, args...)...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			t.Fatal(err)
-		}
-		return strings.Join(lines, "\n")
-	}
+	explain := genericPlans(t, ctx, s)
 	list := func(f store.ExecutionFilter) (string, []any) {
 		q, args, err := listExecutionsSQL(f, 50)
 		if err != nil {
@@ -133,30 +77,8 @@ func TestStatusQueriesUseAnIndex(t *testing.T) {
 // key from the oldest id instead of an index on received_at.
 func TestDeliveryQueriesUseAnIndex(t *testing.T) {
 	t.Parallel()
-	url := os.Getenv("WEFT_TEST_POSTGRES_URL")
-	if url == "" {
-		t.Skip("set WEFT_TEST_POSTGRES_URL to a PostgreSQL URL to run the PostgreSQL store tests")
-	}
 	ctx := context.Background()
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "weft_test_" + hex.EncodeToString(b)
-	s, err := Open(ctx, url, Options{Schema: schema})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		s.Close()
-		conn, err := pgx.Connect(ctx, url)
-		if err != nil {
-			t.Errorf("dropping schema %s: %v", schema, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("dropping schema %s: %v", schema, err)
-		}
-	})
+	s := openInternal(t, Options{})
 	// A log like a real one: 20,000 deliveries to 10 workflows, 1 in 50
 	// rejected, 1 in 100 a duplicate, the rest accepted.
 	if _, err := s.pool.Exec(ctx, `INSERT INTO webhook_deliveries (id, workflow, path, received_at, method, status, outcome)
@@ -169,37 +91,7 @@ func TestDeliveryQueriesUseAnIndex(t *testing.T) {
 	if _, err := s.pool.Exec(ctx, "ANALYZE webhook_deliveries"); err != nil {
 		t.Fatal(err)
 	}
-	conn, err := s.pool.Acquire(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Release()
-	if _, err := conn.Exec(ctx, "SET plan_cache_mode = force_generic_plan"); err != nil {
-		t.Fatal(err)
-	}
-	explain := func(q string, args ...any) string {
-		t.Helper()
-		if _, err := conn.Exec(ctx, "DEALLOCATE ALL"); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := conn.Conn().Prepare(ctx, "q", q); err != nil {
-			t.Fatal(err)
-		}
-		params := make([]string, len(args))
-		for i := range args {
-			params[i] = "$" + string(rune('1'+i))
-		}
-		rows, err := conn.Query(ctx, "EXPLAIN EXECUTE q("+strings.Join(params, ", ")+")",
-			append([]any{pgx.QueryExecModeSimpleProtocol}, args...)...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			t.Fatal(err)
-		}
-		return strings.Join(lines, "\n")
-	}
+	explain := genericPlans(t, ctx, s)
 	for _, c := range []struct {
 		name  string
 		f     store.DeliveryFilter
@@ -230,5 +122,45 @@ func TestDeliveryQueriesUseAnIndex(t *testing.T) {
 	t.Logf("prune:\n%s", plan)
 	if !strings.Contains(plan, "webhook_deliveries_pkey") || strings.Contains(plan, "Seq Scan") || strings.Contains(plan, "Sort") {
 		t.Errorf("prune: plan =\n%s\nwant a walk of the primary key in id order", plan)
+	}
+}
+
+// genericPlans returns a function that shows the plan PostgreSQL runs for a
+// query prepared as a named statement, in the generic plan a prepared
+// statement settles on (plan_cache_mode force_generic_plan), on a connection
+// held until the test ends.
+func genericPlans(t *testing.T, ctx context.Context, s *Store) func(q string, args ...any) string {
+	t.Helper()
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(conn.Release)
+	if _, err := conn.Exec(ctx, "SET plan_cache_mode = force_generic_plan"); err != nil {
+		t.Fatal(err)
+	}
+	return func(q string, args ...any) string {
+		t.Helper()
+		// A named prepared statement: EXPLAIN EXECUTE shows the plan it runs.
+		if _, err := conn.Exec(ctx, "DEALLOCATE ALL"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.Conn().Prepare(ctx, "q", q); err != nil {
+			t.Fatal(err)
+		}
+		params := make([]string, len(args))
+		for i := range args {
+			params[i] = "$" + string(rune('1'+i))
+		}
+		rows, err := conn.Query(ctx, "EXPLAIN EXECUTE q("+strings.Join(params, ", ")+")",
+			append([]any{pgx.QueryExecModeSimpleProtocol}, args...)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(lines, "\n")
 	}
 }
