@@ -20,21 +20,7 @@ func TestPruneQueryUsesTheFinishedIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	rows, err := s.rdb.QueryContext(ctx, "EXPLAIN QUERY PLAN "+pruneSelectSQL, 1, 500)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, detail)
-	}
-	if got := strings.Join(plan, "; "); !strings.Contains(got, "executions_finished") {
+	if got := explain(t, s, pruneSelectSQL, 1, 500); !strings.Contains(got, "executions_finished") {
 		t.Fatalf("prune plan = %s; want it to search executions_finished", got)
 	}
 }
