@@ -53,10 +53,19 @@ func newGrouper(o Options) *grouper {
 // the job may still be written if a group had taken it.
 func (s *Store) apply(ctx context.Context, j *applyJob) error {
 	g := s.group
-	select {
-	case g.queue <- j:
-	case <-ctx.Done():
-		return ctx.Err()
+	// A full queue may hold only jobs whose callers left (their contexts
+	// ended while every slot was busy): nobody else would take them, so a
+	// caller that cannot queue runs a group itself whenever a slot is free.
+	for queued := false; !queued; {
+		select {
+		case g.queue <- j:
+			queued = true
+		case <-ctx.Done():
+			return ctx.Err()
+		case g.slots <- struct{}{}:
+			s.runQueued(ctx)
+			<-g.slots
+		}
 	}
 	for {
 		select {

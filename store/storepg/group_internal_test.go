@@ -366,3 +366,36 @@ func TestGroupCreatesRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// A queue filled with jobs whose callers all left (their contexts ended
+// while the database was slow) does not block the next caller: it runs a
+// group itself, which answers the abandoned jobs without writing them,
+// and then its own job is written.
+func TestGroupQueueOfAbandonedJobsDoesNotBlock(t *testing.T) {
+	t.Parallel()
+	s := openInternal(t, Options{MaxWriters: 1, MaxBatch: 4})
+	gone, cancel := context.WithCancel(context.Background())
+	cancel()
+	var abandoned []*applyJob
+	for i := range cap(s.group.queue) {
+		abandoned = append(abandoned, queue(t, s, gone, store.Mutation{Create: groupExecution(fmt.Sprintf("gone-%d", i), "")}))
+	}
+	ctx, stop := context.WithTimeout(context.Background(), 20*time.Second)
+	defer stop()
+	if _, err := s.Apply(ctx, store.Mutation{Create: groupExecution("next", "")}); err != nil {
+		t.Fatalf("Apply behind a full queue of abandoned jobs: %v", err)
+	}
+	for i, j := range abandoned {
+		select {
+		case <-j.done:
+		default:
+			t.Fatalf("abandoned job %d never answered", i)
+		}
+		if !errors.Is(j.err, context.Canceled) {
+			t.Errorf("abandoned job %d: %v, want context.Canceled", i, j.err)
+		}
+		if _, err := s.GetExecution(context.Background(), fmt.Sprintf("gone-%d", i)); !errors.Is(err, weft.ErrNotFound) {
+			t.Errorf("abandoned job %d was written: %v", i, err)
+		}
+	}
+}
