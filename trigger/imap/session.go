@@ -162,6 +162,7 @@ func (s *session) wait(ctx context.Context, notify chan struct{}) error {
 		case <-ctx.Done():
 		case <-notify:
 		case <-timer.C:
+		case <-s.c.Closed(): // a dropped connection is noticed now, not at the next poll
 		}
 		timer.Stop()
 	}
