@@ -25,6 +25,7 @@ type testBundle struct {
 	eng   *engine.Engine
 	store store.Store
 	reg   *step.Registry
+	stop  func() // stops Run and waits for it; the test's cleanup calls it too
 }
 
 func setup(t testing.TB, tweak ...func(*engine.Config)) *testBundle {
@@ -50,8 +51,9 @@ func setup(t testing.TB, tweak ...func(*engine.Config)) *testBundle {
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); _ = eng.Run(runCtx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return &testBundle{eng: eng, store: st, reg: reg}
+	stop := sync.OnceFunc(func() { cancel(); <-done })
+	t.Cleanup(stop)
+	return &testBundle{eng: eng, store: st, reg: reg, stop: stop}
 }
 
 func (b *testBundle) put(t testing.TB, src string) {
