@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/base64"
 	"encoding/json"
@@ -105,6 +106,9 @@ func appendInlineRun(b []byte, r *weft.StepRun) ([]byte, bool) {
 	b = appendTime(b, `,"fa":`, r.FinishedAt)
 	b = appendTime(b, `,"wa":`, r.WakeAt)
 	if h := EncodeHistory(r.History); h != nil {
+		if bytes.Contains(h, []byte(`\u0000`)) { // PostgreSQL's jsonb refuses it
+			return b, false
+		}
 		// json.Marshal's output is valid JSON: it is kept as it is.
 		b = append(b, `,"h":`...)
 		b = append(b, h...)
