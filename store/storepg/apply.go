@@ -14,8 +14,12 @@ import (
 	"github.com/weftworks/weft/store"
 )
 
-const insertExecutionSQL = `INSERT INTO executions (` + executionCols + `)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`
+const insertExecutionSQL = `INSERT INTO executions (` + executionCols + `, steps)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`
+
+// spillStepsSQL moves the step runs an execution keeps in its row (see
+// store.InlineStepRuns) into step_runs rows (migration 0016).
+const spillStepsSQL = "SELECT weft_spill_steps($1)"
 
 // patchExecutionSQL sets a column when its flag is true; a true flag with a
 // NULL value clears it. One statement serves every patch shape, so pgx's
@@ -72,7 +76,7 @@ var insertExecutionWithStepRunsSQL = func() [maxJoinedStepRuns + 1]string {
 				if j > 0 {
 					b.WriteString(", ")
 				}
-				fmt.Fprintf(&b, "$%d", 22+i*15+j)
+				fmt.Fprintf(&b, "$%d", 23+i*15+j)
 			}
 			b.WriteString(")")
 		}
@@ -182,12 +186,16 @@ func queueMutation(b *pgx.Batch, steps []check, m *store.Mutation, id string, no
 			created = now
 		}
 		ec, em := errorCols(c.Error)
+		inline := store.InlineStepRuns(m)
 		args := []any{id, c.Workflow, c.WorkflowVersion, string(c.Status), c.Trigger,
 			blob(c.Input), blob(c.Output), ec, em, c.ParentID, c.ParentStep, ts(created),
 			nullTime(c.StartedAt), nullTime(c.FinishedAt), nullTime(c.WakeAt), c.CancelRequested,
-			nullString(c.LeaseOwner), nullTime(c.LeaseUntil), blob(c.Response), blob(store.EncodeRetries(c.Retries)), c.TraceParent}
+			nullString(c.LeaseOwner), nullTime(c.LeaseUntil), blob(c.Response), blob(store.EncodeRetries(c.Retries)), c.TraceParent,
+			blob(inline)}
 		sql := insertExecutionSQL
-		if n := len(m.StepRuns); n > 0 && n <= maxJoinedStepRuns && distinctStepRuns(m.StepRuns) {
+		if inline != nil {
+			joined = true // the step runs are in the row
+		} else if n := len(m.StepRuns); n > 0 && n <= maxJoinedStepRuns && distinctStepRuns(m.StepRuns) {
 			sql = insertExecutionWithStepRunsSQL[n]
 			for i := range m.StepRuns {
 				args = append(args, stepRunArgs(id, &m.StepRuns[i])...)
@@ -216,6 +224,11 @@ func queueMutation(b *pgx.Batch, steps []check, m *store.Mutation, id string, no
 			}
 			return plainErr("checking execution", err)
 		}, "SELECT weft_execution_exists($1)", id)
+	}
+	if m.Create == nil && len(m.StepRuns) > 0 {
+		// Step runs the execution keeps in its row become rows first, so
+		// the upserts below replace or add to them as for any execution.
+		add(plain("moving the step runs kept in the execution to step_runs"), spillStepsSQL, id)
 	}
 	if p := m.Patch; p != nil {
 		var status any

@@ -27,8 +27,18 @@ func (s *Store) GetExecution(ctx context.Context, id string) (weft.Execution, er
 }
 
 // GetStepRuns returns the step runs of an execution ordered by start time
-// (not yet started last), step id and item.
+// (not yet started last), step id and item: those it keeps in its row, or
+// else its step_runs rows (an execution never has both: weft_spill_steps
+// clears the row as it writes the rows).
 func (s *Store) GetStepRuns(ctx context.Context, executionID string) ([]weft.StepRun, error) {
+	var inline []byte
+	err := s.pool.QueryRow(ctx, "SELECT steps FROM executions WHERE id = $1 AND steps IS NOT NULL", executionID).Scan(&inline)
+	switch {
+	case err == nil:
+		return store.DecodeInlineStepRuns(executionID, inline)
+	case !errors.Is(err, pgx.ErrNoRows):
+		return nil, fmt.Errorf("reading step runs of %q: %w", executionID, err)
+	}
 	rows, err := s.pool.Query(ctx, "SELECT "+stepRunCols+` FROM step_runs WHERE execution_id = $1
 		ORDER BY started_at IS NULL, started_at, step_id, item`, executionID)
 	if err != nil {
@@ -358,6 +368,9 @@ func (s *Store) ResetForRetry(ctx context.Context, id string, now time.Time, by 
 		}
 		if ex.Status != weft.ExecutionFailed {
 			return fmt.Errorf("execution has status %s; only failed executions can be retried: %w", ex.Status, weft.ErrConflict)
+		}
+		if _, err := tx.Exec(ctx, spillStepsSQL, id); err != nil {
+			return fmt.Errorf("moving the step runs kept in the execution to step_runs: %w", err)
 		}
 		replaced, err := replacedStepRuns(ctx, tx, id)
 		if err != nil {

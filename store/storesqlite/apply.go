@@ -11,8 +11,12 @@ import (
 	"github.com/weftworks/weft/store"
 )
 
-const insertExecutionSQL = `INSERT INTO executions (` + executionCols + `)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+const insertExecutionSQL = `INSERT INTO executions (` + executionCols + `, steps)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// inlineStepsSQL reads the step runs an execution keeps in its row (see
+// store.InlineStepRuns); no row when it keeps none.
+const inlineStepsSQL = "SELECT steps FROM executions WHERE id = ? AND steps IS NOT NULL"
 
 // patchExecutionSQL sets a column when its flag is true; a true flag with a
 // NULL value clears it. One prepared statement serves every patch shape.
@@ -64,6 +68,7 @@ func (s *Store) Apply(ctx context.Context, m store.Mutation) (store.Result, erro
 }
 
 func (w *writer) apply(m *store.Mutation, id string, res *store.Result, now time.Time) error {
+	var inline []byte // the step runs kept in the new execution's row
 	if c := m.Create; c != nil {
 		if d := m.Dedupe; d != nil {
 			var existing string
@@ -89,10 +94,12 @@ func (w *writer) apply(m *store.Mutation, id string, res *store.Result, now time
 			created = now
 		}
 		ec, em := errorCols(c.Error)
+		inline = store.InlineStepRuns(m)
 		if _, err := w.insertExec.ExecContext(w.ctx, id, c.Workflow, c.WorkflowVersion, string(c.Status), c.Trigger,
 			blob(c.Input), blob(c.Output), ec, em, c.ParentID, c.ParentStep, micros(created),
 			nullMicros(c.StartedAt), nullMicros(c.FinishedAt), nullMicros(c.WakeAt), c.CancelRequested,
-			nullString(c.LeaseOwner), nullMicros(c.LeaseUntil), blob(c.Response), blob(store.EncodeRetries(c.Retries)), c.TraceParent); err != nil {
+			nullString(c.LeaseOwner), nullMicros(c.LeaseUntil), blob(c.Response), blob(store.EncodeRetries(c.Retries)), c.TraceParent,
+			blob(inline)); err != nil {
 			if isUnique(err) {
 				return fmt.Errorf("execution already exists: %w", weft.ErrConflict)
 			}
@@ -152,16 +159,58 @@ func (w *writer) apply(m *store.Mutation, id string, res *store.Result, now time
 		}
 	}
 
+	if inline != nil || len(m.StepRuns) == 0 {
+		return nil
+	}
+	if m.Create == nil {
+		if err := w.spill(id); err != nil {
+			return err
+		}
+	}
 	for i := range m.StepRuns {
-		r := &m.StepRuns[i]
-		ec, em := errorCols(r.Error)
-		if _, err := w.upsertStep.ExecContext(w.ctx, id, r.StepID, r.Item, r.Type, string(r.Status), r.Attempts,
-			blob(r.Input), blob(r.Output), ec, em, blob(r.State),
-			nullMicros(r.StartedAt), nullMicros(r.FinishedAt), nullMicros(r.WakeAt), store.EncodeHistory(r.History)); err != nil {
-			if isForeignKey(err) {
-				return fmt.Errorf("step run %q of execution %q: %w", r.StepID, id, weft.ErrNotFound)
-			}
-			return fmt.Errorf("writing step run %q: %w", r.StepID, err)
+		if err := w.putStepRun(id, &m.StepRuns[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// putStepRun inserts or replaces one step_runs row.
+func (w *writer) putStepRun(id string, r *weft.StepRun) error {
+	ec, em := errorCols(r.Error)
+	if _, err := w.upsertStep.ExecContext(w.ctx, id, r.StepID, r.Item, r.Type, string(r.Status), r.Attempts,
+		blob(r.Input), blob(r.Output), ec, em, blob(r.State),
+		nullMicros(r.StartedAt), nullMicros(r.FinishedAt), nullMicros(r.WakeAt), store.EncodeHistory(r.History)); err != nil {
+		if isForeignKey(err) {
+			return fmt.Errorf("step run %q of execution %q: %w", r.StepID, id, weft.ErrNotFound)
+		}
+		return fmt.Errorf("writing step run %q: %w", r.StepID, err)
+	}
+	return nil
+}
+
+// spill moves the step runs execution id keeps in its row into step_runs
+// rows, before a write of a step run of it, so that write upserts rows as
+// for any other execution. An execution that keeps none costs one lookup.
+func (w *writer) spill(id string) error {
+	var b []byte
+	err := w.inlineSteps.QueryRowContext(w.ctx, id).Scan(&b)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("reading the step runs kept in execution %q: %w", id, err)
+	}
+	runs, err := store.DecodeInlineStepRuns(id, b)
+	if err != nil {
+		return err
+	}
+	if _, err := w.conn.ExecContext(w.ctx, "UPDATE executions SET steps = NULL WHERE id = ?", id); err != nil {
+		return fmt.Errorf("moving the step runs kept in execution %q to step_runs: %w", id, err)
+	}
+	for i := range runs {
+		if err := w.putStepRun(id, &runs[i]); err != nil {
+			return err
 		}
 	}
 	return nil

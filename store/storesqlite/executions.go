@@ -25,8 +25,17 @@ func (s *Store) GetExecution(ctx context.Context, id string) (weft.Execution, er
 }
 
 // GetStepRuns returns the step runs of an execution ordered by start time
-// (not yet started last), step id and item.
+// (not yet started last), step id and item: those it keeps in its row, or
+// else its step_runs rows (an execution never has both, see spill).
 func (s *Store) GetStepRuns(ctx context.Context, executionID string) ([]weft.StepRun, error) {
+	var inline []byte
+	err := s.rdb.QueryRowContext(ctx, inlineStepsSQL, executionID).Scan(&inline)
+	switch {
+	case err == nil:
+		return store.DecodeInlineStepRuns(executionID, inline)
+	case !errors.Is(err, sql.ErrNoRows):
+		return nil, fmt.Errorf("reading step runs of %q: %w", executionID, err)
+	}
 	rows, err := s.rdb.QueryContext(ctx, "SELECT "+stepRunCols+` FROM step_runs WHERE execution_id = ?
 		ORDER BY started_at IS NULL, started_at, step_id, item`, executionID)
 	if err != nil {
@@ -357,6 +366,9 @@ func (s *Store) ResetForRetry(ctx context.Context, id string, now time.Time, by 
 		}
 		if ex.Status != weft.ExecutionFailed {
 			return fmt.Errorf("execution has status %s; only failed executions can be retried: %w", ex.Status, weft.ErrConflict)
+		}
+		if err := w.spill(id); err != nil {
+			return err
 		}
 		replaced, err := w.replacedStepRuns(id)
 		if err != nil {

@@ -42,28 +42,59 @@ func (s *Store) ExecutionStats(ctx context.Context, q store.StatsQuery) (store.E
 	}
 	out.Buckets, out.Workflows = agg.Result()
 
-	rows, err = s.rdb.QueryContext(ctx, `SELECT r.type, r.status, r.finished_at - r.started_at FROM executions e
+	// Step runs are in step_runs rows or kept in their execution's row
+	// (store.InlineStepRuns): the newest max+1 of each, merged.
+	limit := q.MaxStepRuns + 1
+	rows, err = s.rdb.QueryContext(ctx, `SELECT e.created_at, r.type, r.status, r.finished_at - r.started_at FROM executions e
 		JOIN step_runs r ON r.execution_id = e.id
 		WHERE e.created_at >= ? AND e.created_at < ? AND r.started_at IS NOT NULL AND r.finished_at IS NOT NULL AND r.item = ?
-		ORDER BY e.created_at DESC LIMIT ?`, since, until, weft.WholeStep, q.MaxStepRuns+1)
+		ORDER BY e.created_at DESC LIMIT ?`, since, until, weft.WholeStep, limit)
+	if err != nil {
+		return out, fmt.Errorf("reading step latency: %w", err)
+	}
+	var fromRows []store.DatedSample
+	for rows.Next() {
+		var (
+			typ, st     string
+			created, us int64
+		)
+		if err := rows.Scan(&created, &typ, &st, &us); err != nil {
+			rows.Close()
+			return out, fmt.Errorf("reading step latency: %w", err)
+		}
+		fromRows = append(fromRows, store.DatedSample{Created: created, StepSample: store.StepSample{Type: typ,
+			Failed: st == string(weft.StepFailed), Duration: time.Duration(us) * time.Microsecond}})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return out, fmt.Errorf("reading step latency: %w", err)
+	}
+	// Not every step run kept in a row is a sample (an item of a for_each,
+	// a skipped step): read executions until there are enough.
+	rows, err = s.rdb.QueryContext(ctx, `SELECT id, created_at, steps FROM executions
+		WHERE created_at >= ? AND created_at < ? AND steps IS NOT NULL
+		ORDER BY created_at DESC`, since, until)
 	if err != nil {
 		return out, fmt.Errorf("reading step latency: %w", err)
 	}
 	defer rows.Close()
-	var samples []store.StepSample
-	for rows.Next() {
+	var inline []store.DatedSample
+	for len(inline) < limit && rows.Next() {
 		var (
-			typ, st string
-			us      int64
+			id      string
+			created int64
+			steps   []byte
 		)
-		if err := rows.Scan(&typ, &st, &us); err != nil {
+		if err := rows.Scan(&id, &created, &steps); err != nil {
 			return out, fmt.Errorf("reading step latency: %w", err)
 		}
-		samples = append(samples, store.StepSample{Type: typ, Failed: st == string(weft.StepFailed), Duration: time.Duration(us) * time.Microsecond})
+		if inline, err = store.AppendInlineSamples(inline, id, created, steps); err != nil {
+			return out, fmt.Errorf("reading step latency: %w", err)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return out, fmt.Errorf("reading step latency: %w", err)
 	}
-	out.SetSteps(samples, q.MaxStepRuns)
+	out.SetSteps(store.MergeSamples(fromRows, inline, limit), q.MaxStepRuns)
 	return out, nil
 }

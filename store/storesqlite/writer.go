@@ -30,7 +30,7 @@ type writer struct {
 	savepoint, release, rollbackT *sql.Stmt
 
 	insertExec, patchExec, fence *sql.Stmt
-	upsertStep                   *sql.Stmt
+	upsertStep, inlineSteps      *sql.Stmt
 	getDedupe, putDedupe         *sql.Stmt
 	renew                        *sql.Stmt
 }
@@ -51,6 +51,7 @@ func newWriter(ctx context.Context, conn *sql.Conn) (*writer, error) {
 		{&w.patchExec, patchExecutionSQL},
 		{&w.fence, "SELECT lease_owner FROM executions WHERE id = ?"},
 		{&w.upsertStep, upsertStepRunSQL},
+		{&w.inlineSteps, inlineStepsSQL},
 		{&w.getDedupe, "SELECT execution_id, expires_at FROM dedupe_keys WHERE scope = ? AND key = ?"},
 		{&w.putDedupe, putDedupeSQL},
 		{&w.renew, renewSQL},
@@ -67,7 +68,7 @@ func newWriter(ctx context.Context, conn *sql.Conn) (*writer, error) {
 
 func (w *writer) close() error {
 	for _, st := range []*sql.Stmt{w.begin, w.commit, w.rollback, w.savepoint, w.release, w.rollbackT,
-		w.insertExec, w.patchExec, w.fence, w.upsertStep, w.getDedupe, w.putDedupe, w.renew} {
+		w.insertExec, w.patchExec, w.fence, w.upsertStep, w.inlineSteps, w.getDedupe, w.putDedupe, w.renew} {
 		if st != nil {
 			st.Close()
 		}

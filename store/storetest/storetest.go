@@ -24,6 +24,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	}{
 		{"Workflows", workflowTests()},
 		{"Apply", applyTests()},
+		{"InlineStepRuns", inlineStepTests()},
 		{"Dedupe", dedupeTests()},
 		{"List", listTests()},
 		{"Search", searchTests()},
