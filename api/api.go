@@ -152,7 +152,13 @@ func New(cfg Config) (http.Handler, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &server{
+	s := newServer(cfg)
+	root, hooks := s.rootMux()
+	return s.logRequests(s.recoverPanics(s.secureHeaders(s.limitBodies(newHooksFirst(root, hooks, s.routes()))))), nil
+}
+
+func newServer(cfg Config) *server {
+	return &server{
 		cfg:     cfg,
 		log:     cfg.Logger,
 		engine:  cfg.Engine,
@@ -163,7 +169,13 @@ func New(cfg Config) (http.Handler, error) {
 		// 20 lines at once, then 1/s per source; 50/s over all sources.
 		refusals: logbound.NewLimiter(logbound.LimiterConfig{}),
 	}
-	root := http.NewServeMux()
+}
+
+// rootMux registers the routes: public ones on the root mux, the rest on
+// s.api behind authentication, then /api/, /hooks/ and the UI at /. It
+// returns the root mux and the handler of /hooks/.
+func (s *server) rootMux() (root *http.ServeMux, hooks http.Handler) {
+	root = http.NewServeMux()
 	allowed := map[string][]string{}
 	for _, rt := range s.routes() {
 		pattern := rt.Method + " " + rt.Path
@@ -178,19 +190,19 @@ func New(cfg Config) (http.Handler, error) {
 		s.methods.Handle(path, methodNotAllowed(methods))
 	}
 	root.Handle("/api/", s.authenticate(http.HandlerFunc(s.serveAPI)))
-	if cfg.Hooks != nil {
-		root.Handle("/hooks/", cfg.Hooks)
-	} else {
-		root.Handle("/hooks/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	hooks = s.cfg.Hooks
+	if hooks == nil {
+		hooks = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			writeError(w, r, s.log, &Error{Status: http.StatusNotFound, Code: "not_found", Message: "webhooks are not served by this process"})
-		}))
+		})
 	}
-	if cfg.UI != nil {
-		root.Handle("/", cfg.UI)
+	root.Handle(hooksPrefix, hooks)
+	if s.cfg.UI != nil {
+		root.Handle("/", s.cfg.UI)
 	} else {
 		root.HandleFunc("/", s.noUI)
 	}
-	return s.logRequests(s.recoverPanics(s.secureHeaders(s.limitBodies(root)))), nil
+	return root, hooks
 }
 
 // serveAPI routes an authenticated /api/ request, answering unknown paths

@@ -115,8 +115,5 @@ func withGateway(c aiConfigFile, svc *ai.Service, tokens api.TokenVerifier, conn
 	if err != nil {
 		return nil, fmt.Errorf("--ai-config: %w", err)
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/v1/", gw)
-	mux.Handle("/", next)
-	return mux, nil
+	return mount("/v1/", gw, next), nil
 }

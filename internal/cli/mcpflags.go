@@ -78,10 +78,7 @@ func withMCPServer(c MCPConfig, a *App, tokens api.TokenVerifier, next http.Hand
 	if err != nil {
 		return nil, err
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/mcp", srv)
-	mux.Handle("/", next)
-	return mux, nil
+	return mount("/mcp", srv, next), nil
 }
 
 func (m *mcpFlags) config() (MCPConfig, error) {

@@ -17,9 +17,12 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/credential"
 	"github.com/weftworks/weft/engine"
+	"github.com/weftworks/weft/internal/jsonvalue"
 	"github.com/weftworks/weft/internal/logbound"
 	"github.com/weftworks/weft/metrics"
 	"github.com/weftworks/weft/store"
@@ -148,6 +151,9 @@ type Handler struct {
 	// refusals bounds the delivery-log rows refused requests may add, per
 	// source address.
 	refusals *logbound.Limiter
+	// statusCounters caches weft_webhook_requests_total's counter of each
+	// status from 100 to 599 (see count).
+	statusCounters [500]atomic.Pointer[prometheus.Counter]
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -226,9 +232,47 @@ func (h *Handler) reply(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
-	if h.cfg.Metrics != nil {
-		h.cfg.Metrics.WebhookRequests.WithLabelValues(strconv.Itoa(status)).Inc()
+	h.count(status)
+}
+
+// replyID answers {"execution_id": id} (and "duplicate": true), byte for
+// byte what reply writes for that map, without encoding/json's reflection.
+func (h *Handler) replyID(w http.ResponseWriter, status int, id string, duplicate bool) {
+	b := make([]byte, 0, 64)
+	if duplicate {
+		b = append(b, `{"duplicate":true,"execution_id":`...)
+	} else {
+		b = append(b, `{"execution_id":`...)
 	}
+	b = jsonvalue.AppendString(b, id)
+	b = append(b, "}\n"...)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+	h.count(status)
+}
+
+// count adds a request to weft_webhook_requests_total under its status.
+// The counter of each status is looked up once (a label lookup hashes the
+// value and takes the vector's lock) and kept; a status is only ever
+// exported once a request had it, as before.
+func (h *Handler) count(status int) {
+	m := h.cfg.Metrics
+	if m == nil {
+		return
+	}
+	if status < 100 || status > 599 {
+		m.WebhookRequests.WithLabelValues(strconv.Itoa(status)).Inc()
+		return
+	}
+	slot := &h.statusCounters[status-100]
+	c := slot.Load()
+	if c == nil {
+		counter := m.WebhookRequests.WithLabelValues(strconv.Itoa(status))
+		c = &counter
+		slot.Store(c)
+	}
+	(*c).Inc()
 }
 
 func (h *Handler) fail(w http.ResponseWriter, status int, code, msg string) {
@@ -289,7 +333,7 @@ const unauthorizedMessage = "the request could not be verified"
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request, ip netip.Addr, d *store.WebhookDelivery) {
 	path := d.Path
 	ctx := r.Context()
-	if !workflow.WebhookPathPattern.MatchString(path) {
+	if !webhookPath(path) {
 		// No workflow can listen here: answer without a store read.
 		d.Outcome = store.OutcomeNotListening
 		h.fail(w, http.StatusNotFound, "not_found", fmt.Sprintf("no workflow listens on webhook path %q", logbound.Clip(path, logbound.MaxString)))
@@ -466,12 +510,12 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, ip netip.Addr, d
 	d.ExecutionID = id
 	if started.Duplicate {
 		d.Outcome = store.OutcomeDuplicate
-		h.reply(w, http.StatusOK, map[string]any{"execution_id": id, "duplicate": true})
+		h.replyID(w, http.StatusOK, id, true)
 		return
 	}
 	d.Outcome = store.OutcomeAccepted
 	if !sync {
-		h.reply(w, http.StatusAccepted, map[string]any{"execution_id": id})
+		h.replyID(w, http.StatusAccepted, id, false)
 		return
 	}
 	defer started.Release()
@@ -480,6 +524,24 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, ip netip.Addr, d
 		timeout = h.cfg.SyncTimeout
 	}
 	h.waitResponse(ctx, w, started, id, timeout)
+}
+
+// webhookPath reports whether path matches workflow.WebhookPathPattern
+// (segments of [a-zA-Z0-9_-]+ joined by single slashes) without running
+// the regular expression on every request.
+func webhookPath(path string) bool {
+	seg := 0
+	for i := 0; i < len(path); i++ {
+		switch c := path[i]; {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '_', c == '-':
+			seg++
+		case c == '/' && seg > 0:
+			seg = 0
+		default:
+			return false
+		}
+	}
+	return seg > 0
 }
 
 // maxKeptRequest bounds the request kept in the delivery log for replay
@@ -543,47 +605,7 @@ func (h *Handler) waitResponse(ctx context.Context, w http.ResponseWriter, start
 		return
 	}
 	w.Header().Set("Location", "/api/v1/executions/"+id)
-	h.reply(w, http.StatusAccepted, map[string]any{"execution_id": id})
-}
-
-type respondOutput struct {
-	Status  int               `json:"status"`
-	Headers map[string]string `json:"headers"`
-	Body    json.RawMessage   `json:"body"`
-}
-
-func (h *Handler) writeResponse(w http.ResponseWriter, id string, raw json.RawMessage) {
-	var out respondOutput
-	if err := json.Unmarshal(raw, &out); err != nil {
-		h.fail(w, http.StatusInternalServerError, "bad_response", "the respond step produced an unreadable response")
-		return
-	}
-	if out.Status == 0 {
-		out.Status = http.StatusOK
-	}
-	hdr := w.Header()
-	for k, v := range out.Headers {
-		hdr.Set(k, v)
-	}
-	hdr.Set("X-Weft-Execution-Id", id)
-	body := []byte(out.Body)
-	var s string
-	if len(body) > 0 && body[0] == '"' && json.Unmarshal(body, &s) == nil {
-		// A string body is sent as text, not as a JSON string literal.
-		body = []byte(s)
-		if hdr.Get("Content-Type") == "" {
-			hdr.Set("Content-Type", "text/plain; charset=utf-8")
-		}
-	} else if string(body) == "null" || len(body) == 0 {
-		body = nil
-	} else if hdr.Get("Content-Type") == "" {
-		hdr.Set("Content-Type", "application/json")
-	}
-	w.WriteHeader(out.Status)
-	_, _ = w.Write(body)
-	if h.cfg.Metrics != nil {
-		h.cfg.Metrics.WebhookRequests.WithLabelValues(strconv.Itoa(out.Status)).Inc()
-	}
+	h.replyID(w, http.StatusAccepted, id, false)
 }
 
 func (h *Handler) writeFinished(w http.ResponseWriter, ex weft.Execution) {
