@@ -12,8 +12,14 @@ import (
 // them), while most attempts (transform, respond…) log nothing; the
 // attributes are added to the handler the first time the attempt logs.
 func attemptLogger(base *slog.Logger, executionID, stepID string, attempt int) *slog.Logger {
-	return slog.New(&lazyAttrs{base: base.Handler(), attrs: [3]slog.Attr{
-		slog.String("execution_id", executionID), slog.String("step", stepID), slog.Int("attempt", attempt)}})
+	l := &lazyAttrs{}
+	l.init(base, executionID, stepID, attempt)
+	return slog.New(l)
+}
+
+func (l *lazyAttrs) init(base *slog.Logger, executionID, stepID string, attempt int) {
+	l.base = base.Handler()
+	l.attrs = [3]slog.Attr{slog.String("execution_id", executionID), slog.String("step", stepID), slog.Int("attempt", attempt)}
 }
 
 // lazyAttrs is base.WithAttrs(attrs), made when first needed.
