@@ -177,7 +177,12 @@ func appendObject[V any](b []byte, m map[string]V, depth int, appendV func([]byt
 	if m == nil {
 		return append(b, "null"...), true
 	}
-	keys := make([]string, 0, len(m))
+	// A small object's keys are sorted in an array on the stack.
+	var small [8]string
+	keys := small[:0]
+	if len(m) > len(small) {
+		keys = make([]string, 0, len(m))
+	}
 	for k := range m {
 		keys = append(keys, k)
 	}
