@@ -13,8 +13,23 @@ func sensitiveKey(k string) bool {
 	case "authorization", "proxy-authorization", "cookie", "set-cookie", "password", "passwd":
 		return true
 	}
-	for _, part := range []string{"token", "secret", "api-key", "api_key", "apikey", "private_key", "private-key", "signature"} {
-		if strings.Contains(k, part) {
+	// Does k contain token, secret, api-key, api_key, apikey, private_key,
+	// private-key or signature? One pass over k, looking further only
+	// where one of them could start, rather than eight searches of every
+	// key of every step input.
+	for i := 0; i < len(k); i++ {
+		var found bool
+		switch rest := k[i:]; k[i] {
+		case 't':
+			found = strings.HasPrefix(rest, "token")
+		case 's':
+			found = strings.HasPrefix(rest, "secret") || strings.HasPrefix(rest, "signature")
+		case 'a':
+			found = strings.HasPrefix(rest, "api-key") || strings.HasPrefix(rest, "api_key") || strings.HasPrefix(rest, "apikey")
+		case 'p':
+			found = strings.HasPrefix(rest, "private_key") || strings.HasPrefix(rest, "private-key")
+		}
+		if found {
 			return true
 		}
 	}
