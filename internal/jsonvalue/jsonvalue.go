@@ -118,6 +118,16 @@ func appendFloat(b []byte, f float64) ([]byte, bool) {
 
 const hex = "0123456789abcdef"
 
+// htmlSafe[c] is true for the ASCII bytes a string holds as they are: not a
+// control character, quote, backslash, <, > or &. A table lookup instead of
+// six comparisons per byte.
+var htmlSafe = func() (t [utf8.RuneSelf]bool) {
+	for c := byte(0x20); c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
 // appendString is encoding/json's string encoder with HTML escaping on (the
 // default of json.Marshal).
 func appendString(b []byte, s string) []byte {
@@ -125,7 +135,7 @@ func appendString(b []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if htmlSafe[c] {
 				i++
 				continue
 			}
