@@ -55,7 +55,7 @@ func TestSensitiveKeyMatchesSearch(t *testing.T) {
 	}
 	keys := []string{"", "t", "a", "s", "p", "tok", "toke", "api", "api-", "apike", "private", "private_", "sig", "secre",
 		"Authorization", "COOKIE", "Set-Cookie", "passwd", "password2", "customer", "text_upper", "amount_doubled", "body", "status",
-		"headers", "pretoken", "sstoken", "aapi_key", "ppprivate-key", "Ünicode-SECRET", "x-signature-v1", "tapikey", "apiKey", "privatekey"}
+		"headers", "pretoken", "sstoken", "aapi_key", "ppprivate-key", "Ünicode-SECRET", "api_\u212aey", "\u212aEY", "TOKEN\u00e9", "Proxy-Authorization", "x-signature-v1", "tapikey", "apiKey", "privatekey"}
 	for _, p := range parts {
 		keys = append(keys, p, "x"+p, p+"x", "a"+p, "s"+p[:len(p)-1], strings.ToUpper(p), p[:1]+p, "-"+p+"-")
 	}
