@@ -18,22 +18,26 @@ func attemptLogger(base *slog.Logger, executionID, stepID string, attempt int) *
 }
 
 func (l *lazyAttrs) init(base *slog.Logger, executionID, stepID string, attempt int) {
-	l.base = base.Handler()
-	l.attrs = [3]slog.Attr{slog.String("execution_id", executionID), slog.String("step", stepID), slog.Int("attempt", attempt)}
+	l.base, l.executionID, l.stepID, l.attempt = base.Handler(), executionID, stepID, attempt
 }
 
-// lazyAttrs is base.WithAttrs(attrs), made when first needed.
+// lazyAttrs is base.WithAttrs(execution_id, step, attempt), made when first
+// needed.
 type lazyAttrs struct {
-	base  slog.Handler
-	attrs [3]slog.Attr
-	once  sync.Once
-	with  slog.Handler
+	base                slog.Handler
+	executionID, stepID string
+	attempt             int
+	once                sync.Once
+	with                slog.Handler
 }
 
 var _ slog.Handler = (*lazyAttrs)(nil)
 
 func (l *lazyAttrs) handler() slog.Handler {
-	l.once.Do(func() { l.with = l.base.WithAttrs(l.attrs[:]) })
+	l.once.Do(func() {
+		l.with = l.base.WithAttrs([]slog.Attr{
+			slog.String("execution_id", l.executionID), slog.String("step", l.stepID), slog.Int("attempt", l.attempt)})
+	})
 	return l.with
 }
 
