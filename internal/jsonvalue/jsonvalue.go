@@ -13,6 +13,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -187,29 +188,44 @@ func appendObject[V any](b []byte, m map[string]V, depth int, appendV func([]byt
 	if m == nil {
 		return append(b, "null"...), true
 	}
-	// A small object's keys are sorted in an array on the stack.
-	var small [8]string
-	keys := small[:0]
+	// The entries are sorted with their values, so no key is looked up
+	// again; a small object's in an array on the stack, by insertion.
+	var small [8]entry[V]
+	es := small[:0]
 	if len(m) > len(small) {
-		keys = make([]string, 0, len(m))
+		es = make([]entry[V], 0, len(m))
 	}
-	for k := range m {
-		keys = append(keys, k)
+	for k, v := range m {
+		es = append(es, entry[V]{k, v})
 	}
-	slices.Sort(keys)
+	if len(es) <= len(small) {
+		for i := 1; i < len(es); i++ {
+			for j := i; j > 0 && es[j].k < es[j-1].k; j-- {
+				es[j], es[j-1] = es[j-1], es[j]
+			}
+		}
+	} else {
+		slices.SortFunc(es, func(x, y entry[V]) int { return strings.Compare(x.k, y.k) })
+	}
 	b = append(b, '{')
-	for i, k := range keys {
+	for i := range es {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, k)
+		b = appendString(b, es[i].k)
 		b = append(b, ':')
 		var ok bool
-		if b, ok = appendV(b, m[k], depth+1); !ok {
+		if b, ok = appendV(b, es[i].v, depth+1); !ok {
 			return b, false
 		}
 	}
 	return append(b, '}'), true
+}
+
+// entry is one member of an object being written.
+type entry[V any] struct {
+	k string
+	v V
 }
 
 func appendStringValue(b []byte, s string, _ int) ([]byte, bool) { return appendString(b, s), true }
