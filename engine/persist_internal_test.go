@@ -56,3 +56,15 @@ func TestStatusValueIsTheString(t *testing.T) {
 		}
 	}
 }
+
+// execution.trigger in expressions is the trigger's string, for every
+// trigger and for one this function does not list.
+func TestTriggerValueIsTheString(t *testing.T) {
+	t.Parallel()
+	for _, tr := range []string{weft.TriggerWebhook, weft.TriggerManual, weft.TriggerSchedule, weft.TriggerWorkflow,
+		weft.TriggerError, weft.TriggerAlert, weft.TriggerPoll, weft.TriggerQueue, ""} {
+		if got, ok := triggerValue(tr).(string); !ok || got != tr {
+			t.Errorf("triggerValue(%q) = %#v", tr, triggerValue(tr))
+		}
+	}
+}
