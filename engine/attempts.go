@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/weftworks/weft"
@@ -79,15 +80,7 @@ func (r *runner) launch(ctx context.Context, n *workflow.Node, t *weft.StepRun) 
 	}
 	r.markDirty(k)
 	sctx, span := r.traceAttempt(ctx, n, t, withMap)
-	req := &step.Request{
-		Workflow: r.ex.Workflow, ExecutionID: r.ex.ID, StepID: t.StepID, Item: t.Item, Type: n.Step.Uses,
-		With: withMap, Attempt: t.Attempts, IdempotencyKey: weft.StepRunID(r.ex.ID, t.StepID, t.Item),
-		State: t.State,
-		Env: &step.Env{HTTP: r.e.cfg.HTTP, Workflows: children{r.e}, Now: r.e.cfg.Now, Connections: r.e.cfg.Connections, Limiter: r.e.cfg.Limiter,
-			Logger: attemptLogger(r.e.log, r.ex.ID, t.StepID, t.Attempts),
-			Emit:   r.emitter(t), Events: r.e.cfg.Events},
-		Eval: r.deferredEval(n, t),
-	}
+	req := r.newRequest(n, t, withMap)
 	if reg.Spec.Pure {
 		if r.careful {
 			if err := r.flush(ctx, nil); err != nil {
@@ -110,19 +103,48 @@ func (r *runner) launch(ctx context.Context, n *workflow.Node, t *weft.StepRun) 
 	if timeout <= 0 {
 		timeout = r.e.cfg.StepTimeout
 	}
-	r.inflight[k] = true
-	if r.inflightPer == nil {
+	if r.inflight == nil {
+		r.inflight = map[runKey]bool{}
 		r.inflightPer = map[string]int{}
+		r.results = make(chan taskResult, 16)
 	}
+	r.inflight[k] = true
 	r.inflightPer[t.StepID]++
+	h := reg.Handler // not reg: the closure would move the whole registration to the heap
 	go func() {
 		actx, cancel := context.WithTimeout(sctx, timeout)
 		defer cancel()
 		start := time.Now()
-		res, err := safeRun(actx, reg.Handler, req)
+		res, err := safeRun(actx, h, req)
 		r.results <- taskResult{key: k, res: res, err: err, duration: time.Since(start), cacheKey: cacheKey, span: span}
 	}()
 	return nil
+}
+
+// attempt is what one attempt's handler gets. The request, its env and its
+// logger live exactly as long as each other, so they are one allocation
+// instead of four.
+type attempt struct {
+	req  step.Request
+	env  step.Env
+	log  slog.Logger
+	lazy lazyAttrs
+}
+
+// newRequest builds the request of t's next attempt (t.Attempts already
+// counts it).
+func (r *runner) newRequest(n *workflow.Node, t *weft.StepRun, with map[string]any) *step.Request {
+	a := &attempt{}
+	a.lazy.init(r.e.log, r.ex.ID, t.StepID, t.Attempts)
+	a.log = *slog.New(&a.lazy)
+	a.env = step.Env{HTTP: r.e.cfg.HTTP, Workflows: children{r.e}, Now: r.e.cfg.Now, Connections: r.e.cfg.Connections,
+		Limiter: r.e.cfg.Limiter, Logger: &a.log, Emit: r.emitter(t), Events: r.e.cfg.Events}
+	a.req = step.Request{
+		Workflow: r.ex.Workflow, ExecutionID: r.ex.ID, StepID: t.StepID, Item: t.Item, Type: n.Step.Uses,
+		With: with, Attempt: t.Attempts, IdempotencyKey: weft.StepRunID(r.ex.ID, t.StepID, t.Item),
+		State: t.State, Env: &a.env, Eval: r.deferredEval(n, t),
+	}
+	return &a.req
 }
 
 // endWait records the pause that actually came before this attempt. The

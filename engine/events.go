@@ -3,6 +3,7 @@ package engine
 import (
 	"encoding/json"
 	"sync"
+	"sync/atomic"
 
 	"github.com/weftworks/weft"
 )
@@ -27,8 +28,12 @@ type Progress struct {
 
 // broker fans out events and sync-webhook responses per execution id.
 type broker struct {
-	mu       sync.Mutex
-	subs     map[string]map[chan Event]struct{}
+	mu   sync.Mutex
+	subs map[string]map[chan Event]struct{}
+	// nsubs counts the channels in subs. Without subscribers (most of the
+	// time) hasSubscribers answers from it, and the several events of
+	// every execution cost no lock.
+	nsubs    atomic.Int64
 	respond  map[string]chan json.RawMessage
 	finished map[string][]chan struct{}
 }
@@ -48,9 +53,13 @@ func (b *broker) subscribe(id string) (chan Event, func()) {
 		b.subs[id] = map[chan Event]struct{}{}
 	}
 	b.subs[id][ch] = struct{}{}
+	b.nsubs.Add(1)
 	b.mu.Unlock()
 	return ch, func() {
 		b.mu.Lock()
+		if _, ok := b.subs[id][ch]; ok {
+			b.nsubs.Add(-1)
+		}
 		delete(b.subs[id], ch)
 		if len(b.subs[id]) == 0 {
 			delete(b.subs, id)
@@ -73,6 +82,9 @@ func (b *broker) publish(id string, ev Event) {
 }
 
 func (b *broker) hasSubscribers(id string) bool {
+	if b.nsubs.Load() == 0 {
+		return false
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return len(b.subs[id]) > 0

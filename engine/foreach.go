@@ -13,10 +13,11 @@ import (
 // for a for_each, the items from the open cursor on, which it first moves
 // past the items that finished since. Finished items never run again in
 // this runner, so the cursor only moves forward and all scans together cost
-// O(items).
-func (r *runner) openTasks(n *workflow.Node) []*weft.StepRun {
+// O(items). A step without for_each appends its one run to buf (a caller's
+// array on its stack: no slice is allocated per call).
+func (r *runner) openTasks(n *workflow.Node, buf []*weft.StepRun) []*weft.StepRun {
 	if n.ForEach == nil {
-		return r.tasks(n)
+		return append(buf, r.whole(n.Step.ID))
 	}
 	r.forEachMaps()
 	items := r.items[n.Step.ID]
@@ -64,7 +65,7 @@ func (r *runner) loadItems() error {
 
 // completeForEach finishes a for_each step once none of its items can run.
 func (r *runner) completeForEach(n *workflow.Node, now time.Time) {
-	if len(r.openTasks(n)) > 0 {
+	if len(r.openTasks(n, nil)) > 0 {
 		return
 	}
 	items := r.items[n.Step.ID]

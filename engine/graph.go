@@ -117,9 +117,10 @@ func (r *runner) begin(ctx context.Context, n *workflow.Node) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("encoding for_each items of %q: %w", n.Step.ID, err)
 	}
+	started := now // not &now: that would move now to the heap for every step
 	w.Status = weft.StepRunning
 	w.Input = in
-	w.StartedAt = &now
+	w.StartedAt = &started
 	r.markDirty(k)
 	items := make([]*weft.StepRun, len(list))
 	for i := range list {
@@ -138,7 +139,7 @@ func (r *runner) begin(ctx context.Context, n *workflow.Node) (bool, error) {
 	} else {
 		w.Status = weft.StepSucceeded
 		w.Output = json.RawMessage("[]")
-		w.FinishedAt = &now
+		w.FinishedAt = &started
 		r.setScope(n.Step.ID, w, []any{})
 		r.publishStep(w)
 	}
@@ -188,7 +189,8 @@ func (r *runner) launchReady(ctx context.Context, n *workflow.Node) (int, error)
 	}
 	now := r.e.cfg.Now()
 	launched := 0
-	for _, t := range r.openTasks(n) {
+	var one [1]*weft.StepRun
+	for _, t := range r.openTasks(n, one[:0]) {
 		if ctx.Err() != nil {
 			// Shutting down or canceled: run() stops at once rather than
 			// after the rest of a long for_each of inline steps.
@@ -238,7 +240,8 @@ func (r *runner) earliestWake() (time.Time, bool) {
 		if w == nil || w.Status.Finished() {
 			continue
 		}
-		for _, t := range r.openTasks(n) {
+		var one [1]*weft.StepRun
+		for _, t := range r.openTasks(n, one[:0]) {
 			if t != nil && t.Status == weft.StepPending {
 				break // items start in order: none after a pending one has
 			}

@@ -6,6 +6,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/weftworks/weft"
@@ -15,12 +16,26 @@ import (
 // markDirty queues a run for the next durable write. The set keeps it O(1):
 // a for_each marks every item.
 func (r *runner) markDirty(k runKey) {
-	if _, ok := r.dirtySet[k]; ok {
+	switch {
+	case r.dirtySet != nil:
+		if _, ok := r.dirtySet[k]; ok {
+			return
+		}
+		r.dirtySet[k] = struct{}{}
+	case slices.Contains(r.dirty, k):
 		return
+	case len(r.dirty) == dirtyScan:
+		r.dirtySet = make(map[runKey]struct{}, 2*dirtyScan)
+		for _, d := range r.dirty {
+			r.dirtySet[d] = struct{}{}
+		}
+		r.dirtySet[k] = struct{}{}
 	}
-	r.dirtySet[k] = struct{}{}
 	r.dirty = append(r.dirty, k)
 }
+
+// dirtyScan is how many dirty keys markDirty scans before it keeps a set.
+const dirtyScan = 8
 
 // dirtyRuns returns copies of the changed step runs and clears the list.
 func (r *runner) dirtyRuns() []weft.StepRun {

@@ -48,8 +48,11 @@ type runner struct {
 	runs    map[runKey]*weft.StepRun
 	items   map[string][]*weft.StepRun // for_each item runs by step id
 	dirty   []runKey                   // changed since the last durable write
-	// dirtySet holds the keys in dirty.
+	// dirtySet holds the keys in dirty once they are more than dirtyScan
+	// (a for_each marks every item); below that markDirty scans dirty.
 	dirtySet map[runKey]struct{}
+	// dirtyBuf is dirty's first array: most executions never mark more.
+	dirtyBuf [4]runKey
 	// itemValues are the decoded for_each lists by step id (the `item` of
 	// each item run), decoded once rather than per item.
 	itemValues map[string][]any
@@ -84,17 +87,18 @@ type runner struct {
 }
 
 func newRunner(e *Engine, ex weft.Execution, cw *compiledWorkflow, trigger any, create *pendingCreate) *runner {
-	return &runner{
+	r := &runner{
 		e: e, ex: ex, cw: cw, trigger: trigger, fresh: create != nil, create: create,
-		steps:    map[string]any{},
-		runs:     map[runKey]*weft.StepRun{},
-		dirtySet: map[runKey]struct{}{},
-		inflight: map[runKey]bool{},
-		results:  make(chan taskResult, 16),
-		// items, itemValues, open (for_each), park and inflightPer (steps
-		// that call out) are made when first written: most executions
-		// never write them, and reading a nil map is reading an empty one.
+		steps: map[string]any{},
+		runs:  map[runKey]*weft.StepRun{},
+		// items, itemValues, open (for_each), park, dirtySet, and inflight,
+		// inflightPer and results (steps that call out) are made when first
+		// written: most executions never write them, reading a nil map is
+		// reading an empty one, and nothing receives from results before a
+		// step runs in its own goroutine.
 	}
+	r.dirty = r.dirtyBuf[:0]
+	return r
 }
 
 // forEachMaps makes the for_each maps before their first write.
@@ -297,7 +301,30 @@ func (r *runner) setScope(id string, w *weft.StepRun, out any) {
 	if w.Error != nil {
 		errv = map[string]any{"code": w.Error.Code, "message": w.Error.Message}
 	}
-	r.steps[id] = map[string]any{"output": out, "status": string(w.Status), "error": errv}
+	r.steps[id] = map[string]any{"output": out, "status": statusValue(w.Status), "error": errv}
+}
+
+// statusValue is string(s) as an any. The known statuses are constants,
+// which convert to an interface without an allocation; a variable's string
+// would be copied to the heap.
+func statusValue(s weft.StepStatus) any {
+	switch s {
+	case weft.StepPending:
+		return string(weft.StepPending)
+	case weft.StepRunning:
+		return string(weft.StepRunning)
+	case weft.StepWaiting:
+		return string(weft.StepWaiting)
+	case weft.StepSucceeded:
+		return string(weft.StepSucceeded)
+	case weft.StepFailed:
+		return string(weft.StepFailed)
+	case weft.StepSkipped:
+		return string(weft.StepSkipped)
+	case weft.StepCanceled:
+		return string(weft.StepCanceled)
+	}
+	return string(s)
 }
 
 func (r *runner) whole(id string) *weft.StepRun { return r.runs[runKey{id, weft.WholeStep}] }

@@ -12,22 +12,32 @@ import (
 // them), while most attempts (transform, respond…) log nothing; the
 // attributes are added to the handler the first time the attempt logs.
 func attemptLogger(base *slog.Logger, executionID, stepID string, attempt int) *slog.Logger {
-	return slog.New(&lazyAttrs{base: base.Handler(), attrs: [3]slog.Attr{
-		slog.String("execution_id", executionID), slog.String("step", stepID), slog.Int("attempt", attempt)}})
+	l := &lazyAttrs{}
+	l.init(base, executionID, stepID, attempt)
+	return slog.New(l)
 }
 
-// lazyAttrs is base.WithAttrs(attrs), made when first needed.
+func (l *lazyAttrs) init(base *slog.Logger, executionID, stepID string, attempt int) {
+	l.base, l.executionID, l.stepID, l.attempt = base.Handler(), executionID, stepID, attempt
+}
+
+// lazyAttrs is base.WithAttrs(execution_id, step, attempt), made when first
+// needed.
 type lazyAttrs struct {
-	base  slog.Handler
-	attrs [3]slog.Attr
-	once  sync.Once
-	with  slog.Handler
+	base                slog.Handler
+	executionID, stepID string
+	attempt             int
+	once                sync.Once
+	with                slog.Handler
 }
 
 var _ slog.Handler = (*lazyAttrs)(nil)
 
 func (l *lazyAttrs) handler() slog.Handler {
-	l.once.Do(func() { l.with = l.base.WithAttrs(l.attrs[:]) })
+	l.once.Do(func() {
+		l.with = l.base.WithAttrs([]slog.Attr{
+			slog.String("execution_id", l.executionID), slog.String("step", l.stepID), slog.Int("attempt", l.attempt)})
+	})
 	return l.with
 }
 

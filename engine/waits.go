@@ -18,16 +18,19 @@ import (
 // for_each step) and resume_url: the first wait with `resume: true`, else
 // the first Resumable step, for_each steps aside.
 func (r *runner) executionScope() map[string]any {
-	m := map[string]any{"id": r.ex.ID, "trigger": r.ex.Trigger}
+	m := map[string]any{"id": r.ex.ID, "trigger": triggerValue(r.ex.Trigger)}
 	ev := r.e.cfg.Events
 	if ev == nil {
 		return m
 	}
-	urls := map[string]any{}
+	var urls map[string]any // made for the first Resumable step: most workflows have none
 	first, preferred := "", ""
 	for _, n := range r.cw.c.Nodes {
 		if !n.Spec.Resumable {
 			continue
+		}
+		if urls == nil {
+			urls = map[string]any{}
 		}
 		if n.ForEach != nil {
 			// Filled in once the item count is known (refreshResumeItems).
@@ -54,6 +57,24 @@ func (r *runner) executionScope() map[string]any {
 		m["resume_urls"] = urls
 	}
 	return m
+}
+
+// triggerValue is trigger as an any: the known triggers are constants,
+// which convert without an allocation (see statusValue).
+func triggerValue(trigger string) any {
+	switch trigger {
+	case weft.TriggerWebhook:
+		return weft.TriggerWebhook
+	case weft.TriggerManual:
+		return weft.TriggerManual
+	case weft.TriggerSchedule:
+		return weft.TriggerSchedule
+	case weft.TriggerWorkflow:
+		return weft.TriggerWorkflow
+	case weft.TriggerError:
+		return weft.TriggerError
+	}
+	return trigger
 }
 
 // refreshResumeItems fills execution.resume_urls.<step> of each Resumable

@@ -216,6 +216,21 @@ func (s *sizer) walk(v any, depth int) bool {
 	return s.add(24)
 }
 
+// quotedExtra is, by ASCII byte, how many bytes its JSON escape adds: 5 for
+// \u00XX (control characters, <, >, &), 1 for \" and \\, else 0. A table
+// lookup instead of six comparisons per byte.
+var quotedExtra = func() (t [utf8.RuneSelf]int8) {
+	for c := range t {
+		switch {
+		case c < 0x20, c == '<', c == '>', c == '&':
+			t[c] = 5
+		case c == '"', c == '\\':
+			t[c] = 1
+		}
+	}
+	return t
+}()
+
 // quotedLen is the length of s as a JSON string (json.Marshal escapes
 // control characters and <, >, & as \u00XX). A string longer than limit
 // returns at once without being scanned.
@@ -225,19 +240,17 @@ func quotedLen(s string, limit int) int {
 		return n
 	}
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c < 0x20, c == '<', c == '>', c == '&':
-			n += 5
-		case c == '"', c == '\\':
-			n++
-		case c >= utf8.RuneSelf:
-			// Invalid UTF-8 becomes \ufffd; valid text is written as it is.
-			r, size := utf8.DecodeRuneInString(s[i:])
-			if r == utf8.RuneError && size == 1 {
-				n += 5
-			}
-			i += size - 1
+		c := s[i]
+		if c < utf8.RuneSelf {
+			n += int(quotedExtra[c])
+			continue
 		}
+		// Invalid UTF-8 becomes \ufffd; valid text is written as it is.
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			n += 5
+		}
+		i += size - 1
 	}
 	return n
 }

@@ -239,12 +239,14 @@ func (p part) run(rs *runState) (any, error) {
 	if err := rs.ctx.Err(); err != nil {
 		return nil, &Error{Offset: p.offset, Message: "evaluation stopped: " + err.Error(), Err: err}
 	}
-	out, ok := p.lookup(rs.env)
+	// The scope, not the VM's copy: a path never names the run state
+	// (Compile rejects stateName).
+	out, ok := p.lookup(rs.scope)
 	if !ok {
 		machine := vmPool.Get().(*vm.VM)
 		machine.MemoryBudget = MemoryBudget
 		var err error
-		out, err = machine.Run(p.prog, rs.env)
+		out, err = machine.Run(p.prog, rs.vmEnv())
 		vmPool.Put(machine)
 		if err != nil {
 			return nil, wrapErr(err, p.prog.Source().String(), p.offset)

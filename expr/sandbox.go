@@ -19,7 +19,11 @@ const stateName = "__weft"
 // runState is one evaluation's context: the caller's ctx, the clock now()
 // returns, and the iteration count checked against MaxIterations.
 type runState struct {
-	ctx        context.Context
+	ctx context.Context
+	// scope is the caller's; env is the VM's copy of it with the run state
+	// added, made when a program first runs (a template that only reads
+	// paths needs none).
+	scope      Scope
 	env        map[string]any
 	now        time.Time
 	iterations int
@@ -32,17 +36,27 @@ func newRunState(ctx context.Context, s Scope) *runState {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	// Sized for what the scope holds, not for every scope name: up to eight
-	// entries fit a map's first group, one allocation instead of a table.
-	rs := &runState{ctx: ctx, env: make(map[string]any, len(s)+1)}
-	for k, v := range s {
-		rs.env[k] = v
-	}
-	rs.env[stateName] = rs
+	rs := &runState{ctx: ctx, scope: s}
 	if t, ok := s["now"].(time.Time); ok {
 		rs.now = t
 	}
 	return rs
+}
+
+// vmEnv returns the environment programs run with: the scope and the run
+// state, copied once per evaluation.
+func (rs *runState) vmEnv() map[string]any {
+	if rs.env == nil {
+		// Sized for what the scope holds, not for every scope name: up to
+		// eight entries fit a map's first group, one allocation instead of
+		// a table.
+		rs.env = make(map[string]any, len(rs.scope)+1)
+		for k, v := range rs.scope {
+			rs.env[k] = v
+		}
+		rs.env[stateName] = rs
+	}
+	return rs.env
 }
 
 // errIterations is returned when an expression loops more than MaxIterations.

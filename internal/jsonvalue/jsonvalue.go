@@ -13,6 +13,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -118,6 +119,16 @@ func appendFloat(b []byte, f float64) ([]byte, bool) {
 
 const hex = "0123456789abcdef"
 
+// htmlSafe[c] is true for the ASCII bytes a string holds as they are: not a
+// control character, quote, backslash, <, > or &. A table lookup instead of
+// six comparisons per byte.
+var htmlSafe = func() (t [utf8.RuneSelf]bool) {
+	for c := byte(0x20); c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
 // appendString is encoding/json's string encoder with HTML escaping on (the
 // default of json.Marshal).
 func appendString(b []byte, s string) []byte {
@@ -125,7 +136,7 @@ func appendString(b []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if htmlSafe[c] {
 				i++
 				continue
 			}
@@ -177,24 +188,44 @@ func appendObject[V any](b []byte, m map[string]V, depth int, appendV func([]byt
 	if m == nil {
 		return append(b, "null"...), true
 	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+	// The entries are sorted with their values, so no key is looked up
+	// again; a small object's in an array on the stack, by insertion.
+	var small [8]entry[V]
+	es := small[:0]
+	if len(m) > len(small) {
+		es = make([]entry[V], 0, len(m))
 	}
-	slices.Sort(keys)
+	for k, v := range m {
+		es = append(es, entry[V]{k, v})
+	}
+	if len(es) <= len(small) {
+		for i := 1; i < len(es); i++ {
+			for j := i; j > 0 && es[j].k < es[j-1].k; j-- {
+				es[j], es[j-1] = es[j-1], es[j]
+			}
+		}
+	} else {
+		slices.SortFunc(es, func(x, y entry[V]) int { return strings.Compare(x.k, y.k) })
+	}
 	b = append(b, '{')
-	for i, k := range keys {
+	for i := range es {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, k)
+		b = appendString(b, es[i].k)
 		b = append(b, ':')
 		var ok bool
-		if b, ok = appendV(b, m[k], depth+1); !ok {
+		if b, ok = appendV(b, es[i].v, depth+1); !ok {
 			return b, false
 		}
 	}
 	return append(b, '}'), true
+}
+
+// entry is one member of an object being written.
+type entry[V any] struct {
+	k string
+	v V
 }
 
 func appendStringValue(b []byte, s string, _ int) ([]byte, bool) { return appendString(b, s), true }

@@ -112,3 +112,21 @@ func BenchmarkMarshal(b *testing.B) {
 		}
 	})
 }
+
+// Objects of every size around the stack array's (8 members) sort their
+// keys as encoding/json does: prefixes, case, non-ASCII, the empty key.
+func TestObjectKeyOrderBySize(t *testing.T) {
+	t.Parallel()
+	pool := []string{"b", "a", "", "ab", "A", "é", "aa", "Z", "a\u2028", "ba", "b0", "zz", "status", "body", "headers", "x-1", "x-10", "x-2", "€", "~"}
+	for n := 0; n <= len(pool); n++ {
+		m := map[string]any{}
+		ms := map[string]string{}
+		for i, k := range pool[:n] {
+			m[k] = float64(i)
+			ms[k] = k
+		}
+		same(t, m)
+		same(t, ms)
+		same(t, map[string]any{"outer": m, "typed": ms})
+	}
+}
