@@ -181,3 +181,42 @@ steps:
 		t.Fatalf("deciding again after the end: %v, want ErrUsed", err)
 	}
 }
+
+// TestResumeURLCalledTwiceAfterTheEnd: calling a resume URL again after its
+// call ended the execution says "used" (409), not "gone" (410): the caller
+// repeated itself, and the answer must not depend on how fast the
+// execution finished in between.
+func TestResumeURLCalledTwiceAfterTheEnd(t *testing.T) {
+	t.Parallel()
+	b, svc := withEvents(t, events.Limits{})
+	b.put(t, `
+name: hook
+steps:
+  - id: send
+    uses: transform
+    with: { url: "{{ execution.resume_urls.cb }}" }
+  - id: cb
+    uses: wait
+    with: { resume: true, timeout: 1h }
+`)
+	id := start(t, b, "hook", `{}`)
+	waitStep(t, b, id, "cb")
+	var sent struct{ URL string }
+	if err := json.Unmarshal(b.steps(t, id)["send"].Output, &sent); err != nil {
+		t.Fatal(err)
+	}
+	tok := strings.TrimPrefix(sent.URL, "http://weft.test/hooks/resume/")
+	if tok == "" || tok == sent.URL {
+		t.Fatalf("resume_urls.cb = %q", sent.URL)
+	}
+	ctx := context.Background()
+	if _, err := svc.Resume(ctx, tok, json.RawMessage(`{"n":1}`)); err != nil {
+		t.Fatal(err)
+	}
+	if ex := finished(t, b, id); ex.Status != weft.ExecutionSucceeded {
+		t.Fatalf("execution = %s %+v", ex.Status, ex.Error)
+	}
+	if _, err := svc.Resume(ctx, tok, json.RawMessage(`{"n":2}`)); !errors.Is(err, events.ErrUsed) {
+		t.Fatalf("calling the URL again after the end: %v, want ErrUsed", err)
+	}
+}

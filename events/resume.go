@@ -116,6 +116,13 @@ func (s *Service) Resume(ctx context.Context, token string, payload json.RawMess
 // the step asks for it, verified); token is the dedupe key's source.
 func (s *Service) Deliver(ctx context.Context, t ResumeTarget, token string, payload json.RawMessage) error {
 	if err := s.unfinished(ctx, t.ExecutionID); err != nil {
+		// A call whose step took its resume already is "used", even when the
+		// execution has finished since: the caller repeated itself.
+		if errors.Is(err, ErrGone) {
+			if ev, terr := s.cfg.Store.TakenEvent(ctx, weft.StepRunID(t.ExecutionID, t.StepID, t.Item)); terr == nil && ev.Name == step.EventResume {
+				return fmt.Errorf("this resume URL's step was resumed already; it resumes its step once: %w", ErrUsed)
+			}
+		}
 		return err
 	}
 	sum := sha256.Sum256([]byte(token))
