@@ -185,7 +185,8 @@ steps:
 // TestResumeURLCalledTwiceAfterTheEnd: calling a resume URL again after its
 // call ended the execution says "used" (409), not "gone" (410): the caller
 // repeated itself, and the answer must not depend on how fast the
-// execution finished in between.
+// execution finished in between. An unused URL of an ended execution is
+// gone.
 func TestResumeURLCalledTwiceAfterTheEnd(t *testing.T) {
 	t.Parallel()
 	b, svc := withEvents(t, events.Limits{})
@@ -218,5 +219,23 @@ steps:
 	}
 	if _, err := svc.Resume(ctx, tok, json.RawMessage(`{"n":2}`)); !errors.Is(err, events.ErrUsed) {
 		t.Fatalf("calling the URL again after the end: %v, want ErrUsed", err)
+	}
+
+	// A URL whose step never took a call, of an execution that ended
+	// otherwise (canceled), is gone (410).
+	id = start(t, b, "hook", `{}`)
+	waitStep(t, b, id, "cb")
+	if err := json.Unmarshal(b.steps(t, id)["send"].Output, &sent); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.eng.Cancel(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if ex := finished(t, b, id); ex.Status != weft.ExecutionCanceled {
+		t.Fatalf("execution = %s", ex.Status)
+	}
+	tok = strings.TrimPrefix(sent.URL, "http://weft.test/hooks/resume/")
+	if _, err := svc.Resume(ctx, tok, json.RawMessage(`{"n":3}`)); !errors.Is(err, events.ErrGone) {
+		t.Fatalf("calling the URL of a canceled execution: %v, want ErrGone", err)
 	}
 }

@@ -3,6 +3,7 @@ package e2e
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
@@ -222,7 +223,24 @@ func TestCustomHeaderTokenIsNowhere(t *testing.T) {
 	if ex.Status != "succeeded" {
 		t.Fatalf("execution %s: %s", id, ex.Status)
 	}
-	time.Sleep(300 * time.Millisecond) // the delivery log is written in batches
+	// The delivery log is written after the answer, in batches (on SQLite
+	// with the next execution write, or alone after a hold): wait until
+	// both deliveries are there rather than for a fixed time.
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		var page struct {
+			Items []json.RawMessage `json:"items"`
+		}
+		if _, err := s.api("GET", "/api/v1/webhooks/deliveries?limit=50", nil, &page); err != nil {
+			t.Fatal(err)
+		}
+		if len(page.Items) >= 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the delivery log holds %d deliveries after 10 s, want 2", len(page.Items))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	var seen []string
 	check := func(where string, b []byte) {
 		t.Helper()
