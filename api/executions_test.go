@@ -282,7 +282,7 @@ func TestEventStream(t *testing.T) {
 	var events []string
 	var lastExec execution
 	stepStatus := map[string]string{}
-	stepSeen := map[string]int{} // "step status attempt n" → events
+	stepSeen := map[string]int{} // "step status attempt n history h" → events
 	sc := bufio.NewScanner(res.Body)
 	event := ""
 	keepAlive := false
@@ -308,7 +308,11 @@ func TestEventStream(t *testing.T) {
 				s.StepID, _ = raw["step_id"].(string)
 				s.Status, _ = raw["status"].(string)
 				stepStatus[s.StepID] = s.Status
-				stepSeen[fmt.Sprintf("%s %s attempt %v", s.StepID, s.Status, raw["attempts"])]++
+				// A wait step runs attempt 1 twice: before it suspends and
+				// when it wakes (a suspension is not an attempt); the
+				// history, which records the wait, tells the two apart.
+				history, _ := raw["history"].([]any)
+				stepSeen[fmt.Sprintf("%s %s attempt %v history %d", s.StepID, s.Status, raw["attempts"], len(history))]++
 			}
 		}
 	}
