@@ -164,11 +164,29 @@ func (st *sseStream) execution(ex weft.Execution) error {
 }
 
 // older reports whether a is an earlier state of the same step run than b.
+//
+// The history goes first: a suspension is not an attempt, so a wait step
+// that suspends goes from running attempt 1 to waiting with attempt 0, and
+// only the history entry the suspension added says that the waiting state
+// is the newer one. Without it the waiting state was dropped after a
+// snapshot of the running one, and a client saw "running" twice.
 func older(a, b weft.StepRun) bool {
+	if la, lb := lastHistoryAt(a), lastHistoryAt(b); !la.Equal(lb) {
+		return la.Before(lb)
+	}
 	if a.Attempts != b.Attempts {
 		return a.Attempts < b.Attempts
 	}
 	return stepRank(a.Status) < stepRank(b.Status)
+}
+
+// lastHistoryAt is the time of a step run's newest history entry, in the
+// microseconds the stores keep; zero when it has none.
+func lastHistoryAt(r weft.StepRun) time.Time {
+	if len(r.History) == 0 {
+		return time.Time{}
+	}
+	return r.History[len(r.History)-1].At.Truncate(time.Microsecond)
 }
 
 func stepRank(s weft.StepStatus) int {
