@@ -95,7 +95,9 @@ type Sink interface {
 	// Handle turns m into an execution and returns how to settle it, for
 	// consumers that keep order (one message at a time).
 	Handle(ctx context.Context, m Message) Outcome
-	// Wait returns once every delivery handed to Deliver is settled.
+	// Wait returns once every delivery handed to Deliver is settled. It
+	// ends the session's deliveries: one handed to Deliver once Wait began
+	// is left unsettled, for the broker to send again.
 	Wait()
 	// Lag reports how many messages wait at the broker (-1: unknown).
 	Lag(n int64)

@@ -124,6 +124,9 @@ type sink struct {
 	slots chan struct{}
 	wg    sync.WaitGroup
 	max   int
+
+	mu      sync.Mutex
+	waiting bool // Wait was called: Deliver takes nothing more
 }
 
 var _ Sink = (*sink)(nil)
@@ -134,7 +137,18 @@ func (s *sink) Dropped(err error) {
 	s.r.health.disconnected(err, s.r.m.cfg.Now())
 	s.r.log.Warn("queue consumer lost a connection; the client reconnects", "err", err)
 }
-func (s *sink) Wait() { s.wg.Wait() }
+
+// Wait returns once every delivery taken is settled. A client that delivers
+// from a goroutine of its own (paho) can still hand over a message while the
+// consumer stops; from the start of Wait on, Deliver leaves such a message
+// unsettled for the broker to send again, rather than starting it while
+// Wait returns.
+func (s *sink) Wait() {
+	s.mu.Lock()
+	s.waiting = true
+	s.mu.Unlock()
+	s.wg.Wait()
+}
 
 func (s *sink) Deliver(ctx context.Context, d Delivery) {
 	select {
@@ -142,7 +156,14 @@ func (s *sink) Deliver(ctx context.Context, d Delivery) {
 	case <-ctx.Done():
 		return // unsettled: the broker redelivers it
 	}
+	s.mu.Lock()
+	if s.waiting {
+		s.mu.Unlock()
+		<-s.slots
+		return // unsettled: the broker redelivers it
+	}
 	s.wg.Add(1)
+	s.mu.Unlock()
 	s.r.health.inFlight(1)
 	go func() {
 		defer func() { <-s.slots; s.r.health.inFlight(-1); s.wg.Done() }()
