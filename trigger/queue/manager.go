@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/step"
 	"github.com/weftworks/weft/trigger/queue/spec"
 )
@@ -80,8 +81,9 @@ type Manager struct {
 	cfg     Config
 	brokers map[string]Broker
 
-	mu      sync.Mutex
-	running map[string]*runner // by binding key
+	refreshMu sync.Mutex // held by a refresh, start to end
+	mu        sync.Mutex
+	running   map[string]*runner // by binding key
 }
 
 // New returns a Manager; nothing runs until Run.
@@ -123,11 +125,21 @@ func (m *Manager) Run(ctx context.Context) error {
 func (m *Manager) Refresh(ctx context.Context) error { return m.refresh(ctx) }
 
 func (m *Manager) refresh(ctx context.Context) error {
+	// One refresh at a time: the ticker's and the API's could otherwise
+	// both find a binding missing and start it twice.
+	m.refreshMu.Lock()
+	defer m.refreshMu.Unlock()
 	wfs, err := m.cfg.Workflows(ctx)
 	if err != nil {
 		return err
 	}
-	want := map[string]bool{}
+	type binding struct {
+		wf Workflow
+		i  int
+		t  weft.QueueTrigger
+	}
+	want := map[string]binding{}
+	var order []string
 	for _, wf := range wfs {
 		for i, t := range wf.Queue {
 			key := bindingKey(wf, i, t)
@@ -135,24 +147,21 @@ func (m *Manager) refresh(ctx context.Context) error {
 			if cerr == nil {
 				key += "/" + fingerprint(cred)
 			}
-			want[key] = true
-			m.mu.Lock()
-			_, ok := m.running[key]
-			m.mu.Unlock()
-			if ok {
-				continue
+			if _, dup := want[key]; !dup {
+				order = append(order, key)
 			}
-			r := m.newRunner(wf, i, t)
-			m.mu.Lock()
-			m.running[key] = r
-			m.mu.Unlock()
-			r.start(ctx)
+			want[key] = binding{wf, i, t}
 		}
 	}
+	// Stop what is no longer wanted before starting what replaces it: a
+	// rebuilt binding (a new credential, a new version) must not consume
+	// beside its predecessor. Two MQTT clients with the binding's client id
+	// take the session from each other until the old one has stopped, and
+	// the broker stops sending to a session it moved mid-flight.
 	m.mu.Lock()
 	var stale []*runner
 	for k, r := range m.running {
-		if !want[k] {
+		if _, ok := want[k]; !ok {
 			stale = append(stale, r)
 			delete(m.running, k)
 		}
@@ -160,6 +169,20 @@ func (m *Manager) refresh(ctx context.Context) error {
 	m.mu.Unlock()
 	for _, r := range stale {
 		r.stop()
+	}
+	for _, key := range order {
+		m.mu.Lock()
+		_, ok := m.running[key]
+		m.mu.Unlock()
+		if ok {
+			continue
+		}
+		b := want[key]
+		r := m.newRunner(b.wf, b.i, b.t)
+		m.mu.Lock()
+		m.running[key] = r
+		m.mu.Unlock()
+		r.start(ctx)
 	}
 	return nil
 }

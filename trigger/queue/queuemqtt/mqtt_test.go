@@ -59,10 +59,16 @@ func (b *bundle) publish(t *testing.T, from, to int, ids bool) {
 // its session).
 func run(t *testing.T, node string, c step.Credential, st queue.Starter, wf queue.Workflow) (*queue.Manager, func()) {
 	t.Helper()
+	return runWith(t, node, queuetest.Creds{C: c, Allow: queuetest.Loopback}, st, wf)
+}
+
+// runWith is run with connections of the test's own.
+func runWith(t *testing.T, node string, conns step.Connections, st queue.Starter, wf queue.Workflow) (*queue.Manager, func()) {
+	t.Helper()
 	m, err := queue.New(queue.Config{
 		Starter:     st,
 		Workflows:   func(context.Context) ([]queue.Workflow, error) { return []queue.Workflow{wf}, nil },
-		Connections: queuetest.Creds{C: c, Allow: queuetest.Loopback}, Brokers: []queue.Broker{queuemqtt.Broker{}},
+		Connections: conns, Brokers: []queue.Broker{queuemqtt.Broker{}},
 		Refresh: time.Hour, MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond,
 		Owner: "test-" + queuetest.Suffix(), Node: node,
 	})
@@ -114,6 +120,17 @@ func drained(t *testing.T, b *bundle, node string, wf queue.Workflow, st *queuet
 	} else if n > 0 {
 		t.Logf("%d messages sent again after a clean stop (deduped)", n)
 	}
+}
+
+// slowStarter takes d for each start.
+type slowStarter struct {
+	*queuetest.Starter
+	d time.Duration
+}
+
+func (s *slowStarter) Start(ctx context.Context, req queue.StartRequest) (string, bool, error) {
+	time.Sleep(s.d)
+	return s.Starter.Start(ctx, req)
 }
 
 // countingStarter counts the starts asked of a Starter.
@@ -181,6 +198,46 @@ func TestIntegrationMQTTAcksOnlyAfterCommit(t *testing.T) {
 	}
 	stop()
 	drained(t, b, node, wf, st)
+}
+
+// A binding rebuilt while messages flow (its credential updated three times
+// mid-stream) keeps its session: the new client takes it over only after the
+// old one left, and every message becomes one execution. Started beside the
+// old client, the new one fought it for the client id, and the session the
+// broker moved between them stalled (600 published, 23 started in a minute).
+func TestIntegrationMQTTRebuiltBindingKeepsConsuming(t *testing.T) {
+	t.Parallel()
+	const total = 600
+	b := setup(t)
+	st := queuetest.NewStarter()
+	// Executions take a while, as under load: a stopping client holds its
+	// session until the ones in flight are stored.
+	slow := &slowStarter{Starter: st, d: 20 * time.Millisecond}
+	conns := &queuetest.Rotating{Creds: queuetest.Creds{C: cred(b.addr), Allow: queuetest.Loopback}}
+	conns.Rotate("0")
+	m, _ := runWith(t, "node-"+queuetest.Suffix(), conns, slow, b.binding(nil))
+	connected(t, m)
+	published := make(chan struct{})
+	go func() {
+		defer close(published)
+		for n := 0; n < total; n += 50 {
+			b.publish(t, n, n+50, false)
+			time.Sleep(20 * time.Millisecond)
+		}
+	}()
+	for i := 1; i <= 3; i++ {
+		queuetest.Eventually(t, 30*time.Second, fmt.Sprintf("%d executions", i*total/5), func() bool { return st.Count() >= i*total/5 })
+		conns.Rotate(fmt.Sprint(i))
+		if err := m.Refresh(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	<-published
+	queuetest.Eventually(t, 30*time.Second, fmt.Sprintf("%d executions", total), func() bool { return st.Count() == total })
+	queuetest.Eventually(t, 10*time.Second, "the rebuilt binding connected", func() bool {
+		h := queuetest.Health(m)
+		return h.Connected && h.Status == queue.StatusOK
+	})
 }
 
 func TestIntegrationMQTTReconnects(t *testing.T) {

@@ -103,6 +103,35 @@ func (c Creds) Get(_ context.Context, _, name string) (step.Credential, error) {
 	return out, nil
 }
 
+// Rotating is a connection whose credential changes when the test says so,
+// as when a user updates it: its data holds "rotation", set by Rotate.
+type Rotating struct {
+	Creds
+	mu sync.Mutex
+	v  string
+}
+
+// Get implements step.Credentials.
+func (r *Rotating) Get(ctx context.Context, workflow, name string) (step.Credential, error) {
+	c, err := r.Creds.Get(ctx, workflow, name)
+	data := map[string]string{}
+	for k, v := range c.Data {
+		data[k] = v
+	}
+	r.mu.Lock()
+	data["rotation"] = r.v
+	r.mu.Unlock()
+	c.Data = data
+	return c, err
+}
+
+// Rotate changes the credential.
+func (r *Rotating) Rotate(v string) {
+	r.mu.Lock()
+	r.v = v
+	r.mu.Unlock()
+}
+
 // Authorize implements step.Credentials.
 func (Creds) Authorize(context.Context, string, string, *http.Request) error { return nil }
 
