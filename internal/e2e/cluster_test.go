@@ -27,7 +27,7 @@ func pgSchemaURL(t *testing.T) string {
 		t.Fatalf("connecting to WEFT_TEST_POSTGRES_URL: %v", err)
 	}
 	defer conn.Close(ctx)
-	schema := fmt.Sprintf("e2e_%d", time.Now().UnixNano())
+	schema := fmt.Sprintf("e2e_%d_%s", time.Now().UnixNano(), randomSuffix()) // unique among parallel tests
 	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
 		t.Fatal(err)
 	}

@@ -73,12 +73,30 @@ const testMasterKey = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 // startServer runs weft serve with the given flags and waits for /readyz.
 func startServer(t *testing.T, env []string, args ...string) *server {
 	t.Helper()
+	// freeAddr's port is free when it returns, but a test running in
+	// parallel may take it before the child binds it: then try another.
+	for range 2 {
+		if s := startServerTry(t, freeAddr(t), env, args...); s != nil {
+			return s
+		}
+	}
 	return startServerAt(t, freeAddr(t), env, args...)
 }
 
 // startServerAt is startServer on a chosen address (for flags that name
 // the server's own URL, such as an OIDC redirect URL).
 func startServerAt(t *testing.T, addr string, env []string, args ...string) *server {
+	t.Helper()
+	s := startServerTry(t, addr, env, args...)
+	if s == nil {
+		t.Fatalf("weft serve could not listen on %s: the address is in use", addr)
+	}
+	return s
+}
+
+// startServerTry is startServerAt, but returns nil if the child exited at
+// start because another process holds addr.
+func startServerTry(t *testing.T, addr string, env []string, args ...string) *server {
 	t.Helper()
 	cmd := exec.Command(binary, append([]string{"serve", "--addr", addr, "--log-format", "text", "--seed", "false"}, args...)...)
 	// The fakes listen on loopback, which the SSRF guard refuses by default;
@@ -104,11 +122,18 @@ func startServerAt(t *testing.T, addr string, env []string, args ...string) *ser
 	})
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		resp, err := http.Get(s.url + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return s
+		// Only our child's own line says the answer is from it and not from
+		// a process of another test that took the address first.
+		mu.Lock()
+		listening := strings.Contains(logs.String(), "Weft is listening on ")
+		mu.Unlock()
+		if listening {
+			resp, err := http.Get(s.url + "/readyz")
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == 200 {
+					return s
+				}
 			}
 		}
 		select {
@@ -116,6 +141,10 @@ func startServerAt(t *testing.T, addr string, env []string, args ...string) *ser
 			mu.Lock()
 			out := logs.String()
 			mu.Unlock() // the cleanup takes it too
+			if strings.Contains(out, "address already in use") {
+				t.Logf("weft serve could not listen on %s (in use), trying another address", addr)
+				return nil
+			}
 			t.Fatalf("weft serve exited at start:\n%s", out)
 		case <-time.After(50 * time.Millisecond):
 		}
