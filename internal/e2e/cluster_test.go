@@ -76,6 +76,7 @@ steps:
 // database; one is killed mid-load; the other finishes everything, nothing
 // runs twice, and each cron tick fires one execution.
 func TestTwoProcessesShareOnePostgres(t *testing.T) {
+	t.Parallel()
 	db := pgSchemaURL(t)
 	fx := newEffects(800 * time.Millisecond)
 	defer fx.Close()

@@ -27,6 +27,7 @@ steps:
 // TestKill9DuringSlowStepLosesNothing: accepted executions all finish after a
 // SIGKILL and a restart, and every completed step took effect exactly once.
 func TestKill9DuringSlowStepLosesNothing(t *testing.T) {
+	t.Parallel()
 	fx := newEffects(1500 * time.Millisecond)
 	defer fx.Close()
 	data := t.TempDir()

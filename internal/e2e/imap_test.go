@@ -132,6 +132,7 @@ func mailSubjects(t *testing.T, s *server) map[string]int {
 // /api/v1/triggers, and the trigger recovers when it is back, picking up
 // the mail delivered meanwhile; a restart of weft duplicates nothing.
 func TestIMAPTriggerThroughServe(t *testing.T) {
+	t.Parallel()
 	mail := newIMAPHost(t)
 	mail.deliver(t, "before-start") // start: new skips it
 	host, port, _ := net.SplitHostPort(mail.addr)

@@ -80,6 +80,7 @@ func (s *server) queueConnected(t testing.TB, workflow string) {
 // before the commit would lose the messages in flight at the kill, a
 // missing dedupe would repeat those the broker sends again.
 func TestQueueMQTTKill9DuringBurst(t *testing.T) {
+	t.Parallel()
 	const total, batch = 2000, 100
 	m := newMQTTTopic(t)
 	name := "queue-" + randomSuffix()

@@ -25,6 +25,7 @@ steps:
 // requests/s; the fake server never sees more than 5 in any 1-second window
 // (one budget, not one per process).
 func TestTwoProcessesShareOneRateLimit(t *testing.T) {
+	t.Parallel()
 	db := pgSchemaURL(t)
 	var mu sync.Mutex
 	var arrivals []time.Time
