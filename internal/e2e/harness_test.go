@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -12,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,7 +26,18 @@ const token = "e2e-admin-token-0123456789"
 
 var binary string
 
+// waitingParallel is how many tests run at once per CPU unless -parallel
+// says otherwise: a test here mostly waits on its weft serve processes,
+// brokers and fakes, so GOMAXPROCS (go test's default) leaves the CPUs idle.
+const waitingParallel = 4
+
 func TestMain(m *testing.M) {
+	flag.Parse()
+	explicit := false
+	flag.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "test.parallel" })
+	if !explicit {
+		_ = flag.Set("test.parallel", strconv.Itoa(waitingParallel*runtime.GOMAXPROCS(0)))
+	}
 	dir, err := os.MkdirTemp("", "weft-e2e-*")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
