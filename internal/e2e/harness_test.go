@@ -303,6 +303,20 @@ func (e *effects) serve(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write([]byte(`{"ok":true,"key":` + strconv.Quote(key) + `}`))
 }
 
+// inflightSteps is how many calls of step (keys "<execution>/<step>") are
+// in progress.
+func (e *effects) inflightSteps(step string) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	n := 0
+	for k, v := range e.inflight {
+		if v > 0 && strings.HasSuffix(k, "/"+step) {
+			n++
+		}
+	}
+	return n
+}
+
 func (e *effects) snapshot() (map[string][]call, []string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
