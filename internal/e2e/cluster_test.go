@@ -12,14 +12,24 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
+// pgTests bounds how many tests use PostgreSQL at once. Each runs two
+// weft serve processes whose pools hold up to 16 connections; more tests at
+// once would exhaust the server's default max_connections (100), which other
+// packages' tests share, and a process that cannot connect falls back to
+// per-process behaviour (a rate limit, for one) that fails the test.
+var pgTests = make(chan struct{}, 2)
+
 // pgSchemaURL makes a fresh schema in the test database and returns a URL
-// whose connections use it.
+// whose connections use it. The test holds one of pgTests until its
+// cleanups (the processes are killed first) have run.
 func pgSchemaURL(t *testing.T) string {
 	t.Helper()
 	base := os.Getenv("WEFT_TEST_POSTGRES_URL")
 	if base == "" {
 		t.Skip("set WEFT_TEST_POSTGRES_URL (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable) to run the multi-process PostgreSQL test")
 	}
+	pgTests <- struct{}{}
+	t.Cleanup(func() { <-pgTests })
 	ctx, cancel := ctxTimeout(10 * time.Second)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, base)
