@@ -49,6 +49,7 @@ steps:
 // third turn, restarts it and checks that the finished turns were not sent
 // to the model again and the finished tool calls did not run again.
 func TestAgentSurvivesKill9BetweenTurns(t *testing.T) {
+	t.Parallel()
 	inThird := make(chan struct{})
 	var once sync.Once
 	hold := make(chan struct{})

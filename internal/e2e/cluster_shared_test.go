@@ -37,6 +37,7 @@ steps:
 // 6/min) served by two processes accepts 4 requests across both, not 4
 // each; the refused ones get 429 with Retry-After.
 func TestClusterWebhookRateLimit(t *testing.T) {
+	t.Parallel()
 	wfDir := t.TempDir()
 	writeWorkflow(t, wfDir, "limited-hook", limitedHookWorkflow)
 	a, b := twoOnPostgres(t, wfDir, nil)
@@ -95,6 +96,7 @@ steps:
 // breaker opens; process B, which never called the host, refuses to call
 // it too (shared within the sync period) and its metrics show it open.
 func TestClusterCircuitBreaker(t *testing.T) {
+	t.Parallel()
 	var hits atomic.Int64
 	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hits.Add(1)
@@ -190,6 +192,7 @@ steps:
 // TestClusterAICache: an answer paid for by process A is reused by process
 // B: the model is called once for two identical calls in two processes.
 func TestClusterAICache(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	fake := aifake.New("", func(*aifake.Call) aifake.Reply {
 		mu.Lock()

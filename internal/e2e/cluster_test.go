@@ -12,14 +12,24 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
+// pgTests bounds how many tests use PostgreSQL at once. Each runs two
+// weft serve processes whose pools hold up to 16 connections; more tests at
+// once would exhaust the server's default max_connections (100), which other
+// packages' tests share, and a process that cannot connect falls back to
+// per-process behaviour (a rate limit, for one) that fails the test.
+var pgTests = make(chan struct{}, 2)
+
 // pgSchemaURL makes a fresh schema in the test database and returns a URL
-// whose connections use it.
+// whose connections use it. The test holds one of pgTests until its
+// cleanups (the processes are killed first) have run.
 func pgSchemaURL(t *testing.T) string {
 	t.Helper()
 	base := os.Getenv("WEFT_TEST_POSTGRES_URL")
 	if base == "" {
 		t.Skip("set WEFT_TEST_POSTGRES_URL (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable) to run the multi-process PostgreSQL test")
 	}
+	pgTests <- struct{}{}
+	t.Cleanup(func() { <-pgTests })
 	ctx, cancel := ctxTimeout(10 * time.Second)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, base)
@@ -27,7 +37,7 @@ func pgSchemaURL(t *testing.T) string {
 		t.Fatalf("connecting to WEFT_TEST_POSTGRES_URL: %v", err)
 	}
 	defer conn.Close(ctx)
-	schema := fmt.Sprintf("e2e_%d", time.Now().UnixNano())
+	schema := fmt.Sprintf("e2e_%d_%s", time.Now().UnixNano(), randomSuffix()) // unique among parallel tests
 	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
 		t.Fatal(err)
 	}
@@ -76,6 +86,7 @@ steps:
 // database; one is killed mid-load; the other finishes everything, nothing
 // runs twice, and each cron tick fires one execution.
 func TestTwoProcessesShareOnePostgres(t *testing.T) {
+	t.Parallel()
 	db := pgSchemaURL(t)
 	fx := newEffects(800 * time.Millisecond)
 	defer fx.Close()

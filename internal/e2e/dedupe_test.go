@@ -23,6 +23,7 @@ steps:
 // two weft serve processes on one PostgreSQL, starts one execution, and
 // every answer names it.
 func TestDedupeAcrossProcesses(t *testing.T) {
+	t.Parallel()
 	db := pgSchemaURL(t)
 	wfDir := t.TempDir()
 	writeWorkflow(t, wfDir, "deduped", dedupeWorkflow)

@@ -117,6 +117,7 @@ func putWorkflow(s *server, name, yaml string) (int, string, error) {
 // weft serve, and the async AI-job example runs in both variants (callback
 // and poll) against a fake job API.
 func TestDocsEventsAIJob(t *testing.T) {
+	t.Parallel()
 	ai := newFakeAIJobs(t)
 	defer ai.Close()
 	s := startServer(t, []string{"AI_JOBS_URL=" + ai.URL,

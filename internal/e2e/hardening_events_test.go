@@ -94,6 +94,7 @@ func postJSON(url, body string) (int, string, error) {
 // as used (409), not as finished (410), however fast the winner's process
 // runs the rest of the execution.
 func TestEventsAcrossTwoPostgresProcesses(t *testing.T) {
+	t.Parallel()
 	db := pgSchemaURL(t)
 	fx := newEffects(0)
 	defer fx.Close()

@@ -70,6 +70,7 @@ func failedWithBudget(t *testing.T, s *server, id, step string) {
 // step fails with the memory budget error, the server stays up and answers
 // the next request.
 func TestRepeatBombFailsTheStep(t *testing.T) {
+	t.Parallel()
 	wfDir := t.TempDir()
 	writeWorkflow(t, wfDir, "bomb", repeatBombWorkflow)
 	s := startServer(t, nil, "--data", t.TempDir(), "--workflows", wfDir)
@@ -96,6 +97,7 @@ func TestRepeatBombFailsTheStep(t *testing.T) {
 // TestTokenRepeatBombFailsTheStep: an API token holder applies a workflow
 // whose transform repeats a 1 MB string a million times and runs it.
 func TestTokenRepeatBombFailsTheStep(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, nil, "--data", t.TempDir())
 	if code, err := s.apiYAML("PUT", "/api/v1/workflows/token-bomb", tokenBombWorkflow); err != nil || code/100 != 2 {
 		t.Fatalf("PUT workflow: %d %v", code, err)

@@ -129,6 +129,7 @@ func metricValue(t *testing.T, s *server, sample string) float64 {
 // are counted in /metrics, a 1 MiB request line is answered 431, and the
 // server still accepts a good delivery.
 func TestRefusalFloodIsBounded(t *testing.T) {
+	t.Parallel()
 	s, data := startGuarded(t)
 	time.Sleep(300 * time.Millisecond) // let start-up writes settle
 	before := dirSize(t, data)
@@ -210,6 +211,7 @@ func (s *server) hookWith(path string, hdr map[string]string) (string, error) {
 // not in the database files (WAL included), the API, the event stream or
 // the log.
 func TestCustomHeaderTokenIsNowhere(t *testing.T) {
+	t.Parallel()
 	s, data := startGuarded(t)
 	id, err := s.hookWith("guarded", map[string]string{"X-Hook-Token": hookToken})
 	if err != nil {
@@ -295,6 +297,7 @@ func TestCustomHeaderTokenIsNowhere(t *testing.T) {
 // TestWorkflowSymlinkOutsideIsRefused: weft serve --workflows does not load
 // a file that a symlink in the directory leads to outside it.
 func TestWorkflowSymlinkOutsideIsRefused(t *testing.T) {
+	t.Parallel()
 	wfDir, outside := t.TempDir(), t.TempDir()
 	secret := filepath.Join(outside, "secret.yaml")
 	if err := os.WriteFile(secret, []byte("name: secret\nsteps: []\n"), 0o600); err != nil {

@@ -28,6 +28,7 @@ steps:
 // step's timeout; now each run fails the step at once with the jq budget
 // error and the same server answers the next request.
 func TestJQBombFailsTheStep(t *testing.T) {
+	t.Parallel()
 	wfDir := t.TempDir()
 	writeWorkflow(t, wfDir, "jq-bomb", jqBombWorkflow)
 	s := startServer(t, nil, "--data", t.TempDir(), "--workflows", wfDir)

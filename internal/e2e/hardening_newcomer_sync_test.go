@@ -28,6 +28,7 @@ steps:
 // its caller with a generic error and the execution id; the internal URL
 // and the guard's reason stay in the execution for the operator.
 func TestSyncWebhookFailureIsGeneric(t *testing.T) {
+	t.Parallel()
 	wfDir := t.TempDir()
 	writeWorkflow(t, wfDir, "sync-fail", syncFailWorkflow)
 	s := startServerNoPrivateNet(t, "--data", t.TempDir(), "--workflows", wfDir)

@@ -21,6 +21,7 @@ import (
 // passes the ping but fails PRAGMA quick_check, and /readyz answers 503
 // with the reason in the log.
 func TestCorruptDatabaseFailsReadyz(t *testing.T) {
+	t.Parallel()
 	s, data := startGuarded(t)
 	for range 20 {
 		if _, err := s.hookWith("guarded", map[string]string{"X-Hook-Token": "wrong"}); err == nil {

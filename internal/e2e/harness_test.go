@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -12,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,7 +26,18 @@ const token = "e2e-admin-token-0123456789"
 
 var binary string
 
+// waitingParallel is how many tests run at once per CPU unless -parallel
+// says otherwise: a test here mostly waits on its weft serve processes,
+// brokers and fakes, so GOMAXPROCS (go test's default) leaves the CPUs idle.
+const waitingParallel = 4
+
 func TestMain(m *testing.M) {
+	flag.Parse()
+	explicit := false
+	flag.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "test.parallel" })
+	if !explicit {
+		_ = flag.Set("test.parallel", strconv.Itoa(waitingParallel*runtime.GOMAXPROCS(0)))
+	}
 	dir, err := os.MkdirTemp("", "weft-e2e-*")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -73,12 +86,30 @@ const testMasterKey = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 // startServer runs weft serve with the given flags and waits for /readyz.
 func startServer(t *testing.T, env []string, args ...string) *server {
 	t.Helper()
+	// freeAddr's port is free when it returns, but a test running in
+	// parallel may take it before the child binds it: then try another.
+	for range 2 {
+		if s := startServerTry(t, freeAddr(t), env, args...); s != nil {
+			return s
+		}
+	}
 	return startServerAt(t, freeAddr(t), env, args...)
 }
 
 // startServerAt is startServer on a chosen address (for flags that name
 // the server's own URL, such as an OIDC redirect URL).
 func startServerAt(t *testing.T, addr string, env []string, args ...string) *server {
+	t.Helper()
+	s := startServerTry(t, addr, env, args...)
+	if s == nil {
+		t.Fatalf("weft serve could not listen on %s: the address is in use", addr)
+	}
+	return s
+}
+
+// startServerTry is startServerAt, but returns nil if the child exited at
+// start because another process holds addr.
+func startServerTry(t *testing.T, addr string, env []string, args ...string) *server {
 	t.Helper()
 	cmd := exec.Command(binary, append([]string{"serve", "--addr", addr, "--log-format", "text", "--seed", "false"}, args...)...)
 	// The fakes listen on loopback, which the SSRF guard refuses by default;
@@ -104,11 +135,18 @@ func startServerAt(t *testing.T, addr string, env []string, args ...string) *ser
 	})
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		resp, err := http.Get(s.url + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return s
+		// Only our child's own line says the answer is from it and not from
+		// a process of another test that took the address first.
+		mu.Lock()
+		listening := strings.Contains(logs.String(), "Weft is listening on ")
+		mu.Unlock()
+		if listening {
+			resp, err := http.Get(s.url + "/readyz")
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == 200 {
+					return s
+				}
 			}
 		}
 		select {
@@ -116,6 +154,10 @@ func startServerAt(t *testing.T, addr string, env []string, args ...string) *ser
 			mu.Lock()
 			out := logs.String()
 			mu.Unlock() // the cleanup takes it too
+			if strings.Contains(out, "address already in use") {
+				t.Logf("weft serve could not listen on %s (in use), trying another address", addr)
+				return nil
+			}
 			t.Fatalf("weft serve exited at start:\n%s", out)
 		case <-time.After(50 * time.Millisecond):
 		}
@@ -259,6 +301,20 @@ func (e *effects) serve(w http.ResponseWriter, r *http.Request) {
 	e.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write([]byte(`{"ok":true,"key":` + strconv.Quote(key) + `}`))
+}
+
+// inflightSteps is how many calls of step (keys "<execution>/<step>") are
+// in progress.
+func (e *effects) inflightSteps(step string) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	n := 0
+	for k, v := range e.inflight {
+		if v > 0 && strings.HasSuffix(k, "/"+step) {
+			n++
+		}
+	}
+	return n
 }
 
 func (e *effects) snapshot() (map[string][]call, []string) {

@@ -54,6 +54,7 @@ type executionSteps struct {
 // a retry moves them into step_runs, keeps the step that succeeded (same
 // output, not run again) and runs the failed one again.
 func TestExecutionInlineStepsRetryUnderServe(t *testing.T) {
+	t.Parallel()
 	wfDir, data := t.TempDir(), t.TempDir()
 	writeWorkflow(t, wfDir, "inline-fail", inlineFailWorkflow)
 	s := startServer(t, nil, "--data", data, "--workflows", wfDir)

@@ -72,6 +72,7 @@ func crmServer(t *testing.T, calls *atomic.Int32) string {
 // the third turn, restarts it, and checks that neither finished tool call
 // ran again and the turns are recorded with namespaced tool names.
 func TestAgentWithMCPToolSurvivesKill9(t *testing.T) {
+	t.Parallel()
 	var mcpCalls atomic.Int32
 	crmURL := crmServer(t, &mcpCalls)
 	inThird := make(chan struct{})

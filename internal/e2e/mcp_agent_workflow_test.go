@@ -91,6 +91,7 @@ func agentState(t *testing.T, data, id string) (turns [][]agentToolCall, raw str
 // workflow ran once, the agent ends with the final answer, and the step run
 // lists both tool calls under their namespaced names.
 func TestAgentMCPAndWorkflowToolsSurviveKill9(t *testing.T) {
+	t.Parallel()
 	var mcpCalls atomic.Int32
 	crmURL := crmServer(t, &mcpCalls)
 

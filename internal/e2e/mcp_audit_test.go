@@ -21,6 +21,7 @@ import (
 // token's call is recorded as "admin"; the trail's hash chain verifies
 // with weft audit verify.
 func TestMCPCallsAudited(t *testing.T) {
+	t.Parallel()
 	data, wfDir := t.TempDir(), t.TempDir()
 	writeWorkflow(t, wfDir, "tool-a", "name: tool-a\nmcp: { tool: true, name: tool_a }\ninputs: { type: object, properties: { n: { type: integer } } }\nsteps:\n  - id: a\n    uses: transform\n    with: { n: \"{{ trigger.n }}\" }\n")
 	writeWorkflow(t, wfDir, "tool-b", "name: tool-b\nmcp: { tool: true }\nsteps:\n  - id: a\n    uses: transform\n    with: { x: 1 }\n")

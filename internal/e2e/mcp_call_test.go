@@ -29,6 +29,7 @@ steps:
 // against the reference MCP server, over stdio (an allowlisted command)
 // and over Streamable HTTP, and checks the outputs the workflow records.
 func TestMCPCallAgainstServerEverything(t *testing.T) {
+	t.Parallel()
 	modules := mcpModules(t)
 	httpURL := startEverythingHTTP(t, modules)
 	data, wfDir := t.TempDir(), t.TempDir()

@@ -72,12 +72,13 @@ type conformanceCheck struct {
 
 // runConformance runs `conformance ARGS...` and returns the checks of each
 // scenario it ran (from the result files of --output-dir).
-func runConformance(t *testing.T, ctx context.Context, node, modules string, args ...string) (map[string][]conformanceCheck, string) {
+func runConformance(t *testing.T, ctx context.Context, node, modules string, env []string, args ...string) (map[string][]conformanceCheck, string) {
 	t.Helper()
 	outDir := t.TempDir()
 	cli := filepath.Join(modules, "@modelcontextprotocol", "conformance", "dist", "index.js")
 	cmd := exec.CommandContext(ctx, node, append([]string{cli}, append(args, "--output-dir", outDir)...)...)
 	cmd.Dir = t.TempDir()
+	cmd.Env = append(os.Environ(), env...) // the suite hands its environment to the client it runs
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	_ = cmd.Run() // the checks decide, and the exit status alone says too little
@@ -248,7 +249,7 @@ func TestMCPConformance(t *testing.T) {
 		for _, sc := range conformanceScenarios {
 			t.Run(sc, func(t *testing.T) {
 				t.Parallel()
-				res, out := runConformance(t, ctx, node, modules, "server", "--url", proxy+"/mcp", "--scenario", sc)
+				res, out := runConformance(t, ctx, node, modules, nil, "server", "--url", proxy+"/mcp", "--scenario", sc)
 				checkConformance(t, sc, res, out)
 			})
 		}
@@ -337,6 +338,7 @@ var conformanceAuthScenarios = []string{
 // points a Weft connection at it and runs a workflow whose mcp.call step
 // calls it, through a real weft serve.
 func TestMCPConformanceClient(t *testing.T) {
+	t.Parallel()
 	modules := mcpModules(t)
 	node := conformanceNode(t, modules)
 	data, wfDir := t.TempDir(), t.TempDir()
@@ -348,17 +350,16 @@ func TestMCPConformanceClient(t *testing.T) {
 	// The suite's servers listen on localhost, which the SSRF guard lets
 	// through here as for every loopback fake of these tests.
 	srv := startServer(t, nil, "--data", data, "--workflows", wfDir)
-	t.Setenv("WEFT_URL", srv.url)
-	t.Setenv("WEFT_TOKEN", token)
+	env := []string{"WEFT_URL=" + srv.url, "WEFT_TOKEN=" + token}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	script := filepath.Join(filepath.Dir(modules), "conformance-client.mjs")
 	for _, sc := range conformanceClientScenarios {
-		res, out := runConformance(t, ctx, node, modules, "client", "--command", node+" "+script, "--scenario", sc)
+		res, out := runConformance(t, ctx, node, modules, env, "client", "--command", node+" "+script, "--scenario", sc)
 		checkConformance(t, sc, res, out)
 	}
 	for _, sc := range conformanceAuthScenarios {
-		res, out := runConformance(t, ctx, node, modules, "client", "--command", node+" "+script, "--scenario", sc)
+		res, out := runConformance(t, ctx, node, modules, env, "client", "--command", node+" "+script, "--scenario", sc)
 		checkConformance(t, sc, res, out)
 	}
 	// The tool's answer reached the workflow.

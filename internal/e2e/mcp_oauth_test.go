@@ -223,6 +223,7 @@ steps:
 // is followed through Weft's callback, and mcp.call succeeds; an expired
 // token is refreshed; a refused refresh asks for Connect again.
 func TestMCPOAuthDiscoveryUnderServe(t *testing.T) {
+	t.Parallel()
 	// Tokens live 31 s: Weft replaces them 30 s before they expire, so each
 	// call after the first second refreshes.
 	resource, as := protectedMCP(t, 31, "")
@@ -322,6 +323,7 @@ func TestMCPOAuthDiscoveryUnderServe(t *testing.T) {
 // resource_metadata at an address the SSRF guard refuses: Connect fails
 // and the metadata server is never asked.
 func TestMCPOAuthDiscoveryGoesThroughTheSSRFGuard(t *testing.T) {
+	t.Parallel()
 	var asked atomic.Int32
 	inside := serveOn(t, "127.0.0.2", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { asked.Add(1) }))
 	resource, _ := protectedMCP(t, 3600, inside.URL+"/.well-known/oauth-protected-resource/mcp")
@@ -339,6 +341,7 @@ func TestMCPOAuthDiscoveryGoesThroughTheSSRFGuard(t *testing.T) {
 // metadata document without end: Weft reads a bounded prefix, Connect fails
 // with a clear answer, and the process stays up.
 func TestMCPOAuthHostileMetadataUnderServe(t *testing.T) {
+	t.Parallel()
 	var written atomic.Int64
 	chunk := []byte(strings.Repeat(" ", 64<<10))
 	endless := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -55,6 +55,7 @@ type apiError struct {
 // naming the step and the argument; the list survives a restart; the right
 // workflow is saved and its run adds.
 func TestMCPSaveTimeChecksAgainstServerEverything(t *testing.T) {
+	t.Parallel()
 	modules := mcpModules(t)
 	httpURL := startEverythingHTTP(t, modules)
 	data := t.TempDir()
@@ -146,6 +147,7 @@ func TestMCPSaveTimeChecksAgainstServerEverything(t *testing.T) {
 // `a` stops the start with the file, line and fix; the right file loads and
 // runs.
 func TestMCPSaveTimeChecksOfWorkflowFilesAtStart(t *testing.T) {
+	t.Parallel()
 	modules := mcpModules(t)
 	httpURL := startEverythingHTTP(t, modules)
 	data := t.TempDir()

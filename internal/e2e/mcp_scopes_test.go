@@ -43,6 +43,7 @@ func mcpToolNames(t *testing.T, ctx context.Context, cs *mcp.ClientSession) []st
 // token (whose role lacks mcp:call) sees none, the admin token sees every
 // tool, and a revoked token is refused at its next request.
 func TestMCPScopedTokens(t *testing.T) {
+	t.Parallel()
 	data, wfDir := t.TempDir(), t.TempDir()
 	for _, name := range []string{"tool-a", "tool-b"} {
 		writeWorkflow(t, wfDir, name, "name: "+name+"\nmcp: { tool: true, description: a tool }\nsteps:\n  - id: a\n    uses: transform\n    with: { who: \""+name+"\" }\n")

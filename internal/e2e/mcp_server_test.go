@@ -39,6 +39,7 @@ steps:
 // runs) and answers its output, the execution appears in the API, and its
 // resource is readable.
 func TestMCPServerWithTypeScriptClient(t *testing.T) {
+	t.Parallel()
 	modules := mcpModules(t)
 	data, wfDir := t.TempDir(), t.TempDir()
 	writeWorkflow(t, wfDir, "greet", mcpToolWorkflow)

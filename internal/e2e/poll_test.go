@@ -134,6 +134,7 @@ func eventually(t *testing.T, within time.Duration, what string, cond func() boo
 // trigger until Retry-After and it resumes by itself, and GET
 // /api/v1/triggers shows the liveness.
 func TestPollTriggerTwoProcessesOnPostgres(t *testing.T) {
+	t.Parallel()
 	db := pgSchemaURL(t)
 	feed := newFeedAPI()
 	defer feed.Close()
@@ -210,6 +211,7 @@ func TestPollTriggerTwoProcessesOnPostgres(t *testing.T) {
 // starts, the trigger shows as unhealthy, the process stays up, and a
 // sane answer afterwards is polled normally.
 func TestPollTriggerHostileFeed(t *testing.T) {
+	t.Parallel()
 	var hostile atomic.Bool
 	hostile.Store(true)
 	huge := func() []byte {

@@ -98,6 +98,7 @@ steps:
 // one workflow through weft serve against fakes that check what they
 // receive.
 func TestProtocolStepsThroughServe(t *testing.T) {
+	t.Parallel()
 	var soapSeen string
 	var mu sync.Mutex
 	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -77,11 +77,13 @@ func (r *rabbit) pending(t testing.TB) int {
 // TestQueueRabbitMQKill9DuringBurst: 5,000 messages, weft serve killed
 // mid-burst and restarted: each message is exactly one execution.
 func TestQueueRabbitMQKill9DuringBurst(t *testing.T) {
+	t.Parallel()
 	killDuringBurst(t, newRabbit(t), 5000)
 }
 
 // TestQueueRabbitMQTwoProcessesPostgres: two processes share the queue and
 // one database; one is killed mid-burst; no message runs twice.
 func TestQueueRabbitMQTwoProcessesPostgres(t *testing.T) {
+	t.Parallel()
 	twoProcessesKillOne(t, newRabbit(t), 3000)
 }

@@ -82,11 +82,13 @@ func (k *kafkaTopic) pending(t testing.TB) int {
 // TestQueueKafkaKill9DuringBurst: 5,000 records, weft serve killed
 // mid-burst; offsets were committed only for records on disk.
 func TestQueueKafkaKill9DuringBurst(t *testing.T) {
+	t.Parallel()
 	killDuringBurst(t, newKafkaTopic(t), 5000)
 }
 
 // TestQueueKafkaTwoProcessesPostgres: two members of one group on one
 // database, one killed mid-burst.
 func TestQueueKafkaTwoProcessesPostgres(t *testing.T) {
+	t.Parallel()
 	twoProcessesKillOne(t, newKafkaTopic(t), 3000)
 }

@@ -82,11 +82,13 @@ func (n *natsStream) pending(t testing.TB) int {
 // TestQueueNATSKill9DuringBurst: 5,000 messages through JetStream, weft
 // serve killed mid-burst and restarted: each is exactly one execution.
 func TestQueueNATSKill9DuringBurst(t *testing.T) {
+	t.Parallel()
 	killDuringBurst(t, newNATSStream(t), 5000)
 }
 
 // TestQueueNATSTwoProcessesPostgres: two processes bind one durable
 // consumer and share one database; one is killed mid-burst.
 func TestQueueNATSTwoProcessesPostgres(t *testing.T) {
+	t.Parallel()
 	twoProcessesKillOne(t, newNATSStream(t), 3000)
 }

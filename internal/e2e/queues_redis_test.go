@@ -61,11 +61,13 @@ func (r *redisStream) pending(t testing.TB) int {
 // TestQueueRedisKill9DuringBurst: 5,000 stream entries, weft serve killed
 // mid-burst; the restarted process claims the dead consumer's entries.
 func TestQueueRedisKill9DuringBurst(t *testing.T) {
+	t.Parallel()
 	killDuringBurst(t, newRedisStream(t), 5000)
 }
 
 // TestQueueRedisTwoProcessesPostgres: two consumers of one group on one
 // database, one killed mid-burst.
 func TestQueueRedisTwoProcessesPostgres(t *testing.T) {
+	t.Parallel()
 	twoProcessesKillOne(t, newRedisStream(t), 3000)
 }

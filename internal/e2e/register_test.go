@@ -266,6 +266,7 @@ func TestRegisterFailingProviderShowsError(t *testing.T) {
 // PostgreSQL apply the same workflow 20 times each at once; the provider
 // gets exactly one endpoint.
 func TestRegisterTwoProcessesOnPostgres(t *testing.T) {
+	t.Parallel()
 	db := pgSchemaURL(t)
 	sf := stripe.NewFake(t)
 	args := func() []string {
