@@ -144,7 +144,7 @@ export async function until(f, what, timeout = 15000) {
   while (Date.now() < end) {
     last = await f();
     if (last) return last;
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`timed out waiting for ${what}`);
 }

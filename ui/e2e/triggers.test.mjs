@@ -1,3 +1,5 @@
+// Runs alone (scripts/e2e.sh): it counts the unhealthy triggers of the whole
+// server, which a polling trigger of another test could change.
 // The Triggers page against a real `weft serve`: a queue trigger whose broker
 // cannot be reached is red in the list and counted next to "Triggers" in the
 // navigation, wherever the user is.
