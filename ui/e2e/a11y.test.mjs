@@ -43,12 +43,16 @@ describe("accessibility", () => {
     withSession(
       async ({ page }) => {
         await putWorkflow("a11y-check", YAML);
+        // A failed execution, so the dashboard draws its top failing workflows.
+        await putWorkflow("a11y-fail", 'name: a11y-fail\nsteps:\n  - id: boom\n    uses: fail\n    with: { message: "for the dashboard" }\n');
+        const failed = await api("POST", "/api/v1/workflows/a11y-fail/executions?wait=10s", {});
+        assert.equal(failed.data.status, "failed", JSON.stringify(failed.data));
         const r = await api("POST", "/api/v1/workflows/a11y-check/executions", { body: { name: "ada" } });
         const id = r.data.id;
         // Until the approval waits, so the inbox has a card.
         await until(async () => (await api("GET", `/api/v1/executions/${id}`)).data.status === "waiting", "the execution to wait at its approval");
         const pages = [
-          ["dashboard", "/dashboard", () => page.getByRole("heading", { level: 1 }).waitFor()],
+          ["dashboard", "/dashboard", () => page.getByRole("list", { name: "Failures by workflow" }).getByRole("listitem").first().waitFor()],
           ["workflows", "/", () => page.locator('[data-workflow="a11y-check"], tr:has-text("a11y-check")').first().waitFor()],
           ["editor", "/workflows/a11y-check", async () => {
             await page.locator('.react-flow__node[data-id="fetch"]').click();
