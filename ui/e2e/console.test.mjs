@@ -5,7 +5,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
-import { api, BASE, connect, dropStep, launch, shot, shutdown, until, withSession, yamlText } from "./helpers.mjs";
+import { api, BASE, connect, dropStep, launch, rereadWhen, shot, shutdown, until, withSession, yamlText } from "./helpers.mjs";
 
 before(launch);
 after(shutdown);
@@ -439,7 +439,10 @@ steps:
       );
       const res = await fetch(`${BASE}/hooks/echo-hook`, { method: "POST", headers: { "Content-Type": "application/json" }, body: '{"n": 5}' });
       assert.equal(res.status, 202);
+      await page.clock.install();
       await page.goto("/webhooks");
+      // The log is written a moment after the 202; the page shows it at its next re-read.
+      await rereadWhen(page, async () => ((await api("GET", "/api/v1/webhooks/deliveries?workflow=echo-hook")).data.items ?? []).length > 0, "the delivery to be logged");
       const row = page.locator("tr[data-delivery]").filter({ hasText: "/hooks/echo-hook" }).first();
       await row.getByText("accepted").waitFor();
       await shot(page, "webhooks");

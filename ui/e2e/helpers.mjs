@@ -149,6 +149,19 @@ export async function until(f, what, timeout = 15000) {
   throw new Error(`timed out waiting for ${what}`);
 }
 
+/**
+ * The console re-reads its lists on timers (every 5 s, the navigation's
+ * badges every 10 s). A test that calls page.clock.install() before its
+ * page loads waits with this for the server to report what it expects, then
+ * moves the page's clock past the longest of those intervals, so the page's
+ * own timers fire its next re-read now instead of some seconds later.
+ */
+export async function rereadWhen(page, f, what, timeout = 15000) {
+  const got = await until(f, what, timeout);
+  await page.clock.fastForward(10_000);
+  return got;
+}
+
 /** Store a workflow through the API (create or replace). */
 export async function putWorkflow(name, yaml) {
   const r = await api("PUT", `/api/v1/workflows/${name}`, yaml, "application/yaml");
