@@ -4,7 +4,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
-import { api, launch, putWorkflow, session, shutdown, withSession } from "./helpers.mjs";
+import { api, launch, putWorkflow, session, shutdown, until, withSession } from "./helpers.mjs";
 
 before(launch);
 after(shutdown);
@@ -43,15 +43,16 @@ describe("accessibility", () => {
     withSession(
       async ({ page }) => {
         await putWorkflow("a11y-check", YAML);
+        // A failed execution, so the dashboard draws its top failing workflows.
+        await putWorkflow("a11y-fail", 'name: a11y-fail\nsteps:\n  - id: boom\n    uses: fail\n    with: { message: "for the dashboard" }\n');
+        const failed = await api("POST", "/api/v1/workflows/a11y-fail/executions?wait=10s", {});
+        assert.equal(failed.data.status, "failed", JSON.stringify(failed.data));
         const r = await api("POST", "/api/v1/workflows/a11y-check/executions", { body: { name: "ada" } });
         const id = r.data.id;
         // Until the approval waits, so the inbox has a card.
-        for (let i = 0; i < 50; i++) {
-          if ((await api("GET", `/api/v1/executions/${id}`)).data.status === "waiting") break;
-          await new Promise((res) => setTimeout(res, 100));
-        }
+        await until(async () => (await api("GET", `/api/v1/executions/${id}`)).data.status === "waiting", "the execution to wait at its approval");
         const pages = [
-          ["dashboard", "/dashboard", () => page.getByRole("heading", { level: 1 }).waitFor()],
+          ["dashboard", "/dashboard", () => page.getByRole("list", { name: "Failures by workflow" }).getByRole("listitem").first().waitFor()],
           ["workflows", "/", () => page.locator('[data-workflow="a11y-check"], tr:has-text("a11y-check")').first().waitFor()],
           ["editor", "/workflows/a11y-check", async () => {
             await page.locator('.react-flow__node[data-id="fetch"]').click();

@@ -4,7 +4,7 @@
 // dashboard, runs its notify workflow, and can be deleted.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { api, launch, putWorkflow, shot, shutdown, until, withSession } from "./helpers.mjs";
+import { api, launch, putWorkflow, rereadWhen, shot, shutdown, until, withSession } from "./helpers.mjs";
 
 before(launch);
 after(shutdown);
@@ -24,6 +24,7 @@ describe("alerts", () => {
         return (r.data?.items ?? []).length >= 2;
       }, "two failed executions");
 
+      await page.clock.install();
       await page.goto("/alerts");
       await page.getByRole("heading", { name: "Alerts" }).waitFor();
       await page.getByRole("button", { name: "New alert" }).click();
@@ -38,7 +39,8 @@ describe("alerts", () => {
 
       const row = page.locator('tr[data-alert="flaky-failing"]');
       await row.waitFor();
-      // The page re-reads the list every few seconds.
+      // The page and the navigation show it at their next re-read of the list.
+      await rereadWhen(page, async () => (await api("GET", "/api/v1/alerts")).data.items?.find((a) => a.rule.name === "flaky-failing")?.status.state === "firing", "the alert to fire", 20000);
       await until(async () => (await row.getByTestId("alert-state").textContent()) === "firing", "the alert to fire", 20000);
       assert.match(await row.getByTestId("alert-state").getAttribute("class"), /st-failed/);
       assert.match(await row.getByTestId("alert-value").textContent(), /^2/);

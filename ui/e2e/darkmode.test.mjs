@@ -6,7 +6,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
-import { api, launch, putWorkflow, shot, shutdown, withSession } from "./helpers.mjs";
+import { api, launch, putWorkflow, shot, shutdown, until, withSession } from "./helpers.mjs";
 
 before(launch);
 after(shutdown);
@@ -118,10 +118,7 @@ describe("dark mode", () => {
         await putWorkflow("dark-check", YAML);
         const r = await api("POST", "/api/v1/workflows/dark-check/executions", { body: { name: "ada" } });
         const id = r.data.id;
-        for (let i = 0; i < 50; i++) {
-          if ((await api("GET", `/api/v1/executions/${id}`)).data.status === "waiting") break;
-          await new Promise((res) => setTimeout(res, 100));
-        }
+        await until(async () => (await api("GET", `/api/v1/executions/${id}`)).data.status === "waiting", "the execution to wait at its approval");
         const pages = [
           ["workflows", "/", () => page.locator('[data-workflow="dark-check"], tr:has-text("dark-check")').first().waitFor()],
           ["editor", "/workflows/dark-check", async () => {

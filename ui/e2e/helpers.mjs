@@ -144,9 +144,22 @@ export async function until(f, what, timeout = 15000) {
   while (Date.now() < end) {
     last = await f();
     if (last) return last;
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/**
+ * The console re-reads its lists on timers (every 5 s, the navigation's
+ * badges every 10 s). A test that calls page.clock.install() before its
+ * page loads waits with this for the server to report what it expects, then
+ * moves the page's clock past the longest of those intervals, so the page's
+ * own timers fire its next re-read now instead of some seconds later.
+ */
+export async function rereadWhen(page, f, what, timeout = 15000) {
+  const got = await until(f, what, timeout);
+  await page.clock.fastForward(10_000);
+  return got;
 }
 
 /** Store a workflow through the API (create or replace). */

@@ -1,3 +1,5 @@
+// Runs alone (scripts/e2e.sh): it removes every workflow but the managed one
+// and asserts that exactly that one is left.
 // The workflow list (issue 15, defect 10): the delivery workflow Weft
 // installs itself is listed apart, without Delete, so an install with no
 // workflows of the user's own (weft serve --seed=false) shows the empty

@@ -5,7 +5,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
-import { api, dropStep, launch, shot, shutdown, withSession } from "./helpers.mjs";
+import { api, dropStep, launch, rereadWhen, shot, shutdown, withSession } from "./helpers.mjs";
 
 before(launch);
 after(shutdown);
@@ -50,7 +50,10 @@ describe("polling triggers and protocol steps", () => {
         const wf = await api("PUT", "/api/v1/workflows/new-contacts", yaml, "application/yaml");
         assert.ok(wf.status === 200 || wf.status === 201, JSON.stringify(wf.data));
 
+        const poll = async () => (await api("GET", "/api/v1/triggers")).data.polls?.find((p) => p.workflow === "new-contacts");
+        await page.clock.install();
         await page.goto("/triggers");
+        await rereadWhen(page, async () => (await poll())?.items_seen >= 2, "the two items to be seen", 20000);
         await page.getByRole("heading", { name: "Polling triggers" }).waitFor({ timeout: 20000 });
         const row = page.locator('tr[data-poll="new-contacts/0"]');
         await row.waitFor();
@@ -60,6 +63,7 @@ describe("polling triggers and protocol steps", () => {
         await shot(page, "triggers-poll");
 
         f.state.limited = true;
+        await rereadWhen(page, async () => (await poll())?.status === "paused", "the poll to pause on the 429", 20000);
         await row.getByTestId("poll-status").filter({ hasText: "paused" }).waitFor({ timeout: 20000 });
         assert.match(await row.getByTestId("poll-error").textContent(), /429/);
         assert.match(await row.textContent(), /paused, resumes in \d+s/);

@@ -1,9 +1,11 @@
+// Runs alone (scripts/e2e.sh): it counts the unhealthy triggers of the whole
+// server, which a polling trigger of another test could change.
 // The Triggers page against a real `weft serve`: a queue trigger whose broker
 // cannot be reached is red in the list and counted next to "Triggers" in the
 // navigation, wherever the user is.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { api, launch, shot, shutdown, withSession } from "./helpers.mjs";
+import { api, launch, rereadWhen, shot, shutdown, withSession } from "./helpers.mjs";
 
 before(launch);
 after(shutdown);
@@ -28,9 +30,11 @@ describe("triggers", () => {
       const wf = await api("PUT", "/api/v1/workflows/orders-from-rabbit", yaml, "application/yaml");
       assert.ok(wf.status === 200 || wf.status === 201, JSON.stringify(wf.data));
 
+      await page.clock.install();
       await page.goto("/executions");
-      // The navigation badge appears once the consumer has failed (the
-      // trigger list is re-read every few seconds).
+      // The navigation badge appears once the consumer has failed, at the
+      // navigation's next re-read of the trigger list.
+      await rereadWhen(page, async () => (await api("GET", "/api/v1/triggers")).data.unhealthy === 1, "the consumer to fail");
       const alert = page.getByTestId("nav-unhealthy");
       await alert.waitFor({ timeout: 30000 });
       assert.equal(await alert.textContent(), "1");
@@ -67,7 +71,9 @@ describe("triggers", () => {
       const wf = await api("PUT", "/api/v1/workflows/inbox-watch", yaml, "application/yaml");
       assert.ok(wf.status === 200 || wf.status === 201, JSON.stringify(wf.data));
 
+      await page.clock.install();
       await page.goto("/triggers");
+      await rereadWhen(page, async () => (await api("GET", "/api/v1/triggers")).data.items?.find((h) => h.workflow === "inbox-watch")?.status === "error", "the mailbox trigger to fail", 30000);
       const row = page.locator('tr[data-trigger="inbox-watch/0"]');
       await row.waitFor({ timeout: 30000 });
       await row.getByTestId("trigger-error").waitFor({ timeout: 30000 });

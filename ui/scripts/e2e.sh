@@ -62,9 +62,25 @@ done
 export WEFT_URL="http://127.0.0.1:$port" WEFT_TOKEN="$WEFT_ADMIN_TOKEN" CHROMIUM="$chromium" WEFT_BIN="$weft"
 export SCREENSHOTS="${SCREENSHOTS:-$repo/docs/screenshots}"
 status=0
+run() { # concurrency, files...
+  local n=$1; shift
+  node --test --test-concurrency="$n" --test-reporter=spec ${E2E_GREP:+--test-name-pattern="$E2E_GREP"} "$@" || status=$?
+}
+# Files run E2E_CONCURRENCY at a time (2 by default) against the one server:
+# each makes workflows, credentials and paths of its own names. A file that
+# changes or counts the whole server's state (removes every workflow, counts
+# unhealthy triggers) says so on a line "// Runs alone (scripts/e2e.sh)" and
+# runs first, by itself.
 # E2E_FILES picks test files (e.g. "e2e/pages-*.test.mjs"); all of e2e/ by default.
-# shellcheck disable=SC2086 # E2E_FILES is a list of paths or globs on purpose
-node --test --test-concurrency=1 --test-reporter=spec ${E2E_GREP:+--test-name-pattern="$E2E_GREP"} ${E2E_FILES:-e2e/} || status=$?
+if [ -n "${E2E_FILES:-}" ]; then
+  # shellcheck disable=SC2086 # E2E_FILES is a list of paths or globs on purpose
+  run "${E2E_CONCURRENCY:-1}" $E2E_FILES
+else
+  mapfile -t alone < <(grep -l '^// Runs alone (scripts/e2e.sh)' e2e/*.test.mjs)
+  mapfile -t together < <(grep -L '^// Runs alone (scripts/e2e.sh)' e2e/*.test.mjs)
+  if [ "${#alone[@]}" -gt 0 ]; then run 1 "${alone[@]}"; fi
+  run "${E2E_CONCURRENCY:-2}" "${together[@]}"
+fi
 if [ "$status" != 0 ]; then
   echo "---- weft serve log (last 60 lines) ----" >&2
   tail -n 60 "$tmp/server.log" >&2

@@ -296,9 +296,9 @@ export function Dashboard() {
             <section className="card">
               <h3>Top failing workflows</h3>
               {s.top_failing.length ? (
-                <div className="bars" role="img" aria-label="Failures by workflow">
+                <div className="bars" role="list" aria-label="Failures by workflow">
                   {s.top_failing.slice(0, 6).map((f) => (
-                    <div className="bar-row" key={f.workflow} data-workflow={f.workflow}>
+                    <div className="bar-row" role="listitem" key={f.workflow} data-workflow={f.workflow}>
                       <Link to={`/executions?workflow=${encodeURIComponent(f.workflow)}&status=failed`} className="bar-key mono">
                         {f.workflow}
                       </Link>
