@@ -95,7 +95,10 @@ func (s *server) verifyResume(ctx context.Context, r *http.Request, t events.Res
 		return err
 	}
 	if ex.Status.Finished() {
-		return fmt.Errorf("execution %s already %s: %w", t.ExecutionID, ex.Status, events.ErrGone)
+		// Nothing to verify for: Deliver answers a finished execution
+		// without changing anything, "used" when this URL's step took a
+		// call already (a repeat), "gone" otherwise.
+		return nil
 	}
 	rec, err := s.store.GetWorkflowVersion(ctx, ex.Workflow, ex.WorkflowVersion)
 	if err != nil {

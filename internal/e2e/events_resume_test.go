@@ -102,3 +102,46 @@ steps:
 		t.Fatalf("output = %v, want each item's own payload", out.Output)
 	}
 }
+
+// A resume URL called again once its call ended the execution is "used"
+// (409), as it is while the execution runs; the answer must not depend on
+// how fast the execution finished between the two calls (the API's
+// resume handler once answered 410 here, before the call reached the check).
+func TestResumeURLCalledAgainAfterTheEndUnderServe(t *testing.T) {
+	t.Parallel()
+	s := startEventServer(t, nil, map[string]string{"once": `
+name: once
+on:
+  webhook: { path: once, method: POST }
+steps:
+  - id: send
+    uses: transform
+    with: { url: "{{ execution.resume_url }}" }
+  - id: cb
+    uses: wait
+    with: { resume: true, timeout: 10m }
+`})
+	id, err := s.hook("once", `{}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex := itemsWaiting(t, s, id, "cb", 1)
+	var url string
+	for _, st := range ex.Steps {
+		if st.StepID == "send" {
+			url = fmt.Sprint(st.Output["url"])
+		}
+	}
+	if !strings.HasPrefix(url, s.url) {
+		t.Fatalf("resume_url = %q", url)
+	}
+	if code, body, err := postJSON(url, `{"n":1}`); err != nil || code != http.StatusAccepted {
+		t.Fatalf("first call: %d %s %v", code, body, err)
+	}
+	if done := waitFinished(t, s, []string{id}, 30*time.Second); done[id].Status != "succeeded" {
+		t.Fatalf("execution %s: %s", id, done[id].Status)
+	}
+	if code, body, _ := postJSON(url, `{"n":2}`); code != http.StatusConflict || !strings.Contains(body, `"already_used"`) {
+		t.Fatalf("second call after the end: %d %s, want 409 (used)", code, body)
+	}
+}
